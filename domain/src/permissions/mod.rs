@@ -1,0 +1,209 @@
+//! Who may do what: one pure decision function with the whole matrix table-tested.
+//!
+//! Row-level scope is part of the decision. A partner sees only the accounts it referred, and
+//! for a partner anything outside that scope does not exist ([`Denied::NotFound`]), so ids of
+//! other accounts cannot be probed.
+
+use crate::account::RelationshipType;
+use crate::ids::{PartnerId, TeamMemberId};
+use crate::role::Role;
+
+/// The authenticated caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Principal {
+    /// A member of staff with a staff role (never `PARTNER`).
+    Staff {
+        /// Which member.
+        member: TeamMemberId,
+        /// Their role.
+        role: Role,
+    },
+    /// A partner organization.
+    Partner {
+        /// Which partner.
+        partner: PartnerId,
+    },
+}
+
+impl Principal {
+    /// The principal's role.
+    pub fn role(&self) -> Role {
+        match self {
+            Principal::Staff { role, .. } => *role,
+            Principal::Partner { .. } => Role::Partner,
+        }
+    }
+
+    /// The partner the principal is scoped to, if it is a partner.
+    pub fn partner(&self) -> Option<PartnerId> {
+        match self {
+            Principal::Partner { partner } => Some(*partner),
+            Principal::Staff { .. } => None,
+        }
+    }
+}
+
+/// What the caller wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Read an account, or list accounts (a list is filtered to the caller's scope).
+    ReadAccount,
+    /// Create an account.
+    CreateAccount,
+    /// Edit an account's details.
+    UpdateAccount,
+    /// Promote a customer to client.
+    PromoteToClient,
+    /// Demote a client to customer.
+    DemoteToCustomer,
+    /// Name or remove an account's manager.
+    AssignAccountManager,
+    /// Mark an account churned.
+    ChurnAccount,
+    /// Read a contact, or list contacts.
+    ReadContact,
+    /// Add a contact to an account.
+    CreateContact,
+    /// Edit a contact.
+    UpdateContact,
+    /// Erase a contact's personal data.
+    EraseContact,
+    /// Read team members.
+    ReadTeam,
+    /// Create, edit or deactivate team members.
+    ManageTeam,
+    /// Read partners.
+    ReadPartners,
+    /// Create, edit or deactivate partners.
+    ManagePartners,
+    /// Issue or revoke tokens.
+    ManageTokens,
+    /// Read the audit log.
+    ReadAuditLog,
+}
+
+impl Action {
+    /// Every action, for table tests.
+    pub const ALL: [Action; 17] = [
+        Action::ReadAccount,
+        Action::CreateAccount,
+        Action::UpdateAccount,
+        Action::PromoteToClient,
+        Action::DemoteToCustomer,
+        Action::AssignAccountManager,
+        Action::ChurnAccount,
+        Action::ReadContact,
+        Action::CreateContact,
+        Action::UpdateContact,
+        Action::EraseContact,
+        Action::ReadTeam,
+        Action::ManageTeam,
+        Action::ReadPartners,
+        Action::ManagePartners,
+        Action::ManageTokens,
+        Action::ReadAuditLog,
+    ];
+}
+
+/// The facts about an account that decide access to it and its contacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountScope {
+    /// The partner who referred the account.
+    pub partner: Option<PartnerId>,
+    /// The account's manager.
+    pub manager: Option<TeamMemberId>,
+    /// Customer or client.
+    pub relationship: RelationshipType,
+}
+
+/// What the action applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    /// Nothing tied to one account: lists, team, partners, tokens, the audit log, new accounts.
+    Global,
+    /// One existing account, or a contact of it.
+    Account(AccountScope),
+    /// Promoting the account to client with the named manager.
+    Promotion {
+        /// The account.
+        account: AccountScope,
+        /// The manager the promotion names.
+        manager: TeamMemberId,
+    },
+}
+
+impl Resource {
+    fn account(&self) -> Option<&AccountScope> {
+        match self {
+            Resource::Global => None,
+            Resource::Account(scope) | Resource::Promotion { account: scope, .. } => Some(scope),
+        }
+    }
+}
+
+/// Why access was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// The resource exists for the caller but the action is not theirs (`FORBIDDEN`).
+    Forbidden,
+    /// The resource is outside the caller's scope and must look absent (`NOT_FOUND`).
+    NotFound,
+}
+
+/// Decides whether `principal` may perform `action` on `resource`.
+pub fn authorize(principal: &Principal, action: Action, resource: &Resource) -> Result<(), Denied> {
+    match *principal {
+        Principal::Partner { partner } => authorize_partner(partner, action, resource),
+        Principal::Staff { member, role } => authorize_staff(member, role, action, resource),
+    }
+}
+
+fn authorize_partner(partner: PartnerId, action: Action, resource: &Resource) -> Result<(), Denied> {
+    if let Some(scope) = resource.account()
+        && scope.partner != Some(partner)
+    {
+        return Err(Denied::NotFound);
+    }
+    match action {
+        Action::ReadAccount | Action::ReadContact | Action::CreateAccount => Ok(()),
+        _ => Err(Denied::Forbidden),
+    }
+}
+
+fn authorize_staff(
+    member: TeamMemberId,
+    role: Role,
+    action: Action,
+    resource: &Resource,
+) -> Result<(), Denied> {
+    use Action as A;
+    let manages = || resource.account().is_some_and(|s| s.manager == Some(member));
+    let allowed = match (role, action) {
+        (Role::Admin, _) => true,
+        (Role::Partner, _) => false,
+        (_, A::ReadAccount | A::ReadContact | A::ReadTeam | A::ReadPartners) => true,
+        (Role::Viewer | Role::AccountManager, A::ReadAuditLog) => true,
+        (Role::AccountManager, A::CreateAccount) => true,
+        (
+            Role::AccountManager,
+            A::UpdateAccount
+            | A::DemoteToCustomer
+            | A::AssignAccountManager
+            | A::ChurnAccount
+            | A::CreateContact
+            | A::UpdateContact,
+        ) => matches!(resource, Resource::Account(_)) && manages(),
+        (Role::AccountManager, A::PromoteToClient) => {
+            matches!(resource, Resource::Promotion { manager, .. } if *manager == member)
+        }
+        (Role::SupportAgent, A::CreateContact | A::UpdateContact) => matches!(
+            resource,
+            Resource::Account(s) if s.relationship == RelationshipType::Customer
+        ),
+        _ => false,
+    };
+    if allowed { Ok(()) } else { Err(Denied::Forbidden) }
+}
+
+#[cfg(test)]
+mod tests;
