@@ -117,6 +117,15 @@ impl Contact {
         Ok(())
     }
 
+    /// The current details, for building an update; refused once erased.
+    pub fn editable_details(&self) -> Result<&ContactDetails, DomainError> {
+        self.ensure_not_erased("update the contact")?;
+        self.0
+            .details
+            .as_ref()
+            .ok_or_else(|| DomainError::transition("ERASED", "update the contact", "no details"))
+    }
+
     /// Replaces the details and/or moves the contact to another account.
     pub fn update(
         &mut self,

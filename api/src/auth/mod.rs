@@ -1,0 +1,108 @@
+//! Who is calling: a verified JWT turned into a [`Caller`], checked against the database on
+//! every request so deactivation and revocation take effect on the very next one.
+
+mod jwks;
+pub mod jwt;
+
+use rapport_domain::ids::{PartnerId, TeamMemberId};
+use rapport_domain::permissions::Principal;
+use rapport_domain::role::Role;
+
+use crate::global_id::{self, Kind};
+use crate::store::{Store, StoreError};
+use jwt::{AuthRejection, JwtKeys};
+
+/// The authenticated caller of one request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// What the caller may do.
+    pub principal: Principal,
+    /// The token's subject (recorded as the actor of changes).
+    pub subject: String,
+    /// The token id (`jti`).
+    pub token_id: String,
+}
+
+/// Why authentication failed. Logged; the client only ever sees `UNAUTHENTICATED`.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthFailure {
+    /// The token itself was refused.
+    #[error("token refused: {0}")]
+    Rejected(AuthRejection),
+    /// The subject is unknown, inactive, or its role changed since the token was issued.
+    #[error("subject not allowed: {0}")]
+    Subject(&'static str),
+    /// The token id was revoked.
+    #[error("token revoked")]
+    Revoked,
+    /// The database could not be asked.
+    #[error("store unavailable")]
+    Store(#[from] StoreError),
+}
+
+/// Authenticates an `Authorization` header value.
+pub async fn authenticate(
+    keys: &JwtKeys,
+    store: &Store,
+    header: Option<&[u8]>,
+) -> Result<Caller, AuthFailure> {
+    let header = header.ok_or(AuthFailure::Rejected(AuthRejection::MissingCredentials))?;
+    let token = keys
+        .verify_authorization_header(header)
+        .map_err(AuthFailure::Rejected)?;
+    let role = Role::parse(&token.role).map_err(|_| AuthFailure::Subject("unknown role"))?;
+    let principal = if role == Role::Partner {
+        let raw = token
+            .partner_id
+            .as_deref()
+            .and_then(|id| global_id::decode(Kind::Partner, id))
+            .ok_or(AuthFailure::Subject("partner_id is not a partner id"))?;
+        let partner = store
+            .partners_by_ids(&[PartnerId::new(raw)])
+            .await?
+            .pop()
+            .ok_or(AuthFailure::Subject("unknown partner"))?;
+        if !partner.active {
+            return Err(AuthFailure::Subject("partner deactivated"));
+        }
+        Principal::Partner {
+            partner: partner.id,
+        }
+    } else {
+        let member = store
+            .team_member_by_subject(&token.subject)
+            .await?
+            .ok_or(AuthFailure::Subject("unknown team member"))?;
+        if !member.active {
+            return Err(AuthFailure::Subject("team member deactivated"));
+        }
+        if member.role != role {
+            return Err(AuthFailure::Subject("role changed since the token was issued"));
+        }
+        Principal::Staff {
+            member: member.id,
+            role,
+        }
+    };
+    if store.is_token_revoked(&token.token_id).await? {
+        return Err(AuthFailure::Revoked);
+    }
+    Ok(Caller {
+        principal,
+        subject: token.subject,
+        token_id: token.token_id,
+    })
+}
+
+/// The subject partner tokens carry.
+pub fn partner_subject(partner: PartnerId) -> String {
+    format!("partner:{}", global_id::encode(Kind::Partner, partner.get()))
+}
+
+/// For log lines: which member a principal is, if staff.
+pub fn member_of(principal: &Principal) -> Option<TeamMemberId> {
+    match principal {
+        Principal::Staff { member, .. } => Some(*member),
+        Principal::Partner { .. } => None,
+    }
+}

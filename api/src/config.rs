@@ -1,0 +1,276 @@
+//! Settings: defaults, then an optional `rapport.toml`, then `RAPPORT_*` environment variables
+//! (nested keys joined by `__`, e.g. `RAPPORT_HTTP__PORT=9090`), then `DATABASE_URL`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::jwt::JwtSettings;
+use crate::store::StoreSettings;
+
+/// Everything the server and the CLI need to know.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Where the SQLite file and the generated JWT secret live.
+    pub data_dir: PathBuf,
+    /// Database URL; `None` means SQLite in `data_dir`. `DATABASE_URL` sets it too.
+    pub database_url: Option<String>,
+    /// HTTP listener.
+    pub http: HttpSettings,
+    /// Database pools and migrations.
+    pub database: DatabaseSettings,
+    /// Token verification.
+    pub jwt: JwtSettings,
+    /// GraphQL limits and tools.
+    pub graphql: GraphqlSettings,
+    /// Bootstrap admin and token lifetimes.
+    pub auth: AuthSettings,
+    /// Logging.
+    pub log: LogSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            http: HttpSettings::default(),
+            database: DatabaseSettings::default(),
+            jwt: JwtSettings::default(),
+            graphql: GraphqlSettings::default(),
+            auth: AuthSettings::default(),
+            log: LogSettings::default(),
+        }
+    }
+}
+
+/// The HTTP listener.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Interface to bind.
+    pub host: String,
+    /// Port to bind; 0 picks a free one.
+    pub port: u16,
+    /// Largest request body accepted, checked before parsing.
+    pub max_body_bytes: usize,
+    /// How long in-flight requests get to finish on shutdown.
+    pub shutdown_timeout_secs: u64,
+    /// Worker threads (0: one per core).
+    pub workers: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            max_body_bytes: 256 * 1024,
+            shutdown_timeout_secs: 30,
+            workers: 0,
+        }
+    }
+}
+
+/// Database pools and migrations.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// Reader connections on SQLite; all connections on PostgreSQL.
+    pub pool_size: u32,
+    /// How long a SQLite writer waits for the lock.
+    pub busy_timeout_ms: u64,
+    /// Apply pending migrations when the server starts.
+    pub migrate_on_start: bool,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            pool_size: 4,
+            busy_timeout_ms: 5_000,
+            migrate_on_start: true,
+        }
+    }
+}
+
+/// GraphQL limits and tools.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GraphqlSettings {
+    /// Allow introspection queries (and serve the SDL).
+    pub introspection: bool,
+    /// Deepest selection nesting.
+    pub max_depth: usize,
+    /// Highest complexity (each field counts 1; connections count `first` times their selection).
+    pub max_complexity: usize,
+    /// Most aliases in one document.
+    pub max_aliases: usize,
+    /// Most directives on one field.
+    pub max_directives: usize,
+    /// Largest query document, in bytes.
+    pub max_query_bytes: usize,
+    /// Serve GraphiQL at `GET /graphql` to browsers.
+    pub graphiql: bool,
+    /// Base URL GraphiQL's scripts and styles load from (a CDN by default; point it at a local
+    /// mirror for machines without internet).
+    pub graphiql_assets_url: String,
+    /// DataLoader batch window, in microseconds.
+    pub loader_delay_us: u64,
+}
+
+impl Default for GraphqlSettings {
+    fn default() -> Self {
+        Self {
+            introspection: true,
+            max_depth: 12,
+            max_complexity: 5_000,
+            max_aliases: 30,
+            max_directives: 5,
+            max_query_bytes: 32 * 1024,
+            graphiql: true,
+            graphiql_assets_url: "https://unpkg.com".into(),
+            loader_delay_us: 200,
+        }
+    }
+}
+
+/// Bootstrap admin and token lifetimes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Subject of the admin created on an empty database.
+    pub bootstrap_admin_subject: String,
+    /// Email of that admin.
+    pub bootstrap_admin_email: String,
+    /// Lifetime of tokens printed at start or minted by `rapport token`, in minutes.
+    pub operator_token_minutes: i64,
+    /// Longest lifetime of a partner token, in days.
+    pub partner_token_max_days: i64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            bootstrap_admin_subject: "bootstrap-admin".into(),
+            bootstrap_admin_email: "admin@rapport.invalid".into(),
+            operator_token_minutes: 60,
+            partner_token_max_days: 365,
+        }
+    }
+}
+
+/// Logging.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `pretty` for people, `json` for log shippers.
+    pub format: LogFormat,
+    /// Filter in `tracing` syntax (`info,rapport_api=debug`); `RUST_LOG` overrides it.
+    pub filter: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Pretty,
+            filter: "info".into(),
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// A settings problem, naming the key or file.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Loads settings from defaults, `config_file` (or `./rapport.toml` when present), and the
+    /// environment.
+    pub fn load(config_file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match config_file {
+            Some(path) if !path.exists() => {
+                return Err(ConfigError(format!("config file {} does not exist", path.display())));
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None => figment = figment.merge(Toml::file_exact("rapport.toml")),
+        }
+        figment = figment
+            .merge(Env::prefixed("RAPPORT_").split("__").ignore(&["config"]))
+            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()));
+        let settings: Settings = figment.extract().map_err(|e| ConfigError(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        self.jwt.validate().map_err(|e| ConfigError(e.to_string()))?;
+        if self.http.max_body_bytes < 1024 {
+            return Err(ConfigError("http.max_body_bytes must be at least 1024".into()));
+        }
+        if self.graphql.max_query_bytes > self.http.max_body_bytes {
+            return Err(ConfigError(
+                "graphql.max_query_bytes must not exceed http.max_body_bytes".into(),
+            ));
+        }
+        if self.database.pool_size == 0 {
+            return Err(ConfigError("database.pool_size must be at least 1".into()));
+        }
+        if !(1..=24 * 60).contains(&self.auth.operator_token_minutes) {
+            return Err(ConfigError("auth.operator_token_minutes must be 1 to 1440".into()));
+        }
+        Ok(())
+    }
+
+    /// The database URL in force: the configured one, or SQLite in the data folder.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.clone(),
+            _ => format!("sqlite://{}?mode=rwc", self.data_dir.join("rapport.db").display()),
+        }
+    }
+
+    /// The store settings derived from these settings.
+    pub fn store(&self) -> StoreSettings {
+        StoreSettings {
+            url: self.database_url(),
+            pool_size: self.database.pool_size,
+            busy_timeout: Duration::from_millis(self.database.busy_timeout_ms),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_serve_sqlite_in_the_data_folder_on_port_8080() {
+        let s = Settings::default();
+        assert_eq!(s.http.port, 8080);
+        assert_eq!(s.http.host, "127.0.0.1");
+        assert!(s.database_url().starts_with("sqlite://data/rapport.db"));
+        assert!(s.validate().is_ok());
+    }
+
+    #[test]
+    fn a_missing_config_file_named_explicitly_is_an_error() {
+        let err = Settings::load(Some(Path::new("/nonexistent/rapport.toml"))).unwrap_err();
+        assert!(err.to_string().contains("does not exist"));
+    }
+}

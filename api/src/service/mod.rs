@@ -1,0 +1,59 @@
+//! Use cases. Each runs in one transaction that writes the change, its audit row and its
+//! outbox events together; authorization is decided here, with the row-level facts at hand.
+
+mod accounts;
+mod bootstrap;
+mod contacts;
+mod partners;
+mod record;
+mod snapshot;
+mod team;
+mod tokens;
+
+pub use accounts::{
+    AccountChanges, assign_account_manager, churn_account, create_account, demote_to_customer,
+    promote_to_client, update_account,
+};
+pub use bootstrap::ensure_bootstrap_admin;
+pub use contacts::{ContactChanges, create_contact, erase_contact, update_contact};
+pub use partners::{create_partner, update_partner};
+pub use team::{TeamMemberChanges, create_team_member, update_team_member};
+pub use tokens::{IssuedToken, issue_partner_token, revoke_token};
+
+use chrono::{DateTime, Utc};
+use rapport_domain::permissions::{Action, Resource, authorize};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::store::Store;
+
+/// Who is acting, in which request, at what time.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    /// The database.
+    pub store: &'a Store,
+    /// The caller.
+    pub caller: &'a Caller,
+    /// The request's id (audit rows carry it).
+    pub request_id: &'a str,
+    /// The time of the request; rules never read the clock themselves.
+    pub now: DateTime<Utc>,
+}
+
+impl Ctx<'_> {
+    /// Refuses unless the caller may perform `action` on `resource`.
+    pub fn authorize(&self, action: Action, resource: &Resource, what: &'static str) -> Result<(), ApiError> {
+        authorize(&self.caller.principal, action, resource).map_err(|d| ApiError::denied(d, what))
+    }
+}
+
+/// Refuses a stale `expectedVersion` before doing any work (the save checks again atomically).
+pub(crate) fn check_version(current: i32, expected: i32) -> Result<(), ApiError> {
+    if current == expected {
+        Ok(())
+    } else {
+        Err(ApiError::Conflict(format!(
+            "expectedVersion is {expected} but the record is at version {current}; read it again and retry"
+        )))
+    }
+}

@@ -1,0 +1,67 @@
+use rapport_domain::events::DomainEvent;
+use serde_json::{Value, json};
+
+use super::Ctx;
+use crate::error::ApiError;
+use crate::global_id::{self, Kind};
+use crate::store::{AuditRecord, OutboxRecord, Tx};
+
+/// What one mutation changed, for the audit log and the outbox.
+#[derive(Debug)]
+pub(crate) struct Change {
+    pub action: &'static str,
+    pub kind: Kind,
+    pub id: i64,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub events: Vec<DomainEvent>,
+}
+
+fn event_subject(event: &DomainEvent) -> Option<(Kind, i64)> {
+    use DomainEvent as E;
+    match event {
+        E::AccountCreated(id)
+        | E::AccountUpdated(id)
+        | E::AccountPromoted(id)
+        | E::AccountDemoted(id)
+        | E::AccountManagerAssigned(id)
+        | E::AccountChurned(id) => Some((Kind::Account, id.get())),
+        E::ContactCreated(id) | E::ContactChanged(id) | E::ContactErased(id) => Some((Kind::Contact, id.get())),
+        E::TeamMemberCreated(id) | E::TeamMemberUpdated(id) => Some((Kind::TeamMember, id.get())),
+        E::PartnerCreated(id) | E::PartnerUpdated(id) | E::PartnerTokenIssued(id) => Some((Kind::Partner, id.get())),
+        E::TokenRevoked => None,
+    }
+}
+
+/// Writes the audit row and every outbox event of a change, inside the change's transaction.
+pub(crate) async fn record(tx: &Tx, ctx: &Ctx<'_>, change: Change) -> Result<(), ApiError> {
+    tx.audit(AuditRecord {
+        actor: ctx.caller.subject.clone(),
+        action: change.action,
+        entity_type: change.kind.name(),
+        entity_id: change.id,
+        before: change.before,
+        after: change.after,
+        request_id: ctx.request_id.to_owned(),
+        at: ctx.now,
+    })
+    .await?;
+    for event in change.events {
+        let (kind, id) = event_subject(&event).unwrap_or((change.kind, change.id));
+        tx.outbox(OutboxRecord {
+            event_type: event.kind(),
+            entity_type: kind.name(),
+            entity_id: id.to_string(),
+            payload: json!({
+                "type": event.kind(),
+                "id": global_id::encode(kind, id),
+                "actor": ctx.caller.subject,
+                "requestId": ctx.request_id,
+                "at": ctx.now.to_rfc3339(),
+            }),
+            at: ctx.now,
+        })
+        .await?;
+    }
+    Ok(())
+}

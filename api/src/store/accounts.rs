@@ -1,0 +1,332 @@
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rapport_domain::account::{
+    Account, AccountKind, AccountParts, AccountStatus, AcquisitionChannel, NewAccount,
+    RelationshipChange, RelationshipType,
+};
+use rapport_domain::ids::{AccountId, PartnerId, TeamMemberId};
+use rapport_domain::values::{EmailDomain, Text};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
+};
+
+use super::entity::{account, account_domain, relationship_change};
+use super::page::fetch_page;
+use super::{Page, PageRequest, Store, StoreError, Tx};
+
+/// Which accounts a list shows. `scope_partner` is the caller's row-level scope: a partner sees
+/// only the accounts it referred, whatever else the filter says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountQuery {
+    /// Only customers or only clients.
+    pub relationship: Option<RelationshipType>,
+    /// Only accounts managed by this member.
+    pub manager: Option<TeamMemberId>,
+    /// Only accounts referred by this partner.
+    pub partner: Option<PartnerId>,
+    /// Only active or only churned.
+    pub status: Option<AccountStatus>,
+    /// Only individuals or only organizations.
+    pub kind: Option<AccountKind>,
+    /// Name contains this text (case-insensitive).
+    pub search: Option<String>,
+    /// Only children of this account.
+    pub parent: Option<AccountId>,
+    /// Row-level scope of a partner caller.
+    pub scope_partner: Option<PartnerId>,
+}
+
+impl AccountQuery {
+    pub(crate) fn condition(&self) -> Condition {
+        let mut cond = Condition::all();
+        if let Some(r) = self.relationship {
+            cond = cond.add(account::Column::Relationship.eq(r.as_str()));
+        }
+        if let Some(m) = self.manager {
+            cond = cond.add(account::Column::AccountManagerId.eq(m.get()));
+        }
+        if let Some(p) = self.partner {
+            cond = cond.add(account::Column::PartnerId.eq(p.get()));
+        }
+        if let Some(s) = self.status {
+            cond = cond.add(account::Column::Status.eq(s.as_str()));
+        }
+        if let Some(k) = self.kind {
+            cond = cond.add(account::Column::Kind.eq(k.as_str()));
+        }
+        if let Some(text) = self.search.as_deref().filter(|t| !t.trim().is_empty()) {
+            cond = cond.add(Expr::col(account::Column::NameKey).like(super::like::contains(text)));
+        }
+        if let Some(parent) = self.parent {
+            cond = cond.add(account::Column::ParentId.eq(parent.get()));
+        }
+        if let Some(scope) = self.scope_partner {
+            cond = cond.add(account::Column::PartnerId.eq(scope.get()));
+        }
+        cond
+    }
+}
+
+fn parse<T>(
+    id: i64,
+    what: &str,
+    result: Result<T, rapport_domain::ValidationError>,
+) -> Result<T, StoreError> {
+    result.map_err(|e| StoreError::corrupt("accounts", id, format!("{what}: {e}")))
+}
+
+fn to_domain(row: account::Model, domains: Vec<String>) -> Result<Account, StoreError> {
+    let account::Model {
+        id,
+        name,
+        name_key: _,
+        kind,
+        relationship,
+        account_manager_id,
+        parent_id,
+        acquisition_channel,
+        partner_id,
+        status,
+        churned_at,
+        version,
+        created_at,
+        updated_at,
+    } = row;
+    let domains = domains
+        .iter()
+        .map(|d| parse(id, "domain", EmailDomain::parse(d)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Account::restore(AccountParts {
+        id: AccountId::new(id),
+        name: parse(id, "name", Text::name("name", &name))?,
+        kind: parse(id, "kind", AccountKind::parse(&kind))?,
+        relationship: parse(id, "relationship", RelationshipType::parse(&relationship))?,
+        account_manager: account_manager_id.map(TeamMemberId::new),
+        parent: parent_id.map(AccountId::new),
+        domains,
+        acquisition_channel: parse(id, "channel", AcquisitionChannel::parse(&acquisition_channel))?,
+        partner: partner_id.map(PartnerId::new),
+        status: parse(id, "status", AccountStatus::parse(&status))?,
+        churned_at,
+        version,
+        created_at,
+        updated_at,
+    })
+    .map_err(|e| StoreError::corrupt("accounts", id, e))
+}
+
+async fn with_domains(
+    db: &impl ConnectionTrait,
+    rows: Vec<account::Model>,
+) -> Result<Vec<Account>, StoreError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut domains: HashMap<i64, Vec<String>> = HashMap::new();
+    if !ids.is_empty() {
+        for d in account_domain::Entity::find()
+            .filter(account_domain::Column::AccountId.is_in(ids))
+            .order_by_asc(account_domain::Column::Domain)
+            .all(db)
+            .await?
+        {
+            domains.entry(d.account_id).or_default().push(d.domain);
+        }
+    }
+    rows.into_iter()
+        .map(|row| {
+            let own = domains.remove(&row.id).unwrap_or_default();
+            to_domain(row, own)
+        })
+        .collect()
+}
+
+impl Store {
+    /// Accounts by id, in no particular order; missing ids are skipped.
+    pub async fn accounts_by_ids(&self, ids: &[AccountId]) -> Result<Vec<Account>, StoreError> {
+        let rows = account::Entity::find()
+            .filter(account::Column::Id.is_in(ids.iter().map(|id| id.get())))
+            .all(self.reader())
+            .await?;
+        with_domains(self.reader(), rows).await
+    }
+
+    /// One page of accounts matching `query`.
+    pub async fn accounts_page(
+        &self,
+        query: &AccountQuery,
+        page: PageRequest,
+    ) -> Result<Page<Account>, StoreError> {
+        let select = account::Entity::find().filter(query.condition());
+        let page = fetch_page(self.reader(), select, account::Column::Id, page).await?;
+        let items = with_domains(self.reader(), page.items).await?;
+        Ok(Page {
+            items,
+            has_next: page.has_next,
+            has_previous: page.has_previous,
+        })
+    }
+
+    /// How many accounts match `query`.
+    pub async fn accounts_count(&self, query: &AccountQuery) -> Result<u64, StoreError> {
+        Ok(account::Entity::find()
+            .filter(query.condition())
+            .count(self.reader())
+            .await?)
+    }
+
+    /// Every relationship change of an account, oldest first.
+    pub async fn relationship_history(
+        &self,
+        id: AccountId,
+    ) -> Result<Vec<RelationshipChange>, StoreError> {
+        let rows = relationship_change::Entity::find()
+            .filter(relationship_change::Column::AccountId.eq(id.get()))
+            .order_by_asc(relationship_change::Column::Id)
+            .all(self.reader())
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                let bad = |e: rapport_domain::ValidationError| {
+                    StoreError::corrupt("relationship_changes", r.id, e)
+                };
+                Ok(RelationshipChange {
+                    from: RelationshipType::parse(&r.from_type).map_err(bad)?,
+                    to: RelationshipType::parse(&r.to_type).map_err(bad)?,
+                    reason: Text::reason("reason", &r.reason).map_err(bad)?,
+                    actor: r.actor.clone(),
+                    at: r.at,
+                })
+            })
+            .collect()
+    }
+}
+
+impl Tx {
+    /// Inserts a new customer account.
+    pub async fn insert_account(
+        &self,
+        new: &NewAccount,
+        now: DateTime<Utc>,
+    ) -> Result<Account, StoreError> {
+        let row = account::ActiveModel {
+            name: Set(new.name.as_str().to_owned()),
+            name_key: Set(new.name.as_str().to_lowercase()),
+            kind: Set(new.kind.as_str().to_owned()),
+            relationship: Set(RelationshipType::Customer.as_str().to_owned()),
+            account_manager_id: Set(None),
+            parent_id: Set(new.parent.map(AccountId::get)),
+            acquisition_channel: Set(new.acquisition_channel.as_str().to_owned()),
+            partner_id: Set(new.partner.map(PartnerId::get)),
+            status: Set(AccountStatus::Active.as_str().to_owned()),
+            churned_at: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.inner)
+        .await?;
+        self.replace_domains(row.id, &new.domains).await?;
+        to_domain(row, new.domains.iter().map(|d| d.as_str().to_owned()).collect())
+    }
+
+    /// Loads an account for change.
+    pub async fn load_account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
+        let Some(row) = account::Entity::find_by_id(id.get()).one(&self.inner).await? else {
+            return Ok(None);
+        };
+        Ok(with_domains(&self.inner, vec![row]).await?.pop())
+    }
+
+    /// Saves a changed account if nobody saved it since `expected_version`; returns it with
+    /// its new version.
+    pub async fn save_account(
+        &self,
+        account: Account,
+        expected_version: i32,
+    ) -> Result<Account, StoreError> {
+        let mut parts = account.into_parts();
+        let result = account::Entity::update_many()
+            .col_expr(account::Column::Name, Expr::value(parts.name.as_str()))
+            .col_expr(account::Column::NameKey, Expr::value(parts.name.as_str().to_lowercase()))
+            .col_expr(account::Column::Kind, Expr::value(parts.kind.as_str()))
+            .col_expr(account::Column::Relationship, Expr::value(parts.relationship.as_str()))
+            .col_expr(
+                account::Column::AccountManagerId,
+                Expr::value(parts.account_manager.map(TeamMemberId::get)),
+            )
+            .col_expr(account::Column::ParentId, Expr::value(parts.parent.map(AccountId::get)))
+            .col_expr(
+                account::Column::AcquisitionChannel,
+                Expr::value(parts.acquisition_channel.as_str()),
+            )
+            .col_expr(account::Column::Status, Expr::value(parts.status.as_str()))
+            .col_expr(account::Column::ChurnedAt, Expr::value(parts.churned_at))
+            .col_expr(account::Column::Version, Expr::value(expected_version + 1))
+            .col_expr(account::Column::UpdatedAt, Expr::value(parts.updated_at))
+            .filter(account::Column::Id.eq(parts.id.get()))
+            .filter(account::Column::Version.eq(expected_version))
+            .exec(&self.inner)
+            .await?;
+        if result.rows_affected == 0 {
+            return Err(StoreError::Conflict {
+                expected: expected_version,
+            });
+        }
+        self.replace_domains(parts.id.get(), &parts.domains).await?;
+        parts.version = expected_version + 1;
+        Account::restore(parts).map_err(|e| StoreError::corrupt("accounts", "saved", e))
+    }
+
+    async fn replace_domains(&self, account_id: i64, domains: &[EmailDomain]) -> Result<(), StoreError> {
+        account_domain::Entity::delete_many()
+            .filter(account_domain::Column::AccountId.eq(account_id))
+            .exec(&self.inner)
+            .await?;
+        if domains.is_empty() {
+            return Ok(());
+        }
+        account_domain::Entity::insert_many(domains.iter().map(|d| account_domain::ActiveModel {
+            domain: Set(d.as_str().to_owned()),
+            account_id: Set(account_id),
+        }))
+        .exec(&self.inner)
+        .await?;
+        Ok(())
+    }
+
+    /// Appends to an account's relationship history.
+    pub async fn insert_relationship_change(
+        &self,
+        account: AccountId,
+        change: &RelationshipChange,
+    ) -> Result<(), StoreError> {
+        relationship_change::ActiveModel {
+            account_id: Set(account.get()),
+            from_type: Set(change.from.as_str().to_owned()),
+            to_type: Set(change.to.as_str().to_owned()),
+            reason: Set(change.reason.as_str().to_owned()),
+            actor: Set(change.actor.clone()),
+            at: Set(change.at),
+            ..Default::default()
+        }
+        .insert(&self.inner)
+        .await?;
+        Ok(())
+    }
+
+    /// The account that owns `domain`, if any (new contacts on it join that account).
+    pub async fn account_for_domain(&self, domain: &str) -> Result<Option<AccountId>, StoreError> {
+        Ok(account_domain::Entity::find_by_id(domain.to_owned())
+            .one(&self.inner)
+            .await?
+            .map(|d| AccountId::new(d.account_id)))
+    }
+
+    /// Whether an account exists.
+    pub async fn account_exists(&self, id: AccountId) -> Result<bool, StoreError> {
+        Ok(account::Entity::find_by_id(id.get()).count(&self.inner).await? > 0)
+    }
+}

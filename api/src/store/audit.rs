@@ -1,0 +1,198 @@
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use serde_json::Value;
+
+use super::entity::{audit_log, outbox};
+use super::page::fetch_page;
+use super::{Page, PageRequest, Store, StoreError, Tx};
+
+/// One audit row to write: who did what to which entity, with before and after snapshots.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    /// Subject of the caller.
+    pub actor: String,
+    /// The mutation (`promoteToClient`).
+    pub action: &'static str,
+    /// Entity type (`Account`).
+    pub entity_type: &'static str,
+    /// Entity id (raw).
+    pub entity_id: i64,
+    /// Snapshot before, if the entity existed.
+    pub before: Option<Value>,
+    /// Snapshot after, if the entity still exists.
+    pub after: Option<Value>,
+    /// The request that made the change.
+    pub request_id: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// An audit row as read back.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    /// Row id (keyset cursor).
+    pub id: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Subject of the caller.
+    pub actor: String,
+    /// The mutation.
+    pub action: String,
+    /// Entity type.
+    pub entity_type: String,
+    /// Entity id (raw).
+    pub entity_id: String,
+    /// Snapshot before, as JSON text.
+    pub before: Option<String>,
+    /// Snapshot after, as JSON text.
+    pub after: Option<String>,
+    /// The request that made the change.
+    pub request_id: String,
+}
+
+/// Which audit rows a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Only this entity type.
+    pub entity_type: Option<String>,
+    /// Only this entity id (raw).
+    pub entity_id: Option<String>,
+    /// Only this actor.
+    pub actor: Option<String>,
+    /// Only this action.
+    pub action: Option<String>,
+}
+
+impl AuditQuery {
+    fn condition(&self) -> Condition {
+        let mut cond = Condition::all();
+        if let Some(t) = &self.entity_type {
+            cond = cond.add(audit_log::Column::EntityType.eq(t.clone()));
+        }
+        if let Some(id) = &self.entity_id {
+            cond = cond.add(audit_log::Column::EntityId.eq(id.clone()));
+        }
+        if let Some(a) = &self.actor {
+            cond = cond.add(audit_log::Column::Actor.eq(a.clone()));
+        }
+        if let Some(a) = &self.action {
+            cond = cond.add(audit_log::Column::Action.eq(a.clone()));
+        }
+        cond
+    }
+}
+
+/// One outbox event to write.
+#[derive(Debug, Clone)]
+pub struct OutboxRecord {
+    /// Event type (`account.promoted`).
+    pub event_type: &'static str,
+    /// Entity type.
+    pub entity_type: &'static str,
+    /// Entity id (raw).
+    pub entity_id: String,
+    /// Event payload.
+    pub payload: Value,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+impl Store {
+    /// One page of audit rows.
+    pub async fn audit_page(&self, query: &AuditQuery, page: PageRequest) -> Result<Page<AuditEntry>, StoreError> {
+        let select = audit_log::Entity::find().filter(query.condition());
+        let page = fetch_page(self.reader(), select, audit_log::Column::Id, page).await?;
+        page.try_map(|r| {
+            Ok::<_, StoreError>(AuditEntry {
+                id: r.id,
+                at: r.at,
+                actor: r.actor,
+                action: r.action,
+                entity_type: r.entity_type,
+                entity_id: r.entity_id,
+                before: r.before,
+                after: r.after,
+                request_id: r.request_id,
+            })
+        })
+    }
+
+    /// How many audit rows match.
+    pub async fn audit_count(&self, query: &AuditQuery) -> Result<u64, StoreError> {
+        Ok(audit_log::Entity::find()
+            .filter(query.condition())
+            .count(self.reader())
+            .await?)
+    }
+
+    /// Outbox event types for an entity, oldest first (for tests and operators).
+    pub async fn outbox_events_for(&self, entity_type: &str, entity_id: i64) -> Result<Vec<String>, StoreError> {
+        use sea_orm::QueryOrder;
+        Ok(outbox::Entity::find()
+            .filter(outbox::Column::EntityType.eq(entity_type))
+            .filter(outbox::Column::EntityId.eq(entity_id.to_string()))
+            .order_by_asc(outbox::Column::Id)
+            .all(self.reader())
+            .await?
+            .into_iter()
+            .map(|r| r.event_type)
+            .collect())
+    }
+}
+
+impl Tx {
+    /// Appends an audit row.
+    pub async fn audit(&self, record: AuditRecord) -> Result<(), StoreError> {
+        audit_log::ActiveModel {
+            at: Set(record.at),
+            actor: Set(record.actor),
+            action: Set(record.action.to_owned()),
+            entity_type: Set(record.entity_type.to_owned()),
+            entity_id: Set(record.entity_id.to_string()),
+            before: Set(record.before.map(|v| v.to_string())),
+            after: Set(record.after.map(|v| v.to_string())),
+            request_id: Set(record.request_id),
+            ..Default::default()
+        }
+        .insert(&self.inner)
+        .await?;
+        Ok(())
+    }
+
+    /// Appends an outbox event.
+    pub async fn outbox(&self, record: OutboxRecord) -> Result<(), StoreError> {
+        outbox::ActiveModel {
+            at: Set(record.at),
+            event_type: Set(record.event_type.to_owned()),
+            entity_type: Set(record.entity_type.to_owned()),
+            entity_id: Set(record.entity_id),
+            payload: Set(record.payload.to_string()),
+            published_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&self.inner)
+        .await?;
+        Ok(())
+    }
+
+    /// Erasure reaches history too: snapshots of the entity in the audit log and payloads in
+    /// the outbox are replaced by a marker, keeping who did what and when.
+    pub async fn scrub_history(&self, entity_type: &str, entity_id: i64) -> Result<(), StoreError> {
+        let marker = r#"{"erased":true}"#;
+        audit_log::Entity::update_many()
+            .col_expr(audit_log::Column::Before, Expr::value(Some(marker)))
+            .col_expr(audit_log::Column::After, Expr::value(Some(marker)))
+            .filter(audit_log::Column::EntityType.eq(entity_type))
+            .filter(audit_log::Column::EntityId.eq(entity_id.to_string()))
+            .exec(&self.inner)
+            .await?;
+        outbox::Entity::update_many()
+            .col_expr(outbox::Column::Payload, Expr::value(marker))
+            .filter(outbox::Column::EntityType.eq(entity_type))
+            .filter(outbox::Column::EntityId.eq(entity_id.to_string()))
+            .exec(&self.inner)
+            .await?;
+        Ok(())
+    }
+}

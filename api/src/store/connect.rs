@@ -1,0 +1,162 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use rapport_migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, TransactionTrait};
+
+use super::{StoreError, Tx};
+
+/// How to reach the database.
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
+    /// `sqlite://path?mode=rwc` or `postgres://…`.
+    pub url: String,
+    /// Connections that serve reads (SQLite) or everything (PostgreSQL).
+    pub pool_size: u32,
+    /// How long a SQLite writer waits for the lock before failing.
+    pub busy_timeout: Duration,
+}
+
+/// The database: one writer connection and a small reader pool on SQLite (WAL mode lets
+/// readers proceed while the one writer writes); one pool on PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct Store {
+    writer: DatabaseConnection,
+    reader: DatabaseConnection,
+    statements: Arc<AtomicU64>,
+}
+
+impl Store {
+    /// Opens the pools.
+    pub async fn connect(settings: &StoreSettings) -> Result<Self, StoreError> {
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = |conn: &mut DatabaseConnection| {
+            let statements = Arc::clone(&statements);
+            conn.set_metric_callback(move |_| {
+                statements.fetch_add(1, Ordering::Relaxed);
+            });
+        };
+        if settings.url.starts_with("sqlite:") {
+            let mut writer = Database::connect(sqlite_options(settings, 1, false)).await?;
+            // Opening the writer first creates the file and turns WAL on before readers attach.
+            writer.execute_unprepared("SELECT 1").await?;
+            let mut reader = Database::connect(sqlite_options(settings, settings.pool_size, true)).await?;
+            counter(&mut writer);
+            counter(&mut reader);
+            Ok(Self { writer, reader, statements })
+        } else {
+            let mut options = ConnectOptions::new(settings.url.clone());
+            options
+                .max_connections(settings.pool_size.max(2))
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .sqlx_logging(false);
+            let mut pool = Database::connect(options).await?;
+            counter(&mut pool);
+            Ok(Self {
+                reader: pool.clone(),
+                writer: pool,
+                statements,
+            })
+        }
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        Migrator::up(&self.writer, None).await?;
+        Ok(())
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(Tx::new(self.writer.begin().await?))
+    }
+
+    /// Checks the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.reader.ping().await?;
+        Ok(())
+    }
+
+    /// Statements run since the store was opened (for tests that bound queries per request).
+    pub fn statement_count(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    /// Whether this is SQLite.
+    pub fn is_sqlite(&self) -> bool {
+        self.writer.get_database_backend() == DbBackend::Sqlite
+    }
+
+    pub(crate) fn reader(&self) -> &DatabaseConnection {
+        &self.reader
+    }
+
+    /// Runs raw SQL on the writer. For test harnesses that need to break or inspect the
+    /// database on purpose; never used by the API itself.
+    pub async fn execute_raw(&self, sql: &str) -> Result<(), StoreError> {
+        self.writer.execute_unprepared(sql).await?;
+        Ok(())
+    }
+
+    /// Counts the rows of `table` (test harnesses check that refused input changed nothing).
+    pub async fn count_rows(&self, table: &str) -> Result<i64, StoreError> {
+        if !table.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            return Err(StoreError::NotFound);
+        }
+        let backend = self.reader.get_database_backend();
+        let row = self
+            .reader
+            .query_one_raw(Statement::from_string(backend, format!("SELECT COUNT(*) AS n FROM {table}")))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(row.try_get::<i64>("", "n")?)
+    }
+
+    /// Closes every connection.
+    pub async fn close(self) {
+        let _ = self.writer.close().await;
+        let _ = self.reader.close().await;
+    }
+}
+
+fn sqlite_options(settings: &StoreSettings, size: u32, read_only: bool) -> ConnectOptions {
+    let busy = settings.busy_timeout;
+    let mut options = ConnectOptions::new(settings.url.clone());
+    options
+        .max_connections(size.max(1))
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(move |opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(busy)
+                .create_if_missing(!read_only)
+                .read_only(read_only)
+                .pragma("secure_delete", "ON")
+        });
+    options
+}
+
+/// Creates a fresh, empty PostgreSQL database next to `server_url` and returns its URL.
+/// Test harnesses give each test its own database so migrations never race.
+pub async fn create_postgres_database(server_url: &str, name: &str) -> Result<String, StoreError> {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(StoreError::NotFound);
+    }
+    let admin = Database::connect(server_url).await?;
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await?;
+    admin.close().await?;
+    let (base, query) = match server_url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (server_url, String::new()),
+    };
+    let base = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    Ok(format!("{base}/{name}{query}"))
+}

@@ -1,0 +1,24 @@
+//! Persistence: the only module that names `sea_orm`. Everything above it sees domain values,
+//! the store's read models, and [`StoreError`].
+
+mod accounts;
+mod audit;
+mod connect;
+mod contacts;
+pub(crate) mod entity;
+mod error;
+mod like;
+mod page;
+mod partners;
+mod team;
+mod tokens;
+mod tx;
+
+pub use accounts::AccountQuery;
+pub use team::{NewTeamMember, TeamQuery};
+pub use audit::{AuditEntry, AuditQuery, AuditRecord, OutboxRecord};
+pub use connect::{Store, StoreSettings, create_postgres_database};
+pub use contacts::ContactQuery;
+pub use error::StoreError;
+pub use page::{Page, PageRequest};
+pub use tx::Tx;
