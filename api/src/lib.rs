@@ -4,5 +4,6 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod global_id;
+pub mod graphql;
 pub mod service;
 pub mod store;

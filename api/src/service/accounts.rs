@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::global_id::Kind;
 use crate::store::Tx;
 
-pub(crate) fn scope_of(account: &Account) -> AccountScope {
+pub fn account_scope(account: &Account) -> AccountScope {
     AccountScope {
         partner: account.partner(),
         manager: account.account_manager(),
@@ -25,8 +25,8 @@ pub(crate) fn scope_of(account: &Account) -> AccountScope {
 /// may not see is NOT_FOUND, exactly like one that does not exist.
 pub(crate) async fn load_for(tx: &Tx, ctx: &Ctx<'_>, id: AccountId, action: Action) -> Result<Account, ApiError> {
     let account = tx.load_account(id).await?.ok_or(ApiError::NotFound("account"))?;
-    ctx.authorize(Action::ReadAccount, &Resource::Account(scope_of(&account)), "account")?;
-    ctx.authorize(action, &Resource::Account(scope_of(&account)), "account")?;
+    ctx.authorize(Action::ReadAccount, &Resource::Account(account_scope(&account)), "account")?;
+    ctx.authorize(action, &Resource::Account(account_scope(&account)), "account")?;
     Ok(account)
 }
 
@@ -35,7 +35,7 @@ async fn check_parent(tx: &Tx, ctx: &Ctx<'_>, parent: Option<AccountId>) -> Resu
     let Some(parent) = parent else { return Ok(()) };
     let visible = match tx.load_account(parent).await? {
         Some(p) => ctx
-            .authorize(Action::ReadAccount, &Resource::Account(scope_of(&p)), "account")
+            .authorize(Action::ReadAccount, &Resource::Account(account_scope(&p)), "account")
             .is_ok(),
         None => false,
     };
@@ -196,7 +196,7 @@ pub async fn promote_to_client(
 ) -> Result<Account, ApiError> {
     let tx = ctx.store.begin().await?;
     let mut account = tx.load_account(id).await?.ok_or(ApiError::NotFound("account"))?;
-    let scope = scope_of(&account);
+    let scope = account_scope(&account);
     ctx.authorize(Action::ReadAccount, &Resource::Account(scope), "account")?;
     ctx.authorize(Action::PromoteToClient, &Resource::Promotion { account: scope, manager }, "account")?;
     check_version(account.parts().version, expected_version)?;

@@ -4,7 +4,7 @@ use rapport_domain::ids::{AccountId, ContactId};
 use rapport_domain::permissions::{Action, Resource};
 use rapport_domain::values::{CustomFields, EmailAddress, Phone, Tags, Text};
 
-use super::accounts::{load_for, scope_of};
+use super::accounts::{account_scope, load_for};
 use super::record::{Change, record};
 use super::{Ctx, check_version, snapshot};
 use crate::error::ApiError;
@@ -47,7 +47,7 @@ async fn load_contact_for(tx: &Tx, ctx: &Ctx<'_>, id: ContactId, action: Action)
         .load_account(contact.parts().account)
         .await?
         .ok_or(ApiError::NotFound("contact"))?;
-    let scope = Resource::Account(scope_of(&account));
+    let scope = Resource::Account(account_scope(&account));
     ctx.authorize(Action::ReadContact, &scope, "contact")?;
     ctx.authorize(action, &scope, "contact")?;
     Ok(contact)

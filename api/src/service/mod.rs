@@ -11,6 +11,7 @@ mod team;
 mod tokens;
 
 pub use accounts::{
+    account_scope,
     AccountChanges, assign_account_manager, churn_account, create_account, demote_to_customer,
     promote_to_client, update_account,
 };

@@ -1,0 +1,434 @@
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use rapport_domain::account::{Account, NewAccount};
+use rapport_domain::permissions::{Action, Resource, authorize};
+use rapport_domain::values::{EmailDomain, Text};
+
+use super::connection::connection;
+use super::contact::{ContactConnection, ContactFilter};
+use super::context::{RequestState, state};
+use super::enums::{AccountKind, AccountStatus, AcquisitionChannel, RelationshipType};
+use super::error::{GqlResultExt, gql};
+use super::ids::{account_id, partner_id, team_member_id, to_id};
+use super::pagination::{connection_complexity, page_request};
+use super::partner::PartnerNode;
+use super::team::TeamMemberNode;
+use crate::error::ApiError;
+use crate::global_id::Kind;
+use crate::service::{self, AccountChanges};
+use crate::store::{AccountQuery, ContactQuery, Store, StoreError};
+
+/// An account: the party we have a relationship with.
+#[derive(Debug, Clone)]
+pub struct AccountNode(pub Account);
+
+pub(crate) fn account_scope(account: &Account) -> Resource {
+    Resource::Account(service::account_scope(account))
+}
+
+/// Whether the caller may read this account (a partner only sees what it referred).
+pub(crate) fn visible(st: &RequestState, account: &Account) -> bool {
+    authorize(&st.caller.principal, Action::ReadAccount, &account_scope(account)).is_ok()
+}
+
+/// Loads one account through the request's loader, as NOT_FOUND when absent or out of scope.
+pub(crate) async fn load_visible(st: &RequestState, id: rapport_domain::ids::AccountId) -> Result<Account> {
+    match st.accounts.load_one(id).await.gql()? {
+        Some(account) if visible(st, &account) => Ok(account),
+        _ => Err(gql(ApiError::NotFound("account"))),
+    }
+}
+
+#[Object(name = "Account")]
+impl AccountNode {
+    pub async fn id(&self) -> ID {
+        to_id(Kind::Account, self.0.id().get())
+    }
+    async fn name(&self) -> &str {
+        self.0.parts().name.as_str()
+    }
+    async fn kind(&self) -> AccountKind {
+        self.0.parts().kind.into()
+    }
+    async fn relationship_type(&self) -> RelationshipType {
+        self.0.relationship().into()
+    }
+    /// The dedicated manager (always set for a CLIENT). Null for callers who may not read the
+    /// team (partners).
+    async fn account_manager(&self, ctx: &Context<'_>) -> Result<Option<TeamMemberNode>> {
+        let st = state(ctx);
+        let Some(id) = self.0.account_manager() else { return Ok(None) };
+        if authorize(&st.caller.principal, Action::ReadTeam, &Resource::Global).is_err() {
+            return Ok(None);
+        }
+        Ok(st.team.load_one(id).await.gql()?.map(TeamMemberNode))
+    }
+    /// The parent account, when the caller may see it.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<AccountNode>> {
+        let st = state(ctx);
+        let Some(id) = self.0.parts().parent else { return Ok(None) };
+        Ok(st
+            .accounts
+            .load_one(id)
+            .await
+            .gql()?
+            .filter(|a| visible(st, a))
+            .map(AccountNode))
+    }
+    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<AccountConnection> {
+        let st = state(ctx);
+        let query = AccountQuery {
+            parent: Some(self.0.id()),
+            scope_partner: st.caller.principal.partner(),
+            ..Default::default()
+        };
+        list(st, query, page_request(first, after, last, before)?).await
+    }
+    async fn domains(&self) -> Vec<&str> {
+        self.0.parts().domains.iter().map(EmailDomain::as_str).collect()
+    }
+    async fn acquisition_channel(&self) -> AcquisitionChannel {
+        self.0.parts().acquisition_channel.into()
+    }
+    /// The partner who referred the account.
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<PartnerNode>> {
+        let st = state(ctx);
+        let Some(id) = self.0.partner() else { return Ok(None) };
+        let own = st.caller.principal.partner() == Some(id);
+        if !own && authorize(&st.caller.principal, Action::ReadPartners, &Resource::Global).is_err() {
+            return Ok(None);
+        }
+        Ok(st.partners.load_one(id).await.gql()?.map(PartnerNode))
+    }
+    async fn status(&self) -> AccountStatus {
+        self.0.parts().status.into()
+    }
+    async fn churned_at(&self) -> Option<DateTime<Utc>> {
+        self.0.parts().churned_at
+    }
+    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ContactFilter>,
+    ) -> Result<ContactConnection> {
+        let st = state(ctx);
+        let mut query = match filter {
+            Some(f) => f.into_query()?,
+            None => ContactQuery::default(),
+        };
+        query.account = Some(self.0.id());
+        super::contact::list(st, query, page_request(first, after, last, before)?).await
+    }
+    /// Every change between customer and client, oldest first.
+    async fn relationship_history(&self, ctx: &Context<'_>) -> Result<Vec<RelationshipChange>> {
+        let history = state(ctx).store.relationship_history(self.0.id()).await.gql()?;
+        Ok(history
+            .into_iter()
+            .map(|c| RelationshipChange {
+                from: c.from.into(),
+                to: c.to.into(),
+                reason: c.reason.into_string(),
+                actor: c.actor,
+                at: c.at,
+            })
+            .collect())
+    }
+    async fn version(&self) -> i32 {
+        self.0.parts().version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.parts().created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.parts().updated_at
+    }
+}
+
+/// One change of relationship type.
+#[derive(Debug, SimpleObject)]
+pub struct RelationshipChange {
+    from: RelationshipType,
+    to: RelationshipType,
+    reason: String,
+    actor: String,
+    at: DateTime<Utc>,
+}
+
+async fn count_accounts(store: &Store, query: &AccountQuery) -> Result<u64, StoreError> {
+    store.accounts_count(query).await
+}
+
+connection!(AccountConnection, AccountEdge, AccountNode, Account, AccountQuery, count_accounts);
+
+pub(crate) async fn list(st: &RequestState, query: AccountQuery, page: crate::store::PageRequest) -> Result<AccountConnection> {
+    let page = st.store.accounts_page(&query, page).await.gql()?;
+    Ok(AccountConnection { page, query })
+}
+
+/// Which accounts to list.
+#[derive(Debug, Default, InputObject)]
+pub struct AccountFilter {
+    relationship_type: Option<RelationshipType>,
+    account_manager_id: Option<ID>,
+    partner_id: Option<ID>,
+    status: Option<AccountStatus>,
+    kind: Option<AccountKind>,
+    /// Name contains this text (case-insensitive).
+    search: Option<String>,
+}
+
+impl AccountFilter {
+    pub(crate) fn into_query(self, prefix: &str) -> Result<AccountQuery> {
+        if self.search.as_ref().is_some_and(|s| s.chars().count() > 200) {
+            return Err(gql(ApiError::bad_input(format!("{prefix}search"), "must be at most 200 characters")));
+        }
+        Ok(AccountQuery {
+            relationship: self.relationship_type.map(Into::into),
+            manager: self
+                .account_manager_id
+                .map(|id| team_member_id(&format!("{prefix}accountManagerId"), &id))
+                .transpose()?,
+            partner: self
+                .partner_id
+                .map(|id| partner_id(&format!("{prefix}partnerId"), &id))
+                .transpose()?,
+            status: self.status.map(Into::into),
+            kind: self.kind.map(Into::into),
+            search: self.search,
+            parent: None,
+            scope_partner: None,
+        })
+    }
+}
+
+/// Account queries.
+#[derive(Debug, Default)]
+pub struct AccountQueries;
+
+#[Object]
+impl AccountQueries {
+    /// One account; NOT_FOUND when it does not exist or is outside the caller's scope.
+    async fn account(&self, ctx: &Context<'_>, id: ID) -> Result<Option<AccountNode>> {
+        let st = state(ctx);
+        let Ok(id) = account_id("id", &id) else {
+            return Err(gql(ApiError::NotFound("account")));
+        };
+        Ok(Some(AccountNode(load_visible(st, id).await?)))
+    }
+
+    /// Accounts, newest last; a partner sees only the accounts it referred.
+    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    async fn accounts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<AccountFilter>,
+    ) -> Result<AccountConnection> {
+        let st = state(ctx);
+        st.ctx().authorize(Action::ReadAccount, &Resource::Global, "account").gql()?;
+        let mut query = filter.unwrap_or_default().into_query("filter.")?;
+        query.scope_partner = st.caller.principal.partner();
+        list(st, query, page_request(first, after, last, before)?).await
+    }
+}
+
+/// Input of `createAccount`.
+#[derive(Debug, InputObject)]
+pub struct CreateAccountInput {
+    name: String,
+    kind: AccountKind,
+    parent_id: Option<ID>,
+    #[graphql(default)]
+    domains: Vec<String>,
+    acquisition_channel: AcquisitionChannel,
+    partner_id: Option<ID>,
+}
+
+/// Result of `createAccount`.
+#[derive(Debug, SimpleObject)]
+pub struct CreateAccountPayload {
+    account: AccountNode,
+}
+
+/// Input of `updateAccount`: omitted fields keep their value; `parentId: null` removes the parent.
+#[derive(Debug, InputObject)]
+pub struct UpdateAccountInput {
+    account_id: ID,
+    expected_version: i32,
+    name: Option<String>,
+    kind: Option<AccountKind>,
+    parent_id: MaybeUndefined<ID>,
+    domains: Option<Vec<String>>,
+    acquisition_channel: Option<AcquisitionChannel>,
+}
+
+/// Result of `updateAccount`.
+#[derive(Debug, SimpleObject)]
+pub struct UpdateAccountPayload {
+    account: AccountNode,
+}
+
+/// Input of `promoteToClient`.
+#[derive(Debug, InputObject)]
+pub struct PromoteToClientInput {
+    account_id: ID,
+    account_manager_id: ID,
+    reason: String,
+    expected_version: i32,
+}
+
+/// Result of `promoteToClient`.
+#[derive(Debug, SimpleObject)]
+pub struct PromoteToClientPayload {
+    account: AccountNode,
+}
+
+/// Input of `demoteToCustomer`.
+#[derive(Debug, InputObject)]
+pub struct DemoteToCustomerInput {
+    account_id: ID,
+    reason: String,
+    expected_version: i32,
+}
+
+/// Result of `demoteToCustomer`.
+#[derive(Debug, SimpleObject)]
+pub struct DemoteToCustomerPayload {
+    account: AccountNode,
+}
+
+/// Input of `assignAccountManager`; `accountManagerId: null` removes a customer's manager.
+#[derive(Debug, InputObject)]
+pub struct AssignAccountManagerInput {
+    account_id: ID,
+    account_manager_id: Option<ID>,
+    expected_version: i32,
+}
+
+/// Result of `assignAccountManager`.
+#[derive(Debug, SimpleObject)]
+pub struct AssignAccountManagerPayload {
+    account: AccountNode,
+}
+
+/// Input of `churnAccount`.
+#[derive(Debug, InputObject)]
+pub struct ChurnAccountInput {
+    account_id: ID,
+    expected_version: i32,
+}
+
+/// Result of `churnAccount`.
+#[derive(Debug, SimpleObject)]
+pub struct ChurnAccountPayload {
+    account: AccountNode,
+}
+
+fn domains(field: &str, raw: &[String]) -> Result<Vec<EmailDomain>> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, d)| EmailDomain::parse(d).map_err(|e| e.at(format!("{field}[{i}]"))))
+        .collect::<Result<_, _>>()
+        .gql()
+}
+
+/// Account mutations.
+#[derive(Debug, Default)]
+pub struct AccountMutations;
+
+#[Object]
+impl AccountMutations {
+    /// Creates an account (as a CUSTOMER). A partner's accounts are referred by the partner.
+    async fn create_account(&self, ctx: &Context<'_>, input: CreateAccountInput) -> Result<CreateAccountPayload> {
+        let st = state(ctx);
+        let new = NewAccount::new(
+            Text::name("name", &input.name).gql()?,
+            input.kind.into(),
+            input.parent_id.map(|id| account_id("parentId", &id)).transpose()?,
+            domains("domains", &input.domains)?,
+            input.acquisition_channel.into(),
+            input.partner_id.map(|id| partner_id("partnerId", &id)).transpose()?,
+        )
+        .gql()?;
+        let account = service::create_account(&st.ctx(), new).await.gql()?;
+        Ok(CreateAccountPayload { account: AccountNode(account) })
+    }
+
+    /// Edits an account's details.
+    async fn update_account(&self, ctx: &Context<'_>, input: UpdateAccountInput) -> Result<UpdateAccountPayload> {
+        let st = state(ctx);
+        let id = account_id("accountId", &input.account_id)?;
+        let changes = AccountChanges {
+            name: input.name.map(|n| Text::name("name", &n)).transpose().gql()?,
+            kind: input.kind.map(Into::into),
+            parent: match input.parent_id {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(id) => Some(Some(account_id("parentId", &id)?)),
+            },
+            domains: input.domains.map(|d| domains("domains", &d)).transpose()?,
+            acquisition_channel: input.acquisition_channel.map(Into::into),
+        };
+        let account = service::update_account(&st.ctx(), id, input.expected_version, changes).await.gql()?;
+        Ok(UpdateAccountPayload { account: AccountNode(account) })
+    }
+
+    /// Makes a customer a client, naming its dedicated manager and why.
+    async fn promote_to_client(&self, ctx: &Context<'_>, input: PromoteToClientInput) -> Result<PromoteToClientPayload> {
+        let st = state(ctx);
+        let id = account_id("accountId", &input.account_id)?;
+        let manager = team_member_id("accountManagerId", &input.account_manager_id)?;
+        let reason = Text::reason("reason", &input.reason).gql()?;
+        let account = service::promote_to_client(&st.ctx(), id, manager, reason, input.expected_version).await.gql()?;
+        Ok(PromoteToClientPayload { account: AccountNode(account) })
+    }
+
+    /// Makes a client a customer; refused while an agreement is in force.
+    async fn demote_to_customer(&self, ctx: &Context<'_>, input: DemoteToCustomerInput) -> Result<DemoteToCustomerPayload> {
+        let st = state(ctx);
+        let id = account_id("accountId", &input.account_id)?;
+        let reason = Text::reason("reason", &input.reason).gql()?;
+        let account = service::demote_to_customer(&st.ctx(), id, reason, input.expected_version).await.gql()?;
+        Ok(DemoteToCustomerPayload { account: AccountNode(account) })
+    }
+
+    /// Names the account's manager (or removes a customer's).
+    async fn assign_account_manager(
+        &self,
+        ctx: &Context<'_>,
+        input: AssignAccountManagerInput,
+    ) -> Result<AssignAccountManagerPayload> {
+        let st = state(ctx);
+        let id = account_id("accountId", &input.account_id)?;
+        let manager = input
+            .account_manager_id
+            .map(|m| team_member_id("accountManagerId", &m))
+            .transpose()?;
+        let account = service::assign_account_manager(&st.ctx(), id, manager, input.expected_version).await.gql()?;
+        Ok(AssignAccountManagerPayload { account: AccountNode(account) })
+    }
+
+    /// Marks an account churned.
+    async fn churn_account(&self, ctx: &Context<'_>, input: ChurnAccountInput) -> Result<ChurnAccountPayload> {
+        let st = state(ctx);
+        let id = account_id("accountId", &input.account_id)?;
+        let account = service::churn_account(&st.ctx(), id, input.expected_version).await.gql()?;
+        Ok(ChurnAccountPayload { account: AccountNode(account) })
+    }
+}

@@ -1,0 +1,117 @@
+use async_graphql::{Context, InputObject, Object, Result, ID};
+use chrono::{DateTime, Utc};
+use rapport_domain::permissions::{Action, Resource};
+
+use super::connection::connection;
+use super::context::state;
+use super::error::GqlResultExt;
+use super::ids::to_id;
+use super::pagination::{connection_complexity, page_request};
+use crate::global_id::{self, Kind};
+use crate::store::{AuditEntry, AuditQuery, Store, StoreError};
+
+/// One change, as recorded in the append-only audit log.
+#[derive(Debug, Clone)]
+pub struct AuditEntryNode(pub AuditEntry);
+
+#[Object(name = "AuditEntry")]
+impl AuditEntryNode {
+    async fn id(&self) -> ID {
+        to_id(Kind::AuditEntry, self.0.id)
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    /// Subject of who made the change.
+    async fn actor(&self) -> &str {
+        &self.0.actor
+    }
+    /// The mutation (`promoteToClient`).
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+    async fn entity_type(&self) -> &str {
+        &self.0.entity_type
+    }
+    /// Global id of the changed entity.
+    async fn entity_id(&self) -> Option<ID> {
+        let kind = [Kind::Account, Kind::Contact, Kind::TeamMember, Kind::Partner]
+            .into_iter()
+            .find(|k| k.name() == self.0.entity_type)?;
+        let raw: i64 = self.0.entity_id.parse().ok()?;
+        (raw > 0).then(|| ID(global_id::encode(kind, raw)))
+    }
+    /// Snapshot before, as JSON text.
+    async fn before(&self) -> Option<&str> {
+        self.0.before.as_deref()
+    }
+    /// Snapshot after, as JSON text.
+    async fn after(&self) -> Option<&str> {
+        self.0.after.as_deref()
+    }
+    /// The request that made the change.
+    async fn request_id(&self) -> &str {
+        &self.0.request_id
+    }
+}
+
+async fn count_audit(store: &Store, query: &AuditQuery) -> Result<u64, StoreError> {
+    store.audit_count(query).await
+}
+
+connection!(AuditEntryConnection, AuditEntryEdge, AuditEntryNode, AuditEntry, AuditQuery, count_audit);
+
+/// Which audit entries to list.
+#[derive(Debug, Default, InputObject)]
+pub struct AuditFilter {
+    /// Only changes of this entity (global id).
+    entity_id: Option<ID>,
+    /// Only changes by this subject.
+    actor: Option<String>,
+    /// Only this mutation.
+    action: Option<String>,
+}
+
+/// Audit queries.
+#[derive(Debug, Default)]
+pub struct AuditQueries;
+
+#[Object]
+impl AuditQueries {
+    /// The audit log, oldest first.
+    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<AuditFilter>,
+    ) -> Result<AuditEntryConnection> {
+        let st = state(ctx);
+        st.ctx().authorize(Action::ReadAuditLog, &Resource::Global, "audit log").gql()?;
+        let filter = filter.unwrap_or_default();
+        let mut query = AuditQuery {
+            actor: filter.actor,
+            action: filter.action,
+            ..Default::default()
+        };
+        if let Some(id) = filter.entity_id {
+            match global_id::decode_any(id.as_str()) {
+                Some((kind, raw)) => {
+                    query.entity_type = Some(kind.name().to_owned());
+                    query.entity_id = Some(raw.to_string());
+                }
+                None => {
+                    return Err(super::error::gql(crate::error::ApiError::bad_input(
+                        "filter.entityId",
+                        "is not an id from this API",
+                    )));
+                }
+            }
+        }
+        let page = st.store.audit_page(&query, page_request(first, after, last, before)?).await.gql()?;
+        Ok(AuditEntryConnection { page, query })
+    }
+}

@@ -1,0 +1,104 @@
+//! Relay connections. `totalCount` runs its COUNT query only when a client selects it.
+
+use rapport_domain::account::Account;
+use rapport_domain::contact::Contact;
+use rapport_domain::partner::Partner;
+use rapport_domain::team::TeamMember;
+
+use crate::store::AuditEntry;
+
+/// The raw key of a listed row (for cursors).
+pub trait RowId {
+    /// The key.
+    fn row_id(&self) -> i64;
+}
+
+impl RowId for Account {
+    fn row_id(&self) -> i64 {
+        self.id().get()
+    }
+}
+impl RowId for Contact {
+    fn row_id(&self) -> i64 {
+        self.id().get()
+    }
+}
+impl RowId for TeamMember {
+    fn row_id(&self) -> i64 {
+        self.id.get()
+    }
+}
+impl RowId for Partner {
+    fn row_id(&self) -> i64 {
+        self.id.get()
+    }
+}
+impl RowId for AuditEntry {
+    fn row_id(&self) -> i64 {
+        self.id
+    }
+}
+
+/// Declares `$conn` and `$edge` for nodes of type `$node` wrapping `$item`, whose total is
+/// counted by the async function `$count(&Store, &$query)`.
+macro_rules! connection {
+    ($conn:ident, $edge:ident, $node:ident, $item:ty, $query:ty, $count:path) => {
+        #[doc = concat!("An edge to a `", stringify!($node), "`.")]
+        pub struct $edge {
+            node: $item,
+        }
+
+        #[async_graphql::Object]
+        impl $edge {
+            /// Where this edge is, for `after`/`before`.
+            async fn cursor(&self) -> String {
+                $crate::graphql::pagination::cursor($crate::graphql::connection::RowId::row_id(&self.node))
+            }
+
+            /// The item.
+            async fn node(&self) -> $node {
+                $node(self.node.clone())
+            }
+        }
+
+        #[doc = concat!("A page of `", stringify!($node), "` items.")]
+        pub struct $conn {
+            pub(crate) page: $crate::store::Page<$item>,
+            pub(crate) query: $query,
+        }
+
+        #[async_graphql::Object]
+        impl $conn {
+            /// The items with their cursors.
+            async fn edges(&self) -> Vec<$edge> {
+                self.page.items.iter().map(|node| $edge { node: node.clone() }).collect()
+            }
+
+            /// The items.
+            async fn nodes(&self) -> Vec<$node> {
+                self.page.items.iter().map(|n| $node(n.clone())).collect()
+            }
+
+            /// Where this page is.
+            async fn page_info(&self) -> $crate::graphql::pagination::PageInfo {
+                let ids: Vec<i64> = self
+                    .page
+                    .items
+                    .iter()
+                    .map($crate::graphql::connection::RowId::row_id)
+                    .collect();
+                $crate::graphql::pagination::page_info(&ids, self.page.has_next, self.page.has_previous)
+            }
+
+            /// How many items match, across all pages (counted only when selected).
+            async fn total_count(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<i64> {
+                use $crate::graphql::error::GqlResultExt as _;
+                let store = &$crate::graphql::context::state(ctx).store;
+                let n = $count(store, &self.query).await.gql()?;
+                Ok(i64::try_from(n).unwrap_or(i64::MAX))
+            }
+        }
+    };
+}
+
+pub(crate) use connection;

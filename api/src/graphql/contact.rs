@@ -1,0 +1,378 @@
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use rapport_domain::contact::{Contact, ContactDetails, ContactParts};
+use rapport_domain::permissions::{Action, Resource};
+use rapport_domain::values::{CustomFields, EmailAddress, Phone, PhoneNumber, Tags, Text};
+
+use super::account::{AccountFilter, AccountNode, load_visible};
+use super::connection::connection;
+use super::context::{RequestState, state};
+use super::enums::{CustomFieldType, EmailConsent, PhoneType, RelationshipType};
+use super::error::{GqlResultExt, gql};
+use super::ids::{account_id, contact_id, to_id};
+use super::pagination::{connection_complexity, page_request};
+use super::scalars::{EmailScalar, PhoneScalar};
+use crate::error::ApiError;
+use crate::global_id::Kind;
+use crate::service::{self, ContactChanges};
+use crate::store::{ContactQuery, PageRequest, Store, StoreError};
+
+/// A person at an account. Erased contacts keep only their tombstone.
+#[derive(Debug, Clone)]
+pub struct ContactNode(pub Contact);
+
+impl ContactNode {
+    fn parts(&self) -> &ContactParts {
+        self.0.parts()
+    }
+    fn details(&self) -> Option<&ContactDetails> {
+        self.parts().details.as_ref()
+    }
+}
+
+/// A typed phone number.
+#[derive(Debug, SimpleObject)]
+pub struct PhoneOut {
+    number: PhoneScalar,
+    #[graphql(name = "type")]
+    kind: PhoneType,
+}
+
+/// A typed custom field.
+#[derive(Debug, SimpleObject)]
+#[graphql(name = "CustomField")]
+pub struct CustomFieldOut {
+    key: String,
+    #[graphql(name = "type")]
+    kind: CustomFieldType,
+    value: String,
+}
+
+#[Object(name = "Contact")]
+impl ContactNode {
+    pub async fn id(&self) -> ID {
+        to_id(Kind::Contact, self.0.id().get())
+    }
+    async fn account(&self, ctx: &Context<'_>) -> Result<AccountNode> {
+        Ok(AccountNode(load_visible(state(ctx), self.parts().account).await?))
+    }
+    /// Empty once erased.
+    async fn first_name(&self) -> &str {
+        self.details().map_or("", |d| d.first_name.as_str())
+    }
+    async fn last_name(&self) -> Option<&str> {
+        self.details().and_then(|d| d.last_name.as_ref()).map(Text::as_str)
+    }
+    async fn email(&self) -> Option<EmailScalar> {
+        self.details()
+            .and_then(|d| d.email.as_ref())
+            .map(|e| EmailScalar(e.as_str().to_owned()))
+    }
+    async fn phones(&self) -> Vec<PhoneOut> {
+        self.details()
+            .map(|d| {
+                d.phones
+                    .iter()
+                    .map(|p| PhoneOut {
+                        number: PhoneScalar(p.number.as_str().to_owned()),
+                        kind: p.kind.into(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    async fn job_role(&self) -> Option<&str> {
+        self.details().and_then(|d| d.job_role.as_ref()).map(Text::as_str)
+    }
+    async fn email_consent(&self) -> EmailConsent {
+        self.details()
+            .map_or(rapport_domain::contact::EmailConsent::None, |d| d.email_consent)
+            .into()
+    }
+    async fn tags(&self) -> Vec<&str> {
+        self.details()
+            .map(|d| d.tags.as_slice().iter().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+    async fn custom_fields(&self) -> Vec<CustomFieldOut> {
+        self.details()
+            .map(|d| {
+                d.custom_fields
+                    .as_slice()
+                    .iter()
+                    .map(|f| CustomFieldOut {
+                        key: f.key().to_owned(),
+                        kind: f.kind().into(),
+                        value: f.value().to_owned(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    /// The account's relationship type, which the contact inherits for segmentation.
+    async fn relationship_type(&self, ctx: &Context<'_>) -> Result<RelationshipType> {
+        Ok(load_visible(state(ctx), self.parts().account).await?.relationship().into())
+    }
+    async fn erased(&self) -> bool {
+        self.0.is_erased()
+    }
+    async fn erased_at(&self) -> Option<DateTime<Utc>> {
+        self.parts().erased_at
+    }
+    async fn version(&self) -> i32 {
+        self.parts().version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.parts().created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.parts().updated_at
+    }
+}
+
+async fn count_contacts(store: &Store, query: &ContactQuery) -> Result<u64, StoreError> {
+    store.contacts_count(query).await
+}
+
+connection!(ContactConnection, ContactEdge, ContactNode, Contact, ContactQuery, count_contacts);
+
+/// Lists contacts, always within the caller's row-level scope.
+pub(crate) async fn list(st: &RequestState, mut query: ContactQuery, page: PageRequest) -> Result<ContactConnection> {
+    st.ctx().authorize(Action::ReadContact, &Resource::Global, "contact").gql()?;
+    query.scope_partner = st.caller.principal.partner();
+    let page = st.store.contacts_page(&query, page).await.gql()?;
+    Ok(ContactConnection { page, query })
+}
+
+/// Which contacts to list.
+#[derive(Debug, Default, InputObject)]
+pub struct ContactFilter {
+    /// Name, email or phone contains this text.
+    search: Option<String>,
+    email_consent: Option<EmailConsent>,
+    tag: Option<String>,
+    /// Only contacts whose account matches (relationship type, manager, partner, …).
+    account: Option<AccountFilter>,
+}
+
+impl ContactFilter {
+    pub(crate) fn into_query(self) -> Result<ContactQuery> {
+        if self.search.as_ref().is_some_and(|s| s.chars().count() > 200) {
+            return Err(gql(ApiError::bad_input("filter.search", "must be at most 200 characters")));
+        }
+        Ok(ContactQuery {
+            account: None,
+            search: self.search,
+            consent: self.email_consent.map(Into::into),
+            tag: self.tag,
+            account_filter: self.account.map(|a| a.into_query("filter.account.")).transpose()?,
+            scope_partner: None,
+        })
+    }
+}
+
+/// Contact queries.
+#[derive(Debug, Default)]
+pub struct ContactQueries;
+
+#[Object]
+impl ContactQueries {
+    /// One contact; NOT_FOUND when it does not exist or is outside the caller's scope.
+    async fn contact(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ContactNode>> {
+        let Ok(id) = contact_id("id", &id) else {
+            return Err(gql(ApiError::NotFound("contact")));
+        };
+        Ok(Some(load_contact(state(ctx), id).await?))
+    }
+
+    /// Contacts, newest last, filtered by their own fields and their account's.
+    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ContactFilter>,
+    ) -> Result<ContactConnection> {
+        let query = filter.unwrap_or_default().into_query()?;
+        list(state(ctx), query, page_request(first, after, last, before)?).await
+    }
+}
+
+/// Loads a contact the caller may see, or NOT_FOUND.
+pub(crate) async fn load_contact(st: &RequestState, id: rapport_domain::ids::ContactId) -> Result<ContactNode> {
+    let contact = st.store.contacts_by_ids(&[id]).await.gql()?.pop();
+    match contact {
+        Some(c) => {
+            load_visible(st, c.parts().account)
+                .await
+                .map_err(|_| gql(ApiError::NotFound("contact")))?;
+            Ok(ContactNode(c))
+        }
+        None => Err(gql(ApiError::NotFound("contact"))),
+    }
+}
+
+/// A phone number in input.
+#[derive(Debug, InputObject)]
+pub struct PhoneInput {
+    number: String,
+    #[graphql(name = "type")]
+    kind: PhoneType,
+}
+
+/// A custom field in input.
+#[derive(Debug, InputObject)]
+pub struct CustomFieldInput {
+    key: String,
+    #[graphql(name = "type")]
+    kind: CustomFieldType,
+    value: String,
+}
+
+fn phones(raw: Vec<PhoneInput>) -> Result<Vec<Phone>> {
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            Ok(Phone {
+                number: PhoneNumber::parse(&p.number).map_err(|e| e.within(&format!("phones[{i}]")))?,
+                kind: p.kind.into(),
+            })
+        })
+        .collect::<Result<_, rapport_domain::ValidationError>>()
+        .gql()
+}
+
+fn custom_fields(raw: Vec<CustomFieldInput>) -> Result<CustomFields> {
+    CustomFields::parse(raw.into_iter().map(|f| (f.key, f.kind.into(), f.value))).gql()
+}
+
+fn email(raw: &str) -> Result<EmailAddress> {
+    EmailAddress::parse(raw).gql()
+}
+
+fn optional_text(field: &str, raw: Option<String>) -> Result<Option<Text>> {
+    raw.map(|t| Text::name(field, &t)).transpose().gql()
+}
+
+/// Input of `createContact`. Without `accountId`, the contact joins the account owning its
+/// email's domain.
+#[derive(Debug, InputObject)]
+pub struct CreateContactInput {
+    account_id: Option<ID>,
+    first_name: String,
+    last_name: Option<String>,
+    email: Option<EmailScalar>,
+    #[graphql(default)]
+    phones: Vec<PhoneInput>,
+    job_role: Option<String>,
+    #[graphql(default_with = "EmailConsent::None")]
+    email_consent: EmailConsent,
+    #[graphql(default)]
+    tags: Vec<String>,
+    #[graphql(default)]
+    custom_fields: Vec<CustomFieldInput>,
+}
+
+/// Result of `createContact`.
+#[derive(Debug, SimpleObject)]
+pub struct CreateContactPayload {
+    contact: ContactNode,
+}
+
+/// Input of `updateContact`: omitted fields keep their value; null clears an optional one.
+#[derive(Debug, InputObject)]
+pub struct UpdateContactInput {
+    contact_id: ID,
+    expected_version: i32,
+    account_id: Option<ID>,
+    first_name: Option<String>,
+    last_name: MaybeUndefined<String>,
+    email: MaybeUndefined<EmailScalar>,
+    phones: Option<Vec<PhoneInput>>,
+    job_role: MaybeUndefined<String>,
+    email_consent: Option<EmailConsent>,
+    tags: Option<Vec<String>>,
+    custom_fields: Option<Vec<CustomFieldInput>>,
+}
+
+/// Result of `updateContact`.
+#[derive(Debug, SimpleObject)]
+pub struct UpdateContactPayload {
+    contact: ContactNode,
+}
+
+/// Input of `eraseContact`.
+#[derive(Debug, InputObject)]
+pub struct EraseContactInput {
+    contact_id: ID,
+    expected_version: Option<i32>,
+}
+
+/// Result of `eraseContact`: the tombstone.
+#[derive(Debug, SimpleObject)]
+pub struct EraseContactPayload {
+    contact: ContactNode,
+}
+
+fn maybe<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> Result<U>) -> Result<Option<Option<U>>> {
+    Ok(match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(f(v)?)),
+    })
+}
+
+/// Contact mutations.
+#[derive(Debug, Default)]
+pub struct ContactMutations;
+
+#[Object]
+impl ContactMutations {
+    /// Adds a contact.
+    async fn create_contact(&self, ctx: &Context<'_>, input: CreateContactInput) -> Result<CreateContactPayload> {
+        let st = state(ctx);
+        let account = input.account_id.map(|id| account_id("accountId", &id)).transpose()?;
+        let details = ContactDetails {
+            first_name: Text::name("firstName", &input.first_name).gql()?,
+            last_name: optional_text("lastName", input.last_name)?,
+            email: input.email.map(|e| email(&e.0)).transpose()?,
+            phones: phones(input.phones)?,
+            job_role: optional_text("jobRole", input.job_role)?,
+            email_consent: input.email_consent.into(),
+            tags: Tags::parse(&input.tags).gql()?,
+            custom_fields: custom_fields(input.custom_fields)?,
+        };
+        let contact = service::create_contact(&st.ctx(), account, details).await.gql()?;
+        Ok(CreateContactPayload { contact: ContactNode(contact) })
+    }
+
+    /// Edits a contact.
+    async fn update_contact(&self, ctx: &Context<'_>, input: UpdateContactInput) -> Result<UpdateContactPayload> {
+        let st = state(ctx);
+        let id = contact_id("contactId", &input.contact_id)?;
+        let changes = ContactChanges {
+            account: input.account_id.map(|a| account_id("accountId", &a)).transpose()?,
+            first_name: input.first_name.map(|f| Text::name("firstName", &f)).transpose().gql()?,
+            last_name: maybe(input.last_name, |l| Text::name("lastName", &l).gql())?,
+            email: maybe(input.email, |e| email(&e.0))?,
+            phones: input.phones.map(phones).transpose()?,
+            job_role: maybe(input.job_role, |j| Text::name("jobRole", &j).gql())?,
+            email_consent: input.email_consent.map(Into::into),
+            tags: input.tags.map(|t| Tags::parse(&t)).transpose().gql()?,
+            custom_fields: input.custom_fields.map(custom_fields).transpose()?,
+        };
+        let contact = service::update_contact(&st.ctx(), id, input.expected_version, changes).await.gql()?;
+        Ok(UpdateContactPayload { contact: ContactNode(contact) })
+    }
+
+    /// Erases a contact's personal data (admin only), keeping a tombstone.
+    async fn erase_contact(&self, ctx: &Context<'_>, input: EraseContactInput) -> Result<EraseContactPayload> {
+        let st = state(ctx);
+        let id = contact_id("contactId", &input.contact_id)?;
+        let contact = service::erase_contact(&st.ctx(), id, input.expected_version).await.gql()?;
+        Ok(EraseContactPayload { contact: ContactNode(contact) })
+    }
+}

@@ -1,0 +1,65 @@
+//! The GraphQL schema: one module per area, merged into one query and one mutation root.
+
+mod account;
+mod audit;
+mod connection;
+mod contact;
+pub mod context;
+mod enums;
+pub mod error;
+mod ids;
+pub mod limits;
+mod loaders;
+mod node;
+mod pagination;
+mod partner;
+mod scalars;
+mod team;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+use crate::config::GraphqlSettings;
+
+/// The query root.
+#[derive(MergedObject, Default, Debug)]
+pub struct Query(
+    node::NodeQueries,
+    account::AccountQueries,
+    contact::ContactQueries,
+    team::TeamQueries,
+    partner::PartnerQueries,
+    audit::AuditQueries,
+);
+
+/// The mutation root.
+#[derive(MergedObject, Default, Debug)]
+pub struct Mutation(
+    account::AccountMutations,
+    contact::ContactMutations,
+    team::TeamMutations,
+    partner::PartnerMutations,
+);
+
+/// The executable schema.
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Builds the schema with the configured limits.
+pub fn build_schema(settings: &GraphqlSettings) -> AppSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(settings.max_depth)
+        .limit_complexity(settings.max_complexity)
+        .limit_directives(settings.max_directives)
+        .limit_recursive_depth(64)
+        .extension(limits::AliasLimit {
+            max: settings.max_aliases,
+        });
+    if !settings.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
+/// The schema in SDL, as served at `/graphql/schema.graphql` and printed by `rapport schema`.
+pub fn sdl() -> String {
+    build_schema(&GraphqlSettings::default()).sdl()
+}

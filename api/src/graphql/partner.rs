@@ -1,0 +1,194 @@
+use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use rapport_domain::partner::Partner;
+use rapport_domain::permissions::{Action, Resource};
+use rapport_domain::values::Text;
+
+use super::account::{AccountConnection, list as list_accounts};
+use super::connection::connection;
+use super::context::state;
+use super::error::GqlResultExt;
+use super::ids::{partner_id, to_id};
+use super::pagination::{connection_complexity, page_request};
+use crate::global_id::Kind;
+use crate::service;
+use crate::store::{AccountQuery, Store, StoreError};
+
+/// An outside organization that refers accounts.
+#[derive(Debug, Clone)]
+pub struct PartnerNode(pub Partner);
+
+#[Object(name = "Partner")]
+impl PartnerNode {
+    pub async fn id(&self) -> ID {
+        to_id(Kind::Partner, self.0.id.get())
+    }
+    async fn name(&self) -> &str {
+        self.0.name.as_str()
+    }
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// The accounts this partner referred.
+    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    async fn accounts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<AccountConnection> {
+        let st = state(ctx);
+        let query = AccountQuery {
+            partner: Some(self.0.id),
+            scope_partner: st.caller.principal.partner(),
+            ..Default::default()
+        };
+        list_accounts(st, query, page_request(first, after, last, before)?).await
+    }
+}
+
+async fn count_partners(store: &Store, _: &()) -> Result<u64, StoreError> {
+    store.partners_count().await
+}
+
+connection!(PartnerConnection, PartnerEdge, PartnerNode, Partner, (), count_partners);
+
+/// Partner queries.
+#[derive(Debug, Default)]
+pub struct PartnerQueries;
+
+#[Object]
+impl PartnerQueries {
+    /// Partners (staff only).
+    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    async fn partners(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<PartnerConnection> {
+        let st = state(ctx);
+        st.ctx().authorize(Action::ReadPartners, &Resource::Global, "partner").gql()?;
+        let page = st.store.partners_page(page_request(first, after, last, before)?).await.gql()?;
+        Ok(PartnerConnection { page, query: () })
+    }
+}
+
+/// Input of `createPartner`.
+#[derive(Debug, InputObject)]
+pub struct CreatePartnerInput {
+    name: String,
+}
+
+/// Result of `createPartner`.
+#[derive(Debug, SimpleObject)]
+pub struct CreatePartnerPayload {
+    partner: PartnerNode,
+}
+
+/// Input of `updatePartner`; deactivating refuses the partner's tokens at once.
+#[derive(Debug, InputObject)]
+pub struct UpdatePartnerInput {
+    partner_id: ID,
+    expected_version: i32,
+    name: Option<String>,
+    active: Option<bool>,
+}
+
+/// Result of `updatePartner`.
+#[derive(Debug, SimpleObject)]
+pub struct UpdatePartnerPayload {
+    partner: PartnerNode,
+}
+
+/// Input of `issuePartnerToken`.
+#[derive(Debug, InputObject)]
+pub struct IssuePartnerTokenInput {
+    partner_id: ID,
+    /// Lifetime in days (default 90).
+    #[graphql(default = 90)]
+    valid_for_days: i32,
+}
+
+/// Result of `issuePartnerToken`: the token is shown once and never stored.
+#[derive(Debug, SimpleObject)]
+pub struct IssuePartnerTokenPayload {
+    token: String,
+    token_id: String,
+    expires_at: DateTime<Utc>,
+}
+
+/// Input of `revokeToken`.
+#[derive(Debug, InputObject)]
+pub struct RevokeTokenInput {
+    token_id: String,
+}
+
+/// Result of `revokeToken`.
+#[derive(Debug, SimpleObject)]
+pub struct RevokeTokenPayload {
+    token_id: String,
+    /// False when the token was already revoked.
+    newly_revoked: bool,
+}
+
+/// Partner and token mutations.
+#[derive(Debug, Default)]
+pub struct PartnerMutations;
+
+#[Object]
+impl PartnerMutations {
+    /// Adds a partner (admin only).
+    async fn create_partner(&self, ctx: &Context<'_>, input: CreatePartnerInput) -> Result<CreatePartnerPayload> {
+        let st = state(ctx);
+        let name = Text::name("name", &input.name).gql()?;
+        let partner = service::create_partner(&st.ctx(), name).await.gql()?;
+        Ok(CreatePartnerPayload { partner: PartnerNode(partner) })
+    }
+
+    /// Edits a partner (admin only).
+    async fn update_partner(&self, ctx: &Context<'_>, input: UpdatePartnerInput) -> Result<UpdatePartnerPayload> {
+        let st = state(ctx);
+        let id = partner_id("partnerId", &input.partner_id)?;
+        let name = input.name.map(|n| Text::name("name", &n)).transpose().gql()?;
+        let partner = service::update_partner(&st.ctx(), id, input.expected_version, name, input.active).await.gql()?;
+        Ok(UpdatePartnerPayload { partner: PartnerNode(partner) })
+    }
+
+    /// Issues a JWT scoped to one partner (admin only).
+    async fn issue_partner_token(&self, ctx: &Context<'_>, input: IssuePartnerTokenInput) -> Result<IssuePartnerTokenPayload> {
+        let st = state(ctx);
+        let id = partner_id("partnerId", &input.partner_id)?;
+        let issued = service::issue_partner_token(
+            &st.ctx(),
+            &st.keys,
+            id,
+            i64::from(input.valid_for_days),
+            st.settings.auth.partner_token_max_days,
+        )
+        .await
+        .gql()?;
+        Ok(IssuePartnerTokenPayload {
+            token: issued.token,
+            token_id: issued.token_id,
+            expires_at: issued.expires_at,
+        })
+    }
+
+    /// Revokes a token by id (admin only); refused from the next request on.
+    async fn revoke_token(&self, ctx: &Context<'_>, input: RevokeTokenInput) -> Result<RevokeTokenPayload> {
+        let st = state(ctx);
+        let newly_revoked = service::revoke_token(&st.ctx(), &input.token_id, None).await.gql()?;
+        Ok(RevokeTokenPayload {
+            token_id: input.token_id,
+            newly_revoked,
+        })
+    }
+}

@@ -1,0 +1,173 @@
+use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
+use rapport_domain::permissions::{Action, Resource};
+use rapport_domain::team::{Subject, TeamMember, staff_role};
+use rapport_domain::values::{EmailAddress, Text};
+
+use super::account::{AccountConnection, list as list_accounts};
+use super::connection::connection;
+use super::context::state;
+use super::enums::Role;
+use super::error::GqlResultExt;
+use super::ids::{team_member_id, to_id};
+use super::pagination::{connection_complexity, page_request};
+use super::scalars::EmailScalar;
+use crate::global_id::Kind;
+use crate::service::{self, TeamMemberChanges};
+use crate::store::{AccountQuery, NewTeamMember, Store, StoreError, TeamQuery};
+
+/// A member of staff.
+#[derive(Debug, Clone)]
+pub struct TeamMemberNode(pub TeamMember);
+
+#[Object(name = "TeamMember")]
+impl TeamMemberNode {
+    pub async fn id(&self) -> ID {
+        to_id(Kind::TeamMember, self.0.id.get())
+    }
+    async fn name(&self) -> &str {
+        self.0.name.as_str()
+    }
+    async fn email(&self) -> EmailScalar {
+        EmailScalar(self.0.email.as_str().to_owned())
+    }
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+    /// The JWT subject this member's tokens carry.
+    async fn subject(&self) -> &str {
+        self.0.subject.as_str()
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// Accounts this member manages.
+    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    async fn managed_accounts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<AccountConnection> {
+        let st = state(ctx);
+        let query = AccountQuery {
+            manager: Some(self.0.id),
+            scope_partner: st.caller.principal.partner(),
+            ..Default::default()
+        };
+        list_accounts(st, query, page_request(first, after, last, before)?).await
+    }
+}
+
+async fn count_team(store: &Store, query: &TeamQuery) -> Result<u64, StoreError> {
+    store.team_members_count(*query).await
+}
+
+connection!(TeamMemberConnection, TeamMemberEdge, TeamMemberNode, TeamMember, TeamQuery, count_team);
+
+/// Which members to list.
+#[derive(Debug, Default, InputObject)]
+pub struct TeamMemberFilter {
+    role: Option<Role>,
+    active: Option<bool>,
+}
+
+/// Team queries.
+#[derive(Debug, Default)]
+pub struct TeamQueries;
+
+#[Object]
+impl TeamQueries {
+    /// The team.
+    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    async fn team_members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<TeamMemberFilter>,
+    ) -> Result<TeamMemberConnection> {
+        let st = state(ctx);
+        st.ctx().authorize(Action::ReadTeam, &Resource::Global, "team member").gql()?;
+        let filter = filter.unwrap_or_default();
+        let query = TeamQuery {
+            role: filter.role.map(Into::into),
+            active: filter.active,
+        };
+        let page = st.store.team_members_page(query, page_request(first, after, last, before)?).await.gql()?;
+        Ok(TeamMemberConnection { page, query })
+    }
+}
+
+/// Input of `createTeamMember`.
+#[derive(Debug, InputObject)]
+pub struct CreateTeamMemberInput {
+    name: String,
+    email: EmailScalar,
+    role: Role,
+    /// The JWT `sub` their tokens will carry.
+    subject: String,
+}
+
+/// Result of `createTeamMember`.
+#[derive(Debug, SimpleObject)]
+pub struct CreateTeamMemberPayload {
+    team_member: TeamMemberNode,
+}
+
+/// Input of `updateTeamMember`; deactivating refuses the member's tokens at once.
+#[derive(Debug, InputObject)]
+pub struct UpdateTeamMemberInput {
+    team_member_id: ID,
+    expected_version: i32,
+    name: Option<String>,
+    email: Option<EmailScalar>,
+    role: Option<Role>,
+    active: Option<bool>,
+}
+
+/// Result of `updateTeamMember`.
+#[derive(Debug, SimpleObject)]
+pub struct UpdateTeamMemberPayload {
+    team_member: TeamMemberNode,
+}
+
+/// Team mutations.
+#[derive(Debug, Default)]
+pub struct TeamMutations;
+
+#[Object]
+impl TeamMutations {
+    /// Adds a member of staff (admin only).
+    async fn create_team_member(&self, ctx: &Context<'_>, input: CreateTeamMemberInput) -> Result<CreateTeamMemberPayload> {
+        let st = state(ctx);
+        let new = NewTeamMember {
+            name: Text::name("name", &input.name).gql()?,
+            email: EmailAddress::parse(&input.email.0).gql()?,
+            role: staff_role(input.role.into()).gql()?,
+            subject: Subject::parse(&input.subject).gql()?,
+        };
+        let member = service::create_team_member(&st.ctx(), new).await.gql()?;
+        Ok(CreateTeamMemberPayload { team_member: TeamMemberNode(member) })
+    }
+
+    /// Edits a member of staff (admin only).
+    async fn update_team_member(&self, ctx: &Context<'_>, input: UpdateTeamMemberInput) -> Result<UpdateTeamMemberPayload> {
+        let st = state(ctx);
+        let id = team_member_id("teamMemberId", &input.team_member_id)?;
+        let changes = TeamMemberChanges {
+            name: input.name.map(|n| Text::name("name", &n)).transpose().gql()?,
+            email: input.email.map(|e| EmailAddress::parse(&e.0)).transpose().gql()?,
+            role: input.role.map(|r| staff_role(r.into())).transpose().gql()?,
+            active: input.active,
+        };
+        let member = service::update_team_member(&st.ctx(), id, input.expected_version, changes).await.gql()?;
+        Ok(UpdateTeamMemberPayload { team_member: TeamMemberNode(member) })
+    }
+}
