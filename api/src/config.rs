@@ -208,7 +208,10 @@ impl Settings {
                 return Err(ConfigError(format!("config file {} does not exist", path.display())));
             }
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
-            None => figment = figment.merge(Toml::file_exact("rapport.toml")),
+            None if Path::new("rapport.toml").exists() => {
+                figment = figment.merge(Toml::file_exact("rapport.toml"));
+            }
+            None => {}
         }
         figment = figment
             .merge(Env::prefixed("RAPPORT_").split("__").ignore(&["config"]))

@@ -5,5 +5,7 @@ pub mod config;
 pub mod error;
 pub mod global_id;
 pub mod graphql;
+pub mod http;
 pub mod service;
+pub mod startup;
 pub mod store;

@@ -1,1 +1,116 @@
-fn main() {}
+//! The `rapport` binary: serve (default), migrate, token, schema.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use rapport_api::config::{LogFormat, Settings};
+use rapport_api::startup::{Application, load_keys, open_store, operator_token};
+use tracing_subscriber::EnvFilter;
+
+/// Rapport: relationship management where clients and customers are different things.
+#[derive(Debug, Parser)]
+#[command(name = "rapport", version, about)]
+struct Cli {
+    /// Settings file (default: ./rapport.toml when present). `RAPPORT_*` variables override it.
+    #[arg(long, global = true, env = "RAPPORT_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the GraphQL API (the default).
+    Serve,
+    /// Apply pending database migrations (and create the bootstrap admin on an empty database).
+    Migrate,
+    /// Print a short-lived token for a team member.
+    Token {
+        /// The member's subject (default: the bootstrap admin's).
+        #[arg(long)]
+        subject: Option<String>,
+    },
+    /// Print the GraphQL schema (SDL).
+    Schema,
+}
+
+fn init_logging(settings: &Settings) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log.filter));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match settings.log.format {
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.as_deref())?;
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Schema = command {
+        print!("{}", rapport_api::graphql::sdl());
+        return Ok(());
+    }
+    init_logging(&settings);
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(run(command, settings))
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Schema => Ok(()),
+        Command::Migrate => {
+            let store = open_store(&settings, true).await?;
+            let created = rapport_api::service::ensure_bootstrap_admin(&store, &settings.auth, chrono::Utc::now())
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot create the bootstrap admin: {e}"))?;
+            eprintln!("migrations applied to {}", redact(&settings.database_url()));
+            if created.is_some() {
+                eprintln!("created the bootstrap admin `{}`", settings.auth.bootstrap_admin_subject);
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Token { subject } => {
+            let store = open_store(&settings, false).await?;
+            let keys = load_keys(&settings)?;
+            let subject = subject.unwrap_or_else(|| settings.auth.bootstrap_admin_subject.clone());
+            let token = operator_token(&store, &keys, &settings, &subject).await?;
+            println!("{token}");
+            store.close().await;
+            Ok(())
+        }
+        Command::Serve => {
+            let app = Application::build(settings.clone()).await?;
+            let base = format!("http://{}:{}", settings.http.host, app.port());
+            let subject = &settings.auth.bootstrap_admin_subject;
+            println!("Rapport is serving GraphQL at {base}/graphql ({})", redact(&settings.database_url()));
+            if app.bootstrapped() {
+                let token = app.operator_token(subject).await?;
+                println!("Created the bootstrap admin `{subject}`. Open GraphiQL with this admin token (valid {} minutes):", settings.auth.operator_token_minutes);
+                println!("  {base}/graphql#token={token}");
+            } else {
+                println!("GraphiQL: {base}/graphql  (get a token with: rapport token --subject {subject})");
+            }
+            println!("Health: {base}/healthz   Schema: {base}/graphql/schema.graphql   Stop with Ctrl-C.");
+            app.run_until_stopped().await?;
+            Ok(())
+        }
+    }
+}
+
+/// A database URL without its password, for printing.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,265 @@
+//! GraphQL over HTTP, per the GraphQL-over-HTTP specification: POST with JSON, GET for queries
+//! only, `application/graphql-response+json` or `application/json` as the client accepts, the
+//! status codes the specification prescribes, and the body capped before parsing.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use async_graphql::parser::types::OperationType;
+use async_graphql::{ErrorExtensionValues, Request as GqlRequest, ServerError};
+use futures_util::StreamExt as _;
+use serde_json::{Map, Value, json};
+
+use super::negotiate::{ResponseKind, is_json, negotiate, wants_html};
+use super::{AppState, RequestId, graphiql};
+use crate::auth::{self, AuthFailure};
+use crate::graphql::context::RequestState;
+
+fn header_str<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn request_id(req: &HttpRequest) -> String {
+    req.extensions()
+        .get::<RequestId>()
+        .map_or_else(|| "unknown".to_owned(), |r| r.0.clone())
+}
+
+/// A response holding only errors (no `data`: the request never executed).
+fn error_response(status: StatusCode, kind: ResponseKind, code: &str, message: &str, request_id: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(kind.content_type())
+        .json(json!({
+            "errors": [{
+                "message": message,
+                "extensions": { "code": code, "requestId": request_id }
+            }]
+        }))
+}
+
+/// POST /graphql
+pub async fn post(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let rid = request_id(&req);
+    let Some(kind) = negotiate(header_str(req.headers(), header::ACCEPT)) else {
+        return error_response(StatusCode::NOT_ACCEPTABLE, ResponseKind::Json, "NOT_ACCEPTABLE",
+            "accept application/graphql-response+json or application/json", &rid);
+    };
+    if !is_json(header_str(req.headers(), header::CONTENT_TYPE)) {
+        return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, kind, "BAD_REQUEST",
+            "send the request as application/json", &rid);
+    }
+    let body = match read_capped(payload, state.settings.http.max_body_bytes).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            return error_response(StatusCode::PAYLOAD_TOO_LARGE, kind, "BAD_REQUEST",
+                &format!("the request body is larger than {} bytes", state.settings.http.max_body_bytes), &rid);
+        }
+        Err(BodyError::Read) => {
+            return error_response(StatusCode::BAD_REQUEST, kind, "BAD_REQUEST", "the request body could not be read", &rid);
+        }
+    };
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(_) => return error_response(StatusCode::BAD_REQUEST, kind, "BAD_REQUEST", "the request body is not valid JSON", &rid),
+    };
+    if value.is_array() {
+        return error_response(StatusCode::BAD_REQUEST, kind, "BAD_REQUEST",
+            "batch requests are not supported; send one operation per request", &rid);
+    }
+    let gql_request = match parse_params(value) {
+        Ok(r) => r,
+        Err(message) => return error_response(StatusCode::BAD_REQUEST, kind, "BAD_REQUEST", &message, &rid),
+    };
+    execute(&req, &state, kind, gql_request, rid).await
+}
+
+/// GET /graphql: GraphiQL for browsers, queries for everyone else. Mutations are refused.
+pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let rid = request_id(&req);
+    let accept = header_str(req.headers(), header::ACCEPT);
+    let Ok(params) = query_pairs(req.query_string()) else {
+        return error_response(StatusCode::BAD_REQUEST, ResponseKind::Json, "BAD_REQUEST", "the query string is malformed", &rid);
+    };
+    let has_query = params.iter().any(|(k, _)| k == "query");
+    if !has_query && wants_html(accept) && state.settings.graphql.graphiql {
+        return HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(graphiql::page("/graphql", &state.settings.graphql.graphiql_assets_url));
+    }
+    let Some(kind) = negotiate(accept) else {
+        return error_response(StatusCode::NOT_ACCEPTABLE, ResponseKind::Json, "NOT_ACCEPTABLE",
+            "accept application/graphql-response+json or application/json", &rid);
+    };
+    let mut map = Map::new();
+    for (key, raw) in params {
+        let value = match key.as_str() {
+            "variables" | "extensions" => match serde_json::from_str::<Value>(&raw) {
+                Ok(v) => v,
+                Err(_) => {
+                    return error_response(StatusCode::BAD_REQUEST, kind, "BAD_REQUEST",
+                        &format!("the {key} parameter is not valid JSON"), &rid);
+                }
+            },
+            _ => Value::String(raw),
+        };
+        map.insert(key, value);
+    }
+    let gql_request = match parse_params(Value::Object(map)) {
+        Ok(r) => r,
+        Err(message) => return error_response(StatusCode::BAD_REQUEST, kind, "BAD_REQUEST", &message, &rid),
+    };
+    if let Ok(doc) = async_graphql::parser::parse_query(&gql_request.query) {
+        let op = match &gql_request.operation_name {
+            Some(name) => doc.operations.iter().find(|(n, _)| n.is_some_and(|n| n.as_str() == name)).map(|(_, o)| o),
+            None => doc.operations.iter().next().map(|(_, o)| o),
+        };
+        if op.is_some_and(|o| o.node.ty != OperationType::Query) {
+            return HttpResponse::MethodNotAllowed()
+                .insert_header((header::ALLOW, "POST"))
+                .content_type(kind.content_type())
+                .json(json!({"errors": [{
+                    "message": "only queries may be sent with GET; send mutations with POST",
+                    "extensions": {"code": "BAD_REQUEST", "requestId": rid}
+                }]}));
+        }
+    }
+    execute(&req, &state, kind, gql_request, rid).await
+}
+
+fn query_pairs(query: &str) -> Result<Vec<(String, String)>, ()> {
+    web::Query::<Vec<(String, String)>>::from_query(query)
+        .map(web::Query::into_inner)
+        .map_err(|_| ())
+}
+
+/// Checks the request parameters' types as the specification asks, then builds the request.
+fn parse_params(value: Value) -> Result<GqlRequest, String> {
+    let Value::Object(map) = value else {
+        return Err("the request body must be a JSON object".into());
+    };
+    match map.get("query") {
+        Some(Value::String(q)) if !q.trim().is_empty() => {}
+        Some(Value::String(_)) | None | Some(Value::Null) => return Err("the query parameter is required".into()),
+        Some(_) => return Err("the query parameter must be a string".into()),
+    }
+    if !matches!(map.get("operationName"), None | Some(Value::Null) | Some(Value::String(_))) {
+        return Err("operationName must be a string".into());
+    }
+    if !matches!(map.get("variables"), None | Some(Value::Null) | Some(Value::Object(_))) {
+        return Err("variables must be an object".into());
+    }
+    if !matches!(map.get("extensions"), None | Some(Value::Null) | Some(Value::Object(_))) {
+        return Err("extensions must be an object".into());
+    }
+    serde_json::from_value(Value::Object(map)).map_err(|_| "the request parameters are malformed".into())
+}
+
+enum BodyError {
+    TooLarge,
+    Read,
+}
+
+async fn read_capped(mut payload: web::Payload, max: usize) -> Result<web::BytesMut, BodyError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| BodyError::Read)?;
+        if body.len() + chunk.len() > max {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn unauthenticated(kind: ResponseKind, rid: &str) -> HttpResponse {
+    HttpResponse::Unauthorized()
+        .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
+        .content_type(kind.content_type())
+        .json(json!({"errors": [{
+            "message": "authentication required",
+            "extensions": {"code": "UNAUTHENTICATED", "requestId": rid}
+        }]}))
+}
+
+async fn execute(req: &HttpRequest, state: &AppState, kind: ResponseKind, gql_request: GqlRequest, rid: String) -> HttpResponse {
+    if gql_request.query.len() > state.settings.graphql.max_query_bytes {
+        return error_response(StatusCode::PAYLOAD_TOO_LARGE, kind, "QUERY_TOO_COMPLEX",
+            &format!("the query document is larger than {} bytes", state.settings.graphql.max_query_bytes), &rid);
+    }
+    let header = req.headers().get(header::AUTHORIZATION).map(|v| v.as_bytes());
+    let caller = match auth::authenticate(&state.keys, &state.store, header).await {
+        Ok(caller) => caller,
+        Err(AuthFailure::Store(err)) => {
+            tracing::error!(error = %err, "authentication could not reach the database");
+            return error_response(StatusCode::SERVICE_UNAVAILABLE, kind, "INTERNAL", "internal error", &rid);
+        }
+        Err(failure) => {
+            tracing::info!(reason = %failure, "request refused: unauthenticated");
+            return unauthenticated(kind, &rid);
+        }
+    };
+    let request_state = RequestState::new(
+        state.store.clone(),
+        caller,
+        rid.clone(),
+        state.keys.clone(),
+        state.settings.clone(),
+        chrono::Utc::now(),
+    );
+    let response = state.schema.execute(gql_request.data(request_state)).await;
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let errors: Vec<Value> = response.errors.into_iter().map(|e| error_json(e, &rid)).collect();
+    let mut body = Map::new();
+    if !request_error {
+        body.insert("data".into(), serde_json::to_value(&response.data).unwrap_or(Value::Null));
+    }
+    if !errors.is_empty() {
+        body.insert("errors".into(), Value::Array(errors));
+    }
+    let status = if request_error && kind == ResponseKind::GraphqlResponse {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    HttpResponse::build(status).content_type(kind.content_type()).json(Value::Object(body))
+}
+
+/// Serializes one error, giving every error a code: parse, validation and limit errors from
+/// the executor get theirs here; INTERNAL ones also get the request id.
+fn error_json(mut err: ServerError, rid: &str) -> Value {
+    let ext = err.extensions.get_or_insert_with(ErrorExtensionValues::default);
+    let code = match ext.get("code") {
+        Some(async_graphql::Value::String(code)) => code.clone(),
+        _ => {
+            let code = if err.message.contains("too complex") || err.message.contains("nested too deep") || err.message.contains("directives") {
+                "QUERY_TOO_COMPLEX"
+            } else if err.path.is_empty() {
+                "GRAPHQL_VALIDATION_FAILED"
+            } else {
+                "INTERNAL"
+            };
+            if code == "INTERNAL" {
+                tracing::error!(error = %err.message, "unclassified resolver error");
+                err.message = "internal error".into();
+            }
+            ext.set("code", code);
+            code.to_owned()
+        }
+    };
+    if code == "INTERNAL" {
+        ext.set("requestId", rid);
+    }
+    serde_json::to_value(&err).unwrap_or_else(|_| json!({"message": "internal error", "extensions": {"code": "INTERNAL"}}))
+}
+
+/// GET /graphql/schema.graphql: the SDL (only while introspection is on).
+pub async fn schema_sdl(state: web::Data<AppState>) -> HttpResponse {
+    if !state.settings.graphql.introspection {
+        return HttpResponse::NotFound().finish();
+    }
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(state.schema.sdl())
+}

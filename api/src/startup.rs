@@ -1,0 +1,141 @@
+//! Building and running the server: `Application::build` binds (port 0 picks a free port, as
+//! tests do) and `run_until_stopped` serves until SIGINT/SIGTERM, letting in-flight requests
+//! finish.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context as _;
+use chrono::Utc;
+
+use crate::auth::jwt::JwtKeys;
+use crate::config::Settings;
+use crate::graphql::build_schema;
+use crate::http::{AppState, request_id_middleware, routes};
+use crate::service::ensure_bootstrap_admin;
+use crate::store::Store;
+
+/// A built, bound server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    store: Store,
+    keys: Arc<JwtKeys>,
+    settings: Arc<Settings>,
+    bootstrapped: bool,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+/// Opens the store (creating the data folder) and applies migrations when configured.
+pub async fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Store> {
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create the data folder {}", settings.data_dir.display()))?;
+    let store = Store::connect(&settings.store())
+        .await
+        .context("cannot open the database (check database_url / DATABASE_URL)")?;
+    if migrate {
+        store.migrate().await.context("cannot apply database migrations")?;
+    }
+    Ok(store)
+}
+
+/// Loads the token keys (generating the HS256 secret in the data folder on first use).
+pub fn load_keys(settings: &Settings) -> anyhow::Result<JwtKeys> {
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create the data folder {}", settings.data_dir.display()))?;
+    JwtKeys::from_settings(&settings.jwt, &settings.data_dir).context("cannot load JWT keys")
+}
+
+impl Application {
+    /// Connects, migrates, bootstraps the first admin on an empty database, and binds.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let store = open_store(&settings, settings.database.migrate_on_start).await?;
+        let keys = Arc::new(load_keys(&settings)?);
+        let bootstrapped = ensure_bootstrap_admin(&store, &settings.auth, Utc::now())
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot create the bootstrap admin: {e}"))?
+            .is_some();
+        let settings = Arc::new(settings);
+        let address = format!("{}:{}", settings.http.host, settings.http.port);
+        let listener = TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            store: store.clone(),
+            schema: build_schema(&settings.graphql),
+            keys: keys.clone(),
+            settings: settings.clone(),
+        };
+        let data = web::Data::new(state);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(request_id_middleware))
+                .app_data(data.clone())
+                .configure(routes)
+        })
+        .shutdown_timeout(settings.http.shutdown_timeout_secs)
+        .client_request_timeout(Duration::from_secs(30));
+        if settings.http.workers > 0 {
+            server = server.workers(settings.http.workers);
+        }
+        let server = server.listen(listener)?.run();
+        Ok(Self {
+            port,
+            server,
+            store,
+            keys,
+            settings,
+            bootstrapped,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The database (tests inspect it).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Whether this start created the bootstrap admin (the database was empty).
+    pub fn bootstrapped(&self) -> bool {
+        self.bootstrapped
+    }
+
+    /// Mints a short-lived token for a team member, as `rapport token` does.
+    pub async fn operator_token(&self, subject: &str) -> anyhow::Result<String> {
+        operator_token(&self.store, &self.keys, &self.settings, subject).await
+    }
+
+    /// Serves until the process is asked to stop.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Mints a token for the team member with `subject`, carrying their current role.
+pub async fn operator_token(store: &Store, keys: &JwtKeys, settings: &Settings, subject: &str) -> anyhow::Result<String> {
+    let member = store
+        .team_member_by_subject(subject)
+        .await?
+        .with_context(|| format!("no team member has the subject `{subject}`"))?;
+    anyhow::ensure!(member.active, "team member `{subject}` is deactivated");
+    let (token, _, _) = keys.mint(
+        subject,
+        member.role.as_str(),
+        None,
+        chrono::Duration::minutes(settings.auth.operator_token_minutes),
+        Utc::now(),
+    )?;
+    Ok(token)
+}
