@@ -205,7 +205,10 @@ impl Settings {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         match config_file {
             Some(path) if !path.exists() => {
-                return Err(ConfigError(format!("config file {} does not exist", path.display())));
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
             }
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
             None if Path::new("rapport.toml").exists() => {
@@ -215,16 +218,24 @@ impl Settings {
         }
         figment = figment
             .merge(Env::prefixed("RAPPORT_").split("__").ignore(&["config"]))
-            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()));
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database_url".into()),
+            );
         let settings: Settings = figment.extract().map_err(|e| ConfigError(e.to_string()))?;
         settings.validate()?;
         Ok(settings)
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        self.jwt.validate().map_err(|e| ConfigError(e.to_string()))?;
+        self.jwt
+            .validate()
+            .map_err(|e| ConfigError(e.to_string()))?;
         if self.http.max_body_bytes < 1024 {
-            return Err(ConfigError("http.max_body_bytes must be at least 1024".into()));
+            return Err(ConfigError(
+                "http.max_body_bytes must be at least 1024".into(),
+            ));
         }
         if self.graphql.max_query_bytes > self.http.max_body_bytes {
             return Err(ConfigError(
@@ -235,7 +246,9 @@ impl Settings {
             return Err(ConfigError("database.pool_size must be at least 1".into()));
         }
         if !(1..=24 * 60).contains(&self.auth.operator_token_minutes) {
-            return Err(ConfigError("auth.operator_token_minutes must be 1 to 1440".into()));
+            return Err(ConfigError(
+                "auth.operator_token_minutes must be 1 to 1440".into(),
+            ));
         }
         Ok(())
     }
@@ -244,7 +257,10 @@ impl Settings {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) if !url.trim().is_empty() => url.clone(),
-            _ => format!("sqlite://{}?mode=rwc", self.data_dir.join("rapport.db").display()),
+            _ => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("rapport.db").display()
+            ),
         }
     }
 

@@ -36,10 +36,17 @@ enum Command {
 }
 
 fn init_logging(settings: &Settings) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log.filter));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log.filter));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match settings.log.format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
         LogFormat::Pretty => builder.init(),
     }
 }
@@ -65,12 +72,19 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Schema => Ok(()),
         Command::Migrate => {
             let store = open_store(&settings, true).await?;
-            let created = rapport_api::service::ensure_bootstrap_admin(&store, &settings.auth, chrono::Utc::now())
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot create the bootstrap admin: {e}"))?;
+            let created = rapport_api::service::ensure_bootstrap_admin(
+                &store,
+                &settings.auth,
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot create the bootstrap admin: {e}"))?;
             eprintln!("migrations applied to {}", redact(&settings.database_url()));
             if created.is_some() {
-                eprintln!("created the bootstrap admin `{}`", settings.auth.bootstrap_admin_subject);
+                eprintln!(
+                    "created the bootstrap admin `{}`",
+                    settings.auth.bootstrap_admin_subject
+                );
             }
             store.close().await;
             Ok(())
@@ -88,15 +102,25 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let app = Application::build(settings.clone()).await?;
             let base = format!("http://{}:{}", settings.http.host, app.port());
             let subject = &settings.auth.bootstrap_admin_subject;
-            println!("Rapport is serving GraphQL at {base}/graphql ({})", redact(&settings.database_url()));
+            println!(
+                "Rapport is serving GraphQL at {base}/graphql ({})",
+                redact(&settings.database_url())
+            );
             if app.bootstrapped() {
                 let token = app.operator_token(subject).await?;
-                println!("Created the bootstrap admin `{subject}`. Open GraphiQL with this admin token (valid {} minutes):", settings.auth.operator_token_minutes);
+                println!(
+                    "Created the bootstrap admin `{subject}`. Open GraphiQL with this admin token (valid {} minutes):",
+                    settings.auth.operator_token_minutes
+                );
                 println!("  {base}/graphql#token={token}");
             } else {
-                println!("GraphiQL: {base}/graphql  (get a token with: rapport token --subject {subject})");
+                println!(
+                    "GraphiQL: {base}/graphql  (get a token with: rapport token --subject {subject})"
+                );
             }
-            println!("Health: {base}/healthz   Schema: {base}/graphql/schema.graphql   Stop with Ctrl-C.");
+            println!(
+                "Health: {base}/healthz   Schema: {base}/graphql/schema.graphql   Stop with Ctrl-C."
+            );
             app.run_until_stopped().await?;
             Ok(())
         }

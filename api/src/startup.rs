@@ -31,27 +31,40 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
     }
 }
 
 /// Opens the store (creating the data folder) and applies migrations when configured.
 pub async fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Store> {
-    std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("cannot create the data folder {}", settings.data_dir.display()))?;
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "cannot create the data folder {}",
+            settings.data_dir.display()
+        )
+    })?;
     let store = Store::connect(&settings.store())
         .await
         .context("cannot open the database (check database_url / DATABASE_URL)")?;
     if migrate {
-        store.migrate().await.context("cannot apply database migrations")?;
+        store
+            .migrate()
+            .await
+            .context("cannot apply database migrations")?;
     }
     Ok(store)
 }
 
 /// Loads the token keys (generating the HS256 secret in the data folder on first use).
 pub fn load_keys(settings: &Settings) -> anyhow::Result<JwtKeys> {
-    std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("cannot create the data folder {}", settings.data_dir.display()))?;
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "cannot create the data folder {}",
+            settings.data_dir.display()
+        )
+    })?;
     JwtKeys::from_settings(&settings.jwt, &settings.data_dir).context("cannot load JWT keys")
 }
 
@@ -66,7 +79,8 @@ impl Application {
             .is_some();
         let settings = Arc::new(settings);
         let address = format!("{}:{}", settings.http.host, settings.http.port);
-        let listener = TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
+        let listener =
+            TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
         let port = listener.local_addr()?.port();
         let state = AppState {
             store: store.clone(),
@@ -124,7 +138,12 @@ impl Application {
 }
 
 /// Mints a token for the team member with `subject`, carrying their current role.
-pub async fn operator_token(store: &Store, keys: &JwtKeys, settings: &Settings, subject: &str) -> anyhow::Result<String> {
+pub async fn operator_token(
+    store: &Store,
+    keys: &JwtKeys,
+    settings: &Settings,
+    subject: &str,
+) -> anyhow::Result<String> {
     let member = store
         .team_member_by_subject(subject)
         .await?

@@ -319,15 +319,23 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("idx_contacts_account", Contacts::Table, &["account_id", "id"]))
-            .await?;
+        m.create_index(index(
+            "idx_contacts_account",
+            Contacts::Table,
+            &["account_id", "id"],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
                 .table(ContactTags::Table)
                 .col(big_integer(ContactTags::ContactId))
                 .col(string_len(ContactTags::TagKey, 50))
-                .primary_key(Index::create().col(ContactTags::ContactId).col(ContactTags::TagKey))
+                .primary_key(
+                    Index::create()
+                        .col(ContactTags::ContactId)
+                        .col(ContactTags::TagKey),
+                )
                 .foreign_key(&mut fk(
                     "fk_contact_tags_contact",
                     (ContactTags::Table, ContactTags::ContactId),
@@ -337,8 +345,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("idx_contact_tags_tag", ContactTags::Table, &["tag_key", "contact_id"]))
-            .await?;
+        m.create_index(index(
+            "idx_contact_tags_tag",
+            ContactTags::Table,
+            &["tag_key", "contact_id"],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -375,8 +387,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("idx_outbox_unpublished", Outbox::Table, &["published_at", "id"]))
-            .await?;
+        m.create_index(index(
+            "idx_outbox_unpublished",
+            Outbox::Table,
+            &["published_at", "id"],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()

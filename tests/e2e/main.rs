@@ -1,1 +1,3 @@
-fn main() {}
+//! Rapport end to end, through HTTP. One module per area.
+
+mod accounts;

@@ -77,7 +77,9 @@ pub async fn authenticate(
             return Err(AuthFailure::Subject("team member deactivated"));
         }
         if member.role != role {
-            return Err(AuthFailure::Subject("role changed since the token was issued"));
+            return Err(AuthFailure::Subject(
+                "role changed since the token was issued",
+            ));
         }
         Principal::Staff {
             member: member.id,
@@ -96,7 +98,10 @@ pub async fn authenticate(
 
 /// The subject partner tokens carry.
 pub fn partner_subject(partner: PartnerId) -> String {
-    format!("partner:{}", global_id::encode(Kind::Partner, partner.get()))
+    format!(
+        "partner:{}",
+        global_id::encode(Kind::Partner, partner.get())
+    )
 }
 
 /// For log lines: which member a principal is, if staff.

@@ -1,4 +1,4 @@
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use rapport_domain::account::{Account, NewAccount};
 use rapport_domain::permissions::{Action, Resource, authorize};
@@ -28,11 +28,19 @@ pub(crate) fn account_scope(account: &Account) -> Resource {
 
 /// Whether the caller may read this account (a partner only sees what it referred).
 pub(crate) fn visible(st: &RequestState, account: &Account) -> bool {
-    authorize(&st.caller.principal, Action::ReadAccount, &account_scope(account)).is_ok()
+    authorize(
+        &st.caller.principal,
+        Action::ReadAccount,
+        &account_scope(account),
+    )
+    .is_ok()
 }
 
 /// Loads one account through the request's loader, as NOT_FOUND when absent or out of scope.
-pub(crate) async fn load_visible(st: &RequestState, id: rapport_domain::ids::AccountId) -> Result<Account> {
+pub(crate) async fn load_visible(
+    st: &RequestState,
+    id: rapport_domain::ids::AccountId,
+) -> Result<Account> {
     match st.accounts.load_one(id).await.gql()? {
         Some(account) if visible(st, &account) => Ok(account),
         _ => Err(gql(ApiError::NotFound("account"))),
@@ -57,7 +65,9 @@ impl AccountNode {
     /// team (partners).
     async fn account_manager(&self, ctx: &Context<'_>) -> Result<Option<TeamMemberNode>> {
         let st = state(ctx);
-        let Some(id) = self.0.account_manager() else { return Ok(None) };
+        let Some(id) = self.0.account_manager() else {
+            return Ok(None);
+        };
         if authorize(&st.caller.principal, Action::ReadTeam, &Resource::Global).is_err() {
             return Ok(None);
         }
@@ -66,7 +76,9 @@ impl AccountNode {
     /// The parent account, when the caller may see it.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<AccountNode>> {
         let st = state(ctx);
-        let Some(id) = self.0.parts().parent else { return Ok(None) };
+        let Some(id) = self.0.parts().parent else {
+            return Ok(None);
+        };
         Ok(st
             .accounts
             .load_one(id)
@@ -93,7 +105,12 @@ impl AccountNode {
         list(st, query, page_request(first, after, last, before)?).await
     }
     async fn domains(&self) -> Vec<&str> {
-        self.0.parts().domains.iter().map(EmailDomain::as_str).collect()
+        self.0
+            .parts()
+            .domains
+            .iter()
+            .map(EmailDomain::as_str)
+            .collect()
     }
     async fn acquisition_channel(&self) -> AcquisitionChannel {
         self.0.parts().acquisition_channel.into()
@@ -101,9 +118,18 @@ impl AccountNode {
     /// The partner who referred the account.
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<PartnerNode>> {
         let st = state(ctx);
-        let Some(id) = self.0.partner() else { return Ok(None) };
+        let Some(id) = self.0.partner() else {
+            return Ok(None);
+        };
         let own = st.caller.principal.partner() == Some(id);
-        if !own && authorize(&st.caller.principal, Action::ReadPartners, &Resource::Global).is_err() {
+        if !own
+            && authorize(
+                &st.caller.principal,
+                Action::ReadPartners,
+                &Resource::Global,
+            )
+            .is_err()
+        {
             return Ok(None);
         }
         Ok(st.partners.load_one(id).await.gql()?.map(PartnerNode))
@@ -134,7 +160,11 @@ impl AccountNode {
     }
     /// Every change between customer and client, oldest first.
     async fn relationship_history(&self, ctx: &Context<'_>) -> Result<Vec<RelationshipChange>> {
-        let history = state(ctx).store.relationship_history(self.0.id()).await.gql()?;
+        let history = state(ctx)
+            .store
+            .relationship_history(self.0.id())
+            .await
+            .gql()?;
         Ok(history
             .into_iter()
             .map(|c| RelationshipChange {
@@ -171,9 +201,20 @@ async fn count_accounts(store: &Store, query: &AccountQuery) -> Result<u64, Stor
     store.accounts_count(query).await
 }
 
-connection!(AccountConnection, AccountEdge, AccountNode, Account, AccountQuery, count_accounts);
+connection!(
+    AccountConnection,
+    AccountEdge,
+    AccountNode,
+    Account,
+    AccountQuery,
+    count_accounts
+);
 
-pub(crate) async fn list(st: &RequestState, query: AccountQuery, page: crate::store::PageRequest) -> Result<AccountConnection> {
+pub(crate) async fn list(
+    st: &RequestState,
+    query: AccountQuery,
+    page: crate::store::PageRequest,
+) -> Result<AccountConnection> {
     let page = st.store.accounts_page(&query, page).await.gql()?;
     Ok(AccountConnection { page, query })
 }
@@ -192,8 +233,15 @@ pub struct AccountFilter {
 
 impl AccountFilter {
     pub(crate) fn into_query(self, prefix: &str) -> Result<AccountQuery> {
-        if self.search.as_ref().is_some_and(|s| s.chars().count() > 200) {
-            return Err(gql(ApiError::bad_input(format!("{prefix}search"), "must be at most 200 characters")));
+        if self
+            .search
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > 200)
+        {
+            return Err(gql(ApiError::bad_input(
+                format!("{prefix}search"),
+                "must be at most 200 characters",
+            )));
         }
         Ok(AccountQuery {
             relationship: self.relationship_type.map(Into::into),
@@ -241,7 +289,9 @@ impl AccountQueries {
         filter: Option<AccountFilter>,
     ) -> Result<AccountConnection> {
         let st = state(ctx);
-        st.ctx().authorize(Action::ReadAccount, &Resource::Global, "account").gql()?;
+        st.ctx()
+            .authorize(Action::ReadAccount, &Resource::Global, "account")
+            .gql()?;
         let mut query = filter.unwrap_or_default().into_query("filter.")?;
         query.scope_partner = st.caller.principal.partner();
         list(st, query, page_request(first, after, last, before)?).await
@@ -355,27 +405,47 @@ pub struct AccountMutations;
 #[Object]
 impl AccountMutations {
     /// Creates an account (as a CUSTOMER). A partner's accounts are referred by the partner.
-    async fn create_account(&self, ctx: &Context<'_>, input: CreateAccountInput) -> Result<CreateAccountPayload> {
+    async fn create_account(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateAccountInput,
+    ) -> Result<CreateAccountPayload> {
         let st = state(ctx);
         let new = NewAccount::new(
             Text::name("name", &input.name).gql()?,
             input.kind.into(),
-            input.parent_id.map(|id| account_id("parentId", &id)).transpose()?,
+            input
+                .parent_id
+                .map(|id| account_id("parentId", &id))
+                .transpose()?,
             domains("domains", &input.domains)?,
             input.acquisition_channel.into(),
-            input.partner_id.map(|id| partner_id("partnerId", &id)).transpose()?,
+            input
+                .partner_id
+                .map(|id| partner_id("partnerId", &id))
+                .transpose()?,
         )
         .gql()?;
         let account = service::create_account(&st.ctx(), new).await.gql()?;
-        Ok(CreateAccountPayload { account: AccountNode(account) })
+        Ok(CreateAccountPayload {
+            account: AccountNode(account),
+        })
     }
 
     /// Edits an account's details.
-    async fn update_account(&self, ctx: &Context<'_>, input: UpdateAccountInput) -> Result<UpdateAccountPayload> {
+    async fn update_account(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateAccountInput,
+    ) -> Result<UpdateAccountPayload> {
         let st = state(ctx);
         let id = account_id("accountId", &input.account_id)?;
         let changes = AccountChanges {
-            name: input.name.map(|n| Text::name("name", &n)).transpose().gql()?,
+            name: input
+                .name
+                .map(|n| Text::name("name", &n))
+                .transpose()
+                .gql()?,
             kind: input.kind.map(Into::into),
             parent: match input.parent_id {
                 MaybeUndefined::Undefined => None,
@@ -385,27 +455,48 @@ impl AccountMutations {
             domains: input.domains.map(|d| domains("domains", &d)).transpose()?,
             acquisition_channel: input.acquisition_channel.map(Into::into),
         };
-        let account = service::update_account(&st.ctx(), id, input.expected_version, changes).await.gql()?;
-        Ok(UpdateAccountPayload { account: AccountNode(account) })
+        let account = service::update_account(&st.ctx(), id, input.expected_version, changes)
+            .await
+            .gql()?;
+        Ok(UpdateAccountPayload {
+            account: AccountNode(account),
+        })
     }
 
     /// Makes a customer a client, naming its dedicated manager and why.
-    async fn promote_to_client(&self, ctx: &Context<'_>, input: PromoteToClientInput) -> Result<PromoteToClientPayload> {
+    async fn promote_to_client(
+        &self,
+        ctx: &Context<'_>,
+        input: PromoteToClientInput,
+    ) -> Result<PromoteToClientPayload> {
         let st = state(ctx);
         let id = account_id("accountId", &input.account_id)?;
         let manager = team_member_id("accountManagerId", &input.account_manager_id)?;
         let reason = Text::reason("reason", &input.reason).gql()?;
-        let account = service::promote_to_client(&st.ctx(), id, manager, reason, input.expected_version).await.gql()?;
-        Ok(PromoteToClientPayload { account: AccountNode(account) })
+        let account =
+            service::promote_to_client(&st.ctx(), id, manager, reason, input.expected_version)
+                .await
+                .gql()?;
+        Ok(PromoteToClientPayload {
+            account: AccountNode(account),
+        })
     }
 
     /// Makes a client a customer; refused while an agreement is in force.
-    async fn demote_to_customer(&self, ctx: &Context<'_>, input: DemoteToCustomerInput) -> Result<DemoteToCustomerPayload> {
+    async fn demote_to_customer(
+        &self,
+        ctx: &Context<'_>,
+        input: DemoteToCustomerInput,
+    ) -> Result<DemoteToCustomerPayload> {
         let st = state(ctx);
         let id = account_id("accountId", &input.account_id)?;
         let reason = Text::reason("reason", &input.reason).gql()?;
-        let account = service::demote_to_customer(&st.ctx(), id, reason, input.expected_version).await.gql()?;
-        Ok(DemoteToCustomerPayload { account: AccountNode(account) })
+        let account = service::demote_to_customer(&st.ctx(), id, reason, input.expected_version)
+            .await
+            .gql()?;
+        Ok(DemoteToCustomerPayload {
+            account: AccountNode(account),
+        })
     }
 
     /// Names the account's manager (or removes a customer's).
@@ -420,15 +511,28 @@ impl AccountMutations {
             .account_manager_id
             .map(|m| team_member_id("accountManagerId", &m))
             .transpose()?;
-        let account = service::assign_account_manager(&st.ctx(), id, manager, input.expected_version).await.gql()?;
-        Ok(AssignAccountManagerPayload { account: AccountNode(account) })
+        let account =
+            service::assign_account_manager(&st.ctx(), id, manager, input.expected_version)
+                .await
+                .gql()?;
+        Ok(AssignAccountManagerPayload {
+            account: AccountNode(account),
+        })
     }
 
     /// Marks an account churned.
-    async fn churn_account(&self, ctx: &Context<'_>, input: ChurnAccountInput) -> Result<ChurnAccountPayload> {
+    async fn churn_account(
+        &self,
+        ctx: &Context<'_>,
+        input: ChurnAccountInput,
+    ) -> Result<ChurnAccountPayload> {
         let st = state(ctx);
         let id = account_id("accountId", &input.account_id)?;
-        let account = service::churn_account(&st.ctx(), id, input.expected_version).await.gql()?;
-        Ok(ChurnAccountPayload { account: AccountNode(account) })
+        let account = service::churn_account(&st.ctx(), id, input.expected_version)
+            .await
+            .gql()?;
+        Ok(ChurnAccountPayload {
+            account: AccountNode(account),
+        })
     }
 }

@@ -1,4 +1,4 @@
-use async_graphql::{Context, InputObject, Object, Result, ID};
+use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 use rapport_domain::permissions::{Action, Resource};
 
@@ -35,9 +35,14 @@ impl AuditEntryNode {
     }
     /// Global id of the changed entity.
     async fn entity_id(&self) -> Option<ID> {
-        let kind = [Kind::Account, Kind::Contact, Kind::TeamMember, Kind::Partner]
-            .into_iter()
-            .find(|k| k.name() == self.0.entity_type)?;
+        let kind = [
+            Kind::Account,
+            Kind::Contact,
+            Kind::TeamMember,
+            Kind::Partner,
+        ]
+        .into_iter()
+        .find(|k| k.name() == self.0.entity_type)?;
         let raw: i64 = self.0.entity_id.parse().ok()?;
         (raw > 0).then(|| ID(global_id::encode(kind, raw)))
     }
@@ -59,7 +64,14 @@ async fn count_audit(store: &Store, query: &AuditQuery) -> Result<u64, StoreErro
     store.audit_count(query).await
 }
 
-connection!(AuditEntryConnection, AuditEntryEdge, AuditEntryNode, AuditEntry, AuditQuery, count_audit);
+connection!(
+    AuditEntryConnection,
+    AuditEntryEdge,
+    AuditEntryNode,
+    AuditEntry,
+    AuditQuery,
+    count_audit
+);
 
 /// Which audit entries to list.
 #[derive(Debug, Default, InputObject)]
@@ -90,7 +102,9 @@ impl AuditQueries {
         filter: Option<AuditFilter>,
     ) -> Result<AuditEntryConnection> {
         let st = state(ctx);
-        st.ctx().authorize(Action::ReadAuditLog, &Resource::Global, "audit log").gql()?;
+        st.ctx()
+            .authorize(Action::ReadAuditLog, &Resource::Global, "audit log")
+            .gql()?;
         let filter = filter.unwrap_or_default();
         let mut query = AuditQuery {
             actor: filter.actor,
@@ -111,7 +125,11 @@ impl AuditQueries {
                 }
             }
         }
-        let page = st.store.audit_page(&query, page_request(first, after, last, before)?).await.gql()?;
+        let page = st
+            .store
+            .audit_page(&query, page_request(first, after, last, before)?)
+            .await
+            .gql()?;
         Ok(AuditEntryConnection { page, query })
     }
 }

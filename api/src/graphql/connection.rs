@@ -52,7 +52,9 @@ macro_rules! connection {
         impl $edge {
             /// Where this edge is, for `after`/`before`.
             async fn cursor(&self) -> String {
-                $crate::graphql::pagination::cursor($crate::graphql::connection::RowId::row_id(&self.node))
+                $crate::graphql::pagination::cursor($crate::graphql::connection::RowId::row_id(
+                    &self.node,
+                ))
             }
 
             /// The item.
@@ -71,7 +73,11 @@ macro_rules! connection {
         impl $conn {
             /// The items with their cursors.
             async fn edges(&self) -> Vec<$edge> {
-                self.page.items.iter().map(|node| $edge { node: node.clone() }).collect()
+                self.page
+                    .items
+                    .iter()
+                    .map(|node| $edge { node: node.clone() })
+                    .collect()
             }
 
             /// The items.
@@ -87,11 +93,18 @@ macro_rules! connection {
                     .iter()
                     .map($crate::graphql::connection::RowId::row_id)
                     .collect();
-                $crate::graphql::pagination::page_info(&ids, self.page.has_next, self.page.has_previous)
+                $crate::graphql::pagination::page_info(
+                    &ids,
+                    self.page.has_next,
+                    self.page.has_previous,
+                )
             }
 
             /// How many items match, across all pages (counted only when selected).
-            async fn total_count(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<i64> {
+            async fn total_count(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> async_graphql::Result<i64> {
                 use $crate::graphql::error::GqlResultExt as _;
                 let store = &$crate::graphql::context::state(ctx).store;
                 let n = $count(store, &self.query).await.gql()?;

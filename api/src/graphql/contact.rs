@@ -1,4 +1,4 @@
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use rapport_domain::contact::{Contact, ContactDetails, ContactParts};
 use rapport_domain::permissions::{Action, Resource};
@@ -54,14 +54,18 @@ impl ContactNode {
         to_id(Kind::Contact, self.0.id().get())
     }
     async fn account(&self, ctx: &Context<'_>) -> Result<AccountNode> {
-        Ok(AccountNode(load_visible(state(ctx), self.parts().account).await?))
+        Ok(AccountNode(
+            load_visible(state(ctx), self.parts().account).await?,
+        ))
     }
     /// Empty once erased.
     async fn first_name(&self) -> &str {
         self.details().map_or("", |d| d.first_name.as_str())
     }
     async fn last_name(&self) -> Option<&str> {
-        self.details().and_then(|d| d.last_name.as_ref()).map(Text::as_str)
+        self.details()
+            .and_then(|d| d.last_name.as_ref())
+            .map(Text::as_str)
     }
     async fn email(&self) -> Option<EmailScalar> {
         self.details()
@@ -82,11 +86,15 @@ impl ContactNode {
             .unwrap_or_default()
     }
     async fn job_role(&self) -> Option<&str> {
-        self.details().and_then(|d| d.job_role.as_ref()).map(Text::as_str)
+        self.details()
+            .and_then(|d| d.job_role.as_ref())
+            .map(Text::as_str)
     }
     async fn email_consent(&self) -> EmailConsent {
         self.details()
-            .map_or(rapport_domain::contact::EmailConsent::None, |d| d.email_consent)
+            .map_or(rapport_domain::contact::EmailConsent::None, |d| {
+                d.email_consent
+            })
             .into()
     }
     async fn tags(&self) -> Vec<&str> {
@@ -111,7 +119,10 @@ impl ContactNode {
     }
     /// The account's relationship type, which the contact inherits for segmentation.
     async fn relationship_type(&self, ctx: &Context<'_>) -> Result<RelationshipType> {
-        Ok(load_visible(state(ctx), self.parts().account).await?.relationship().into())
+        Ok(load_visible(state(ctx), self.parts().account)
+            .await?
+            .relationship()
+            .into())
     }
     async fn erased(&self) -> bool {
         self.0.is_erased()
@@ -134,11 +145,24 @@ async fn count_contacts(store: &Store, query: &ContactQuery) -> Result<u64, Stor
     store.contacts_count(query).await
 }
 
-connection!(ContactConnection, ContactEdge, ContactNode, Contact, ContactQuery, count_contacts);
+connection!(
+    ContactConnection,
+    ContactEdge,
+    ContactNode,
+    Contact,
+    ContactQuery,
+    count_contacts
+);
 
 /// Lists contacts, always within the caller's row-level scope.
-pub(crate) async fn list(st: &RequestState, mut query: ContactQuery, page: PageRequest) -> Result<ContactConnection> {
-    st.ctx().authorize(Action::ReadContact, &Resource::Global, "contact").gql()?;
+pub(crate) async fn list(
+    st: &RequestState,
+    mut query: ContactQuery,
+    page: PageRequest,
+) -> Result<ContactConnection> {
+    st.ctx()
+        .authorize(Action::ReadContact, &Resource::Global, "contact")
+        .gql()?;
     query.scope_partner = st.caller.principal.partner();
     let page = st.store.contacts_page(&query, page).await.gql()?;
     Ok(ContactConnection { page, query })
@@ -157,15 +181,25 @@ pub struct ContactFilter {
 
 impl ContactFilter {
     pub(crate) fn into_query(self) -> Result<ContactQuery> {
-        if self.search.as_ref().is_some_and(|s| s.chars().count() > 200) {
-            return Err(gql(ApiError::bad_input("filter.search", "must be at most 200 characters")));
+        if self
+            .search
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > 200)
+        {
+            return Err(gql(ApiError::bad_input(
+                "filter.search",
+                "must be at most 200 characters",
+            )));
         }
         Ok(ContactQuery {
             account: None,
             search: self.search,
             consent: self.email_consent.map(Into::into),
             tag: self.tag,
-            account_filter: self.account.map(|a| a.into_query("filter.account.")).transpose()?,
+            account_filter: self
+                .account
+                .map(|a| a.into_query("filter.account."))
+                .transpose()?,
             scope_partner: None,
         })
     }
@@ -202,7 +236,10 @@ impl ContactQueries {
 }
 
 /// Loads a contact the caller may see, or NOT_FOUND.
-pub(crate) async fn load_contact(st: &RequestState, id: rapport_domain::ids::ContactId) -> Result<ContactNode> {
+pub(crate) async fn load_contact(
+    st: &RequestState,
+    id: rapport_domain::ids::ContactId,
+) -> Result<ContactNode> {
     let contact = st.store.contacts_by_ids(&[id]).await.gql()?.pop();
     match contact {
         Some(c) => {
@@ -237,7 +274,8 @@ fn phones(raw: Vec<PhoneInput>) -> Result<Vec<Phone>> {
         .enumerate()
         .map(|(i, p)| {
             Ok(Phone {
-                number: PhoneNumber::parse(&p.number).map_err(|e| e.within(&format!("phones[{i}]")))?,
+                number: PhoneNumber::parse(&p.number)
+                    .map_err(|e| e.within(&format!("phones[{i}]")))?,
                 kind: p.kind.into(),
             })
         })
@@ -317,7 +355,10 @@ pub struct EraseContactPayload {
     contact: ContactNode,
 }
 
-fn maybe<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> Result<U>) -> Result<Option<Option<U>>> {
+fn maybe<T, U>(
+    value: MaybeUndefined<T>,
+    f: impl FnOnce(T) -> Result<U>,
+) -> Result<Option<Option<U>>> {
     Ok(match value {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),
@@ -332,9 +373,16 @@ pub struct ContactMutations;
 #[Object]
 impl ContactMutations {
     /// Adds a contact.
-    async fn create_contact(&self, ctx: &Context<'_>, input: CreateContactInput) -> Result<CreateContactPayload> {
+    async fn create_contact(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateContactInput,
+    ) -> Result<CreateContactPayload> {
         let st = state(ctx);
-        let account = input.account_id.map(|id| account_id("accountId", &id)).transpose()?;
+        let account = input
+            .account_id
+            .map(|id| account_id("accountId", &id))
+            .transpose()?;
         let details = ContactDetails {
             first_name: Text::name("firstName", &input.first_name).gql()?,
             last_name: optional_text("lastName", input.last_name)?,
@@ -345,17 +393,32 @@ impl ContactMutations {
             tags: Tags::parse(&input.tags).gql()?,
             custom_fields: custom_fields(input.custom_fields)?,
         };
-        let contact = service::create_contact(&st.ctx(), account, details).await.gql()?;
-        Ok(CreateContactPayload { contact: ContactNode(contact) })
+        let contact = service::create_contact(&st.ctx(), account, details)
+            .await
+            .gql()?;
+        Ok(CreateContactPayload {
+            contact: ContactNode(contact),
+        })
     }
 
     /// Edits a contact.
-    async fn update_contact(&self, ctx: &Context<'_>, input: UpdateContactInput) -> Result<UpdateContactPayload> {
+    async fn update_contact(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateContactInput,
+    ) -> Result<UpdateContactPayload> {
         let st = state(ctx);
         let id = contact_id("contactId", &input.contact_id)?;
         let changes = ContactChanges {
-            account: input.account_id.map(|a| account_id("accountId", &a)).transpose()?,
-            first_name: input.first_name.map(|f| Text::name("firstName", &f)).transpose().gql()?,
+            account: input
+                .account_id
+                .map(|a| account_id("accountId", &a))
+                .transpose()?,
+            first_name: input
+                .first_name
+                .map(|f| Text::name("firstName", &f))
+                .transpose()
+                .gql()?,
             last_name: maybe(input.last_name, |l| Text::name("lastName", &l).gql())?,
             email: maybe(input.email, |e| email(&e.0))?,
             phones: input.phones.map(phones).transpose()?,
@@ -364,15 +427,27 @@ impl ContactMutations {
             tags: input.tags.map(|t| Tags::parse(&t)).transpose().gql()?,
             custom_fields: input.custom_fields.map(custom_fields).transpose()?,
         };
-        let contact = service::update_contact(&st.ctx(), id, input.expected_version, changes).await.gql()?;
-        Ok(UpdateContactPayload { contact: ContactNode(contact) })
+        let contact = service::update_contact(&st.ctx(), id, input.expected_version, changes)
+            .await
+            .gql()?;
+        Ok(UpdateContactPayload {
+            contact: ContactNode(contact),
+        })
     }
 
     /// Erases a contact's personal data (admin only), keeping a tombstone.
-    async fn erase_contact(&self, ctx: &Context<'_>, input: EraseContactInput) -> Result<EraseContactPayload> {
+    async fn erase_contact(
+        &self,
+        ctx: &Context<'_>,
+        input: EraseContactInput,
+    ) -> Result<EraseContactPayload> {
         let st = state(ctx);
         let id = contact_id("contactId", &input.contact_id)?;
-        let contact = service::erase_contact(&st.ctx(), id, input.expected_version).await.gql()?;
-        Ok(EraseContactPayload { contact: ContactNode(contact) })
+        let contact = service::erase_contact(&st.ctx(), id, input.expected_version)
+            .await
+            .gql()?;
+        Ok(EraseContactPayload {
+            contact: ContactNode(contact),
+        })
     }
 }

@@ -6,8 +6,12 @@ use crate::error::ApiError;
 use crate::global_id::{self, Kind};
 
 fn parse(kind: Kind, field: &str, id: &ID) -> Result<i64, Error> {
-    global_id::decode(kind, id.as_str())
-        .ok_or_else(|| gql(ApiError::bad_input(field, format!("is not a {} id", kind.name()))))
+    global_id::decode(kind, id.as_str()).ok_or_else(|| {
+        gql(ApiError::bad_input(
+            field,
+            format!("is not a {} id", kind.name()),
+        ))
+    })
 }
 
 /// Parses an account id from input field `field`.

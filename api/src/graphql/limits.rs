@@ -23,7 +23,9 @@ fn count(set: &SelectionSet) -> usize {
     set.items
         .iter()
         .map(|item| match &item.node {
-            Selection::Field(f) => usize::from(f.node.alias.is_some()) + count(&f.node.selection_set.node),
+            Selection::Field(f) => {
+                usize::from(f.node.alias.is_some()) + count(&f.node.selection_set.node)
+            }
             Selection::InlineFragment(f) => count(&f.node.selection_set.node),
             Selection::FragmentSpread(_) => 0,
         })
@@ -32,8 +34,16 @@ fn count(set: &SelectionSet) -> usize {
 
 /// Aliases in every operation and fragment of a document.
 pub fn alias_count(doc: &ExecutableDocument) -> usize {
-    let ops: usize = doc.operations.iter().map(|(_, op)| count(&op.node.selection_set.node)).sum();
-    let frags: usize = doc.fragments.values().map(|f| count(&f.node.selection_set.node)).sum();
+    let ops: usize = doc
+        .operations
+        .iter()
+        .map(|(_, op)| count(&op.node.selection_set.node))
+        .sum();
+    let frags: usize = doc
+        .fragments
+        .values()
+        .map(|f| count(&f.node.selection_set.node))
+        .sum();
     ops + frags
 }
 
@@ -50,7 +60,10 @@ impl Extension for AliasLimit {
         let n = alias_count(&doc);
         if n > self.max {
             let mut err = ServerError::new(
-                format!("the document uses {n} aliases; at most {} are allowed", self.max),
+                format!(
+                    "the document uses {n} aliases; at most {} are allowed",
+                    self.max
+                ),
                 None,
             );
             let mut ext = async_graphql::ErrorExtensionValues::default();

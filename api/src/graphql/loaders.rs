@@ -40,7 +40,11 @@ impl Loader<AccountId> for AccountLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[AccountId]) -> Result<HashMap<AccountId, Account>, LoadError> {
-        let rows = self.0.accounts_by_ids(keys).await.map_err(|e| LoadError(Arc::new(e)))?;
+        let rows = self
+            .0
+            .accounts_by_ids(keys)
+            .await
+            .map_err(|e| LoadError(Arc::new(e)))?;
         Ok(rows.into_iter().map(|a| (a.id(), a)).collect())
     }
 }
@@ -53,8 +57,15 @@ impl Loader<TeamMemberId> for TeamMemberLoader {
     type Value = TeamMember;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[TeamMemberId]) -> Result<HashMap<TeamMemberId, TeamMember>, LoadError> {
-        let rows = self.0.team_members_by_ids(keys).await.map_err(|e| LoadError(Arc::new(e)))?;
+    async fn load(
+        &self,
+        keys: &[TeamMemberId],
+    ) -> Result<HashMap<TeamMemberId, TeamMember>, LoadError> {
+        let rows = self
+            .0
+            .team_members_by_ids(keys)
+            .await
+            .map_err(|e| LoadError(Arc::new(e)))?;
         Ok(rows.into_iter().map(|m| (m.id, m)).collect())
     }
 }
@@ -68,7 +79,11 @@ impl Loader<PartnerId> for PartnerLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[PartnerId]) -> Result<HashMap<PartnerId, Partner>, LoadError> {
-        let rows = self.0.partners_by_ids(keys).await.map_err(|e| LoadError(Arc::new(e)))?;
+        let rows = self
+            .0
+            .partners_by_ids(keys)
+            .await
+            .map_err(|e| LoadError(Arc::new(e)))?;
         Ok(rows.into_iter().map(|p| (p.id, p)).collect())
     }
 }

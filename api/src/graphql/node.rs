@@ -1,4 +1,4 @@
-use async_graphql::{Context, Interface, Object, Result, ServerError, SimpleObject, ID};
+use async_graphql::{Context, ID, Interface, Object, Result, ServerError, SimpleObject};
 use rapport_domain::ids::{AccountId, ContactId, PartnerId, TeamMemberId};
 use rapport_domain::permissions::{Action, Principal, Resource, authorize};
 
@@ -28,16 +28,28 @@ pub enum Node {
 /// Resolves any global id the caller may see; `None` for anything else, so ids outside the
 /// caller's scope look exactly like ids that do not exist.
 async fn resolve(st: &RequestState, id: &str) -> Result<Option<Node>> {
-    let Some((kind, raw)) = global_id::decode_any(id) else { return Ok(None) };
+    let Some((kind, raw)) = global_id::decode_any(id) else {
+        return Ok(None);
+    };
     let principal = &st.caller.principal;
     Ok(match kind {
-        Kind::Account => load_visible(st, AccountId::new(raw)).await.ok().map(|a| Node::Account(AccountNode(a))),
-        Kind::Contact => load_contact(st, ContactId::new(raw)).await.ok().map(Node::Contact),
+        Kind::Account => load_visible(st, AccountId::new(raw))
+            .await
+            .ok()
+            .map(|a| Node::Account(AccountNode(a))),
+        Kind::Contact => load_contact(st, ContactId::new(raw))
+            .await
+            .ok()
+            .map(Node::Contact),
         Kind::TeamMember => {
             if authorize(principal, Action::ReadTeam, &Resource::Global).is_err() {
                 return Ok(None);
             }
-            st.team.load_one(TeamMemberId::new(raw)).await.gql()?.map(|m| Node::TeamMember(TeamMemberNode(m)))
+            st.team
+                .load_one(TeamMemberId::new(raw))
+                .await
+                .gql()?
+                .map(|m| Node::TeamMember(TeamMemberNode(m)))
         }
         Kind::Partner => {
             let id = PartnerId::new(raw);
@@ -45,7 +57,11 @@ async fn resolve(st: &RequestState, id: &str) -> Result<Option<Node>> {
             if !own && authorize(principal, Action::ReadPartners, &Resource::Global).is_err() {
                 return Ok(None);
             }
-            st.partners.load_one(id).await.gql()?.map(|p| Node::Partner(PartnerNode(p)))
+            st.partners
+                .load_one(id)
+                .await
+                .gql()?
+                .map(|p| Node::Partner(PartnerNode(p)))
         }
         Kind::AuditEntry => None,
     })
@@ -53,7 +69,9 @@ async fn resolve(st: &RequestState, id: &str) -> Result<Option<Node>> {
 
 fn not_found(ctx: &Context<'_>, index: Option<usize>) -> ServerError {
     let mut err = ServerError::new("node not found", Some(ctx.item.pos));
-    let mut path = vec![async_graphql::PathSegment::Field(ctx.item.node.response_key().node.to_string())];
+    let mut path = vec![async_graphql::PathSegment::Field(
+        ctx.item.node.response_key().node.to_string(),
+    )];
     if let Some(i) = index {
         path.push(async_graphql::PathSegment::Index(i));
     }
@@ -95,7 +113,10 @@ impl NodeQueries {
     /// not exist or is outside the caller's scope. At most 100 ids.
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
         if ids.len() > 100 {
-            return Err(super::error::gql(crate::error::ApiError::bad_input("ids", "at most 100 ids")));
+            return Err(super::error::gql(crate::error::ApiError::bad_input(
+                "ids",
+                "at most 100 ids",
+            )));
         }
         let st = state(ctx);
         let mut out = Vec::with_capacity(ids.len());
@@ -114,8 +135,14 @@ impl NodeQueries {
         let st = state(ctx);
         let principal = st.caller.principal;
         let (team_member, partner) = match principal {
-            Principal::Staff { member, .. } => (st.team.load_one(member).await.gql()?.map(TeamMemberNode), None),
-            Principal::Partner { partner } => (None, st.partners.load_one(partner).await.gql()?.map(PartnerNode)),
+            Principal::Staff { member, .. } => (
+                st.team.load_one(member).await.gql()?.map(TeamMemberNode),
+                None,
+            ),
+            Principal::Partner { partner } => (
+                None,
+                st.partners.load_one(partner).await.gql()?.map(PartnerNode),
+            ),
         };
         Ok(Viewer {
             subject: st.caller.subject.clone(),

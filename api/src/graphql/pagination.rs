@@ -49,14 +49,26 @@ pub fn page_request(
         if (0..=MAX_PAGE).contains(&n) {
             Ok(n as u64)
         } else {
-            Err(gql(ApiError::bad_input(field, format!("must be between 0 and {MAX_PAGE}"))))
+            Err(gql(ApiError::bad_input(
+                field,
+                format!("must be between 0 and {MAX_PAGE}"),
+            )))
         }
     };
     if first.is_some() && last.is_some() {
-        return Err(gql(ApiError::bad_input("last", "cannot be combined with first")));
+        return Err(gql(ApiError::bad_input(
+            "last",
+            "cannot be combined with first",
+        )));
     }
-    let after = after.map(|a| decode_cursor("after", &a)).transpose().map_err(gql)?;
-    let before = before.map(|b| decode_cursor("before", &b)).transpose().map_err(gql)?;
+    let after = after
+        .map(|a| decode_cursor("after", &a))
+        .transpose()
+        .map_err(gql)?;
+    let before = before
+        .map(|b| decode_cursor("before", &b))
+        .transpose()
+        .map_err(gql)?;
     Ok(match (first, last) {
         (_, Some(last)) => PageRequest {
             after,

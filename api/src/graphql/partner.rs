@@ -1,4 +1,4 @@
-use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use rapport_domain::partner::Partner;
 use rapport_domain::permissions::{Action, Resource};
@@ -56,7 +56,14 @@ async fn count_partners(store: &Store, _: &()) -> Result<u64, StoreError> {
     store.partners_count().await
 }
 
-connection!(PartnerConnection, PartnerEdge, PartnerNode, Partner, (), count_partners);
+connection!(
+    PartnerConnection,
+    PartnerEdge,
+    PartnerNode,
+    Partner,
+    (),
+    count_partners
+);
 
 /// Partner queries.
 #[derive(Debug, Default)]
@@ -75,8 +82,14 @@ impl PartnerQueries {
         before: Option<String>,
     ) -> Result<PartnerConnection> {
         let st = state(ctx);
-        st.ctx().authorize(Action::ReadPartners, &Resource::Global, "partner").gql()?;
-        let page = st.store.partners_page(page_request(first, after, last, before)?).await.gql()?;
+        st.ctx()
+            .authorize(Action::ReadPartners, &Resource::Global, "partner")
+            .gql()?;
+        let page = st
+            .store
+            .partners_page(page_request(first, after, last, before)?)
+            .await
+            .gql()?;
         Ok(PartnerConnection { page, query: () })
     }
 }
@@ -146,24 +159,47 @@ pub struct PartnerMutations;
 #[Object]
 impl PartnerMutations {
     /// Adds a partner (admin only).
-    async fn create_partner(&self, ctx: &Context<'_>, input: CreatePartnerInput) -> Result<CreatePartnerPayload> {
+    async fn create_partner(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePartnerInput,
+    ) -> Result<CreatePartnerPayload> {
         let st = state(ctx);
         let name = Text::name("name", &input.name).gql()?;
         let partner = service::create_partner(&st.ctx(), name).await.gql()?;
-        Ok(CreatePartnerPayload { partner: PartnerNode(partner) })
+        Ok(CreatePartnerPayload {
+            partner: PartnerNode(partner),
+        })
     }
 
     /// Edits a partner (admin only).
-    async fn update_partner(&self, ctx: &Context<'_>, input: UpdatePartnerInput) -> Result<UpdatePartnerPayload> {
+    async fn update_partner(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdatePartnerInput,
+    ) -> Result<UpdatePartnerPayload> {
         let st = state(ctx);
         let id = partner_id("partnerId", &input.partner_id)?;
-        let name = input.name.map(|n| Text::name("name", &n)).transpose().gql()?;
-        let partner = service::update_partner(&st.ctx(), id, input.expected_version, name, input.active).await.gql()?;
-        Ok(UpdatePartnerPayload { partner: PartnerNode(partner) })
+        let name = input
+            .name
+            .map(|n| Text::name("name", &n))
+            .transpose()
+            .gql()?;
+        let partner =
+            service::update_partner(&st.ctx(), id, input.expected_version, name, input.active)
+                .await
+                .gql()?;
+        Ok(UpdatePartnerPayload {
+            partner: PartnerNode(partner),
+        })
     }
 
     /// Issues a JWT scoped to one partner (admin only).
-    async fn issue_partner_token(&self, ctx: &Context<'_>, input: IssuePartnerTokenInput) -> Result<IssuePartnerTokenPayload> {
+    async fn issue_partner_token(
+        &self,
+        ctx: &Context<'_>,
+        input: IssuePartnerTokenInput,
+    ) -> Result<IssuePartnerTokenPayload> {
         let st = state(ctx);
         let id = partner_id("partnerId", &input.partner_id)?;
         let issued = service::issue_partner_token(
@@ -183,9 +219,15 @@ impl PartnerMutations {
     }
 
     /// Revokes a token by id (admin only); refused from the next request on.
-    async fn revoke_token(&self, ctx: &Context<'_>, input: RevokeTokenInput) -> Result<RevokeTokenPayload> {
+    async fn revoke_token(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeTokenInput,
+    ) -> Result<RevokeTokenPayload> {
         let st = state(ctx);
-        let newly_revoked = service::revoke_token(&st.ctx(), &input.token_id, None).await.gql()?;
+        let newly_revoked = service::revoke_token(&st.ctx(), &input.token_id, None)
+            .await
+            .gql()?;
         Ok(RevokeTokenPayload {
             token_id: input.token_id,
             newly_revoked,

@@ -1,4 +1,4 @@
-use async_graphql::{Context, InputObject, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use rapport_domain::permissions::{Action, Resource};
 use rapport_domain::team::{Subject, TeamMember, staff_role};
 use rapport_domain::values::{EmailAddress, Text};
@@ -67,7 +67,14 @@ async fn count_team(store: &Store, query: &TeamQuery) -> Result<u64, StoreError>
     store.team_members_count(*query).await
 }
 
-connection!(TeamMemberConnection, TeamMemberEdge, TeamMemberNode, TeamMember, TeamQuery, count_team);
+connection!(
+    TeamMemberConnection,
+    TeamMemberEdge,
+    TeamMemberNode,
+    TeamMember,
+    TeamQuery,
+    count_team
+);
 
 /// Which members to list.
 #[derive(Debug, Default, InputObject)]
@@ -94,13 +101,19 @@ impl TeamQueries {
         filter: Option<TeamMemberFilter>,
     ) -> Result<TeamMemberConnection> {
         let st = state(ctx);
-        st.ctx().authorize(Action::ReadTeam, &Resource::Global, "team member").gql()?;
+        st.ctx()
+            .authorize(Action::ReadTeam, &Resource::Global, "team member")
+            .gql()?;
         let filter = filter.unwrap_or_default();
         let query = TeamQuery {
             role: filter.role.map(Into::into),
             active: filter.active,
         };
-        let page = st.store.team_members_page(query, page_request(first, after, last, before)?).await.gql()?;
+        let page = st
+            .store
+            .team_members_page(query, page_request(first, after, last, before)?)
+            .await
+            .gql()?;
         Ok(TeamMemberConnection { page, query })
     }
 }
@@ -145,7 +158,11 @@ pub struct TeamMutations;
 #[Object]
 impl TeamMutations {
     /// Adds a member of staff (admin only).
-    async fn create_team_member(&self, ctx: &Context<'_>, input: CreateTeamMemberInput) -> Result<CreateTeamMemberPayload> {
+    async fn create_team_member(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateTeamMemberInput,
+    ) -> Result<CreateTeamMemberPayload> {
         let st = state(ctx);
         let new = NewTeamMember {
             name: Text::name("name", &input.name).gql()?,
@@ -154,20 +171,38 @@ impl TeamMutations {
             subject: Subject::parse(&input.subject).gql()?,
         };
         let member = service::create_team_member(&st.ctx(), new).await.gql()?;
-        Ok(CreateTeamMemberPayload { team_member: TeamMemberNode(member) })
+        Ok(CreateTeamMemberPayload {
+            team_member: TeamMemberNode(member),
+        })
     }
 
     /// Edits a member of staff (admin only).
-    async fn update_team_member(&self, ctx: &Context<'_>, input: UpdateTeamMemberInput) -> Result<UpdateTeamMemberPayload> {
+    async fn update_team_member(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateTeamMemberInput,
+    ) -> Result<UpdateTeamMemberPayload> {
         let st = state(ctx);
         let id = team_member_id("teamMemberId", &input.team_member_id)?;
         let changes = TeamMemberChanges {
-            name: input.name.map(|n| Text::name("name", &n)).transpose().gql()?,
-            email: input.email.map(|e| EmailAddress::parse(&e.0)).transpose().gql()?,
+            name: input
+                .name
+                .map(|n| Text::name("name", &n))
+                .transpose()
+                .gql()?,
+            email: input
+                .email
+                .map(|e| EmailAddress::parse(&e.0))
+                .transpose()
+                .gql()?,
             role: input.role.map(|r| staff_role(r.into())).transpose().gql()?,
             active: input.active,
         };
-        let member = service::update_team_member(&st.ctx(), id, input.expected_version, changes).await.gql()?;
-        Ok(UpdateTeamMemberPayload { team_member: TeamMemberNode(member) })
+        let member = service::update_team_member(&st.ctx(), id, input.expected_version, changes)
+            .await
+            .gql()?;
+        Ok(UpdateTeamMemberPayload {
+            team_member: TeamMemberNode(member),
+        })
     }
 }

@@ -26,7 +26,13 @@ fn request_id(req: &HttpRequest) -> String {
 }
 
 /// A response holding only errors (no `data`: the request never executed).
-fn error_response(status: StatusCode, kind: ResponseKind, code: &str, message: &str, request_id: &str) -> HttpResponse {
+fn error_response(
+    status: StatusCode,
+    kind: ResponseKind,
+    code: &str,
+    message: &str,
+    request_id: &str,
+) -> HttpResponse {
     HttpResponse::build(status)
         .content_type(kind.content_type())
         .json(json!({
@@ -38,37 +44,80 @@ fn error_response(status: StatusCode, kind: ResponseKind, code: &str, message: &
 }
 
 /// POST /graphql
-pub async fn post(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+pub async fn post(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     let rid = request_id(&req);
     let Some(kind) = negotiate(header_str(req.headers(), header::ACCEPT)) else {
-        return error_response(StatusCode::NOT_ACCEPTABLE, ResponseKind::Json, "NOT_ACCEPTABLE",
-            "accept application/graphql-response+json or application/json", &rid);
+        return error_response(
+            StatusCode::NOT_ACCEPTABLE,
+            ResponseKind::Json,
+            "NOT_ACCEPTABLE",
+            "accept application/graphql-response+json or application/json",
+            &rid,
+        );
     };
     if !is_json(header_str(req.headers(), header::CONTENT_TYPE)) {
-        return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, kind, "BAD_REQUEST",
-            "send the request as application/json", &rid);
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            kind,
+            "BAD_REQUEST",
+            "send the request as application/json",
+            &rid,
+        );
     }
     let body = match read_capped(payload, state.settings.http.max_body_bytes).await {
         Ok(body) => body,
         Err(BodyError::TooLarge) => {
-            return error_response(StatusCode::PAYLOAD_TOO_LARGE, kind, "BAD_REQUEST",
-                &format!("the request body is larger than {} bytes", state.settings.http.max_body_bytes), &rid);
+            return error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                kind,
+                "BAD_REQUEST",
+                &format!(
+                    "the request body is larger than {} bytes",
+                    state.settings.http.max_body_bytes
+                ),
+                &rid,
+            );
         }
         Err(BodyError::Read) => {
-            return error_response(StatusCode::BAD_REQUEST, kind, "BAD_REQUEST", "the request body could not be read", &rid);
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                kind,
+                "BAD_REQUEST",
+                "the request body could not be read",
+                &rid,
+            );
         }
     };
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(_) => return error_response(StatusCode::BAD_REQUEST, kind, "BAD_REQUEST", "the request body is not valid JSON", &rid),
+        Err(_) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                kind,
+                "BAD_REQUEST",
+                "the request body is not valid JSON",
+                &rid,
+            );
+        }
     };
     if value.is_array() {
-        return error_response(StatusCode::BAD_REQUEST, kind, "BAD_REQUEST",
-            "batch requests are not supported; send one operation per request", &rid);
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            kind,
+            "BAD_REQUEST",
+            "batch requests are not supported; send one operation per request",
+            &rid,
+        );
     }
     let gql_request = match parse_params(value) {
         Ok(r) => r,
-        Err(message) => return error_response(StatusCode::BAD_REQUEST, kind, "BAD_REQUEST", &message, &rid),
+        Err(message) => {
+            return error_response(StatusCode::BAD_REQUEST, kind, "BAD_REQUEST", &message, &rid);
+        }
     };
     execute(&req, &state, kind, gql_request, rid).await
 }
@@ -78,17 +127,31 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let rid = request_id(&req);
     let accept = header_str(req.headers(), header::ACCEPT);
     let Ok(params) = query_pairs(req.query_string()) else {
-        return error_response(StatusCode::BAD_REQUEST, ResponseKind::Json, "BAD_REQUEST", "the query string is malformed", &rid);
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            ResponseKind::Json,
+            "BAD_REQUEST",
+            "the query string is malformed",
+            &rid,
+        );
     };
     let has_query = params.iter().any(|(k, _)| k == "query");
     if !has_query && wants_html(accept) && state.settings.graphql.graphiql {
         return HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
-            .body(graphiql::page("/graphql", &state.settings.graphql.graphiql_assets_url));
+            .body(graphiql::page(
+                "/graphql",
+                &state.settings.graphql.graphiql_assets_url,
+            ));
     }
     let Some(kind) = negotiate(accept) else {
-        return error_response(StatusCode::NOT_ACCEPTABLE, ResponseKind::Json, "NOT_ACCEPTABLE",
-            "accept application/graphql-response+json or application/json", &rid);
+        return error_response(
+            StatusCode::NOT_ACCEPTABLE,
+            ResponseKind::Json,
+            "NOT_ACCEPTABLE",
+            "accept application/graphql-response+json or application/json",
+            &rid,
+        );
     };
     let mut map = Map::new();
     for (key, raw) in params {
@@ -96,8 +159,13 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
             "variables" | "extensions" => match serde_json::from_str::<Value>(&raw) {
                 Ok(v) => v,
                 Err(_) => {
-                    return error_response(StatusCode::BAD_REQUEST, kind, "BAD_REQUEST",
-                        &format!("the {key} parameter is not valid JSON"), &rid);
+                    return error_response(
+                        StatusCode::BAD_REQUEST,
+                        kind,
+                        "BAD_REQUEST",
+                        &format!("the {key} parameter is not valid JSON"),
+                        &rid,
+                    );
                 }
             },
             _ => Value::String(raw),
@@ -106,11 +174,17 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     }
     let gql_request = match parse_params(Value::Object(map)) {
         Ok(r) => r,
-        Err(message) => return error_response(StatusCode::BAD_REQUEST, kind, "BAD_REQUEST", &message, &rid),
+        Err(message) => {
+            return error_response(StatusCode::BAD_REQUEST, kind, "BAD_REQUEST", &message, &rid);
+        }
     };
     if let Ok(doc) = async_graphql::parser::parse_query(&gql_request.query) {
         let op = match &gql_request.operation_name {
-            Some(name) => doc.operations.iter().find(|(n, _)| n.is_some_and(|n| n.as_str() == name)).map(|(_, o)| o),
+            Some(name) => doc
+                .operations
+                .iter()
+                .find(|(n, _)| n.is_some_and(|n| n.as_str() == name))
+                .map(|(_, o)| o),
             None => doc.operations.iter().next().map(|(_, o)| o),
         };
         if op.is_some_and(|o| o.node.ty != OperationType::Query) {
@@ -139,19 +213,31 @@ fn parse_params(value: Value) -> Result<GqlRequest, String> {
     };
     match map.get("query") {
         Some(Value::String(q)) if !q.trim().is_empty() => {}
-        Some(Value::String(_)) | None | Some(Value::Null) => return Err("the query parameter is required".into()),
+        Some(Value::String(_)) | None | Some(Value::Null) => {
+            return Err("the query parameter is required".into());
+        }
         Some(_) => return Err("the query parameter must be a string".into()),
     }
-    if !matches!(map.get("operationName"), None | Some(Value::Null) | Some(Value::String(_))) {
+    if !matches!(
+        map.get("operationName"),
+        None | Some(Value::Null) | Some(Value::String(_))
+    ) {
         return Err("operationName must be a string".into());
     }
-    if !matches!(map.get("variables"), None | Some(Value::Null) | Some(Value::Object(_))) {
+    if !matches!(
+        map.get("variables"),
+        None | Some(Value::Null) | Some(Value::Object(_))
+    ) {
         return Err("variables must be an object".into());
     }
-    if !matches!(map.get("extensions"), None | Some(Value::Null) | Some(Value::Object(_))) {
+    if !matches!(
+        map.get("extensions"),
+        None | Some(Value::Null) | Some(Value::Object(_))
+    ) {
         return Err("extensions must be an object".into());
     }
-    serde_json::from_value(Value::Object(map)).map_err(|_| "the request parameters are malformed".into())
+    serde_json::from_value(Value::Object(map))
+        .map_err(|_| "the request parameters are malformed".into())
 }
 
 enum BodyError {
@@ -181,17 +267,40 @@ fn unauthenticated(kind: ResponseKind, rid: &str) -> HttpResponse {
         }]}))
 }
 
-async fn execute(req: &HttpRequest, state: &AppState, kind: ResponseKind, gql_request: GqlRequest, rid: String) -> HttpResponse {
+async fn execute(
+    req: &HttpRequest,
+    state: &AppState,
+    kind: ResponseKind,
+    gql_request: GqlRequest,
+    rid: String,
+) -> HttpResponse {
     if gql_request.query.len() > state.settings.graphql.max_query_bytes {
-        return error_response(StatusCode::PAYLOAD_TOO_LARGE, kind, "QUERY_TOO_COMPLEX",
-            &format!("the query document is larger than {} bytes", state.settings.graphql.max_query_bytes), &rid);
+        return error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            kind,
+            "QUERY_TOO_COMPLEX",
+            &format!(
+                "the query document is larger than {} bytes",
+                state.settings.graphql.max_query_bytes
+            ),
+            &rid,
+        );
     }
-    let header = req.headers().get(header::AUTHORIZATION).map(|v| v.as_bytes());
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes());
     let caller = match auth::authenticate(&state.keys, &state.store, header).await {
         Ok(caller) => caller,
         Err(AuthFailure::Store(err)) => {
             tracing::error!(error = %err, "authentication could not reach the database");
-            return error_response(StatusCode::SERVICE_UNAVAILABLE, kind, "INTERNAL", "internal error", &rid);
+            return error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                kind,
+                "INTERNAL",
+                "internal error",
+                &rid,
+            );
         }
         Err(failure) => {
             tracing::info!(reason = %failure, "request refused: unauthenticated");
@@ -210,10 +319,17 @@ async fn execute(req: &HttpRequest, state: &AppState, kind: ResponseKind, gql_re
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
-    let errors: Vec<Value> = response.errors.into_iter().map(|e| error_json(e, &rid)).collect();
+    let errors: Vec<Value> = response
+        .errors
+        .into_iter()
+        .map(|e| error_json(e, &rid))
+        .collect();
     let mut body = Map::new();
     if !request_error {
-        body.insert("data".into(), serde_json::to_value(&response.data).unwrap_or(Value::Null));
+        body.insert(
+            "data".into(),
+            serde_json::to_value(&response.data).unwrap_or(Value::Null),
+        );
     }
     if !errors.is_empty() {
         body.insert("errors".into(), Value::Array(errors));
@@ -223,17 +339,24 @@ async fn execute(req: &HttpRequest, state: &AppState, kind: ResponseKind, gql_re
     } else {
         StatusCode::OK
     };
-    HttpResponse::build(status).content_type(kind.content_type()).json(Value::Object(body))
+    HttpResponse::build(status)
+        .content_type(kind.content_type())
+        .json(Value::Object(body))
 }
 
 /// Serializes one error, giving every error a code: parse, validation and limit errors from
 /// the executor get theirs here; INTERNAL ones also get the request id.
 fn error_json(mut err: ServerError, rid: &str) -> Value {
-    let ext = err.extensions.get_or_insert_with(ErrorExtensionValues::default);
+    let ext = err
+        .extensions
+        .get_or_insert_with(ErrorExtensionValues::default);
     let code = match ext.get("code") {
         Some(async_graphql::Value::String(code)) => code.clone(),
         _ => {
-            let code = if err.message.contains("too complex") || err.message.contains("nested too deep") || err.message.contains("directives") {
+            let code = if err.message.contains("too complex")
+                || err.message.contains("nested too deep")
+                || err.message.contains("directives")
+            {
                 "QUERY_TOO_COMPLEX"
             } else if err.path.is_empty() {
                 "GRAPHQL_VALIDATION_FAILED"
@@ -251,7 +374,9 @@ fn error_json(mut err: ServerError, rid: &str) -> Value {
     if code == "INTERNAL" {
         ext.set("requestId", rid);
     }
-    serde_json::to_value(&err).unwrap_or_else(|_| json!({"message": "internal error", "extensions": {"code": "INTERNAL"}}))
+    serde_json::to_value(&err).unwrap_or_else(
+        |_| json!({"message": "internal error", "extensions": {"code": "INTERNAL"}}),
+    )
 }
 
 /// GET /graphql/schema.graphql: the SDL (only while introspection is on).

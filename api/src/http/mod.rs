@@ -40,7 +40,10 @@ impl std::fmt::Debug for AppState {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql::post))
         .route("/graphql", web::get().to(graphql::get))
-        .route("/graphql/schema.graphql", web::get().to(graphql::schema_sdl))
+        .route(
+            "/graphql/schema.graphql",
+            web::get().to(graphql::schema_sdl),
+        )
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz));
 }

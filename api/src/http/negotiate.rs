@@ -75,17 +75,24 @@ mod tests {
     fn accept_headers_choose_the_documented_media_type() {
         assert_eq!(negotiate(None), Some(ResponseKind::Json));
         assert_eq!(negotiate(Some("*/*")), Some(ResponseKind::Json));
-        assert_eq!(negotiate(Some("application/json")), Some(ResponseKind::Json));
+        assert_eq!(
+            negotiate(Some("application/json")),
+            Some(ResponseKind::Json)
+        );
         assert_eq!(
             negotiate(Some("application/graphql-response+json")),
             Some(ResponseKind::GraphqlResponse)
         );
         assert_eq!(
-            negotiate(Some("application/graphql-response+json, application/json;q=0.9")),
+            negotiate(Some(
+                "application/graphql-response+json, application/json;q=0.9"
+            )),
             Some(ResponseKind::GraphqlResponse)
         );
         assert_eq!(
-            negotiate(Some("application/json, application/graphql-response+json;q=0.5")),
+            negotiate(Some(
+                "application/json, application/graphql-response+json;q=0.5"
+            )),
             Some(ResponseKind::Json)
         );
         assert_eq!(negotiate(Some("text/html")), None);

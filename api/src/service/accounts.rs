@@ -23,10 +23,26 @@ pub fn account_scope(account: &Account) -> AccountScope {
 
 /// Loads an account and checks the caller may perform `action` on it; an account the caller
 /// may not see is NOT_FOUND, exactly like one that does not exist.
-pub(crate) async fn load_for(tx: &Tx, ctx: &Ctx<'_>, id: AccountId, action: Action) -> Result<Account, ApiError> {
-    let account = tx.load_account(id).await?.ok_or(ApiError::NotFound("account"))?;
-    ctx.authorize(Action::ReadAccount, &Resource::Account(account_scope(&account)), "account")?;
-    ctx.authorize(action, &Resource::Account(account_scope(&account)), "account")?;
+pub(crate) async fn load_for(
+    tx: &Tx,
+    ctx: &Ctx<'_>,
+    id: AccountId,
+    action: Action,
+) -> Result<Account, ApiError> {
+    let account = tx
+        .load_account(id)
+        .await?
+        .ok_or(ApiError::NotFound("account"))?;
+    ctx.authorize(
+        Action::ReadAccount,
+        &Resource::Account(account_scope(&account)),
+        "account",
+    )?;
+    ctx.authorize(
+        action,
+        &Resource::Account(account_scope(&account)),
+        "account",
+    )?;
     Ok(account)
 }
 
@@ -35,7 +51,11 @@ async fn check_parent(tx: &Tx, ctx: &Ctx<'_>, parent: Option<AccountId>) -> Resu
     let Some(parent) = parent else { return Ok(()) };
     let visible = match tx.load_account(parent).await? {
         Some(p) => ctx
-            .authorize(Action::ReadAccount, &Resource::Account(account_scope(&p)), "account")
+            .authorize(
+                Action::ReadAccount,
+                &Resource::Account(account_scope(&p)),
+                "account",
+            )
             .is_ok(),
         None => false,
     };
@@ -55,7 +75,10 @@ async fn load_manager(tx: &Tx, id: TeamMemberId) -> Result<TeamMember, ApiError>
 /// The agreement in force for an account, if any. Agreements arrive with their own module;
 /// until then no account has one, and the demotion rule that consults this is already enforced
 /// and tested in the domain.
-async fn agreement_in_force(_tx: &Tx, _id: AccountId) -> Result<Option<AgreementInForce>, ApiError> {
+async fn agreement_in_force(
+    _tx: &Tx,
+    _id: AccountId,
+) -> Result<Option<AgreementInForce>, ApiError> {
     Ok(None)
 }
 
@@ -65,7 +88,10 @@ pub async fn create_account(ctx: &Ctx<'_>, mut new: NewAccount) -> Result<Accoun
     ctx.authorize(Action::CreateAccount, &Resource::Global, "account")?;
     if let Principal::Partner { partner } = ctx.caller.principal {
         if new.partner.is_some_and(|p| p != partner) {
-            return Err(ApiError::bad_input("partnerId", "a partner can only refer accounts to itself"));
+            return Err(ApiError::bad_input(
+                "partnerId",
+                "a partner can only refer accounts to itself",
+            ));
         }
         new.partner = Some(partner);
         new.acquisition_channel = AcquisitionChannel::Partner;
@@ -128,7 +154,10 @@ pub async fn update_account(
         if let Some(parent) = parent
             && creates_cycle(&tx, id, parent).await?
         {
-            return Err(ApiError::bad_input("parentId", "would make the account its own ancestor"));
+            return Err(ApiError::bad_input(
+                "parentId",
+                "would make the account its own ancestor",
+            ));
         }
     }
     account.update_details(
@@ -139,7 +168,16 @@ pub async fn update_account(
         changes.acquisition_channel.unwrap_or(p.acquisition_channel),
         ctx.now,
     )?;
-    let saved = save(&tx, ctx, account, expected_version, "updateAccount", before, DomainEvent::AccountUpdated(id)).await?;
+    let saved = save(
+        &tx,
+        ctx,
+        account,
+        expected_version,
+        "updateAccount",
+        before,
+        DomainEvent::AccountUpdated(id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(saved)
 }
@@ -155,7 +193,10 @@ async fn creates_cycle(tx: &Tx, id: AccountId, parent: AccountId) -> Result<bool
         if steps > 64 {
             return Ok(true);
         }
-        cursor = tx.load_account(current).await?.and_then(|a| a.parts().parent);
+        cursor = tx
+            .load_account(current)
+            .await?
+            .and_then(|a| a.parts().parent);
     }
     Ok(false)
 }
@@ -195,16 +236,35 @@ pub async fn promote_to_client(
     expected_version: i32,
 ) -> Result<Account, ApiError> {
     let tx = ctx.store.begin().await?;
-    let mut account = tx.load_account(id).await?.ok_or(ApiError::NotFound("account"))?;
+    let mut account = tx
+        .load_account(id)
+        .await?
+        .ok_or(ApiError::NotFound("account"))?;
     let scope = account_scope(&account);
     ctx.authorize(Action::ReadAccount, &Resource::Account(scope), "account")?;
-    ctx.authorize(Action::PromoteToClient, &Resource::Promotion { account: scope, manager }, "account")?;
+    ctx.authorize(
+        Action::PromoteToClient,
+        &Resource::Promotion {
+            account: scope,
+            manager,
+        },
+        "account",
+    )?;
     check_version(account.parts().version, expected_version)?;
     let manager = load_manager(&tx, manager).await?;
     let before = snapshot::account(&account);
     let change = account.promote_to_client(&manager, reason, &ctx.caller.subject, ctx.now)?;
     tx.insert_relationship_change(id, &change).await?;
-    let saved = save(&tx, ctx, account, expected_version, "promoteToClient", before, DomainEvent::AccountPromoted(id)).await?;
+    let saved = save(
+        &tx,
+        ctx,
+        account,
+        expected_version,
+        "promoteToClient",
+        before,
+        DomainEvent::AccountPromoted(id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(saved)
 }
@@ -221,9 +281,19 @@ pub async fn demote_to_customer(
     check_version(account.parts().version, expected_version)?;
     let before = snapshot::account(&account);
     let in_force = agreement_in_force(&tx, id).await?;
-    let change = account.demote_to_customer(reason, in_force.as_ref(), &ctx.caller.subject, ctx.now)?;
+    let change =
+        account.demote_to_customer(reason, in_force.as_ref(), &ctx.caller.subject, ctx.now)?;
     tx.insert_relationship_change(id, &change).await?;
-    let saved = save(&tx, ctx, account, expected_version, "demoteToCustomer", before, DomainEvent::AccountDemoted(id)).await?;
+    let saved = save(
+        &tx,
+        ctx,
+        account,
+        expected_version,
+        "demoteToCustomer",
+        before,
+        DomainEvent::AccountDemoted(id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(saved)
 }
@@ -244,19 +314,41 @@ pub async fn assign_account_manager(
         None => None,
     };
     account.assign_account_manager(manager.as_ref(), ctx.now)?;
-    let saved = save(&tx, ctx, account, expected_version, "assignAccountManager", before, DomainEvent::AccountManagerAssigned(id)).await?;
+    let saved = save(
+        &tx,
+        ctx,
+        account,
+        expected_version,
+        "assignAccountManager",
+        before,
+        DomainEvent::AccountManagerAssigned(id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(saved)
 }
 
 /// Marks an account churned.
-pub async fn churn_account(ctx: &Ctx<'_>, id: AccountId, expected_version: i32) -> Result<Account, ApiError> {
+pub async fn churn_account(
+    ctx: &Ctx<'_>,
+    id: AccountId,
+    expected_version: i32,
+) -> Result<Account, ApiError> {
     let tx = ctx.store.begin().await?;
     let mut account = load_for(&tx, ctx, id, Action::ChurnAccount).await?;
     check_version(account.parts().version, expected_version)?;
     let before = snapshot::account(&account);
     account.churn(ctx.now)?;
-    let saved = save(&tx, ctx, account, expected_version, "churnAccount", before, DomainEvent::AccountChurned(id)).await?;
+    let saved = save(
+        &tx,
+        ctx,
+        account,
+        expected_version,
+        "churnAccount",
+        before,
+        DomainEvent::AccountChurned(id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(saved)
 }

@@ -31,18 +31,33 @@ async fn resolve_account(
     ))
 }
 
-async fn ensure_email_free(tx: &Tx, email: Option<&EmailAddress>, except: Option<ContactId>) -> Result<(), ApiError> {
+async fn ensure_email_free(
+    tx: &Tx,
+    email: Option<&EmailAddress>,
+    except: Option<ContactId>,
+) -> Result<(), ApiError> {
     if let Some(email) = email
         && tx.email_in_use(email, except).await?
     {
-        return Err(ApiError::bad_input("email", "is already used by another contact"));
+        return Err(ApiError::bad_input(
+            "email",
+            "is already used by another contact",
+        ));
     }
     Ok(())
 }
 
 /// Loads a contact and checks the caller may perform `action` on it (through its account).
-async fn load_contact_for(tx: &Tx, ctx: &Ctx<'_>, id: ContactId, action: Action) -> Result<Contact, ApiError> {
-    let contact = tx.load_contact(id).await?.ok_or(ApiError::NotFound("contact"))?;
+async fn load_contact_for(
+    tx: &Tx,
+    ctx: &Ctx<'_>,
+    id: ContactId,
+    action: Action,
+) -> Result<Contact, ApiError> {
+    let contact = tx
+        .load_contact(id)
+        .await?
+        .ok_or(ApiError::NotFound("contact"))?;
     let account = tx
         .load_account(contact.parts().account)
         .await?

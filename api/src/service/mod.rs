@@ -11,9 +11,8 @@ mod team;
 mod tokens;
 
 pub use accounts::{
-    account_scope,
-    AccountChanges, assign_account_manager, churn_account, create_account, demote_to_customer,
-    promote_to_client, update_account,
+    AccountChanges, account_scope, assign_account_manager, churn_account, create_account,
+    demote_to_customer, promote_to_client, update_account,
 };
 pub use bootstrap::ensure_bootstrap_admin;
 pub use contacts::{ContactChanges, create_contact, erase_contact, update_contact};
@@ -43,7 +42,12 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// Refuses unless the caller may perform `action` on `resource`.
-    pub fn authorize(&self, action: Action, resource: &Resource, what: &'static str) -> Result<(), ApiError> {
+    pub fn authorize(
+        &self,
+        action: Action,
+        resource: &Resource,
+        what: &'static str,
+    ) -> Result<(), ApiError> {
         authorize(&self.caller.principal, action, resource).map_err(|d| ApiError::denied(d, what))
     }
 }

@@ -42,7 +42,10 @@ pub async fn update_partner(
 ) -> Result<Partner, ApiError> {
     ctx.authorize(Action::ManagePartners, &Resource::Global, "partner")?;
     let tx = ctx.store.begin().await?;
-    let mut partner = tx.load_partner(id).await?.ok_or(ApiError::NotFound("partner"))?;
+    let mut partner = tx
+        .load_partner(id)
+        .await?
+        .ok_or(ApiError::NotFound("partner"))?;
     check_version(partner.version, expected_version)?;
     let before = snapshot::partner(&partner);
     if let Some(name) = name {

@@ -26,9 +26,13 @@ fn event_subject(event: &DomainEvent) -> Option<(Kind, i64)> {
         | E::AccountDemoted(id)
         | E::AccountManagerAssigned(id)
         | E::AccountChurned(id) => Some((Kind::Account, id.get())),
-        E::ContactCreated(id) | E::ContactChanged(id) | E::ContactErased(id) => Some((Kind::Contact, id.get())),
+        E::ContactCreated(id) | E::ContactChanged(id) | E::ContactErased(id) => {
+            Some((Kind::Contact, id.get()))
+        }
         E::TeamMemberCreated(id) | E::TeamMemberUpdated(id) => Some((Kind::TeamMember, id.get())),
-        E::PartnerCreated(id) | E::PartnerUpdated(id) | E::PartnerTokenIssued(id) => Some((Kind::Partner, id.get())),
+        E::PartnerCreated(id) | E::PartnerUpdated(id) | E::PartnerTokenIssued(id) => {
+            Some((Kind::Partner, id.get()))
+        }
         E::TokenRevoked => None,
     }
 }

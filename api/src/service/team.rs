@@ -56,7 +56,10 @@ pub async fn update_team_member(
 ) -> Result<TeamMember, ApiError> {
     ctx.authorize(Action::ManageTeam, &Resource::Global, "team member")?;
     let tx = ctx.store.begin().await?;
-    let mut member = tx.load_team_member(id).await?.ok_or(ApiError::NotFound("team member"))?;
+    let mut member = tx
+        .load_team_member(id)
+        .await?
+        .ok_or(ApiError::NotFound("team member"))?;
     check_version(member.version, expected_version)?;
     let before = snapshot::team_member(&member);
     let was_admin = member.active && member.role == Role::Admin;
@@ -89,10 +92,15 @@ pub async fn update_team_member(
             .await?;
         if admins <= 1 {
             let field = if member.active { "role" } else { "active" };
-            return Err(ApiError::bad_input(field, "the last active admin cannot stop being one"));
+            return Err(ApiError::bad_input(
+                field,
+                "the last active admin cannot stop being one",
+            ));
         }
     }
-    let saved = tx.save_team_member(member, expected_version, ctx.now).await?;
+    let saved = tx
+        .save_team_member(member, expected_version, ctx.now)
+        .await?;
     record(
         &tx,
         ctx,

@@ -32,12 +32,21 @@ pub async fn issue_partner_token(
 ) -> Result<IssuedToken, ApiError> {
     ctx.authorize(Action::ManageTokens, &Resource::Global, "partner")?;
     if !(1..=max_days).contains(&valid_for_days) {
-        return Err(ApiError::bad_input("validForDays", format!("must be 1 to {max_days}")));
+        return Err(ApiError::bad_input(
+            "validForDays",
+            format!("must be 1 to {max_days}"),
+        ));
     }
     let tx = ctx.store.begin().await?;
-    let found = tx.load_partner(partner).await?.ok_or(ApiError::NotFound("partner"))?;
+    let found = tx
+        .load_partner(partner)
+        .await?
+        .ok_or(ApiError::NotFound("partner"))?;
     if !found.active {
-        return Err(ApiError::bad_input("partnerId", "the partner is deactivated"));
+        return Err(ApiError::bad_input(
+            "partnerId",
+            "the partner is deactivated",
+        ));
     }
     let partner_gid = global_id::encode(Kind::Partner, partner.get());
     let (token, token_id, expires_at) = keys
@@ -80,7 +89,9 @@ pub async fn revoke_token(
     ctx.authorize(Action::ManageTokens, &Resource::Global, "token")?;
     let valid = !token_id.is_empty()
         && token_id.len() <= 64
-        && token_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        && token_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
     if !valid {
         return Err(ApiError::bad_input("tokenId", "is not a token id"));
     }

@@ -107,7 +107,11 @@ fn to_domain(row: account::Model, domains: Vec<String>) -> Result<Account, Store
         account_manager: account_manager_id.map(TeamMemberId::new),
         parent: parent_id.map(AccountId::new),
         domains,
-        acquisition_channel: parse(id, "channel", AcquisitionChannel::parse(&acquisition_channel))?,
+        acquisition_channel: parse(
+            id,
+            "channel",
+            AcquisitionChannel::parse(&acquisition_channel),
+        )?,
         partner: partner_id.map(PartnerId::new),
         status: parse(id, "status", AccountStatus::parse(&status))?,
         churned_at,
@@ -229,12 +233,18 @@ impl Tx {
         .insert(&self.inner)
         .await?;
         self.replace_domains(row.id, &new.domains).await?;
-        to_domain(row, new.domains.iter().map(|d| d.as_str().to_owned()).collect())
+        to_domain(
+            row,
+            new.domains.iter().map(|d| d.as_str().to_owned()).collect(),
+        )
     }
 
     /// Loads an account for change.
     pub async fn load_account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
-        let Some(row) = account::Entity::find_by_id(id.get()).one(&self.inner).await? else {
+        let Some(row) = account::Entity::find_by_id(id.get())
+            .one(&self.inner)
+            .await?
+        else {
             return Ok(None);
         };
         Ok(with_domains(&self.inner, vec![row]).await?.pop())
@@ -250,14 +260,23 @@ impl Tx {
         let mut parts = account.into_parts();
         let result = account::Entity::update_many()
             .col_expr(account::Column::Name, Expr::value(parts.name.as_str()))
-            .col_expr(account::Column::NameKey, Expr::value(parts.name.as_str().to_lowercase()))
+            .col_expr(
+                account::Column::NameKey,
+                Expr::value(parts.name.as_str().to_lowercase()),
+            )
             .col_expr(account::Column::Kind, Expr::value(parts.kind.as_str()))
-            .col_expr(account::Column::Relationship, Expr::value(parts.relationship.as_str()))
+            .col_expr(
+                account::Column::Relationship,
+                Expr::value(parts.relationship.as_str()),
+            )
             .col_expr(
                 account::Column::AccountManagerId,
                 Expr::value(parts.account_manager.map(TeamMemberId::get)),
             )
-            .col_expr(account::Column::ParentId, Expr::value(parts.parent.map(AccountId::get)))
+            .col_expr(
+                account::Column::ParentId,
+                Expr::value(parts.parent.map(AccountId::get)),
+            )
             .col_expr(
                 account::Column::AcquisitionChannel,
                 Expr::value(parts.acquisition_channel.as_str()),
@@ -280,7 +299,11 @@ impl Tx {
         Account::restore(parts).map_err(|e| StoreError::corrupt("accounts", "saved", e))
     }
 
-    async fn replace_domains(&self, account_id: i64, domains: &[EmailDomain]) -> Result<(), StoreError> {
+    async fn replace_domains(
+        &self,
+        account_id: i64,
+        domains: &[EmailDomain],
+    ) -> Result<(), StoreError> {
         account_domain::Entity::delete_many()
             .filter(account_domain::Column::AccountId.eq(account_id))
             .exec(&self.inner)
@@ -327,6 +350,9 @@ impl Tx {
 
     /// Whether an account exists.
     pub async fn account_exists(&self, id: AccountId) -> Result<bool, StoreError> {
-        Ok(account::Entity::find_by_id(id.get()).count(&self.inner).await? > 0)
+        Ok(account::Entity::find_by_id(id.get())
+            .count(&self.inner)
+            .await?
+            > 0)
     }
 }

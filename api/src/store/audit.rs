@@ -1,6 +1,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
 use serde_json::Value;
 
 use super::entity::{audit_log, outbox};
@@ -100,7 +102,11 @@ pub struct OutboxRecord {
 
 impl Store {
     /// One page of audit rows.
-    pub async fn audit_page(&self, query: &AuditQuery, page: PageRequest) -> Result<Page<AuditEntry>, StoreError> {
+    pub async fn audit_page(
+        &self,
+        query: &AuditQuery,
+        page: PageRequest,
+    ) -> Result<Page<AuditEntry>, StoreError> {
         let select = audit_log::Entity::find().filter(query.condition());
         let page = fetch_page(self.reader(), select, audit_log::Column::Id, page).await?;
         page.try_map(|r| {
@@ -127,7 +133,11 @@ impl Store {
     }
 
     /// Outbox event types for an entity, oldest first (for tests and operators).
-    pub async fn outbox_events_for(&self, entity_type: &str, entity_id: i64) -> Result<Vec<String>, StoreError> {
+    pub async fn outbox_events_for(
+        &self,
+        entity_type: &str,
+        entity_id: i64,
+    ) -> Result<Vec<String>, StoreError> {
         use sea_orm::QueryOrder;
         Ok(outbox::Entity::find()
             .filter(outbox::Column::EntityType.eq(entity_type))

@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use rapport_migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, TransactionTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+    TransactionTrait,
+};
 
 use super::{StoreError, Tx};
 
@@ -42,10 +45,15 @@ impl Store {
             let mut writer = Database::connect(sqlite_options(settings, 1, false)).await?;
             // Opening the writer first creates the file and turns WAL on before readers attach.
             writer.execute_unprepared("SELECT 1").await?;
-            let mut reader = Database::connect(sqlite_options(settings, settings.pool_size, true)).await?;
+            let mut reader =
+                Database::connect(sqlite_options(settings, settings.pool_size, true)).await?;
             counter(&mut writer);
             counter(&mut reader);
-            Ok(Self { writer, reader, statements })
+            Ok(Self {
+                writer,
+                reader,
+                statements,
+            })
         } else {
             let mut options = ConnectOptions::new(settings.url.clone());
             options
@@ -109,7 +117,10 @@ impl Store {
         let backend = self.reader.get_database_backend();
         let row = self
             .reader
-            .query_one_raw(Statement::from_string(backend, format!("SELECT COUNT(*) AS n FROM {table}")))
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
             .await?
             .ok_or(StoreError::NotFound)?;
         Ok(row.try_get::<i64>("", "n")?)

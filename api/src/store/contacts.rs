@@ -38,7 +38,10 @@ impl ContactQuery {
             cond = cond.add(contact::Column::AccountId.eq(a.get()));
         }
         if let Some(text) = self.search.as_deref().filter(|t| !t.trim().is_empty()) {
-            cond = cond.add(Expr::col(contact::Column::SearchText).like(super::like::contains(&search_key(text))));
+            cond = cond.add(
+                Expr::col(contact::Column::SearchText)
+                    .like(super::like::contains(&search_key(text))),
+            );
         }
         if let Some(c) = self.consent {
             cond = cond.add(contact::Column::EmailConsent.eq(c.as_str()));
@@ -77,7 +80,8 @@ impl ContactQuery {
 fn search_key(text: &str) -> String {
     let t = text.trim();
     let phone_like = t.chars().any(|c| c.is_ascii_digit())
-        && t.chars().all(|c| c.is_ascii_digit() || " +-.()".contains(c));
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || " +-.()".contains(c));
     if phone_like {
         t.chars().filter(char::is_ascii_digit).collect()
     } else {
@@ -139,12 +143,15 @@ fn to_domain(row: contact::Model) -> Result<Contact, StoreError> {
         created_at,
         updated_at,
     } = row;
-    let bad = |what: &str, e: &dyn std::fmt::Display| StoreError::corrupt("contacts", id, format!("{what}: {e}"));
+    let bad = |what: &str, e: &dyn std::fmt::Display| {
+        StoreError::corrupt("contacts", id, format!("{what}: {e}"))
+    };
     let details = match (erased_at, first_name) {
         (Some(_), _) => None,
         (None, None) => return Err(bad("first_name", &"missing on a live contact")),
         (None, Some(first)) => {
-            let phones: Vec<Value> = serde_json::from_str(&phones).map_err(|e| bad("phones", &e))?;
+            let phones: Vec<Value> =
+                serde_json::from_str(&phones).map_err(|e| bad("phones", &e))?;
             let phones = phones
                 .iter()
                 .map(|p| {
@@ -165,7 +172,8 @@ fn to_domain(row: contact::Model) -> Result<Contact, StoreError> {
                     let text = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
                     Ok((
                         text("key"),
-                        CustomFieldType::parse(&text("type")).map_err(|e| bad("custom_fields", &e))?,
+                        CustomFieldType::parse(&text("type"))
+                            .map_err(|e| bad("custom_fields", &e))?,
                         text("value"),
                     ))
                 })
@@ -185,7 +193,8 @@ fn to_domain(row: contact::Model) -> Result<Contact, StoreError> {
                     .map(|j| Text::name("jobRole", &j))
                     .transpose()
                     .map_err(|e| bad("job_role", &e))?,
-                email_consent: EmailConsent::parse(&email_consent).map_err(|e| bad("email_consent", &e))?,
+                email_consent: EmailConsent::parse(&email_consent)
+                    .map_err(|e| bad("email_consent", &e))?,
                 tags: Tags::parse(&tags).map_err(|e| bad("tags", &e))?,
                 custom_fields: CustomFields::parse(fields).map_err(|e| bad("custom_fields", &e))?,
             })
@@ -302,7 +311,8 @@ impl Tx {
         email: &EmailAddress,
         except: Option<ContactId>,
     ) -> Result<bool, StoreError> {
-        let mut select = contact::Entity::find().filter(contact::Column::EmailKey.eq(email.normalized()));
+        let mut select =
+            contact::Entity::find().filter(contact::Column::EmailKey.eq(email.normalized()));
         if let Some(id) = except {
             select = select.filter(contact::Column::Id.ne(id.get()));
         }
@@ -332,12 +342,17 @@ impl Tx {
                 expected: expected_version,
             });
         }
-        self.replace_tags(parts.id.get(), parts.details.as_ref()).await?;
+        self.replace_tags(parts.id.get(), parts.details.as_ref())
+            .await?;
         parts.version = expected_version + 1;
         Contact::restore(parts).map_err(|e| StoreError::corrupt("contacts", "saved", e))
     }
 
-    async fn replace_tags(&self, contact_id: i64, details: Option<&ContactDetails>) -> Result<(), StoreError> {
+    async fn replace_tags(
+        &self,
+        contact_id: i64,
+        details: Option<&ContactDetails>,
+    ) -> Result<(), StoreError> {
         contact_tag::Entity::delete_many()
             .filter(contact_tag::Column::ContactId.eq(contact_id))
             .exec(&self.inner)
@@ -350,9 +365,11 @@ impl Tx {
         if keys.is_empty() {
             return Ok(());
         }
-        contact_tag::Entity::insert_many(keys.into_iter().map(|tag_key| contact_tag::ActiveModel {
-            contact_id: Set(contact_id),
-            tag_key: Set(tag_key),
+        contact_tag::Entity::insert_many(keys.into_iter().map(|tag_key| {
+            contact_tag::ActiveModel {
+                contact_id: Set(contact_id),
+                tag_key: Set(tag_key),
+            }
         }))
         .exec(&self.inner)
         .await?;

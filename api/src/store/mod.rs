@@ -15,10 +15,10 @@ mod tokens;
 mod tx;
 
 pub use accounts::AccountQuery;
-pub use team::{NewTeamMember, TeamQuery};
 pub use audit::{AuditEntry, AuditQuery, AuditRecord, OutboxRecord};
 pub use connect::{Store, StoreSettings, create_postgres_database};
 pub use contacts::ContactQuery;
 pub use error::StoreError;
 pub use page::{Page, PageRequest};
+pub use team::{NewTeamMember, TeamQuery};
 pub use tx::Tx;

@@ -1,5 +1,7 @@
 use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, Order};
-use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 
 use super::StoreError;
 
@@ -57,7 +59,11 @@ where
     if let Some(before) = req.before {
         select = select.filter(Expr::col(id_col).lt(before));
     }
-    let order = if req.from_end { Order::Desc } else { Order::Asc };
+    let order = if req.from_end {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
     let mut rows = select
         .order_by(Expr::col(id_col), order)
         .limit(req.limit + 1)

@@ -40,9 +40,14 @@ impl Store {
 
     /// One page of partners.
     pub async fn partners_page(&self, page: PageRequest) -> Result<Page<Partner>, StoreError> {
-        fetch_page(self.reader(), partner::Entity::find(), partner::Column::Id, page)
-            .await?
-            .try_map(to_domain)
+        fetch_page(
+            self.reader(),
+            partner::Entity::find(),
+            partner::Column::Id,
+            page,
+        )
+        .await?
+        .try_map(to_domain)
     }
 
     /// How many partners there are.
@@ -53,7 +58,11 @@ impl Store {
 
 impl Tx {
     /// Inserts an active partner.
-    pub async fn insert_partner(&self, name: &Text, now: DateTime<Utc>) -> Result<Partner, StoreError> {
+    pub async fn insert_partner(
+        &self,
+        name: &Text,
+        now: DateTime<Utc>,
+    ) -> Result<Partner, StoreError> {
         let row = partner::ActiveModel {
             name: Set(name.as_str().to_owned()),
             active: Set(true),
@@ -93,7 +102,9 @@ impl Tx {
             .exec(&self.inner)
             .await?;
         if result.rows_affected == 0 {
-            return Err(StoreError::Conflict { expected: expected_version });
+            return Err(StoreError::Conflict {
+                expected: expected_version,
+            });
         }
         p.version = expected_version + 1;
         Ok(p)

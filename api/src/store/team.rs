@@ -59,7 +59,10 @@ impl TeamQuery {
 
 impl Store {
     /// Members by id; missing ids are skipped.
-    pub async fn team_members_by_ids(&self, ids: &[TeamMemberId]) -> Result<Vec<TeamMember>, StoreError> {
+    pub async fn team_members_by_ids(
+        &self,
+        ids: &[TeamMemberId],
+    ) -> Result<Vec<TeamMember>, StoreError> {
         team_member::Entity::find()
             .filter(team_member::Column::Id.is_in(ids.iter().map(|id| id.get())))
             .all(self.reader())
@@ -70,7 +73,10 @@ impl Store {
     }
 
     /// The member whose tokens carry `subject`.
-    pub async fn team_member_by_subject(&self, subject: &str) -> Result<Option<TeamMember>, StoreError> {
+    pub async fn team_member_by_subject(
+        &self,
+        subject: &str,
+    ) -> Result<Option<TeamMember>, StoreError> {
         team_member::Entity::find()
             .filter(team_member::Column::Subject.eq(subject))
             .one(self.reader())
@@ -80,7 +86,11 @@ impl Store {
     }
 
     /// One page of members.
-    pub async fn team_members_page(&self, query: TeamQuery, page: PageRequest) -> Result<Page<TeamMember>, StoreError> {
+    pub async fn team_members_page(
+        &self,
+        query: TeamQuery,
+        page: PageRequest,
+    ) -> Result<Page<TeamMember>, StoreError> {
         let select = team_member::Entity::find().filter(query.condition());
         fetch_page(self.reader(), select, team_member::Column::Id, page)
             .await?
@@ -116,7 +126,11 @@ pub struct NewTeamMember {
 
 impl Tx {
     /// Inserts a member (active).
-    pub async fn insert_team_member(&self, new: &NewTeamMember, now: DateTime<Utc>) -> Result<TeamMember, StoreError> {
+    pub async fn insert_team_member(
+        &self,
+        new: &NewTeamMember,
+        now: DateTime<Utc>,
+    ) -> Result<TeamMember, StoreError> {
         let row = team_member::ActiveModel {
             subject: Set(new.subject.as_str().to_owned()),
             name: Set(new.name.as_str().to_owned()),
@@ -135,7 +149,10 @@ impl Tx {
     }
 
     /// Loads a member for change.
-    pub async fn load_team_member(&self, id: TeamMemberId) -> Result<Option<TeamMember>, StoreError> {
+    pub async fn load_team_member(
+        &self,
+        id: TeamMemberId,
+    ) -> Result<Option<TeamMember>, StoreError> {
         team_member::Entity::find_by_id(id.get())
             .one(&self.inner)
             .await?
@@ -152,18 +169,29 @@ impl Tx {
     ) -> Result<TeamMember, StoreError> {
         let result = team_member::Entity::update_many()
             .col_expr(team_member::Column::Name, Expr::value(member.name.as_str()))
-            .col_expr(team_member::Column::Email, Expr::value(member.email.as_str()))
-            .col_expr(team_member::Column::EmailKey, Expr::value(member.email.normalized()))
+            .col_expr(
+                team_member::Column::Email,
+                Expr::value(member.email.as_str()),
+            )
+            .col_expr(
+                team_member::Column::EmailKey,
+                Expr::value(member.email.normalized()),
+            )
             .col_expr(team_member::Column::Role, Expr::value(member.role.as_str()))
             .col_expr(team_member::Column::Active, Expr::value(member.active))
-            .col_expr(team_member::Column::Version, Expr::value(expected_version + 1))
+            .col_expr(
+                team_member::Column::Version,
+                Expr::value(expected_version + 1),
+            )
             .col_expr(team_member::Column::UpdatedAt, Expr::value(now))
             .filter(team_member::Column::Id.eq(member.id.get()))
             .filter(team_member::Column::Version.eq(expected_version))
             .exec(&self.inner)
             .await?;
         if result.rows_affected == 0 {
-            return Err(StoreError::Conflict { expected: expected_version });
+            return Err(StoreError::Conflict {
+                expected: expected_version,
+            });
         }
         member.version = expected_version + 1;
         Ok(member)

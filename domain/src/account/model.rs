@@ -181,9 +181,19 @@ impl Account {
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
         if parent == Some(self.0.id) {
-            return Err(DomainError::invalid("parentId", "an account cannot be its own parent"));
+            return Err(DomainError::invalid(
+                "parentId",
+                "an account cannot be its own parent",
+            ));
         }
-        let checked = NewAccount::new(name, kind, parent, domains, acquisition_channel, self.0.partner)?;
+        let checked = NewAccount::new(
+            name,
+            kind,
+            parent,
+            domains,
+            acquisition_channel,
+            self.0.partner,
+        )?;
         self.0.name = checked.name;
         self.0.kind = checked.kind;
         self.0.parent = checked.parent;

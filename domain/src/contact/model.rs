@@ -159,7 +159,9 @@ mod tests {
     use crate::values::{PhoneNumber, PhoneType};
 
     fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).single().expect("time")
+        Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0)
+            .single()
+            .expect("time")
     }
 
     fn details() -> ContactDetails {
@@ -220,7 +222,9 @@ mod tests {
         let mut c = contact();
         c.erase(now()).expect("erase");
         let err = c.update(AccountId::new(1), details(), now()).unwrap_err();
-        assert!(matches!(err, DomainError::InvalidTransition { ref current, .. } if current == "ERASED"));
+        assert!(
+            matches!(err, DomainError::InvalidTransition { ref current, .. } if current == "ERASED")
+        );
         assert!(c.erase(now()).is_err());
     }
 }

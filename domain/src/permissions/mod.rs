@@ -158,7 +158,11 @@ pub fn authorize(principal: &Principal, action: Action, resource: &Resource) -> 
     }
 }
 
-fn authorize_partner(partner: PartnerId, action: Action, resource: &Resource) -> Result<(), Denied> {
+fn authorize_partner(
+    partner: PartnerId,
+    action: Action,
+    resource: &Resource,
+) -> Result<(), Denied> {
     if let Some(scope) = resource.account()
         && scope.partner != Some(partner)
     {
@@ -177,7 +181,11 @@ fn authorize_staff(
     resource: &Resource,
 ) -> Result<(), Denied> {
     use Action as A;
-    let manages = || resource.account().is_some_and(|s| s.manager == Some(member));
+    let manages = || {
+        resource
+            .account()
+            .is_some_and(|s| s.manager == Some(member))
+    };
     let allowed = match (role, action) {
         (Role::Admin, _) => true,
         (Role::Partner, _) => false,
@@ -202,7 +210,11 @@ fn authorize_staff(
         ),
         _ => false,
     };
-    if allowed { Ok(()) } else { Err(Denied::Forbidden) }
+    if allowed {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden)
+    }
 }
 
 #[cfg(test)]

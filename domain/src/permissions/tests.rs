@@ -122,7 +122,9 @@ fn expected(role: Role) -> [(Action, &'static str); 17] {
 
 fn principal(role: Role) -> Principal {
     match role {
-        Role::Partner => Principal::Partner { partner: MY_PARTNER },
+        Role::Partner => Principal::Partner {
+            partner: MY_PARTNER,
+        },
         role => Principal::Staff { member: ME, role },
     }
 }
@@ -172,7 +174,11 @@ fn every_cell_of_the_permission_matrix_decides_as_the_table_says() {
     for role in Role::ALL {
         let table = expected(role);
         let actions: Vec<Action> = table.iter().map(|(a, _)| *a).collect();
-        assert_eq!(actions, Action::ALL, "the {role} table lists every action once, in order");
+        assert_eq!(
+            actions,
+            Action::ALL,
+            "the {role} table lists every action once, in order"
+        );
         for (action, row) in table {
             let cells: Vec<&str> = row.split(' ').collect();
             assert_eq!(cells.len(), COLUMNS.len(), "{role} {action:?}: row width");
@@ -185,7 +191,10 @@ fn every_cell_of_the_permission_matrix_decides_as_the_table_says() {
                     other => panic!("bad cell {other}"),
                 };
                 let got = authorize(&principal(role), action, &resource(column, role));
-                assert_eq!(got, want, "cell (role {role}, action {action:?}, scope {column})");
+                assert_eq!(
+                    got, want,
+                    "cell (role {role}, action {action:?}, scope {column})"
+                );
                 checked += 1;
             }
         }
@@ -217,7 +226,12 @@ fn a_viewer_cannot_do_anything_but_read() {
     for action in Action::ALL.into_iter().filter(|a| !reads.contains(a)) {
         for column in COLUMNS {
             assert!(
-                authorize(&principal(Role::Viewer), action, &resource(column, Role::Viewer)).is_err(),
+                authorize(
+                    &principal(Role::Viewer),
+                    action,
+                    &resource(column, Role::Viewer)
+                )
+                .is_err(),
                 "{action:?} {column}"
             );
         }

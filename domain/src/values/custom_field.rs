@@ -31,7 +31,9 @@ impl CustomFieldType {
         [Self::Text, Self::Number, Self::Boolean, Self::Date]
             .into_iter()
             .find(|t| t.as_str() == raw)
-            .ok_or_else(|| ValidationError::new("type", format!("unknown custom field type `{raw}`")))
+            .ok_or_else(|| {
+                ValidationError::new("type", format!("unknown custom field type `{raw}`"))
+            })
     }
 }
 
@@ -49,11 +51,15 @@ impl CustomField {
     pub fn parse(key: &str, kind: CustomFieldType, value: &str) -> Result<Self, ValidationError> {
         let key_ok = key.len() <= 40
             && key.starts_with(|c: char| c.is_ascii_lowercase())
-            && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !key_ok {
             return Err(ValidationError::new(
                 "key",
-                format!("`{key}` must be lower_snake_case, 1 to 40 characters, starting with a letter"),
+                format!(
+                    "`{key}` must be lower_snake_case, 1 to 40 characters, starting with a letter"
+                ),
             ));
         }
         let value = value.trim();
@@ -128,12 +134,18 @@ impl CustomFields {
             let at = format!("customFields[{i}]");
             let field = CustomField::parse(&key, kind, &value).map_err(|e| e.within(&at))?;
             if fields.iter().any(|f| f.key == field.key) {
-                return Err(ValidationError::new(format!("{at}.key"), format!("`{key}` is repeated")));
+                return Err(ValidationError::new(
+                    format!("{at}.key"),
+                    format!("`{key}` is repeated"),
+                ));
             }
             fields.push(field);
         }
         if fields.len() > Self::MAX {
-            return Err(ValidationError::new("customFields", format!("at most {} fields", Self::MAX)));
+            return Err(ValidationError::new(
+                "customFields",
+                format!("at most {} fields", Self::MAX),
+            ));
         }
         Ok(Self(fields))
     }
@@ -161,7 +173,9 @@ mod tests {
     #[test]
     fn a_key_that_is_not_lower_snake_case_is_refused() {
         assert_eq!(
-            CustomField::parse("Seats", CustomFieldType::Text, "x").unwrap_err().field,
+            CustomField::parse("Seats", CustomFieldType::Text, "x")
+                .unwrap_err()
+                .field,
             "key"
         );
     }

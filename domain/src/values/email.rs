@@ -14,7 +14,9 @@ impl EmailAddress {
     /// Deliberately stricter than RFC 5322 (no quoted local parts, no IP literals): these are
     /// addresses that marketing and telephony providers accept.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let invalid = |why: &str| ValidationError::new("email", format!("is not a valid email address: {why}"));
+        let invalid = |why: &str| {
+            ValidationError::new("email", format!("is not a valid email address: {why}"))
+        };
         let value = raw.trim();
         if value.is_empty() {
             return Err(invalid("it is empty"));
@@ -35,7 +37,9 @@ impl EmailAddress {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
         if !local_ok || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-            return Err(invalid("the part before @ has a character that is not allowed"));
+            return Err(invalid(
+                "the part before @ has a character that is not allowed",
+            ));
         }
         super::email_domain::check_domain(domain).map_err(|why| invalid(&why))?;
         Ok(Self(value.to_owned()))

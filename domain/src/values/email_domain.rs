@@ -9,8 +9,9 @@ impl EmailDomain {
     /// Parses and lowercases a domain name.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let value = raw.trim().trim_end_matches('.').to_ascii_lowercase();
-        check_domain(&value)
-            .map_err(|why| ValidationError::new("domains", format!("`{raw}` is not a valid domain: {why}")))?;
+        check_domain(&value).map_err(|why| {
+            ValidationError::new("domains", format!("`{raw}` is not a valid domain: {why}"))
+        })?;
         Ok(Self(value))
     }
 

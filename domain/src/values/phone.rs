@@ -9,7 +9,10 @@ impl PhoneNumber {
     /// Parses a number written in international form.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let invalid = |why: &str| {
-            ValidationError::new("number", format!("is not an E.164 phone number (like +33612345678): {why}"))
+            ValidationError::new(
+                "number",
+                format!("is not an E.164 phone number (like +33612345678): {why}"),
+            )
         };
         let compact: String = raw
             .trim()
@@ -106,7 +109,15 @@ mod tests {
 
     #[test]
     fn numbers_that_are_not_e164_are_refused() {
-        for raw in ["0612345678", "+0612345678", "+33 6 12 ab", "+1234567", "+1234567890123456", "", "+"] {
+        for raw in [
+            "0612345678",
+            "+0612345678",
+            "+33 6 12 ab",
+            "+1234567",
+            "+1234567890123456",
+            "",
+            "+",
+        ] {
             assert!(PhoneNumber::parse(raw).is_err(), "{raw}");
         }
     }

@@ -29,7 +29,10 @@ impl Tags {
             }
         }
         if tags.len() > Self::MAX {
-            return Err(ValidationError::new("tags", format!("at most {} tags", Self::MAX)));
+            return Err(ValidationError::new(
+                "tags",
+                format!("at most {} tags", Self::MAX),
+            ));
         }
         Ok(Self(tags))
     }

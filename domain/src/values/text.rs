@@ -67,7 +67,10 @@ mod tests {
 
     #[test]
     fn text_is_trimmed() {
-        assert_eq!(Text::name("name", "  Acme  ").map(Text::into_string), Ok("Acme".into()));
+        assert_eq!(
+            Text::name("name", "  Acme  ").map(Text::into_string),
+            Ok("Acme".into())
+        );
     }
 
     #[test]

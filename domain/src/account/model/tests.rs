@@ -6,7 +6,9 @@ use crate::team::Subject;
 use crate::values::EmailAddress;
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).single().expect("valid time")
+    Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0)
+        .single()
+        .expect("valid time")
 }
 
 fn member(id: i64, role: Role, active: bool) -> TeamMember {
@@ -48,7 +50,12 @@ fn reason() -> Text {
 fn client() -> Account {
     let mut account = customer();
     account
-        .promote_to_client(&member(7, Role::AccountManager, true), reason(), "admin", now())
+        .promote_to_client(
+            &member(7, Role::AccountManager, true),
+            reason(),
+            "admin",
+            now(),
+        )
         .expect("promotion");
     account
 }
@@ -57,7 +64,12 @@ fn client() -> Account {
 fn promoting_a_customer_names_the_manager_and_records_the_change() {
     let mut account = customer();
     let change = account
-        .promote_to_client(&member(7, Role::AccountManager, true), reason(), "admin", now())
+        .promote_to_client(
+            &member(7, Role::AccountManager, true),
+            reason(),
+            "admin",
+            now(),
+        )
         .expect("promotion");
     assert_eq!(account.relationship(), RelationshipType::Client);
     assert_eq!(account.account_manager(), Some(TeamMemberId::new(7)));
@@ -69,12 +81,19 @@ fn promoting_a_customer_names_the_manager_and_records_the_change() {
 
 #[test]
 fn promoting_with_a_manager_who_cannot_manage_accounts_is_refused() {
-    for manager in [member(7, Role::SupportAgent, true), member(8, Role::Viewer, true), member(9, Role::AccountManager, false)] {
+    for manager in [
+        member(7, Role::SupportAgent, true),
+        member(8, Role::Viewer, true),
+        member(9, Role::AccountManager, false),
+    ] {
         let mut account = customer();
         let err = account
             .promote_to_client(&manager, reason(), "admin", now())
             .expect_err("refused");
-        assert!(matches!(err, DomainError::Invalid(ref e) if e.field == "accountManagerId"), "{err:?}");
+        assert!(
+            matches!(err, DomainError::Invalid(ref e) if e.field == "accountManagerId"),
+            "{err:?}"
+        );
         assert_eq!(account, customer(), "a refused promotion changes nothing");
     }
 }
@@ -83,9 +102,16 @@ fn promoting_with_a_manager_who_cannot_manage_accounts_is_refused() {
 fn promoting_a_client_again_is_an_invalid_transition_naming_the_current_state() {
     let mut account = client();
     let err = account
-        .promote_to_client(&member(7, Role::AccountManager, true), reason(), "admin", now())
+        .promote_to_client(
+            &member(7, Role::AccountManager, true),
+            reason(),
+            "admin",
+            now(),
+        )
         .expect_err("refused");
-    assert!(matches!(err, DomainError::InvalidTransition { ref current, .. } if current == "CLIENT"));
+    assert!(
+        matches!(err, DomainError::InvalidTransition { ref current, .. } if current == "CLIENT")
+    );
 }
 
 #[test]
@@ -132,9 +158,16 @@ fn a_churned_account_cannot_be_promoted_or_churned_again() {
     account.churn(now()).expect("churn");
     assert_eq!(account.parts().status, AccountStatus::Churned);
     assert!(account.churn(now()).is_err());
-    assert!(account
-        .promote_to_client(&member(7, Role::AccountManager, true), reason(), "admin", now())
-        .is_err());
+    assert!(
+        account
+            .promote_to_client(
+                &member(7, Role::AccountManager, true),
+                reason(),
+                "admin",
+                now()
+            )
+            .is_err()
+    );
 }
 
 #[test]
