@@ -7,6 +7,7 @@ pub mod jwt;
 use rapport_domain::ids::{PartnerId, TeamMemberId};
 use rapport_domain::permissions::Principal;
 use rapport_domain::role::Role;
+use rapport_domain::team::Subject;
 
 use crate::global_id::{self, Kind};
 use crate::store::{Store, StoreError};
@@ -50,6 +51,14 @@ pub async fn authenticate(
     let token = keys
         .verify_authorization_header(header)
         .map_err(AuthFailure::Rejected)?;
+    // Only values the API could have issued reach the database: a NUL byte in `sub` or `jti`
+    // makes PostgreSQL fail the query (the client would get INTERNAL, not UNAUTHENTICATED),
+    // and a token whose id could never be revoked is not one to accept.
+    let subject = Subject::parse(&token.subject)
+        .map_err(|_| AuthFailure::Rejected(AuthRejection::InvalidClaim("sub")))?;
+    if !is_token_id(&token.token_id) {
+        return Err(AuthFailure::Rejected(AuthRejection::InvalidClaim("jti")));
+    }
     let role = Role::parse(&token.role).map_err(|_| AuthFailure::Subject("unknown role"))?;
     let principal = if role == Role::Partner {
         let raw = token
@@ -70,7 +79,7 @@ pub async fn authenticate(
         }
     } else {
         let member = store
-            .team_member_by_subject(&token.subject)
+            .team_member_by_subject(subject.as_str())
             .await?
             .ok_or(AuthFailure::Subject("unknown team member"))?;
         if !member.active {
@@ -96,6 +105,12 @@ pub async fn authenticate(
     })
 }
 
+/// Whether `raw` has the shape of a token id (`jti`) that can be revoked: 1 to 64 ASCII
+/// letters, digits or dashes (minted tokens carry a uuid).
+pub fn is_token_id(raw: &str) -> bool {
+    !raw.is_empty() && raw.len() <= 64 && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
 /// The subject partner tokens carry.
 pub fn partner_subject(partner: PartnerId) -> String {
     format!(
@@ -109,5 +124,18 @@ pub fn member_of(principal: &Principal) -> Option<TeamMemberId> {
     match principal {
         Principal::Staff { member, .. } => Some(*member),
         Principal::Partner { .. } => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_minted_token_id_is_a_token_id_and_odd_ones_are_not() {
+        assert!(is_token_id(&uuid::Uuid::new_v4().to_string()));
+        for odd in ["", "a\0b", "a b", "a_b", "é", &"a".repeat(65)] {
+            assert!(!is_token_id(odd), "{odd:?}");
+        }
     }
 }

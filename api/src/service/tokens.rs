@@ -7,7 +7,7 @@ use serde_json::json;
 use super::Ctx;
 use super::record::{Change, record};
 use crate::auth::jwt::JwtKeys;
-use crate::auth::partner_subject;
+use crate::auth::{is_token_id, partner_subject};
 use crate::error::ApiError;
 use crate::global_id::{self, Kind};
 
@@ -87,12 +87,7 @@ pub async fn revoke_token(
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<bool, ApiError> {
     ctx.authorize(Action::ManageTokens, &Resource::Global, "token")?;
-    let valid = !token_id.is_empty()
-        && token_id.len() <= 64
-        && token_id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-');
-    if !valid {
+    if !is_token_id(token_id) {
         return Err(ApiError::bad_input("tokenId", "is not a token id"));
     }
     let tx = ctx.store.begin().await?;
