@@ -161,10 +161,11 @@ impl AccountNode {
     /// Every change between customer and client, oldest first.
     async fn relationship_history(&self, ctx: &Context<'_>) -> Result<Vec<RelationshipChange>> {
         let history = state(ctx)
-            .store
-            .relationship_history(self.0.id())
+            .histories
+            .load_one(self.0.id())
             .await
-            .gql()?;
+            .gql()?
+            .unwrap_or_default();
         Ok(history
             .into_iter()
             .map(|c| RelationshipChange {
@@ -207,7 +208,8 @@ connection!(
     AccountNode,
     Account,
     AccountQuery,
-    count_accounts
+    count_accounts,
+    super::prime::accounts
 );
 
 pub(crate) async fn list(

@@ -70,7 +70,8 @@ connection!(
     AuditEntryNode,
     AuditEntry,
     AuditQuery,
-    count_audit
+    count_audit,
+    super::prime::nothing
 );
 
 /// Which audit entries to list.

@@ -40,9 +40,11 @@ impl RowId for AuditEntry {
 }
 
 /// Declares `$conn` and `$edge` for nodes of type `$node` wrapping `$item`, whose total is
-/// counted by the async function `$count(&Store, &$query)`.
+/// counted by the async function `$count(&Store, &$query)`. Before the items resolve,
+/// `$prime(&Context, Lookahead, &[$item])` loads what their selected fields need in one batch
+/// per loader (see `graphql::prime`).
 macro_rules! connection {
-    ($conn:ident, $edge:ident, $node:ident, $item:ty, $query:ty, $count:path) => {
+    ($conn:ident, $edge:ident, $node:ident, $item:ty, $query:ty, $count:path, $prime:path) => {
         #[doc = concat!("An edge to a `", stringify!($node), "`.")]
         pub struct $edge {
             node: $item,
@@ -72,17 +74,26 @@ macro_rules! connection {
         #[async_graphql::Object]
         impl $conn {
             /// The items with their cursors.
-            async fn edges(&self) -> Vec<$edge> {
-                self.page
+            async fn edges(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> async_graphql::Result<Vec<$edge>> {
+                $prime(ctx, ctx.look_ahead().field("node"), &self.page.items).await?;
+                Ok(self
+                    .page
                     .items
                     .iter()
                     .map(|node| $edge { node: node.clone() })
-                    .collect()
+                    .collect())
             }
 
             /// The items.
-            async fn nodes(&self) -> Vec<$node> {
-                self.page.items.iter().map(|n| $node(n.clone())).collect()
+            async fn nodes(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+            ) -> async_graphql::Result<Vec<$node>> {
+                $prime(ctx, ctx.look_ahead(), &self.page.items).await?;
+                Ok(self.page.items.iter().map(|n| $node(n.clone())).collect())
             }
 
             /// Where this page is.

@@ -32,6 +32,7 @@ impl ContactNode {
 
 /// A typed phone number.
 #[derive(Debug, SimpleObject)]
+#[graphql(name = "Phone")]
 pub struct PhoneOut {
     number: PhoneScalar,
     #[graphql(name = "type")]
@@ -151,7 +152,8 @@ connection!(
     ContactNode,
     Contact,
     ContactQuery,
-    count_contacts
+    count_contacts,
+    super::prime::contacts
 );
 
 /// Lists contacts, always within the caller's row-level scope.
@@ -240,7 +242,7 @@ pub(crate) async fn load_contact(
     st: &RequestState,
     id: rapport_domain::ids::ContactId,
 ) -> Result<ContactNode> {
-    let contact = st.store.contacts_by_ids(&[id]).await.gql()?.pop();
+    let contact = st.contacts.load_one(id).await.gql()?;
     match contact {
         Some(c) => {
             load_visible(st, c.parts().account)

@@ -1,18 +1,29 @@
 use std::sync::Arc;
 
-use async_graphql::Context;
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
+};
+use async_graphql::{Context, ServerResult, Value};
 use chrono::{DateTime, Utc};
+use rapport_domain::ids::{AccountId, ContactId, PartnerId, TeamMemberId};
 
-use super::loaders::{AccountLoader, PartnerLoader, TeamMemberLoader};
+use super::loaders::{
+    AccountLoader, ContactLoader, HistoryLoader, PartnerLoader, TeamMemberLoader,
+};
 use crate::auth::Caller;
 use crate::auth::jwt::JwtKeys;
 use crate::config::Settings;
 use crate::service::Ctx;
 use crate::store::Store;
 
+/// A DataLoader that remembers what it loaded for the rest of the request, so a page can be
+/// loaded in one batch up front (see `prime`) and its items then read from the cache.
+pub type Cached<L> = DataLoader<L, HashMapCache>;
+
 /// Everything a resolver needs for one request. Built per request, so DataLoader caches never
-/// outlive it (and never serve one caller's rows to another).
+/// outlive it (and never serve one caller's rows to another); they are emptied before every
+/// mutation, so nothing a mutation changed is served stale afterwards.
 pub struct RequestState {
     /// The database.
     pub store: Store,
@@ -27,11 +38,15 @@ pub struct RequestState {
     /// Settings.
     pub settings: Arc<Settings>,
     /// Accounts by id.
-    pub accounts: DataLoader<AccountLoader>,
+    pub accounts: Cached<AccountLoader>,
     /// Team members by id.
-    pub team: DataLoader<TeamMemberLoader>,
+    pub team: Cached<TeamMemberLoader>,
     /// Partners by id.
-    pub partners: DataLoader<PartnerLoader>,
+    pub partners: Cached<PartnerLoader>,
+    /// Contacts by id.
+    pub contacts: Cached<ContactLoader>,
+    /// Relationship histories by account id.
+    pub histories: Cached<HistoryLoader>,
 }
 
 impl std::fmt::Debug for RequestState {
@@ -54,10 +69,18 @@ impl RequestState {
         now: DateTime<Utc>,
     ) -> Self {
         let delay = std::time::Duration::from_micros(settings.graphql.loader_delay_us);
+        fn cached<L>(loader: L, delay: std::time::Duration) -> Cached<L>
+        where
+            L: Send + Sync + 'static,
+        {
+            DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).delay(delay)
+        }
         Self {
-            accounts: DataLoader::new(AccountLoader(store.clone()), tokio::spawn).delay(delay),
-            team: DataLoader::new(TeamMemberLoader(store.clone()), tokio::spawn).delay(delay),
-            partners: DataLoader::new(PartnerLoader(store.clone()), tokio::spawn).delay(delay),
+            accounts: cached(AccountLoader(store.clone()), delay),
+            team: cached(TeamMemberLoader(store.clone()), delay),
+            partners: cached(PartnerLoader(store.clone()), delay),
+            contacts: cached(ContactLoader(store.clone()), delay),
+            histories: cached(HistoryLoader(store.clone()), delay),
             store,
             caller,
             request_id,
@@ -65,6 +88,15 @@ impl RequestState {
             keys,
             settings,
         }
+    }
+
+    /// Forgets every row the loaders cached (called before each mutation runs).
+    pub fn clear_caches(&self) {
+        self.accounts.clear::<AccountId>();
+        self.team.clear::<TeamMemberId>();
+        self.partners.clear::<PartnerId>();
+        self.contacts.clear::<ContactId>();
+        self.histories.clear::<AccountId>();
     }
 
     /// The use-case context of this request.
@@ -81,4 +113,32 @@ impl RequestState {
 /// The request state from a resolver context.
 pub fn state<'a>(ctx: &Context<'a>) -> &'a RequestState {
     ctx.data_unchecked::<RequestState>()
+}
+
+/// Empties the request's loader caches before each mutation field, so a mutation's payload
+/// (and anything after it in the same document) reads what the mutation wrote.
+#[derive(Debug, Clone, Copy)]
+pub struct FreshMutations;
+
+impl ExtensionFactory for FreshMutations {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(*self)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for FreshMutations {
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        if info.parent_type == "Mutation"
+            && let Some(st) = ctx.data_opt::<RequestState>()
+        {
+            st.clear_caches();
+        }
+        next.run(ctx, info).await
+    }
 }

@@ -2,8 +2,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use rapport_domain::account::Account;
-use rapport_domain::ids::{AccountId, PartnerId, TeamMemberId};
+use rapport_domain::account::{Account, RelationshipChange};
+use rapport_domain::contact::Contact;
+use rapport_domain::ids::{AccountId, ContactId, PartnerId, TeamMemberId};
 use rapport_domain::partner::Partner;
 use rapport_domain::team::TeamMember;
 
@@ -85,5 +86,42 @@ impl Loader<PartnerId> for PartnerLoader {
             .await
             .map_err(|e| LoadError(Arc::new(e)))?;
         Ok(rows.into_iter().map(|p| (p.id, p)).collect())
+    }
+}
+
+/// Contacts by id, one query per batch.
+#[derive(Debug)]
+pub struct ContactLoader(pub Store);
+
+impl Loader<ContactId> for ContactLoader {
+    type Value = Contact;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[ContactId]) -> Result<HashMap<ContactId, Contact>, LoadError> {
+        let rows = self
+            .0
+            .contacts_by_ids(keys)
+            .await
+            .map_err(|e| LoadError(Arc::new(e)))?;
+        Ok(rows.into_iter().map(|c| (c.id(), c)).collect())
+    }
+}
+
+/// Relationship histories by account id, one query per batch.
+#[derive(Debug)]
+pub struct HistoryLoader(pub Store);
+
+impl Loader<AccountId> for HistoryLoader {
+    type Value = Vec<RelationshipChange>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[AccountId],
+    ) -> Result<HashMap<AccountId, Vec<RelationshipChange>>, LoadError> {
+        self.0
+            .relationship_histories(keys)
+            .await
+            .map_err(|e| LoadError(Arc::new(e)))
     }
 }

@@ -13,6 +13,7 @@ mod loaders;
 mod node;
 mod pagination;
 mod partner;
+mod prime;
 mod scalars;
 mod team;
 
@@ -52,9 +53,12 @@ pub fn build_schema(settings: &GraphqlSettings) -> AppSchema {
         .limit_recursive_depth(64)
         .extension(limits::AliasLimit {
             max: settings.max_aliases,
-        });
+        })
+        .extension(context::FreshMutations);
     if !settings.introspection {
-        builder = builder.disable_introspection();
+        builder = builder
+            .disable_introspection()
+            .extension(limits::NoIntrospection);
     }
     builder.finish()
 }
@@ -62,4 +66,12 @@ pub fn build_schema(settings: &GraphqlSettings) -> AppSchema {
 /// The schema in SDL, as served at `/graphql/schema.graphql` and printed by `rapport schema`.
 pub fn sdl() -> String {
     build_schema(&GraphqlSettings::default()).sdl()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_schema_matches_its_reviewed_snapshot() {
+        insta::assert_snapshot!("schema", super::sdl());
+    }
 }

@@ -119,6 +119,8 @@ impl NodeQueries {
             )));
         }
         let st = state(ctx);
+        // One batch per kind up front; each `resolve` below then reads the loaders' cache.
+        super::prime::nodes(ctx, &ids).await?;
         let mut out = Vec::with_capacity(ids.len());
         for (i, id) in ids.iter().enumerate() {
             let node = resolve(st, id.as_str()).await?;

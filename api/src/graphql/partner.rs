@@ -62,7 +62,8 @@ connection!(
     PartnerNode,
     Partner,
     (),
-    count_partners
+    count_partners,
+    super::prime::nothing
 );
 
 /// Partner queries.

@@ -73,7 +73,8 @@ connection!(
     TeamMemberNode,
     TeamMember,
     TeamQuery,
-    count_team
+    count_team,
+    super::prime::nothing
 );
 
 /// Which members to list.

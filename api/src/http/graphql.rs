@@ -15,7 +15,7 @@ use super::{AppState, RequestId, graphiql};
 use crate::auth::{self, AuthFailure};
 use crate::graphql::context::RequestState;
 
-fn header_str<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> Option<&'a str> {
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -344,19 +344,33 @@ async fn execute(
         .json(Value::Object(body))
 }
 
+/// Whether the executor refused the document for one of the configured limits. These are
+/// the messages async-graphql gives its depth, complexity, directive and recursion limits
+/// (the parser's own nesting limit included); they carry no code of their own.
+fn is_limit_error(err: &ServerError) -> bool {
+    err.path.is_empty()
+        && (err.message == "Query is too complex."
+            || err.message == "Query is nested too deep."
+            || err.message == "recursion limit exceeded."
+            || err
+                .message
+                .starts_with("The number of directives on the field")
+            || err
+                .message
+                .starts_with("The recursion depth of the query cannot be greater"))
+}
+
 /// Serializes one error, giving every error a code: parse, validation and limit errors from
 /// the executor get theirs here; INTERNAL ones also get the request id.
 fn error_json(mut err: ServerError, rid: &str) -> Value {
+    let limit = is_limit_error(&err);
     let ext = err
         .extensions
         .get_or_insert_with(ErrorExtensionValues::default);
     let code = match ext.get("code") {
         Some(async_graphql::Value::String(code)) => code.clone(),
         _ => {
-            let code = if err.message.contains("too complex")
-                || err.message.contains("nested too deep")
-                || err.message.contains("directives")
-            {
+            let code = if limit {
                 "QUERY_TOO_COMPLEX"
             } else if err.path.is_empty() {
                 "GRAPHQL_VALIDATION_FAILED"

@@ -185,25 +185,45 @@ impl Store {
         &self,
         id: AccountId,
     ) -> Result<Vec<RelationshipChange>, StoreError> {
+        Ok(self
+            .relationship_histories(&[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default())
+    }
+
+    /// The relationship history of each of these accounts, oldest first, in one query; every
+    /// id gets an entry (empty when the account never changed).
+    pub async fn relationship_histories(
+        &self,
+        ids: &[AccountId],
+    ) -> Result<HashMap<AccountId, Vec<RelationshipChange>>, StoreError> {
+        let mut out: HashMap<AccountId, Vec<RelationshipChange>> =
+            ids.iter().map(|id| (*id, Vec::new())).collect();
+        if ids.is_empty() {
+            return Ok(out);
+        }
         let rows = relationship_change::Entity::find()
-            .filter(relationship_change::Column::AccountId.eq(id.get()))
+            .filter(relationship_change::Column::AccountId.is_in(ids.iter().map(|id| id.get())))
             .order_by_asc(relationship_change::Column::Id)
             .all(self.reader())
             .await?;
-        rows.into_iter()
-            .map(|r| {
-                let bad = |e: rapport_domain::ValidationError| {
-                    StoreError::corrupt("relationship_changes", r.id, e)
-                };
-                Ok(RelationshipChange {
-                    from: RelationshipType::parse(&r.from_type).map_err(bad)?,
-                    to: RelationshipType::parse(&r.to_type).map_err(bad)?,
-                    reason: Text::reason("reason", &r.reason).map_err(bad)?,
-                    actor: r.actor.clone(),
-                    at: r.at,
-                })
-            })
-            .collect()
+        for r in rows {
+            let bad = |e: rapport_domain::ValidationError| {
+                StoreError::corrupt("relationship_changes", r.id, e)
+            };
+            let change = RelationshipChange {
+                from: RelationshipType::parse(&r.from_type).map_err(bad)?,
+                to: RelationshipType::parse(&r.to_type).map_err(bad)?,
+                reason: Text::reason("reason", &r.reason).map_err(bad)?,
+                actor: r.actor.clone(),
+                at: r.at,
+            };
+            out.entry(AccountId::new(r.account_id))
+                .or_default()
+                .push(change);
+        }
+        Ok(out)
     }
 }
 
