@@ -289,7 +289,8 @@ mod tests {
 
     #[test]
     fn a_missing_config_file_named_explicitly_is_an_error() {
-        let err = Settings::load(Some(Path::new("/nonexistent/rapport.toml"))).unwrap_err();
+        let err =
+            Settings::load(Some(Path::new("/nonexistent/rapport.toml"))).expect_err("missing file");
         assert!(err.to_string().contains("does not exist"));
     }
 }

@@ -32,8 +32,10 @@ pub async fn spawn_app() -> TestApp {
 /// Like [`spawn_app`], with settings adjusted by `tweak`.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let mut settings = Settings::default();
-    settings.data_dir = data_dir.path().to_path_buf();
+    let mut settings = Settings {
+        data_dir: data_dir.path().to_path_buf(),
+        ..Settings::default()
+    };
     settings.http.port = 0;
     settings.http.workers = 1;
     settings.http.shutdown_timeout_secs = 1;
