@@ -560,3 +560,36 @@ async fn a_member_whose_role_changed_is_refused_with_the_old_token() {
     assert_eq!(fresh.status, 200, "{fresh:?}");
     assert_eq!(fresh.body["data"]["viewer"]["role"], "SUPPORT_AGENT");
 }
+
+#[tokio::test]
+async fn two_authorization_headers_are_refused_whatever_their_order() {
+    let app = spawn_app().await;
+    let valid = format!("Bearer {}", app.admin_token);
+    for pair in [
+        [valid.as_str(), "Bearer garbage"],
+        ["Bearer garbage", valid.as_str()],
+    ] {
+        let res = app
+            .client()
+            .post(format!("{}/graphql", app.address))
+            .header("content-type", "application/json")
+            .header(AUTHORIZATION, pair[0])
+            .header(AUTHORIZATION, pair[1])
+            .json(&json!({"query": VIEWER_QUERY}))
+            .send()
+            .await
+            .expect("request sent");
+        let answer = Answer {
+            status: res.status().as_u16(),
+            www_authenticate: res
+                .headers()
+                .get("www-authenticate")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            body: res.json().await.unwrap_or(Value::Null),
+        };
+        assert_unauthenticated(&answer, &format!("{pair:?}"));
+    }
+    let alone = ask(&app, bearer(&app.admin_token)).await;
+    assert_eq!(alone.status, 200, "the valid header alone works: {alone:?}");
+}

@@ -234,3 +234,39 @@ async fn team_partner_and_token_mutations_refuse_bad_input_naming_the_field_and_
 
     refused(&app, REVOKE_TOKEN, json!({"tokenId": "!!"}), "tokenId").await;
 }
+
+#[tokio::test]
+async fn filter_text_with_control_characters_is_bad_input_naming_the_filter_field() {
+    let app = spawn_app().await;
+    for (query, field) in [
+        (
+            "query($t: String!) { accounts(filter: {search: $t}) { totalCount } }",
+            "filter.search",
+        ),
+        (
+            "query($t: String!) { contacts(filter: {search: $t}) { totalCount } }",
+            "filter.search",
+        ),
+        (
+            "query($t: String!) { contacts(filter: {tag: $t}) { totalCount } }",
+            "filter.tag",
+        ),
+        (
+            "query($t: String!) { auditLog(filter: {actor: $t}) { totalCount } }",
+            "filter.actor",
+        ),
+        (
+            "query($t: String!) { auditLog(filter: {action: $t}) { totalCount } }",
+            "filter.action",
+        ),
+    ] {
+        let res = app.gql(query, json!({"t": "ab\u{0}c"})).await;
+        assert_eq!(
+            res.error_code(),
+            Some("BAD_USER_INPUT"),
+            "{query}: {}",
+            res.body
+        );
+        assert_eq!(res.error_field(), Some(field), "{query}: {}", res.body);
+    }
+}

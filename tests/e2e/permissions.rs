@@ -894,3 +894,29 @@ async fn a_support_agent_edits_contacts_of_customers_but_not_of_clients() {
         .await;
     assert_refused(&res, "/updateContact", "FORBIDDEN", "after promotion");
 }
+
+#[tokio::test]
+async fn a_partner_naming_another_channel_still_refers_the_account_through_the_partner_channel() {
+    let app = spawn_app().await;
+    let (partner, token) = app.partner("Northwind").await;
+    let created = app
+        .gql_as(
+            Some(&token),
+            "mutation($input: CreateAccountInput!) { createAccount(input: $input) { account { acquisitionChannel relationshipType partner { id } } } }",
+            json!({"input": {"name": "Direct-looking", "kind": "INDIVIDUAL", "acquisitionChannel": "DIRECT", "partnerId": partner}}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        created.data("/createAccount/account/acquisitionChannel"),
+        "PARTNER"
+    );
+    assert_eq!(
+        created.data("/createAccount/account/relationshipType"),
+        "CUSTOMER"
+    );
+    assert_eq!(
+        created.data("/createAccount/account/partner/id"),
+        partner.as_str()
+    );
+}

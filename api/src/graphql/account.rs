@@ -9,6 +9,7 @@ use super::contact::{ContactConnection, ContactFilter};
 use super::context::{RequestState, state};
 use super::enums::{AccountKind, AccountStatus, AcquisitionChannel, RelationshipType};
 use super::error::{GqlResultExt, gql};
+use super::filter_text::filter_text;
 use super::ids::{account_id, partner_id, team_member_id, to_id};
 use super::pagination::{connection_complexity, page_request};
 use super::partner::PartnerNode;
@@ -235,16 +236,7 @@ pub struct AccountFilter {
 
 impl AccountFilter {
     pub(crate) fn into_query(self, prefix: &str) -> Result<AccountQuery> {
-        if self
-            .search
-            .as_ref()
-            .is_some_and(|s| s.chars().count() > 200)
-        {
-            return Err(gql(ApiError::bad_input(
-                format!("{prefix}search"),
-                "must be at most 200 characters",
-            )));
-        }
+        let search = filter_text(&format!("{prefix}search"), self.search)?;
         Ok(AccountQuery {
             relationship: self.relationship_type.map(Into::into),
             manager: self
@@ -257,7 +249,7 @@ impl AccountFilter {
                 .transpose()?,
             status: self.status.map(Into::into),
             kind: self.kind.map(Into::into),
-            search: self.search,
+            search,
             parent: None,
             scope_partner: None,
         })
@@ -413,6 +405,13 @@ impl AccountMutations {
         input: CreateAccountInput,
     ) -> Result<CreateAccountPayload> {
         let st = state(ctx);
+        // A partner's accounts always come through the partner channel; the service also
+        // forces the referring partner to be the caller.
+        let channel = if st.caller.principal.partner().is_some() {
+            rapport_domain::account::AcquisitionChannel::Partner
+        } else {
+            input.acquisition_channel.into()
+        };
         let new = NewAccount::new(
             Text::name("name", &input.name).gql()?,
             input.kind.into(),
@@ -421,7 +420,7 @@ impl AccountMutations {
                 .map(|id| account_id("parentId", &id))
                 .transpose()?,
             domains("domains", &input.domains)?,
-            input.acquisition_channel.into(),
+            channel,
             input
                 .partner_id
                 .map(|id| partner_id("partnerId", &id))

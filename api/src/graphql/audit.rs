@@ -5,6 +5,7 @@ use rapport_domain::permissions::{Action, Resource};
 use super::connection::connection;
 use super::context::state;
 use super::error::GqlResultExt;
+use super::filter_text::filter_text;
 use super::ids::to_id;
 use super::pagination::{connection_complexity, page_request};
 use crate::global_id::{self, Kind};
@@ -108,8 +109,8 @@ impl AuditQueries {
             .gql()?;
         let filter = filter.unwrap_or_default();
         let mut query = AuditQuery {
-            actor: filter.actor,
-            action: filter.action,
+            actor: filter_text("filter.actor", filter.actor)?,
+            action: filter_text("filter.action", filter.action)?,
             ..Default::default()
         };
         if let Some(id) = filter.entity_id {

@@ -9,6 +9,7 @@ use super::connection::connection;
 use super::context::{RequestState, state};
 use super::enums::{CustomFieldType, EmailConsent, PhoneType, RelationshipType};
 use super::error::{GqlResultExt, gql};
+use super::filter_text::filter_text;
 use super::ids::{account_id, contact_id, to_id};
 use super::pagination::{connection_complexity, page_request};
 use super::scalars::{EmailScalar, PhoneScalar};
@@ -183,21 +184,13 @@ pub struct ContactFilter {
 
 impl ContactFilter {
     pub(crate) fn into_query(self) -> Result<ContactQuery> {
-        if self
-            .search
-            .as_ref()
-            .is_some_and(|s| s.chars().count() > 200)
-        {
-            return Err(gql(ApiError::bad_input(
-                "filter.search",
-                "must be at most 200 characters",
-            )));
-        }
+        let search = filter_text("filter.search", self.search)?;
+        let tag = filter_text("filter.tag", self.tag)?;
         Ok(ContactQuery {
             account: None,
-            search: self.search,
+            search,
             consent: self.email_consent.map(Into::into),
-            tag: self.tag,
+            tag,
             account_filter: self
                 .account
                 .map(|a| a.into_query("filter.account."))

@@ -7,6 +7,7 @@ mod contact;
 pub mod context;
 mod enums;
 pub mod error;
+mod filter_text;
 mod ids;
 pub mod limits;
 mod loaders;

@@ -286,6 +286,11 @@ async fn execute(
             &rid,
         );
     }
+    // Two Authorization headers are ambiguous credentials: refuse rather than pick one.
+    if req.headers().get_all(header::AUTHORIZATION).count() > 1 {
+        tracing::info!("request refused: more than one Authorization header");
+        return unauthenticated(kind, &rid);
+    }
     let header = req
         .headers()
         .get(header::AUTHORIZATION)
