@@ -288,6 +288,43 @@ mod tests {
     }
 
     #[test]
+    fn the_environment_overrides_the_file_which_overrides_the_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "rapport.toml",
+                "data_dir = \"/srv/rapport\"\n[http]\nport = 9000\nhost = \"0.0.0.0\"\n[graphql]\nintrospection = false\n",
+            )?;
+            jail.set_env("RAPPORT_HTTP__PORT", "9100");
+            jail.set_env("DATABASE_URL", "postgres://rapport@db/rapport");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.http.port, 9100, "env beats the file");
+            assert_eq!(s.http.host, "0.0.0.0", "the file beats the defaults");
+            assert_eq!(s.data_dir, PathBuf::from("/srv/rapport"));
+            assert!(!s.graphql.introspection);
+            assert_eq!(s.database_url(), "postgres://rapport@db/rapport");
+            assert_eq!(
+                s.graphql.max_depth, 12,
+                "untouched keys keep their defaults"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_key_or_a_bad_value_is_refused_naming_it() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("rapport.toml", "[http]\nprot = 9000\n")?;
+            let err = Settings::load(None).expect_err("unknown key");
+            assert!(err.to_string().contains("prot"), "{err}");
+            jail.create_file("rapport.toml", "")?;
+            jail.set_env("RAPPORT_JWT__LEEWAY_SECONDS", "120");
+            let err = Settings::load(None).expect_err("leeway too large");
+            assert!(err.to_string().contains("leeway"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn a_missing_config_file_named_explicitly_is_an_error() {
         let err =
             Settings::load(Some(Path::new("/nonexistent/rapport.toml"))).expect_err("missing file");

@@ -7,3 +7,5 @@ mod bad_input;
 mod limits;
 mod n_plus_one;
 mod permissions;
+mod records;
+mod running;

@@ -207,5 +207,9 @@ pub async fn erase_contact(
     )
     .await?;
     tx.commit().await?;
+    if let Err(err) = ctx.store.checkpoint_after_erasure().await {
+        // The erasure is committed; the log is folded back on the next checkpoint anyway.
+        tracing::warn!(error = %err, "could not checkpoint the write-ahead log after an erasure");
+    }
     Ok(saved)
 }

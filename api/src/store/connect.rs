@@ -126,6 +126,18 @@ impl Store {
         Ok(row.try_get::<i64>("", "n")?)
     }
 
+    /// After an erasure on SQLite, folds the write-ahead log back into the database file and
+    /// truncates it, so erased values do not linger in old WAL frames (`secure_delete` already
+    /// overwrites them inside the database file). A no-op on PostgreSQL.
+    pub async fn checkpoint_after_erasure(&self) -> Result<(), StoreError> {
+        if self.is_sqlite() {
+            self.writer
+                .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Closes every connection.
     pub async fn close(self) {
         let _ = self.writer.close().await;
