@@ -288,6 +288,10 @@ mod tests {
     }
 
     #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment::Jail fixes the closure's error type"
+    )]
     fn the_environment_overrides_the_file_which_overrides_the_defaults() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(
@@ -311,6 +315,10 @@ mod tests {
     }
 
     #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment::Jail fixes the closure's error type"
+    )]
     fn an_unknown_key_or_a_bad_value_is_refused_naming_it() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("rapport.toml", "[http]\nprot = 9000\n")?;
