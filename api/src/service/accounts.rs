@@ -144,9 +144,8 @@ pub async fn update_account(
     changes: AccountChanges,
 ) -> Result<Account, ApiError> {
     let tx = ctx.store.begin().await?;
-    let mut account = load_for(&tx, ctx, id, Action::UpdateAccount).await?;
-    check_version(account.parts().version, expected_version)?;
-    let before = snapshot::account(&account);
+    let (mut account, before) =
+        open_edit(&tx, ctx, id, Action::UpdateAccount, expected_version).await?;
     let p = account.parts().clone();
     let parent = changes.parent.unwrap_or(p.parent);
     if parent != p.parent {
@@ -168,8 +167,8 @@ pub async fn update_account(
         changes.acquisition_channel.unwrap_or(p.acquisition_channel),
         ctx.now,
     )?;
-    let saved = save(
-        &tx,
+    finish(
+        tx,
         ctx,
         account,
         expected_version,
@@ -177,9 +176,7 @@ pub async fn update_account(
         before,
         DomainEvent::AccountUpdated(id),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(saved)
+    .await
 }
 
 async fn creates_cycle(tx: &Tx, id: AccountId, parent: AccountId) -> Result<bool, ApiError> {
@@ -201,8 +198,24 @@ async fn creates_cycle(tx: &Tx, id: AccountId, parent: AccountId) -> Result<bool
     Ok(false)
 }
 
-async fn save(
+/// Opens an edit of an account: loaded, authorized for `action`, checked against
+/// `expected_version`, with its snapshot for the audit log.
+async fn open_edit(
     tx: &Tx,
+    ctx: &Ctx<'_>,
+    id: AccountId,
+    action: Action,
+    expected_version: i32,
+) -> Result<(Account, serde_json::Value), ApiError> {
+    let account = load_for(tx, ctx, id, action).await?;
+    check_version(account.parts().version, expected_version)?;
+    let before = snapshot::account(&account);
+    Ok((account, before))
+}
+
+/// Saves an edited account, records the audit row and the event, and commits.
+async fn finish(
+    tx: Tx,
     ctx: &Ctx<'_>,
     account: Account,
     expected_version: i32,
@@ -212,7 +225,7 @@ async fn save(
 ) -> Result<Account, ApiError> {
     let saved = tx.save_account(account, expected_version).await?;
     record(
-        tx,
+        &tx,
         ctx,
         Change {
             action,
@@ -224,6 +237,7 @@ async fn save(
         },
     )
     .await?;
+    tx.commit().await?;
     Ok(saved)
 }
 
@@ -255,8 +269,8 @@ pub async fn promote_to_client(
     let before = snapshot::account(&account);
     let change = account.promote_to_client(&manager, reason, &ctx.caller.subject, ctx.now)?;
     tx.insert_relationship_change(id, &change).await?;
-    let saved = save(
-        &tx,
+    finish(
+        tx,
         ctx,
         account,
         expected_version,
@@ -264,9 +278,7 @@ pub async fn promote_to_client(
         before,
         DomainEvent::AccountPromoted(id),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(saved)
+    .await
 }
 
 /// Client → customer, refused while an agreement is in force.
@@ -277,15 +289,14 @@ pub async fn demote_to_customer(
     expected_version: i32,
 ) -> Result<Account, ApiError> {
     let tx = ctx.store.begin().await?;
-    let mut account = load_for(&tx, ctx, id, Action::DemoteToCustomer).await?;
-    check_version(account.parts().version, expected_version)?;
-    let before = snapshot::account(&account);
+    let (mut account, before) =
+        open_edit(&tx, ctx, id, Action::DemoteToCustomer, expected_version).await?;
     let in_force = agreement_in_force(&tx, id).await?;
     let change =
         account.demote_to_customer(reason, in_force.as_ref(), &ctx.caller.subject, ctx.now)?;
     tx.insert_relationship_change(id, &change).await?;
-    let saved = save(
-        &tx,
+    finish(
+        tx,
         ctx,
         account,
         expected_version,
@@ -293,9 +304,7 @@ pub async fn demote_to_customer(
         before,
         DomainEvent::AccountDemoted(id),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(saved)
+    .await
 }
 
 /// Names (or, for customers, removes) the account manager.
@@ -306,16 +315,15 @@ pub async fn assign_account_manager(
     expected_version: i32,
 ) -> Result<Account, ApiError> {
     let tx = ctx.store.begin().await?;
-    let mut account = load_for(&tx, ctx, id, Action::AssignAccountManager).await?;
-    check_version(account.parts().version, expected_version)?;
-    let before = snapshot::account(&account);
+    let (mut account, before) =
+        open_edit(&tx, ctx, id, Action::AssignAccountManager, expected_version).await?;
     let manager = match manager {
         Some(m) => Some(load_manager(&tx, m).await?),
         None => None,
     };
     account.assign_account_manager(manager.as_ref(), ctx.now)?;
-    let saved = save(
-        &tx,
+    finish(
+        tx,
         ctx,
         account,
         expected_version,
@@ -323,9 +331,7 @@ pub async fn assign_account_manager(
         before,
         DomainEvent::AccountManagerAssigned(id),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(saved)
+    .await
 }
 
 /// Marks an account churned.
@@ -335,12 +341,11 @@ pub async fn churn_account(
     expected_version: i32,
 ) -> Result<Account, ApiError> {
     let tx = ctx.store.begin().await?;
-    let mut account = load_for(&tx, ctx, id, Action::ChurnAccount).await?;
-    check_version(account.parts().version, expected_version)?;
-    let before = snapshot::account(&account);
+    let (mut account, before) =
+        open_edit(&tx, ctx, id, Action::ChurnAccount, expected_version).await?;
     account.churn(ctx.now)?;
-    let saved = save(
-        &tx,
+    finish(
+        tx,
         ctx,
         account,
         expected_version,
@@ -348,7 +353,5 @@ pub async fn churn_account(
         before,
         DomainEvent::AccountChurned(id),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(saved)
+    .await
 }
