@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod account;
+pub mod agreement;
 pub mod contact;
 pub mod error;
 pub mod events;
