@@ -84,6 +84,13 @@ impl From<DomainError> for ApiError {
                 current: current.clone(),
                 message: err.to_string(),
             },
+            DomainError::Incomplete(ref problems) => ApiError::BadUserInput {
+                field: problems
+                    .first()
+                    .map(|p| p.field.clone())
+                    .unwrap_or_default(),
+                message: err.to_string(),
+            },
         }
     }
 }

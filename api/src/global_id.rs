@@ -17,15 +17,18 @@ pub enum Kind {
     Partner,
     /// An audit entry.
     AuditEntry,
+    /// An agreement.
+    Agreement,
 }
 
 impl Kind {
-    const ALL: [Kind; 5] = [
+    const ALL: [Kind; 6] = [
         Kind::Account,
         Kind::Contact,
         Kind::TeamMember,
         Kind::Partner,
         Kind::AuditEntry,
+        Kind::Agreement,
     ];
 
     /// The GraphQL type name.
@@ -36,6 +39,7 @@ impl Kind {
             Kind::TeamMember => "TeamMember",
             Kind::Partner => "Partner",
             Kind::AuditEntry => "AuditEntry",
+            Kind::Agreement => "Agreement",
         }
     }
 }

@@ -68,12 +68,35 @@ pub enum DomainError {
         /// Why it is refused.
         reason: String,
     },
+    /// Something is not complete or coherent enough for the action; every problem is listed
+    /// at once so the user can fix them all in one go (maps to `BAD_USER_INPUT`).
+    #[error("{}", join_problems(.0))]
+    Incomplete(Vec<ValidationError>),
+}
+
+/// `field: message; field: message`.
+fn join_problems(problems: &[ValidationError]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl DomainError {
     /// Shorthand for [`DomainError::Invalid`].
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Invalid(ValidationError::new(field, message))
+    }
+
+    /// The problems an [`Incomplete`](DomainError::Incomplete) or
+    /// [`Invalid`](DomainError::Invalid) error lists (empty for other errors).
+    pub fn problems(&self) -> &[ValidationError] {
+        match self {
+            Self::Invalid(problem) => std::slice::from_ref(problem),
+            Self::Incomplete(problems) => problems,
+            Self::InvalidTransition { .. } => &[],
+        }
     }
 
     /// Shorthand for [`DomainError::InvalidTransition`].

@@ -1,6 +1,6 @@
 //! Domain events: every state change is one, written to the outbox with the change.
 
-use crate::ids::{AccountId, ContactId, PartnerId, TeamMemberId};
+use crate::ids::{AccountId, AgreementId, ContactId, PartnerId, TeamMemberId};
 
 /// Something that happened, named in the past tense.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +35,49 @@ pub enum DomainEvent {
     PartnerTokenIssued(PartnerId),
     /// A token was revoked.
     TokenRevoked,
+    /// An agreement draft was created.
+    AgreementDrafted(AgreementId),
+    /// An agreement draft's sections changed.
+    AgreementDraftUpdated(AgreementId),
+    /// A draft was submitted for approval.
+    AgreementSubmitted(AgreementId),
+    /// A revision (the first one or an amendment) was approved.
+    AgreementApproved(AgreementId),
+    /// A revision pending approval was rejected.
+    AgreementRejected(AgreementId),
+    /// The first revision was approved: the agreement is active.
+    AgreementActivated(AgreementId),
+    /// An amendment to an active agreement was proposed (and awaits approval).
+    AmendmentProposed(AgreementId),
+    /// A review started.
+    ReviewStarted(AgreementId),
+    /// A review was completed.
+    ReviewCompleted(AgreementId),
+    /// A review is due (emitted once per review cycle by the scheduler).
+    ReviewDue(AgreementId),
+    /// The last day to give notice (`cancelBy`) is near (emitted at 30, 7 and 1 days).
+    NoticeDeadlineApproaching {
+        /// The agreement.
+        agreement: AgreementId,
+        /// Days left until `cancelBy`.
+        days: u32,
+    },
+    /// The agreement renewed into a new term (by hand or automatically).
+    AgreementRenewed(AgreementId),
+    /// The agreement reached the end of its term without renewal.
+    AgreementExpired(AgreementId),
+    /// Notice of termination was given; the termination takes effect later.
+    TerminationNoticeGiven(AgreementId),
+    /// The agreement was terminated (now no longer in force).
+    AgreementTerminated(AgreementId),
+    /// A measurement was recorded for one of the agreement's metrics.
+    MeasurementRecorded(AgreementId),
+    /// A metric went past its warning threshold.
+    MetricAtRisk(AgreementId),
+    /// A metric missed its target.
+    MetricBreached(AgreementId),
+    /// A breach incurred a service credit or penalty.
+    CreditIncurred(AgreementId),
 }
 
 impl DomainEvent {
@@ -56,6 +99,51 @@ impl DomainEvent {
             Self::PartnerUpdated(_) => "partner.updated",
             Self::PartnerTokenIssued(_) => "partner.token_issued",
             Self::TokenRevoked => "token.revoked",
+            Self::AgreementDrafted(_) => "agreement.drafted",
+            Self::AgreementDraftUpdated(_) => "agreement.draft_updated",
+            Self::AgreementSubmitted(_) => "agreement.submitted",
+            Self::AgreementApproved(_) => "agreement.approved",
+            Self::AgreementRejected(_) => "agreement.rejected",
+            Self::AgreementActivated(_) => "agreement.activated",
+            Self::AmendmentProposed(_) => "agreement.amendment_proposed",
+            Self::ReviewStarted(_) => "agreement.review_started",
+            Self::ReviewCompleted(_) => "agreement.review_completed",
+            Self::ReviewDue(_) => "agreement.review_due",
+            Self::NoticeDeadlineApproaching { .. } => "agreement.notice_deadline_approaching",
+            Self::AgreementRenewed(_) => "agreement.renewed",
+            Self::AgreementExpired(_) => "agreement.expired",
+            Self::TerminationNoticeGiven(_) => "agreement.termination_notice_given",
+            Self::AgreementTerminated(_) => "agreement.terminated",
+            Self::MeasurementRecorded(_) => "agreement.measurement_recorded",
+            Self::MetricAtRisk(_) => "agreement.metric_at_risk",
+            Self::MetricBreached(_) => "agreement.metric_breached",
+            Self::CreditIncurred(_) => "agreement.credit_incurred",
+        }
+    }
+
+    /// The agreement the event is about, if it is an agreement event.
+    pub const fn agreement(&self) -> Option<AgreementId> {
+        match self {
+            Self::AgreementDrafted(id)
+            | Self::AgreementDraftUpdated(id)
+            | Self::AgreementSubmitted(id)
+            | Self::AgreementApproved(id)
+            | Self::AgreementRejected(id)
+            | Self::AgreementActivated(id)
+            | Self::AmendmentProposed(id)
+            | Self::ReviewStarted(id)
+            | Self::ReviewCompleted(id)
+            | Self::ReviewDue(id)
+            | Self::NoticeDeadlineApproaching { agreement: id, .. }
+            | Self::AgreementRenewed(id)
+            | Self::AgreementExpired(id)
+            | Self::TerminationNoticeGiven(id)
+            | Self::AgreementTerminated(id)
+            | Self::MeasurementRecorded(id)
+            | Self::MetricAtRisk(id)
+            | Self::MetricBreached(id)
+            | Self::CreditIncurred(id) => Some(*id),
+            _ => None,
         }
     }
 }

@@ -42,3 +42,7 @@ id_type!(
     /// Identifies a [`Partner`](crate::partner::Partner).
     PartnerId
 );
+id_type!(
+    /// Identifies an [`Agreement`](crate::agreement::Agreement).
+    AgreementId
+);

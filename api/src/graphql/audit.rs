@@ -41,6 +41,7 @@ impl AuditEntryNode {
             Kind::Contact,
             Kind::TeamMember,
             Kind::Partner,
+            Kind::Agreement,
         ]
         .into_iter()
         .find(|k| k.name() == self.0.entity_type)?;

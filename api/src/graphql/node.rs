@@ -63,7 +63,8 @@ async fn resolve(st: &RequestState, id: &str) -> Result<Option<Node>> {
                 .gql()?
                 .map(|p| Node::Partner(PartnerNode(p)))
         }
-        Kind::AuditEntry => None,
+        // Agreements get their node type with the agreement GraphQL surface.
+        Kind::AuditEntry | Kind::Agreement => None,
     })
 }
 

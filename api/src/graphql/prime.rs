@@ -118,7 +118,7 @@ pub(crate) async fn nodes(ctx: &Context<'_>, ids: &[ID]) -> Result<()> {
             Some((Kind::Partner, raw)) => {
                 partners.insert(PartnerId::new(raw));
             }
-            Some((Kind::AuditEntry, _)) | None => {}
+            Some((Kind::AuditEntry | Kind::Agreement, _)) | None => {}
         }
     }
     let found_contacts = st.contacts.load_many(contacts).await.gql()?;

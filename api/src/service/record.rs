@@ -34,6 +34,25 @@ fn event_subject(event: &DomainEvent) -> Option<(Kind, i64)> {
             Some((Kind::Partner, id.get()))
         }
         E::TokenRevoked => None,
+        E::AgreementDrafted(id)
+        | E::AgreementDraftUpdated(id)
+        | E::AgreementSubmitted(id)
+        | E::AgreementApproved(id)
+        | E::AgreementRejected(id)
+        | E::AgreementActivated(id)
+        | E::AmendmentProposed(id)
+        | E::ReviewStarted(id)
+        | E::ReviewCompleted(id)
+        | E::ReviewDue(id)
+        | E::NoticeDeadlineApproaching { agreement: id, .. }
+        | E::AgreementRenewed(id)
+        | E::AgreementExpired(id)
+        | E::TerminationNoticeGiven(id)
+        | E::AgreementTerminated(id)
+        | E::MeasurementRecorded(id)
+        | E::MetricAtRisk(id)
+        | E::MetricBreached(id)
+        | E::CreditIncurred(id) => Some((Kind::Agreement, id.get())),
     }
 }
 

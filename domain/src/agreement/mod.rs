@@ -11,3 +11,26 @@ pub use sections::{
     MeasurementPeriod, Metric, MetricKey, MetricKind, MetricUnit, ReviewAndTermination,
     ReviewOutcome, Sections, Summary, TerminationKind, TermsOfService,
 };
+pub mod compliance;
+pub mod consequences;
+pub mod measurement;
+pub use compliance::{ComplianceReport, ComplianceStatus, MetricCompliance};
+pub use consequences::{CreditEntry, Outcome, PeriodFee};
+pub use measurement::{Measurement, MeasurementKey, NewMeasurement, Period};
+
+mod approval;
+mod coherence;
+pub mod lifecycle;
+pub mod records;
+mod review;
+pub mod schedule;
+mod termination;
+
+#[cfg(test)]
+mod lifecycle_tests;
+
+pub use lifecycle::{Agreement, AgreementParts, AgreementStatus};
+pub use records::{
+    Rejection, Review, Revision, RevisionStatus, Term, Termination, TerminationNotice,
+};
+pub use schedule::{NOTICE_THRESHOLDS, ScheduleMarker};

@@ -80,11 +80,25 @@ pub enum Action {
     ManageTokens,
     /// Read the audit log.
     ReadAuditLog,
+    /// Read an agreement's summary, status, performance targets and compliance.
+    ReadAgreement,
+    /// Read an agreement's terms, money and consequences (fees, credits, penalties).
+    ReadAgreementTerms,
+    /// Draft, edit, submit or amend an agreement.
+    DraftAgreement,
+    /// Approve or reject a submitted agreement or amendment.
+    ApproveAgreement,
+    /// Record measurements against an agreement's metrics.
+    RecordMeasurements,
+    /// Start and complete reviews, renew.
+    ReviewAgreement,
+    /// Give notice of termination.
+    TerminateAgreement,
 }
 
 impl Action {
     /// Every action, for table tests.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 24] = [
         Action::ReadAccount,
         Action::CreateAccount,
         Action::UpdateAccount,
@@ -102,6 +116,13 @@ impl Action {
         Action::ManagePartners,
         Action::ManageTokens,
         Action::ReadAuditLog,
+        Action::ReadAgreement,
+        Action::ReadAgreementTerms,
+        Action::DraftAgreement,
+        Action::ApproveAgreement,
+        Action::RecordMeasurements,
+        Action::ReviewAgreement,
+        Action::TerminateAgreement,
     ];
 }
 
@@ -169,7 +190,10 @@ fn authorize_partner(
         return Err(Denied::NotFound);
     }
     match action {
-        Action::ReadAccount | Action::ReadContact | Action::CreateAccount => Ok(()),
+        Action::ReadAccount
+        | Action::ReadContact
+        | Action::CreateAccount
+        | Action::ReadAgreement => Ok(()),
         _ => Err(Denied::Forbidden),
     }
 }
@@ -189,7 +213,15 @@ fn authorize_staff(
     let allowed = match (role, action) {
         (Role::Admin, _) => true,
         (Role::Partner, _) => false,
-        (_, A::ReadAccount | A::ReadContact | A::ReadTeam | A::ReadPartners) => true,
+        (_, A::ReadAccount | A::ReadContact | A::ReadTeam | A::ReadPartners | A::ReadAgreement) => {
+            true
+        }
+        (Role::Viewer | Role::AccountManager, A::ReadAgreementTerms) => true,
+        (
+            Role::AccountManager,
+            A::DraftAgreement | A::RecordMeasurements | A::ReviewAgreement | A::TerminateAgreement,
+        ) => matches!(resource, Resource::Account(_)) && manages(),
+        (Role::SupportAgent, A::RecordMeasurements) => matches!(resource, Resource::Account(_)),
         (Role::Viewer | Role::AccountManager, A::ReadAuditLog) => true,
         (Role::AccountManager, A::CreateAccount) => true,
         (

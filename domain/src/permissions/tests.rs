@@ -19,7 +19,7 @@ const OTHER_MEMBER: TeamMemberId = TeamMemberId::new(2);
 const MY_PARTNER: PartnerId = PartnerId::new(10);
 const OTHER_PARTNER: PartnerId = PartnerId::new(11);
 
-fn expected(role: Role) -> [(Action, &'static str); 17] {
+fn expected(role: Role) -> [(Action, &'static str); 24] {
     use Action as A;
     match role {
         Role::Admin => [
@@ -40,6 +40,13 @@ fn expected(role: Role) -> [(Action, &'static str); 17] {
             (A::ManagePartners, "A . . . . . ."),
             (A::ManageTokens, "A . . . . . ."),
             (A::ReadAuditLog, "A . . . . . ."),
+            (A::ReadAgreement, "A A A A A . ."),
+            (A::ReadAgreementTerms, ". A A A A . ."),
+            (A::DraftAgreement, ". A A A A . ."),
+            (A::ApproveAgreement, ". A A A A . ."),
+            (A::RecordMeasurements, ". A A A A . ."),
+            (A::ReviewAgreement, ". A A A A . ."),
+            (A::TerminateAgreement, ". A A A A . ."),
         ],
         Role::AccountManager => [
             (A::ReadAccount, "A A A A A . ."),
@@ -59,6 +66,13 @@ fn expected(role: Role) -> [(Action, &'static str); 17] {
             (A::ManagePartners, "F . . . . . ."),
             (A::ManageTokens, "F . . . . . ."),
             (A::ReadAuditLog, "A . . . . . ."),
+            (A::ReadAgreement, "A A A A A . ."),
+            (A::ReadAgreementTerms, ". A A A A . ."),
+            (A::DraftAgreement, ". A A F F . ."),
+            (A::ApproveAgreement, ". F F F F . ."),
+            (A::RecordMeasurements, ". A A F F . ."),
+            (A::ReviewAgreement, ". A A F F . ."),
+            (A::TerminateAgreement, ". A A F F . ."),
         ],
         Role::SupportAgent => [
             (A::ReadAccount, "A A A A A . ."),
@@ -78,6 +92,13 @@ fn expected(role: Role) -> [(Action, &'static str); 17] {
             (A::ManagePartners, "F . . . . . ."),
             (A::ManageTokens, "F . . . . . ."),
             (A::ReadAuditLog, "F . . . . . ."),
+            (A::ReadAgreement, "A A A A A . ."),
+            (A::ReadAgreementTerms, ". F F F F . ."),
+            (A::DraftAgreement, ". F F F F . ."),
+            (A::ApproveAgreement, ". F F F F . ."),
+            (A::RecordMeasurements, ". A A A A . ."),
+            (A::ReviewAgreement, ". F F F F . ."),
+            (A::TerminateAgreement, ". F F F F . ."),
         ],
         Role::Viewer => [
             (A::ReadAccount, "A A A A A . ."),
@@ -97,6 +118,13 @@ fn expected(role: Role) -> [(Action, &'static str); 17] {
             (A::ManagePartners, "F . . . . . ."),
             (A::ManageTokens, "F . . . . . ."),
             (A::ReadAuditLog, "A . . . . . ."),
+            (A::ReadAgreement, "A A A A A . ."),
+            (A::ReadAgreementTerms, ". A A A A . ."),
+            (A::DraftAgreement, ". F F F F . ."),
+            (A::ApproveAgreement, ". F F F F . ."),
+            (A::RecordMeasurements, ". F F F F . ."),
+            (A::ReviewAgreement, ". F F F F . ."),
+            (A::TerminateAgreement, ". F F F F . ."),
         ],
         Role::Partner => [
             (A::ReadAccount, "A A A N N . ."),
@@ -116,6 +144,13 @@ fn expected(role: Role) -> [(Action, &'static str); 17] {
             (A::ManagePartners, "F . . . . . ."),
             (A::ManageTokens, "F . . . . . ."),
             (A::ReadAuditLog, "F . . . . . ."),
+            (A::ReadAgreement, "A A A N N . ."),
+            (A::ReadAgreementTerms, ". F F N N . ."),
+            (A::DraftAgreement, ". F F N N . ."),
+            (A::ApproveAgreement, ". F F N N . ."),
+            (A::RecordMeasurements, ". F F N N . ."),
+            (A::ReviewAgreement, ". F F N N . ."),
+            (A::TerminateAgreement, ". F F N N . ."),
         ],
     }
 }
@@ -222,6 +257,8 @@ fn a_viewer_cannot_do_anything_but_read() {
         Action::ReadTeam,
         Action::ReadPartners,
         Action::ReadAuditLog,
+        Action::ReadAgreement,
+        Action::ReadAgreementTerms,
     ];
     for action in Action::ALL.into_iter().filter(|a| !reads.contains(a)) {
         for column in COLUMNS {
