@@ -159,6 +159,22 @@ impl AccountNode {
         query.account = Some(self.0.id());
         super::contact::list(st, query, page_request(first, after, last, before)?).await
     }
+    /// The account's agreements, oldest first.
+    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    async fn agreements(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<super::agreement::AgreementFilter>,
+    ) -> Result<super::agreement::AgreementConnection> {
+        let st = state(ctx);
+        let mut query = filter.unwrap_or_default().into_query()?;
+        query.account = Some(self.0.id());
+        super::agreement::list(st, query, page_request(first, after, last, before)?).await
+    }
     /// Every change between customer and client, oldest first.
     async fn relationship_history(&self, ctx: &Context<'_>) -> Result<Vec<RelationshipChange>> {
         let history = state(ctx)
@@ -232,6 +248,8 @@ pub struct AccountFilter {
     kind: Option<AccountKind>,
     /// Name contains this text (case-insensitive).
     search: Option<String>,
+    /// `true`: only clients without an agreement in force; `false`: only accounts with one.
+    without_agreement_in_force: Option<bool>,
 }
 
 impl AccountFilter {
@@ -250,6 +268,7 @@ impl AccountFilter {
             status: self.status.map(Into::into),
             kind: self.kind.map(Into::into),
             search,
+            without_agreement_in_force: self.without_agreement_in_force,
             parent: None,
             scope_partner: None,
         })

@@ -45,3 +45,51 @@ mirror!(
     /// What a caller may do.
     Role => "rapport_domain::role::Role" { Admin, AccountManager, SupportAgent, Viewer, Partner }
 );
+mirror!(
+    /// How often the fee is charged.
+    BillingCadence => "rapport_domain::agreement::BillingCadence" { OneOff, Monthly, Quarterly, Annual }
+);
+mirror!(
+    /// What a metric measures.
+    MetricKind => "rapport_domain::agreement::MetricKind" { FirstResponseTime, ResolutionTime, Uptime, OnTimeDelivery, Csat, Custom }
+);
+mirror!(
+    /// Unit of a metric's values.
+    MetricUnit => "rapport_domain::agreement::MetricUnit" { Minutes, Hours, Days, Percent, Score, Count }
+);
+mirror!(
+    /// Which side of the target is good.
+    Comparator => "rapport_domain::agreement::Comparator" { AtMost, AtLeast }
+);
+mirror!(
+    /// The calendar period a metric is judged over (UTC).
+    MeasurementPeriod => "rapport_domain::agreement::MeasurementPeriod" { Monthly, Quarterly }
+);
+mirror!(
+    /// How a period's measurements become one value.
+    Calculation => "rapport_domain::agreement::Calculation" { AsCaptured, Average, P95 }
+);
+mirror!(
+    /// What a consequence rule does on breach.
+    ConsequenceKind => "rapport_domain::agreement::ConsequenceKind" { ServiceCredit, FixedPenalty, Escalation, TerminationRight }
+);
+mirror!(
+    /// Where an agreement stands.
+    AgreementStatus => "rapport_domain::agreement::AgreementStatus" { Draft, PendingApproval, Active, UnderReview, Expired, Terminated }
+);
+mirror!(
+    /// Where a revision stands.
+    RevisionStatus => "rapport_domain::agreement::RevisionStatus" { Draft, PendingApproval, Approved, Rejected }
+);
+mirror!(
+    /// Compliance of a metric over a period.
+    ComplianceStatus => "rapport_domain::agreement::ComplianceStatus" { Compliant, AtRisk, Breached, NotMeasured }
+);
+mirror!(
+    /// Why an agreement ends early.
+    TerminationKind => "rapport_domain::agreement::TerminationKind" { ForCause, Convenience, NonRenewal }
+);
+mirror!(
+    /// The outcome of a review.
+    ReviewOutcome => "rapport_domain::agreement::ReviewOutcome" { Continue, Amend, Terminate }
+);

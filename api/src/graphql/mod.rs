@@ -1,6 +1,7 @@
 //! The GraphQL schema: one module per area, merged into one query and one mutation root.
 
 mod account;
+mod agreement;
 mod audit;
 mod connection;
 mod contact;
@@ -16,6 +17,7 @@ mod pagination;
 mod partner;
 mod prime;
 mod scalars;
+mod sections;
 mod team;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -27,6 +29,7 @@ use crate::config::GraphqlSettings;
 pub struct Query(
     node::NodeQueries,
     account::AccountQueries,
+    agreement::AgreementQueries,
     contact::ContactQueries,
     team::TeamQueries,
     partner::PartnerQueries,
@@ -37,6 +40,7 @@ pub struct Query(
 #[derive(MergedObject, Default, Debug)]
 pub struct Mutation(
     account::AccountMutations,
+    agreement::AgreementMutations,
     contact::ContactMutations,
     team::TeamMutations,
     partner::PartnerMutations,

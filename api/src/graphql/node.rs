@@ -23,6 +23,8 @@ pub enum Node {
     TeamMember(TeamMemberNode),
     /// A partner.
     Partner(PartnerNode),
+    /// An agreement.
+    Agreement(super::agreement::AgreementNode),
 }
 
 /// Resolves any global id the caller may see; `None` for anything else, so ids outside the
@@ -63,8 +65,13 @@ async fn resolve(st: &RequestState, id: &str) -> Result<Option<Node>> {
                 .gql()?
                 .map(|p| Node::Partner(PartnerNode(p)))
         }
-        // Agreements get their node type with the agreement GraphQL surface.
-        Kind::AuditEntry | Kind::Agreement => None,
+        Kind::Agreement => {
+            super::agreement::load_agreement(st, rapport_domain::ids::AgreementId::new(raw))
+                .await
+                .ok()
+                .map(Node::Agreement)
+        }
+        Kind::AuditEntry => None,
     })
 }
 

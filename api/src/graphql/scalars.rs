@@ -34,3 +34,12 @@ string_scalar!(
     /// A phone number in E.164 form (`+33612345678`).
     PhoneScalar, "PhoneNumber"
 );
+
+string_scalar!(
+    /// An exact decimal as a string (`"1250.00"`); never a float.
+    DecimalScalar, "Decimal"
+);
+string_scalar!(
+    /// An ISO 8601 calendar date (`2026-11-22`).
+    DateScalar, "Date"
+);

@@ -72,14 +72,17 @@ async fn load_manager(tx: &Tx, id: TeamMemberId) -> Result<TeamMember, ApiError>
         .ok_or_else(|| ApiError::bad_input("accountManagerId", "no such team member"))
 }
 
-/// The agreement in force for an account, if any. Agreements arrive with their own module;
-/// until then no account has one, and the demotion rule that consults this is already enforced
-/// and tested in the domain.
+/// The agreement in force for an account, if any (it blocks demotion, named in the error).
 async fn agreement_in_force(
-    _tx: &Tx,
-    _id: AccountId,
+    tx: &Tx,
+    id: AccountId,
+    today: chrono::NaiveDate,
 ) -> Result<Option<AgreementInForce>, ApiError> {
-    Ok(None)
+    Ok(tx
+        .agreements_in_force_for(id)
+        .await?
+        .iter()
+        .find_map(|a| a.agreement_in_force(super::agreements::reference(a.id()), today)))
 }
 
 /// Creates an account (always as a customer). A partner's accounts are always referred by the
@@ -291,7 +294,7 @@ pub async fn demote_to_customer(
     let tx = ctx.store.begin().await?;
     let (mut account, before) =
         open_edit(&tx, ctx, id, Action::DemoteToCustomer, expected_version).await?;
-    let in_force = agreement_in_force(&tx, id).await?;
+    let in_force = agreement_in_force(&tx, id, ctx.now.date_naive()).await?;
     let change =
         account.demote_to_customer(reason, in_force.as_ref(), &ctx.caller.subject, ctx.now)?;
     tx.insert_relationship_change(id, &change).await?;

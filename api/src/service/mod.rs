@@ -2,6 +2,8 @@
 //! outbox events together; authorization is decided here, with the row-level facts at hand.
 
 mod accounts;
+mod agreement_compute;
+mod agreements;
 mod bootstrap;
 mod contacts;
 mod partners;
@@ -13,6 +15,12 @@ mod tokens;
 pub use accounts::{
     AccountChanges, account_scope, assign_account_manager, churn_account, create_account,
     demote_to_customer, promote_to_client, update_account,
+};
+pub use agreement_compute::report as compliance_report;
+pub use agreements::{
+    BatchResult, SchedulerReport, approve_agreement, complete_review, create_agreement_draft,
+    propose_amendment, record_measurements, reject_agreement, renew_agreement, run_scheduler,
+    start_review, submit_agreement, terminate_agreement, update_agreement_draft,
 };
 pub use bootstrap::ensure_bootstrap_admin;
 pub use contacts::{ContactChanges, create_contact, erase_contact, update_contact};

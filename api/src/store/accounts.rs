@@ -35,6 +35,9 @@ pub struct AccountQuery {
     pub search: Option<String>,
     /// Only children of this account.
     pub parent: Option<AccountId>,
+    /// Only clients without an agreement in force (`true`), or only accounts with one
+    /// (`false`).
+    pub without_agreement_in_force: Option<bool>,
     /// Row-level scope of a partner caller.
     pub scope_partner: Option<PartnerId>,
 }
@@ -62,6 +65,23 @@ impl AccountQuery {
         }
         if let Some(parent) = self.parent {
             cond = cond.add(account::Column::ParentId.eq(parent.get()));
+        }
+        match self.without_agreement_in_force {
+            Some(true) => {
+                cond = cond
+                    .add(account::Column::Relationship.eq(RelationshipType::Client.as_str()))
+                    .add(
+                        Expr::col(account::Column::Id)
+                            .not_in_subquery(super::agreements::accounts_with_agreement_in_force()),
+                    );
+            }
+            Some(false) => {
+                cond = cond.add(
+                    Expr::col(account::Column::Id)
+                        .in_subquery(super::agreements::accounts_with_agreement_in_force()),
+                );
+            }
+            None => {}
         }
         if let Some(scope) = self.scope_partner {
             cond = cond.add(account::Column::PartnerId.eq(scope.get()));

@@ -2,23 +2,28 @@
 //! the store's read models, and [`StoreError`].
 
 mod accounts;
+mod agreements;
 mod audit;
 mod connect;
 mod contacts;
 pub(crate) mod entity;
 mod error;
 mod like;
+mod measurements;
 mod page;
 mod partners;
+mod sections_json;
 mod team;
 mod tokens;
 mod tx;
 
 pub use accounts::AccountQuery;
+pub use agreements::AgreementQuery;
 pub use audit::{AuditEntry, AuditQuery, AuditRecord, OutboxRecord};
 pub use connect::{Store, StoreSettings, create_postgres_database};
 pub use contacts::ContactQuery;
 pub use error::StoreError;
+pub use measurements::{Recorded, StoredCredit};
 pub use page::{Page, PageRequest};
 pub use team::{NewTeamMember, TeamQuery};
 pub use tx::Tx;

@@ -3,11 +3,15 @@
 
 pub mod account;
 pub mod account_domain;
+pub mod agreement;
+pub mod agreement_revision;
 pub mod audit_log;
 pub mod contact;
 pub mod contact_tag;
+pub mod measurement;
 pub mod outbox;
 pub mod partner;
 pub mod relationship_change;
 pub mod revoked_token;
+pub mod service_credit;
 pub mod team_member;
