@@ -31,6 +31,22 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Time-driven agreement transitions.
+    pub scheduler: SchedulerSettings,
+}
+
+/// Time-driven agreement transitions (review due, notice deadlines, renewal, expiry).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchedulerSettings {
+    /// Seconds between runs inside the server; 0 turns the in-server scheduler off.
+    pub interval_secs: u64,
+}
+
+impl Default for SchedulerSettings {
+    fn default() -> Self {
+        Self { interval_secs: 300 }
+    }
 }
 
 impl Default for Settings {
@@ -44,6 +60,7 @@ impl Default for Settings {
             graphql: GraphqlSettings::default(),
             auth: AuthSettings::default(),
             log: LogSettings::default(),
+            scheduler: SchedulerSettings::default(),
         }
     }
 }

@@ -131,9 +131,34 @@ impl Application {
         operator_token(&self.store, &self.keys, &self.settings, subject).await
     }
 
-    /// Serves until the process is asked to stop.
+    /// Serves until the process is asked to stop. The agreement scheduler runs beside the
+    /// server every `scheduler.interval_secs` and stops with it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let scheduler = (self.settings.scheduler.interval_secs > 0).then(|| {
+            let store = self.store.clone();
+            let every = Duration::from_secs(self.settings.scheduler.interval_secs);
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(every);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    ticks.tick().await;
+                    match crate::service::run_scheduler(&store, Utc::now()).await {
+                        Ok(report) if report.events > 0 => tracing::info!(
+                            examined = report.examined,
+                            events = report.events,
+                            "scheduler run"
+                        ),
+                        Ok(_) => {}
+                        Err(err) => tracing::error!(error = %err, "scheduler run failed; retrying next tick"),
+                    }
+                }
+            })
+        });
+        let result = self.server.await;
+        if let Some(task) = scheduler {
+            task.abort();
+        }
+        result
     }
 }
 

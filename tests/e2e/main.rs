@@ -9,3 +9,4 @@ mod n_plus_one;
 mod permissions;
 mod records;
 mod running;
+mod scheduler;

@@ -39,6 +39,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     settings.http.port = 0;
     settings.http.workers = 1;
     settings.http.shutdown_timeout_secs = 1;
+    // Tests drive the scheduler step themselves, with a clock of their choosing.
+    settings.scheduler.interval_secs = 0;
     let backend = match std::env::var("TEST_DATABASE_URL") {
         Ok(server) if !server.trim().is_empty() => {
             let name = format!("rapport_test_{}", uuid::Uuid::new_v4().simple());
