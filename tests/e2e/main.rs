@@ -1,10 +1,12 @@
 //! Rapport end to end, through HTTP. One module per area.
 
 mod accounts;
+mod agreements;
 mod api;
 mod auth;
 mod bad_input;
 mod limits;
+mod measurements;
 mod n_plus_one;
 mod permissions;
 mod records;

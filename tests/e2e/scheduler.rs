@@ -12,12 +12,15 @@ fn at(date: NaiveDate) -> chrono::DateTime<Utc> {
 }
 
 #[tokio::test]
-async fn the_scheduler_announces_reviews_and_notice_deadlines_once_and_expires_the_agreement_at_its_end() {
+async fn the_scheduler_announces_reviews_and_notice_deadlines_once_and_expires_the_agreement_at_its_end()
+ {
     let app = spawn_app().await;
     let today = Utc::now().date_naive();
     let start = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).expect("first of month");
     let end = start + Months::new(12) - Days::new(1);
-    let account = app.account_as(&app.admin_token.clone(), "Acme", json!({})).await;
+    let account = app
+        .account_as(&app.admin_token.clone(), "Acme", json!({}))
+        .await;
     let id = app
         .gql(
             "mutation($input: CreateAgreementDraftInput!) { createAgreementDraft(input: $input) { agreement { id } } }",
@@ -51,18 +54,34 @@ async fn the_scheduler_announces_reviews_and_notice_deadlines_once_and_expires_t
     .await
     .ok();
     let raw = global_id::decode(Kind::Agreement, &id).expect("raw id");
-    let events = || async { app.store.outbox_events_for("Agreement", raw).await.expect("outbox") };
+    let events = || async {
+        app.store
+            .outbox_events_for("Agreement", raw)
+            .await
+            .expect("outbox")
+    };
     let count = |all: &[String], kind: &str| all.iter().filter(|e| *e == kind).count();
 
     let review_due = start + Months::new(3);
-    let first = run_scheduler(&app.store, at(review_due)).await.expect("run");
+    let first = run_scheduler(&app.store, at(review_due))
+        .await
+        .expect("run");
     assert!(first.events >= 1, "{first:?}");
-    let again = run_scheduler(&app.store, at(review_due)).await.expect("run");
-    assert_eq!(again.events, 0, "a second run on the same day announces nothing");
+    let again = run_scheduler(&app.store, at(review_due))
+        .await
+        .expect("run");
+    assert_eq!(
+        again.events, 0,
+        "a second run on the same day announces nothing"
+    );
     assert_eq!(count(&events().await, "agreement.review_due"), 1);
 
     let cancel_by = end - Days::new(30);
-    for day in [cancel_by - Days::new(30), cancel_by - Days::new(7), cancel_by - Days::new(1)] {
+    for day in [
+        cancel_by - Days::new(30),
+        cancel_by - Days::new(7),
+        cancel_by - Days::new(1),
+    ] {
         run_scheduler(&app.store, at(day)).await.expect("run");
         run_scheduler(&app.store, at(day)).await.expect("run twice");
     }
@@ -73,10 +92,17 @@ async fn the_scheduler_announces_reviews_and_notice_deadlines_once_and_expires_t
         events().await
     );
 
-    run_scheduler(&app.store, at(end + Days::new(1))).await.expect("run");
-    run_scheduler(&app.store, at(end + Days::new(1))).await.expect("run twice");
+    run_scheduler(&app.store, at(end + Days::new(1)))
+        .await
+        .expect("run");
+    run_scheduler(&app.store, at(end + Days::new(1)))
+        .await
+        .expect("run twice");
     let status = app
-        .gql("query($id: ID!) { agreement(id: $id) { status } }", json!({"id": id}))
+        .gql(
+            "query($id: ID!) { agreement(id: $id) { status } }",
+            json!({"id": id}),
+        )
         .await
         .ok();
     assert_eq!(status.data("/agreement/status"), "EXPIRED");

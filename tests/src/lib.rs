@@ -256,9 +256,323 @@ impl TestApp {
             "audit_log",
             "outbox",
             "revoked_tokens",
+            "agreements",
+            "agreement_revisions",
+            "measurements",
+            "service_credits",
         ] {
             out.push((table, self.store.count_rows(table).await.expect("count")));
         }
         out
+    }
+}
+
+// ------------------------------------------------------------------------------ agreements
+
+/// Dates around the real today (the server judges "today" by its own clock): agreements run
+/// from the first day of last year to the last day of next year, so anything observed now or
+/// last month falls inside their term.
+#[derive(Debug, Clone, Copy)]
+pub struct Calendar {
+    /// Today (UTC).
+    pub today: chrono::NaiveDate,
+    /// January 1st of last year: `effectiveFrom` of the standard agreement.
+    pub from: chrono::NaiveDate,
+    /// December 31st of next year: `effectiveUntil` of the standard agreement.
+    pub until: chrono::NaiveDate,
+    /// The 15th of last month at noon UTC: a past instant in another month than today.
+    pub last_month: chrono::DateTime<chrono::Utc>,
+}
+
+/// The [`Calendar`] of now.
+pub fn calendar() -> Calendar {
+    use chrono::{Datelike, Months, NaiveDate, Utc};
+    let today = Utc::now().date_naive();
+    let from = NaiveDate::from_ymd_opt(today.year() - 1, 1, 1).expect("date");
+    let until = NaiveDate::from_ymd_opt(today.year() + 1, 12, 31).expect("date");
+    let last_month = today
+        .with_day(15)
+        .and_then(|d| d.checked_sub_months(Months::new(1)))
+        .and_then(|d| d.and_hms_opt(12, 0, 0))
+        .expect("date")
+        .and_utc();
+    Calendar {
+        today,
+        from,
+        until,
+        last_month,
+    }
+}
+
+/// A monthly metric in input, judged on the AVERAGE of its measurements. `unit`: `MINUTES`,
+/// `PERCENT`, …; `comparator`: `AT_MOST` or `AT_LEAST`.
+pub fn metric(
+    key: &str,
+    unit: &str,
+    comparator: &str,
+    target: &str,
+    warning: Option<&str>,
+) -> Value {
+    json!({
+        "key": key,
+        "name": format!("Metric {key}"),
+        "kind": "CUSTOM",
+        "unit": unit,
+        "comparator": comparator,
+        "target": target,
+        "warningThreshold": warning,
+        "period": "MONTHLY",
+        "calculation": "AVERAGE",
+    })
+}
+
+/// `frt`: first response in at most 60 minutes (warning from 45), monthly average.
+pub fn frt_metric() -> Value {
+    metric("frt", "MINUTES", "AT_MOST", "60", Some("45"))
+}
+
+/// A `SERVICE_CREDIT` rule on `metric`: `flat` % of the period fee, and 10 % once the
+/// target is missed by 50 % or more.
+pub fn credit_rule(metric: &str, flat: &str) -> Value {
+    json!({
+        "metricKey": metric,
+        "kind": "SERVICE_CREDIT",
+        "creditPercent": flat,
+        "tiers": [{"missedByPercentAtLeast": "50", "creditPercent": "10"}],
+    })
+}
+
+/// All five sections, complete and coherent, with these metrics and consequence rules: a
+/// fee of 3000.00 EUR billed monthly, [`Calendar`]'s term, two clauses, a review every 3
+/// months, auto-renewal for 12 months, 30 days' notice.
+pub fn sections_with(metrics: Vec<Value>, consequences: Vec<Value>) -> Value {
+    let cal = calendar();
+    json!({
+        "summary": {
+            "title": "Managed support",
+            "purpose": "First-line and second-line support for the client's staff.",
+            "effectiveFrom": cal.from.to_string(),
+            "effectiveUntil": cal.until.to_string(),
+            "fee": {"amount": "3000.00", "currency": "EUR"},
+            "billingCadence": "MONTHLY",
+            "ourSignatory": "Ada Lovelace",
+            "theirSignatory": "Charles Babbage",
+        },
+        "terms": {
+            "clauses": [
+                {"heading": "Scope", "body": "Support by email and phone on working days."},
+                {"heading": "Payment", "body": "Invoices are payable within 30 days."},
+            ],
+            "scopeItems": ["email", "phone"],
+            "paymentTermsDays": 30,
+        },
+        "performance": {"metrics": metrics},
+        "consequences": consequences,
+        "reviewAndTermination": {
+            "reviewEveryMonths": 3,
+            "autoRenew": true,
+            "renewalTermMonths": 12,
+            "noticePeriodDays": 30,
+            "terminationConditions": ["Repeated breach of the response-time target"],
+        },
+    })
+}
+
+/// The standard complete sections: the `frt` metric with a 5 % flat / 10 % tiered credit,
+/// and an `uptime` metric (at least 99.5 %, warning from 99.8) that escalates to the account
+/// manager.
+pub fn complete_sections() -> Value {
+    sections_with(
+        vec![
+            frt_metric(),
+            metric("uptime", "PERCENT", "AT_LEAST", "99.5", Some("99.8")),
+        ],
+        vec![
+            credit_rule("frt", "5"),
+            json!({"metricKey": "uptime", "kind": "ESCALATION", "escalateTo": "ACCOUNT_MANAGER"}),
+        ],
+    )
+}
+
+/// One measurement in input.
+pub fn measurement(key: &str, value: &str, at: chrono::DateTime<chrono::Utc>) -> Value {
+    json!({
+        "metricKey": key,
+        "value": value,
+        "observedAt": at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "source": "monitoring",
+    })
+}
+
+/// What [`TestApp::client_with_agreement`] made.
+#[derive(Debug, Clone)]
+pub struct AgreementFixture {
+    /// The client account.
+    pub account: String,
+    /// Its account manager's id and token.
+    pub manager: (String, String),
+    /// The agreement, `ACTIVE`.
+    pub agreement: String,
+    /// Its version after approval.
+    pub version: i64,
+    /// The second admin who approved it: (subject, token).
+    pub approver: (String, String),
+}
+
+/// The fields every agreement mutation answers in tests.
+pub const AGREEMENT_FIELDS: &str = "id status version revision createdBy approvedBy";
+
+impl TestApp {
+    /// Promotes `account` (version `version`) to client managed by `manager`, as the admin.
+    pub async fn promote(&self, account: &str, manager: &str, version: i64) {
+        self.gql(
+            "mutation($input: PromoteToClientInput!) { promoteToClient(input: $input) { account { id } } }",
+            json!({"input": {"accountId": account, "accountManagerId": manager, "reason": "signed a retainer", "expectedVersion": version}}),
+        )
+        .await
+        .ok();
+    }
+
+    /// A new client account managed by a new account manager: (account, (manager id, token)).
+    pub async fn client_account(&self, name: &str) -> (String, (String, String)) {
+        let manager = self.member("ACCOUNT_MANAGER").await;
+        let account = self
+            .account_as(&self.admin_token.clone(), name, json!({}))
+            .await;
+        self.promote(&account, &manager.0, 1).await;
+        (account, manager)
+    }
+
+    /// The subject of the caller with `token`.
+    pub async fn subject_of(&self, token: &str) -> String {
+        self.gql_as(Some(token), "{ viewer { subject } }", json!({}))
+            .await
+            .ok()
+            .data("/viewer/subject")
+            .as_str()
+            .expect("subject")
+            .to_owned()
+    }
+
+    /// `createAgreementDraft` as `token`, answering [`AGREEMENT_FIELDS`].
+    pub async fn draft_agreement(&self, token: &str, account: &str, sections: Value) -> Gql {
+        self.gql_as(
+            Some(token),
+            &format!(
+                "mutation($input: CreateAgreementDraftInput!) {{ createAgreementDraft(input: $input) {{ agreement {{ {AGREEMENT_FIELDS} }} }} }}"
+            ),
+            json!({"input": {"accountId": account, "sections": sections}}),
+        )
+        .await
+    }
+
+    /// One of the plain agreement actions (`submitAgreement`, `approveAgreement`,
+    /// `startReview`, …) as `token`, answering [`AGREEMENT_FIELDS`] under `/agreement`.
+    pub async fn agreement_action(
+        &self,
+        token: &str,
+        mutation: &str,
+        agreement: &str,
+        version: i64,
+    ) -> Gql {
+        let res = self
+            .gql_as(
+                Some(token),
+                &format!(
+                    "mutation($input: AgreementActionInput!) {{ action: {mutation}(input: $input) {{ agreement {{ {AGREEMENT_FIELDS} }} }} }}"
+                ),
+                json!({"input": {"agreementId": agreement, "expectedVersion": version, "reason": "as agreed"}}),
+            )
+            .await;
+        Gql {
+            status: res.status,
+            body: match res.body.pointer("/data/action") {
+                Some(payload) if !payload.is_null() => {
+                    let mut body = res.body.clone();
+                    body["data"] = payload.clone();
+                    body
+                }
+                _ => res.body,
+            },
+        }
+    }
+
+    /// The agreement's current version, read as the admin.
+    pub async fn agreement_version(&self, agreement: &str) -> i64 {
+        self.gql(
+            "query($id: ID!) { agreement(id: $id) { version } }",
+            json!({"id": agreement}),
+        )
+        .await
+        .ok()
+        .data("/agreement/version")
+        .as_i64()
+        .expect("version")
+    }
+
+    /// `recordMeasurements` as `token`; answers counts and per-item results under
+    /// `/recordMeasurements`.
+    pub async fn record_measurements(
+        &self,
+        token: &str,
+        agreement: &str,
+        measurements: Value,
+    ) -> Gql {
+        self.gql_as(
+            Some(token),
+            "mutation($input: RecordMeasurementsInput!) { recordMeasurements(input: $input) { recordedCount refusedCount results { index outcome errors { field message } } } }",
+            json!({"input": {"agreementId": agreement, "measurements": measurements}}),
+        )
+        .await
+    }
+
+    /// Drafts `sections` for `account` as the bootstrap admin, submits them, and has a second
+    /// admin approve: answers the agreement id, its version, and the approver.
+    pub async fn active_agreement(
+        &self,
+        account: &str,
+        sections: Value,
+    ) -> (String, i64, (String, String)) {
+        let admin = self.admin_token.clone();
+        let draft = self.draft_agreement(&admin, account, sections).await.ok();
+        let id = draft
+            .data("/createAgreementDraft/agreement/id")
+            .as_str()
+            .expect("agreement id")
+            .to_owned();
+        self.agreement_action(&admin, "submitAgreement", &id, 1)
+            .await
+            .ok();
+        let (_, approver_token) = self.member("ADMIN").await;
+        let approver = self.subject_of(&approver_token).await;
+        let approved = self
+            .agreement_action(&approver_token, "approveAgreement", &id, 2)
+            .await
+            .ok();
+        assert_eq!(
+            approved.data("/agreement/status"),
+            "ACTIVE",
+            "{}",
+            approved.body
+        );
+        let version = approved
+            .data("/agreement/version")
+            .as_i64()
+            .expect("version");
+        (id, version, (approver, approver_token))
+    }
+
+    /// A client account (with its account manager) and an `ACTIVE` agreement of `sections`
+    /// drafted by the bootstrap admin and approved by a second admin.
+    pub async fn client_with_agreement(&self, name: &str, sections: Value) -> AgreementFixture {
+        let (account, manager) = self.client_account(name).await;
+        let (agreement, version, approver) = self.active_agreement(&account, sections).await;
+        AgreementFixture {
+            account,
+            manager,
+            agreement,
+            version,
+            approver,
+        }
     }
 }

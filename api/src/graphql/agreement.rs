@@ -2,10 +2,12 @@
 //! support agents and partners) answer FORBIDDEN on that field; the fee inside the summary is
 //! null for them.
 
+use std::collections::BTreeSet;
+
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use rapport_domain::agreement::{
-    Agreement, AgreementStatus as DomainStatus, NewMeasurement, Revision,
+    Agreement, AgreementStatus as DomainStatus, MeasurementPeriod, NewMeasurement, Period, Revision,
 };
 use rapport_domain::ids::AgreementId;
 use rapport_domain::permissions::{Action, Resource, authorize};
@@ -188,32 +190,31 @@ impl AgreementNode {
         period: Option<DateScalar>,
     ) -> Result<ComplianceReportOut> {
         let st = state(ctx);
-        let date = match period {
-            Some(d) => NaiveDate::parse_from_str(&d.0, "%Y-%m-%d").map_err(|_| {
-                gql(ApiError::bad_input(
-                    "period",
-                    "is not a date like 2026-11-22",
-                ))
-            })?,
-            None => st.now.date_naive(),
-        };
-        let report = service::compliance_report(&st.store, &self.0, date)
+        let date = compliance_date(st, period.as_ref().map(|p| p.0.as_str()))?;
+        let quarter = Period::containing(date, MeasurementPeriod::Quarterly).start();
+        let measurements = st
+            .quarter_measurements
+            .load_one((self.0.id(), quarter))
             .await
-            .gql()?;
-        let credits = if may(st, &self.0, Action::ReadAgreementTerms).await {
-            let mut starts: Vec<NaiveDate> =
-                report.metrics.iter().map(|m| m.period.start()).collect();
-            starts.sort();
-            starts.dedup();
-            let mut all = Vec::new();
-            for start in starts {
-                all.extend(
-                    st.store
-                        .credits_for_period(self.0.id(), start)
-                        .await
-                        .gql()?,
-                );
-            }
+            .gql()?
+            .unwrap_or_default();
+        let report = service::agreement_compute::report_from(&self.0, date, &measurements);
+        let credits = if ctx.look_ahead().field("creditsIncurred").exists()
+            && may(st, &self.0, Action::ReadAgreementTerms).await
+        {
+            let keys: BTreeSet<(AgreementId, NaiveDate)> = report
+                .metrics
+                .iter()
+                .map(|m| (self.0.id(), m.period.start()))
+                .collect();
+            let all: Vec<StoredCredit> = st
+                .period_credits
+                .load_many(keys)
+                .await
+                .gql()?
+                .into_values()
+                .flatten()
+                .collect();
             total(&all, &self.0)
         } else {
             None
@@ -469,17 +470,83 @@ connection!(
     prime_agreements
 );
 
+/// The day `compliance(period:)` reports on: the given date, or today.
+fn compliance_date(st: &RequestState, period: Option<&str>) -> Result<NaiveDate> {
+    match period {
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+            gql(ApiError::bad_input(
+                "period",
+                "is not a date like 2026-11-22",
+            ))
+        }),
+        None => Ok(st.now.date_naive()),
+    }
+}
+
 /// Loads the accounts of a page of agreements in one batch (each agreement's fields need its
-/// account for permissions).
+/// account for permissions), and, when `compliance` is selected, the measurements and credits
+/// it reads, one batch each for the whole page.
 async fn prime_agreements(
     ctx: &Context<'_>,
-    _: async_graphql::Lookahead<'_>,
+    selection: async_graphql::Lookahead<'_>,
     items: &[Agreement],
 ) -> Result<()> {
+    let st = state(ctx);
     let mut ids: Vec<_> = items.iter().map(Agreement::account).collect();
     ids.sort();
     ids.dedup();
-    state(ctx).accounts.load_many(ids).await.gql()?;
+    st.accounts.load_many(ids).await.gql()?;
+    let compliance = selection.field("compliance");
+    if !compliance.exists() || items.is_empty() {
+        return Ok(());
+    }
+    // The dates asked for; a bad one is left to the resolver to report.
+    let dates: BTreeSet<NaiveDate> = compliance
+        .selection_fields()
+        .iter()
+        .filter_map(|field| {
+            let period = field
+                .arguments()
+                .ok()?
+                .into_iter()
+                .find(|(name, _)| name.as_str() == "period")
+                .map(|(_, value)| value);
+            match period {
+                None | Some(async_graphql::Value::Null) => compliance_date(st, None).ok(),
+                Some(async_graphql::Value::String(d)) => compliance_date(st, Some(&d)).ok(),
+                Some(_) => None,
+            }
+        })
+        .collect();
+    let periods: Vec<(NaiveDate, NaiveDate)> = dates
+        .iter()
+        .map(|d| {
+            (
+                Period::containing(*d, MeasurementPeriod::Monthly).start(),
+                Period::containing(*d, MeasurementPeriod::Quarterly).start(),
+            )
+        })
+        .collect();
+    let measurements: BTreeSet<(AgreementId, NaiveDate)> = items
+        .iter()
+        .flat_map(|a| periods.iter().map(move |(_, quarter)| (a.id(), *quarter)))
+        .collect();
+    st.quarter_measurements
+        .load_many(measurements)
+        .await
+        .gql()?;
+    if compliance.field("creditsIncurred").exists() {
+        let mut credits = BTreeSet::new();
+        for a in items {
+            if may(st, a, Action::ReadAgreementTerms).await {
+                for (month, quarter) in &periods {
+                    credits.insert((a.id(), *month));
+                    credits.insert((a.id(), *quarter));
+                }
+            }
+        }
+        st.period_credits.load_many(credits).await.gql()?;
+    }
     Ok(())
 }
 

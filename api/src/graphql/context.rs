@@ -5,11 +5,13 @@ use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
 };
 use async_graphql::{Context, ServerResult, Value};
+use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
-use rapport_domain::ids::{AccountId, ContactId, PartnerId, TeamMemberId};
+use rapport_domain::ids::{AccountId, AgreementId, ContactId, PartnerId, TeamMemberId};
 
 use super::loaders::{
-    AccountLoader, ContactLoader, HistoryLoader, PartnerLoader, TeamMemberLoader,
+    AccountLoader, ContactLoader, HistoryLoader, PartnerLoader, PeriodCreditsLoader,
+    QuarterMeasurementsLoader, TeamMemberLoader,
 };
 use crate::auth::Caller;
 use crate::auth::jwt::JwtKeys;
@@ -47,6 +49,10 @@ pub struct RequestState {
     pub contacts: Cached<ContactLoader>,
     /// Relationship histories by account id.
     pub histories: Cached<HistoryLoader>,
+    /// Measurements by agreement and quarter start (for compliance).
+    pub quarter_measurements: Cached<QuarterMeasurementsLoader>,
+    /// Credit-ledger entries by agreement and period start.
+    pub period_credits: Cached<PeriodCreditsLoader>,
 }
 
 impl std::fmt::Debug for RequestState {
@@ -81,6 +87,8 @@ impl RequestState {
             partners: cached(PartnerLoader(store.clone()), delay),
             contacts: cached(ContactLoader(store.clone()), delay),
             histories: cached(HistoryLoader(store.clone()), delay),
+            quarter_measurements: cached(QuarterMeasurementsLoader(store.clone()), delay),
+            period_credits: cached(PeriodCreditsLoader(store.clone()), delay),
             store,
             caller,
             request_id,
@@ -97,6 +105,9 @@ impl RequestState {
         self.partners.clear::<PartnerId>();
         self.contacts.clear::<ContactId>();
         self.histories.clear::<AccountId>();
+        self.quarter_measurements
+            .clear::<(AgreementId, NaiveDate)>();
+        self.period_credits.clear::<(AgreementId, NaiveDate)>();
     }
 
     /// The use-case context of this request.

@@ -2,13 +2,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
+use chrono::NaiveDate;
 use rapport_domain::account::{Account, RelationshipChange};
+use rapport_domain::agreement::{Measurement, MeasurementPeriod, Period};
 use rapport_domain::contact::Contact;
-use rapport_domain::ids::{AccountId, ContactId, PartnerId, TeamMemberId};
+use rapport_domain::ids::{AccountId, AgreementId, ContactId, PartnerId, TeamMemberId};
 use rapport_domain::partner::Partner;
 use rapport_domain::team::TeamMember;
 
-use crate::store::{Store, StoreError};
+use crate::service::agreement_compute::{end_of, start_of};
+use crate::store::{Store, StoreError, StoredCredit};
 
 /// A loader failure, shared between every resolver waiting on the batch.
 #[derive(Debug, Clone)]
@@ -123,5 +126,83 @@ impl Loader<AccountId> for HistoryLoader {
             .relationship_histories(keys)
             .await
             .map_err(|e| LoadError(Arc::new(e)))
+    }
+}
+
+/// Measurements of an agreement over one calendar quarter, keyed by the agreement and the
+/// quarter's first day; one query per batch (the compliance of a page of agreements).
+#[derive(Debug)]
+pub struct QuarterMeasurementsLoader(pub Store);
+
+impl Loader<(AgreementId, NaiveDate)> for QuarterMeasurementsLoader {
+    type Value = Vec<Measurement>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(AgreementId, NaiveDate)],
+    ) -> Result<HashMap<(AgreementId, NaiveDate), Vec<Measurement>>, LoadError> {
+        let quarter = |start: NaiveDate| Period::containing(start, MeasurementPeriod::Quarterly);
+        let (Some(first), Some(last)) = (
+            keys.iter().map(|(_, q)| *q).min(),
+            keys.iter().map(|(_, q)| *q).max(),
+        ) else {
+            return Ok(HashMap::new());
+        };
+        let mut ids: Vec<AgreementId> = keys.iter().map(|(a, _)| *a).collect();
+        ids.sort();
+        ids.dedup();
+        let rows = self
+            .0
+            .measurements_of_many(
+                &ids,
+                start_of(quarter(first).start()),
+                end_of(&quarter(last)),
+            )
+            .await
+            .map_err(|e| LoadError(Arc::new(e)))?;
+        let mut out: HashMap<(AgreementId, NaiveDate), Vec<Measurement>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for (agreement, m) in rows {
+            let key = (agreement, quarter(m.observed_at.date_naive()).start());
+            if let Some(list) = out.get_mut(&key) {
+                list.push(m);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Credit-ledger entries of an agreement for one period start; one query per batch.
+#[derive(Debug)]
+pub struct PeriodCreditsLoader(pub Store);
+
+impl Loader<(AgreementId, NaiveDate)> for PeriodCreditsLoader {
+    type Value = Vec<StoredCredit>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(AgreementId, NaiveDate)],
+    ) -> Result<HashMap<(AgreementId, NaiveDate), Vec<StoredCredit>>, LoadError> {
+        let mut ids: Vec<AgreementId> = keys.iter().map(|(a, _)| *a).collect();
+        ids.sort();
+        ids.dedup();
+        let mut starts: Vec<NaiveDate> = keys.iter().map(|(_, d)| *d).collect();
+        starts.sort();
+        starts.dedup();
+        let rows = self
+            .0
+            .credits_for_periods(&ids, &starts)
+            .await
+            .map_err(|e| LoadError(Arc::new(e)))?;
+        let mut out: HashMap<(AgreementId, NaiveDate), Vec<StoredCredit>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for (agreement, credit) in rows {
+            if let Some(list) = out.get_mut(&(agreement, credit.period_start)) {
+                list.push(credit);
+            }
+        }
+        Ok(out)
     }
 }

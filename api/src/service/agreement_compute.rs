@@ -161,11 +161,21 @@ pub async fn report(
     date: NaiveDate,
 ) -> Result<ComplianceReport, ApiError> {
     let quarter = Period::containing(date, MeasurementPeriod::Quarterly);
-    let month = Period::containing(date, MeasurementPeriod::Monthly);
-    let sections = sections_for(agreement, &month);
-    let metrics = sections.metrics.clone().unwrap_or_default();
     let measurements = store
         .measurements_between(agreement.id(), start_of(quarter.start()), end_of(&quarter))
         .await?;
-    Ok(compliance_report(&metrics, &measurements, date))
+    Ok(report_from(agreement, date, &measurements))
+}
+
+/// [`report`] from the measurements of the quarter containing `date` (loaded by the caller,
+/// for a whole page of agreements at once).
+pub(crate) fn report_from(
+    agreement: &Agreement,
+    date: NaiveDate,
+    measurements: &[Measurement],
+) -> ComplianceReport {
+    let month = Period::containing(date, MeasurementPeriod::Monthly);
+    let sections = sections_for(agreement, &month);
+    let metrics = sections.metrics.clone().unwrap_or_default();
+    compliance_report(&metrics, measurements, date)
 }

@@ -2,7 +2,7 @@
 //! outbox events together; authorization is decided here, with the row-level facts at hand.
 
 mod accounts;
-mod agreement_compute;
+pub(crate) mod agreement_compute;
 mod agreements;
 mod bootstrap;
 mod contacts;

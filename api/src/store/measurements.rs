@@ -89,6 +89,30 @@ impl Store {
             .collect()
     }
 
+    /// Measurements of several agreements observed in `[from, to)`, oldest first, each with
+    /// its agreement: one statement for a whole page of agreements.
+    pub async fn measurements_of_many(
+        &self,
+        agreements: &[AgreementId],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(AgreementId, Measurement)>, StoreError> {
+        if agreements.is_empty() {
+            return Ok(Vec::new());
+        }
+        measurement::Entity::find()
+            .filter(measurement::Column::AgreementId.is_in(agreements.iter().map(|a| a.get())))
+            .filter(measurement::Column::ObservedAt.gte(from))
+            .filter(measurement::Column::ObservedAt.lt(to))
+            .order_by_asc(measurement::Column::ObservedAt)
+            .order_by_asc(measurement::Column::Id)
+            .all(self.reader())
+            .await?
+            .into_iter()
+            .map(|row| Ok((AgreementId::new(row.agreement_id), to_domain(row)?)))
+            .collect()
+    }
+
     /// One page of an agreement's measurements of one metric (oldest first), with row ids.
     pub async fn measurements_page(
         &self,
@@ -132,6 +156,39 @@ impl Store {
             .filter(service_credit::Column::AgreementId.eq(agreement.get()))
             .count(self.reader())
             .await?)
+    }
+
+    /// Every ledger entry of several agreements for any of several period starts, each with
+    /// its agreement: one statement for a whole page of agreements.
+    pub async fn credits_for_periods(
+        &self,
+        agreements: &[AgreementId],
+        period_starts: &[NaiveDate],
+    ) -> Result<Vec<(AgreementId, StoredCredit)>, StoreError> {
+        if agreements.is_empty() || period_starts.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(service_credit::Entity::find()
+            .filter(service_credit::Column::AgreementId.is_in(agreements.iter().map(|a| a.get())))
+            .filter(service_credit::Column::PeriodStart.is_in(period_starts.iter().copied()))
+            .order_by_asc(service_credit::Column::Id)
+            .all(self.reader())
+            .await?
+            .into_iter()
+            .map(|r| {
+                (
+                    AgreementId::new(r.agreement_id),
+                    StoredCredit {
+                        id: r.id,
+                        metric_key: r.metric_key,
+                        period_start: r.period_start,
+                        amount: r.amount,
+                        currency: r.currency,
+                        reason: r.reason,
+                    },
+                )
+            })
+            .collect())
     }
 
     /// Every ledger entry of an agreement for one period start.
