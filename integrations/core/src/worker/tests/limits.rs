@@ -1,0 +1,88 @@
+use std::num::{NonZeroU32, NonZeroUsize};
+use std::time::Duration;
+
+use rapport_domain::ids::ContactId;
+
+use super::*;
+use crate::testing::JobState;
+use crate::{Outcome, Rate};
+
+#[tokio::test(start_paused = true)]
+async fn a_provider_never_has_more_calls_in_flight_than_its_cap() {
+    let ten = NonZeroUsize::new(10).expect("non-zero");
+    let h = Harness::new(vec![
+        (
+            FakeProvider::new("mailchimp").with_latency(Duration::from_millis(200)),
+            ProviderLimits::in_flight(ten),
+        ),
+        (
+            FakeProvider::new("uncapped").with_latency(Duration::from_millis(200)),
+            ProviderLimits::unlimited(),
+        ),
+    ]);
+    for n in 1..=45 {
+        h.contact_changed(n, t0());
+    }
+    let report = h.worker.run_once(t0()).await;
+    assert_eq!(report.count(Outcome::Synced), 90);
+    assert_eq!(h.fakes[0].max_in_flight(), 10);
+    assert_eq!(
+        h.fakes[1].max_in_flight(),
+        45,
+        "without the cap the batch runs at once"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rate_limited_provider_stays_under_its_rate() {
+    let rate = Rate::per_second(NonZeroU32::new(2).expect("non-zero"));
+    let h = Harness::new(vec![(
+        FakeProvider::new("ringover"),
+        ProviderLimits::rate(rate),
+    )]);
+    for n in 1..=9 {
+        h.contact_changed(n, t0());
+    }
+    let report = h.worker.run_once(t0()).await;
+    assert_eq!(report.count(Outcome::Synced), 9);
+    let times = h.fake().call_times();
+    let start = times[0];
+    let offsets: Vec<u128> = times.iter().map(|t| (*t - start).as_millis()).collect();
+    assert_eq!(
+        offsets,
+        [0, 500, 1_000, 1_500, 2_000, 2_500, 3_000, 3_500, 4_000]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_job_whose_lease_would_run_out_mid_call_is_deferred_without_a_call() {
+    let mut cfg = config();
+    cfg.lease = Duration::from_secs(10);
+    cfg.call_timeout = Duration::from_secs(8);
+    let rate = Rate::per_second(NonZeroU32::MIN);
+    let h = Harness::with_config(
+        vec![(FakeProvider::new("ringover"), ProviderLimits::rate(rate))],
+        cfg,
+    );
+    for n in 1..=5 {
+        h.contact_changed(n, t0());
+    }
+    let report = h.worker.run_once(t0()).await;
+    assert_eq!(
+        (
+            report.count(Outcome::Synced),
+            report.count(Outcome::Deferred)
+        ),
+        (3, 2)
+    );
+    assert_eq!(h.fake().calls().len(), 3);
+    let deferred: Vec<i64> = (1..=5)
+        .filter(|&n| {
+            matches!(
+                h.queue.job("ringover", ContactId::new(n)).map(|j| j.state),
+                Some(JobState::Pending { due_at }) if due_at == t0()
+            )
+        })
+        .collect();
+    assert_eq!(deferred.len(), 2, "released as due at once");
+}
