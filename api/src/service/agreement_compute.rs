@@ -11,7 +11,7 @@ use rapport_domain::agreement::{
 };
 
 use crate::error::ApiError;
-use crate::store::{Store, StoreError, Tx};
+use crate::store::{StoreError, Tx};
 
 /// Midnight UTC at the start of `date`.
 pub(crate) fn start_of(date: NaiveDate) -> DateTime<Utc> {
@@ -154,21 +154,8 @@ pub(crate) async fn termination_right(
 }
 
 /// The compliance report for the period(s) containing `date`, each metric judged against the
-/// revision in force then.
-pub async fn report(
-    store: &Store,
-    agreement: &Agreement,
-    date: NaiveDate,
-) -> Result<ComplianceReport, ApiError> {
-    let quarter = Period::containing(date, MeasurementPeriod::Quarterly);
-    let measurements = store
-        .measurements_between(agreement.id(), start_of(quarter.start()), end_of(&quarter))
-        .await?;
-    Ok(report_from(agreement, date, &measurements))
-}
-
-/// [`report`] from the measurements of the quarter containing `date` (loaded by the caller,
-/// for a whole page of agreements at once).
+/// revision in force then, from the measurements of the quarter containing `date` (loaded by
+/// the caller, for a whole page of agreements at once).
 pub(crate) fn report_from(
     agreement: &Agreement,
     date: NaiveDate,

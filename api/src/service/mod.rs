@@ -16,7 +16,6 @@ pub use accounts::{
     AccountChanges, account_scope, assign_account_manager, churn_account, create_account,
     demote_to_customer, promote_to_client, update_account,
 };
-pub use agreement_compute::report as compliance_report;
 pub use agreements::{
     BatchResult, SchedulerReport, approve_agreement, complete_review, create_agreement_draft,
     propose_amendment, record_measurements, reject_agreement, renew_agreement, run_scheduler,

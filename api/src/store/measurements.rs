@@ -69,26 +69,6 @@ fn to_domain(row: measurement::Model) -> Result<Measurement, StoreError> {
 }
 
 impl Store {
-    /// Measurements of an agreement observed in `[from, to)`, oldest first.
-    pub async fn measurements_between(
-        &self,
-        agreement: AgreementId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<Measurement>, StoreError> {
-        measurement::Entity::find()
-            .filter(measurement::Column::AgreementId.eq(agreement.get()))
-            .filter(measurement::Column::ObservedAt.gte(from))
-            .filter(measurement::Column::ObservedAt.lt(to))
-            .order_by_asc(measurement::Column::ObservedAt)
-            .order_by_asc(measurement::Column::Id)
-            .all(self.reader())
-            .await?
-            .into_iter()
-            .map(to_domain)
-            .collect()
-    }
-
     /// Measurements of several agreements observed in `[from, to)`, oldest first, each with
     /// its agreement: one statement for a whole page of agreements.
     pub async fn measurements_of_many(
@@ -111,21 +91,6 @@ impl Store {
             .into_iter()
             .map(|row| Ok((AgreementId::new(row.agreement_id), to_domain(row)?)))
             .collect()
-    }
-
-    /// One page of an agreement's measurements of one metric (oldest first), with row ids.
-    pub async fn measurements_page(
-        &self,
-        agreement: AgreementId,
-        metric: &str,
-        page: PageRequest,
-    ) -> Result<Page<(i64, Measurement)>, StoreError> {
-        let select = measurement::Entity::find()
-            .filter(measurement::Column::AgreementId.eq(agreement.get()))
-            .filter(measurement::Column::MetricKey.eq(metric));
-        fetch_page(self.reader(), select, measurement::Column::Id, page)
-            .await?
-            .try_map(|row| Ok::<_, StoreError>((row.id, to_domain(row)?)))
     }
 
     /// One page of an agreement's credit ledger.
@@ -187,30 +152,6 @@ impl Store {
                         reason: r.reason,
                     },
                 )
-            })
-            .collect())
-    }
-
-    /// Every ledger entry of an agreement for one period start.
-    pub async fn credits_for_period(
-        &self,
-        agreement: AgreementId,
-        period_start: NaiveDate,
-    ) -> Result<Vec<StoredCredit>, StoreError> {
-        Ok(service_credit::Entity::find()
-            .filter(service_credit::Column::AgreementId.eq(agreement.get()))
-            .filter(service_credit::Column::PeriodStart.eq(period_start))
-            .order_by_asc(service_credit::Column::Id)
-            .all(self.reader())
-            .await?
-            .into_iter()
-            .map(|r| StoredCredit {
-                id: r.id,
-                metric_key: r.metric_key,
-                period_start: r.period_start,
-                amount: r.amount,
-                currency: r.currency,
-                reason: r.reason,
             })
             .collect())
     }
