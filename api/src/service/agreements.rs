@@ -101,6 +101,23 @@ async fn finish(
     Ok(saved)
 }
 
+/// Runs one rule of the aggregate on an agreement, in its own transaction: loaded, authorized
+/// for `action`, checked against `expected`, changed by `rule`, saved with its audit row and
+/// events.
+async fn apply(
+    ctx: &Ctx<'_>,
+    id: AgreementId,
+    expected: i32,
+    action: Action,
+    name: &'static str,
+    rule: impl FnOnce(&mut Agreement) -> Result<Vec<DomainEvent>, DomainError>,
+) -> Result<Agreement, ApiError> {
+    let tx = ctx.store.begin().await?;
+    let (mut agreement, before) = open(&tx, ctx, id, action, Some(expected)).await?;
+    let events = rule(&mut agreement)?;
+    finish(tx, ctx, agreement, expected, name, Some(before), events).await
+}
+
 /// Starts a draft for an account; any section may be left out.
 pub async fn create_agreement_draft(
     ctx: &Ctx<'_>,
@@ -145,17 +162,19 @@ pub async fn update_agreement_draft(
     expected: i32,
     sections: Sections,
 ) -> Result<Agreement, ApiError> {
-    let tx = ctx.store.begin().await?;
-    let (mut a, before) = open(&tx, ctx, id, Action::DraftAgreement, Some(expected)).await?;
-    let event = a.update_draft(sections, &ctx.caller.subject, ctx.now)?;
-    finish(
-        tx,
+    apply(
         ctx,
-        a,
+        id,
         expected,
+        Action::DraftAgreement,
         "updateAgreementDraft",
-        Some(before),
-        vec![event],
+        |a| {
+            Ok(vec![a.update_draft(
+                sections,
+                &ctx.caller.subject,
+                ctx.now,
+            )?])
+        },
     )
     .await
 }
@@ -166,17 +185,13 @@ pub async fn submit_agreement(
     id: AgreementId,
     expected: i32,
 ) -> Result<Agreement, ApiError> {
-    let tx = ctx.store.begin().await?;
-    let (mut a, before) = open(&tx, ctx, id, Action::DraftAgreement, Some(expected)).await?;
-    let event = a.submit(&ctx.caller.subject, ctx.now)?;
-    finish(
-        tx,
+    apply(
         ctx,
-        a,
+        id,
         expected,
+        Action::DraftAgreement,
         "submitAgreement",
-        Some(before),
-        vec![event],
+        |a| Ok(vec![a.submit(&ctx.caller.subject, ctx.now)?]),
     )
     .await
 }
@@ -187,17 +202,13 @@ pub async fn approve_agreement(
     id: AgreementId,
     expected: i32,
 ) -> Result<Agreement, ApiError> {
-    let tx = ctx.store.begin().await?;
-    let (mut a, before) = open(&tx, ctx, id, Action::ApproveAgreement, Some(expected)).await?;
-    let events = a.approve(&ctx.caller.subject, ctx.now, today(ctx))?;
-    finish(
-        tx,
+    apply(
         ctx,
-        a,
+        id,
         expected,
+        Action::ApproveAgreement,
         "approveAgreement",
-        Some(before),
-        events,
+        |a| a.approve(&ctx.caller.subject, ctx.now, today(ctx)),
     )
     .await
 }
@@ -209,17 +220,13 @@ pub async fn reject_agreement(
     expected: i32,
     reason: Text,
 ) -> Result<Agreement, ApiError> {
-    let tx = ctx.store.begin().await?;
-    let (mut a, before) = open(&tx, ctx, id, Action::ApproveAgreement, Some(expected)).await?;
-    let event = a.reject(&ctx.caller.subject, reason, ctx.now)?;
-    finish(
-        tx,
+    apply(
         ctx,
-        a,
+        id,
         expected,
+        Action::ApproveAgreement,
         "rejectAgreement",
-        Some(before),
-        vec![event],
+        |a| Ok(vec![a.reject(&ctx.caller.subject, reason, ctx.now)?]),
     )
     .await
 }
@@ -232,17 +239,20 @@ pub async fn propose_amendment(
     sections: Sections,
     change_note: Option<Text>,
 ) -> Result<Agreement, ApiError> {
-    let tx = ctx.store.begin().await?;
-    let (mut a, before) = open(&tx, ctx, id, Action::DraftAgreement, Some(expected)).await?;
-    let event = a.propose_amendment(sections, change_note, &ctx.caller.subject, ctx.now)?;
-    finish(
-        tx,
+    apply(
         ctx,
-        a,
+        id,
         expected,
+        Action::DraftAgreement,
         "proposeAmendment",
-        Some(before),
-        vec![event],
+        |a| {
+            Ok(vec![a.propose_amendment(
+                sections,
+                change_note,
+                &ctx.caller.subject,
+                ctx.now,
+            )?])
+        },
     )
     .await
 }
@@ -253,17 +263,13 @@ pub async fn start_review(
     id: AgreementId,
     expected: i32,
 ) -> Result<Agreement, ApiError> {
-    let tx = ctx.store.begin().await?;
-    let (mut a, before) = open(&tx, ctx, id, Action::ReviewAgreement, Some(expected)).await?;
-    let event = a.start_review(ctx.now)?;
-    finish(
-        tx,
+    apply(
         ctx,
-        a,
+        id,
         expected,
+        Action::ReviewAgreement,
         "startReview",
-        Some(before),
-        vec![event],
+        |a| Ok(vec![a.start_review(ctx.now)?]),
     )
     .await
 }
@@ -276,17 +282,21 @@ pub async fn complete_review(
     outcome: ReviewOutcome,
     notes: Option<Text>,
 ) -> Result<Agreement, ApiError> {
-    let tx = ctx.store.begin().await?;
-    let (mut a, before) = open(&tx, ctx, id, Action::ReviewAgreement, Some(expected)).await?;
-    let event = a.complete_review(outcome, notes, &ctx.caller.subject, today(ctx), ctx.now)?;
-    finish(
-        tx,
+    apply(
         ctx,
-        a,
+        id,
         expected,
+        Action::ReviewAgreement,
         "completeReview",
-        Some(before),
-        vec![event],
+        |a| {
+            Ok(vec![a.complete_review(
+                outcome,
+                notes,
+                &ctx.caller.subject,
+                today(ctx),
+                ctx.now,
+            )?])
+        },
     )
     .await
 }
@@ -297,17 +307,13 @@ pub async fn renew_agreement(
     id: AgreementId,
     expected: i32,
 ) -> Result<Agreement, ApiError> {
-    let tx = ctx.store.begin().await?;
-    let (mut a, before) = open(&tx, ctx, id, Action::ReviewAgreement, Some(expected)).await?;
-    let event = a.renew(ctx.now)?;
-    finish(
-        tx,
+    apply(
         ctx,
-        a,
+        id,
         expected,
+        Action::ReviewAgreement,
         "renewAgreement",
-        Some(before),
-        vec![event],
+        |a| Ok(vec![a.renew(ctx.now)?]),
     )
     .await
 }
