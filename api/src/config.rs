@@ -33,6 +33,30 @@ pub struct Settings {
     pub log: LogSettings,
     /// Time-driven agreement transitions.
     pub scheduler: SchedulerSettings,
+    /// Contact sync to email-marketing and telephony providers.
+    pub sync: SyncSettings,
+    /// Ringover telephony: contacts synced when this section is present.
+    #[cfg(feature = "ringover")]
+    pub ringover: Option<rapport_ringover::RingoverConfig>,
+}
+
+/// Contact sync.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncSettings {
+    /// Run the sync worker inside the server.
+    pub run_in_server: bool,
+    /// How long an idle worker waits before looking for jobs again, in milliseconds.
+    pub poll_ms: u64,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self {
+            run_in_server: true,
+            poll_ms: 1_000,
+        }
+    }
 }
 
 /// Time-driven agreement transitions (review due, notice deadlines, renewal, expiry).
@@ -61,6 +85,9 @@ impl Default for Settings {
             auth: AuthSettings::default(),
             log: LogSettings::default(),
             scheduler: SchedulerSettings::default(),
+            sync: SyncSettings::default(),
+            #[cfg(feature = "ringover")]
+            ringover: None,
         }
     }
 }

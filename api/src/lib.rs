@@ -6,6 +6,8 @@ pub mod error;
 pub mod global_id;
 pub mod graphql;
 pub mod http;
+pub mod providers;
 pub mod service;
 pub mod startup;
 pub mod store;
+pub mod sync;

@@ -18,6 +18,7 @@ use crate::graphql::build_schema;
 use crate::http::{AppState, request_id_middleware, routes};
 use crate::service::ensure_bootstrap_admin;
 use crate::store::Store;
+use rapport_integrations::Registry;
 
 /// A built, bound server.
 pub struct Application {
@@ -27,6 +28,7 @@ pub struct Application {
     keys: Arc<JwtKeys>,
     settings: Arc<Settings>,
     bootstrapped: bool,
+    registry: Arc<Registry>,
 }
 
 impl std::fmt::Debug for Application {
@@ -69,8 +71,17 @@ pub fn load_keys(settings: &Settings) -> anyhow::Result<JwtKeys> {
 }
 
 impl Application {
-    /// Connects, migrates, bootstraps the first admin on an empty database, and binds.
+    /// Connects, migrates, bootstraps the first admin on an empty database, and binds, with
+    /// the contact-sync providers the settings enable.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let registry = crate::providers::registry(&settings)?;
+        Self::build_with(settings, registry).await
+    }
+
+    /// [`Application::build`] with the given contact-sync providers (tests register fakes).
+    pub async fn build_with(settings: Settings, registry: Registry) -> anyhow::Result<Self> {
+        let registry = Arc::new(registry);
+        let providers: Arc<[String]> = registry.names().iter().map(|n| (*n).to_owned()).collect();
         let store = open_store(&settings, settings.database.migrate_on_start).await?;
         let keys = Arc::new(load_keys(&settings)?);
         let bootstrapped = ensure_bootstrap_admin(&store, &settings.auth, Utc::now())
@@ -87,6 +98,7 @@ impl Application {
             schema: build_schema(&settings.graphql),
             keys: keys.clone(),
             settings: settings.clone(),
+            providers,
         };
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {
@@ -108,6 +120,7 @@ impl Application {
             keys,
             settings,
             bootstrapped,
+            registry,
         })
     }
 
@@ -119,6 +132,13 @@ impl Application {
     /// The database (tests inspect it).
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Runs one step of the contact-sync worker (tests drive delivery with it).
+    pub async fn sync_step(&self, now: chrono::DateTime<Utc>) -> rapport_integrations::StepReport {
+        crate::sync::worker(&self.store, self.registry.clone(), "step".to_owned())
+            .run_once(now)
+            .await
     }
 
     /// Whether this start created the bootstrap admin (the database was empty).
@@ -154,8 +174,25 @@ impl Application {
                 }
             })
         });
+        let worker =
+            (!self.registry.names().is_empty() && self.settings.sync.run_in_server).then(|| {
+                let worker = crate::sync::worker(
+                    &self.store,
+                    self.registry.clone(),
+                    format!("server-{}", std::process::id()),
+                );
+                let every = Duration::from_millis(self.settings.sync.poll_ms);
+                tokio::spawn(async move {
+                    loop {
+                        let report = worker.run_once(Utc::now()).await;
+                        if report.is_idle() {
+                            tokio::time::sleep(every).await;
+                        }
+                    }
+                })
+            });
         let result = self.server.await;
-        if let Some(task) = scheduler {
+        for task in [scheduler, worker].into_iter().flatten() {
             task.abort();
         }
         result

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_foundation;
 mod m20261122_000002_agreements;
+mod m20261122_000003_contact_sync;
 
 /// Every migration step of Rapport, in order.
 #[derive(Debug)]
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_agreements::Migration),
+            Box::new(m20261122_000003_contact_sync::Migration),
         ]
     }
 }

@@ -12,3 +12,4 @@ mod permissions;
 mod records;
 mod running;
 mod scheduler;
+mod sync;

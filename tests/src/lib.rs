@@ -2,9 +2,12 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use rapport_api::config::Settings;
 use rapport_api::startup::Application;
 use rapport_api::store::{Store, create_postgres_database};
+use rapport_integrations::{Registry, StepReport};
 use serde_json::{Value, json};
 
 /// A running Rapport on a free port with its own database.
@@ -20,6 +23,7 @@ pub struct TestApp {
     pub admin_token: String,
     /// Which database backs this app.
     pub backend: &'static str,
+    registry: Arc<Registry>,
     client: reqwest::Client,
 }
 
@@ -31,6 +35,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// Like [`spawn_app`], with settings adjusted by `tweak`.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_with_providers(tweak, Registry::default()).await
+}
+
+/// Like [`spawn_app_with`], with these contact-sync providers registered. The in-server
+/// worker is off: tests deliver with [`TestApp::sync_step`].
+pub async fn spawn_app_with_providers(
+    tweak: impl FnOnce(&mut Settings),
+    registry: Registry,
+) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings {
         data_dir: data_dir.path().to_path_buf(),
@@ -41,6 +54,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     settings.http.shutdown_timeout_secs = 1;
     // Tests drive the scheduler step themselves, with a clock of their choosing.
     settings.scheduler.interval_secs = 0;
+    settings.sync.run_in_server = false;
     let backend = match std::env::var("TEST_DATABASE_URL") {
         Ok(server) if !server.trim().is_empty() => {
             let name = format!("rapport_test_{}", uuid::Uuid::new_v4().simple());
@@ -53,7 +67,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         _ => "sqlite",
     };
     tweak(&mut settings);
-    let app = Application::build(settings)
+    let registry = Arc::new(registry);
+    let app = Application::build_with(settings, (*registry).clone())
         .await
         .expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -69,6 +84,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         data_dir,
         admin_token,
         backend,
+        registry,
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
@@ -120,6 +136,13 @@ impl Gql {
 }
 
 impl TestApp {
+    /// Runs one step of the contact-sync worker at `now`.
+    pub async fn sync_step(&self, now: chrono::DateTime<chrono::Utc>) -> StepReport {
+        rapport_api::sync::worker(&self.store, self.registry.clone(), "test-worker".to_owned())
+            .run_once(now)
+            .await
+    }
+
     /// POSTs a GraphQL operation with `token` (or none).
     pub async fn gql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Gql {
         let mut req = self
@@ -260,6 +283,8 @@ impl TestApp {
             "agreement_revisions",
             "measurements",
             "service_credits",
+            "sync_jobs",
+            "sync_states",
         ] {
             out.push((table, self.store.count_rows(table).await.expect("count")));
         }

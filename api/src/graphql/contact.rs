@@ -31,6 +31,32 @@ impl ContactNode {
     }
 }
 
+/// Where a contact's sync to one provider stands.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, Eq, PartialEq)]
+pub enum SyncState {
+    /// A change waits to be sent.
+    Pending,
+    /// A worker is sending it now.
+    InFlight,
+    /// The provider has the current state.
+    Synced,
+    /// Parked: retrying will not help until the contact changes or an admin retries.
+    Failed,
+}
+
+/// A contact's sync to one provider.
+#[derive(Debug, SimpleObject)]
+pub struct SyncStatus {
+    provider: String,
+    state: SyncState,
+    /// The provider's id for the contact.
+    external_id: Option<String>,
+    last_synced_at: Option<DateTime<Utc>>,
+    /// Attempts of the pending or failed job.
+    attempts: i32,
+    last_error: Option<String>,
+}
+
 /// A typed phone number.
 #[derive(Debug, SimpleObject)]
 #[graphql(name = "Phone")]
@@ -125,6 +151,36 @@ impl ContactNode {
             .await?
             .relationship()
             .into())
+    }
+    /// Where the contact stands at each enabled sync provider.
+    async fn sync_status(&self, ctx: &Context<'_>) -> Result<Vec<SyncStatus>> {
+        let st = state(ctx);
+        if st.providers.is_empty() {
+            return Ok(vec![]);
+        }
+        let (jobs, states) = st.store.sync_rows_for(&[self.0.id()]).await.gql()?;
+        Ok(st
+            .providers
+            .iter()
+            .map(|provider| {
+                let job = jobs.iter().find(|j| &j.provider == provider);
+                let synced = states.iter().find(|s| &s.provider == provider);
+                SyncStatus {
+                    provider: provider.clone(),
+                    state: match job.map(|j| j.state.as_str()) {
+                        Some("DEAD") => SyncState::Failed,
+                        Some("LEASED") => SyncState::InFlight,
+                        Some(_) => SyncState::Pending,
+                        None if synced.is_some() => SyncState::Synced,
+                        None => SyncState::Pending,
+                    },
+                    external_id: synced.and_then(|s| s.external_id.clone()),
+                    last_synced_at: synced.and_then(|s| s.last_synced_at),
+                    attempts: job.map_or(0, |j| j.attempts),
+                    last_error: job.and_then(|j| j.last_error.clone()),
+                }
+            })
+            .collect())
     }
     async fn erased(&self) -> bool {
         self.0.is_erased()

@@ -39,6 +39,8 @@ pub struct RequestState {
     pub keys: Arc<JwtKeys>,
     /// Settings.
     pub settings: Arc<Settings>,
+    /// Contact-sync providers enabled (a contact change enqueues one job each).
+    pub providers: Arc<[String]>,
     /// Accounts by id.
     pub accounts: Cached<AccountLoader>,
     /// Team members by id.
@@ -72,6 +74,7 @@ impl RequestState {
         request_id: String,
         keys: Arc<JwtKeys>,
         settings: Arc<Settings>,
+        providers: Arc<[String]>,
         now: DateTime<Utc>,
     ) -> Self {
         let delay = std::time::Duration::from_micros(settings.graphql.loader_delay_us);
@@ -95,6 +98,7 @@ impl RequestState {
             now,
             keys,
             settings,
+            providers,
         }
     }
 
@@ -117,6 +121,7 @@ impl RequestState {
             caller: &self.caller,
             request_id: &self.request_id,
             now: self.now,
+            providers: &self.providers,
         }
     }
 }

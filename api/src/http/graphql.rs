@@ -318,6 +318,7 @@ async fn execute(
         rid.clone(),
         state.keys.clone(),
         state.settings.clone(),
+        state.providers.clone(),
         chrono::Utc::now(),
     );
     let response = state.schema.execute(gql_request.data(request_state)).await;

@@ -28,6 +28,8 @@ pub struct AppState {
     pub keys: Arc<JwtKeys>,
     /// Settings.
     pub settings: Arc<Settings>,
+    /// Contact-sync providers enabled.
+    pub providers: Arc<[String]>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -227,6 +227,9 @@ async fn finish(
     event: DomainEvent,
 ) -> Result<Account, ApiError> {
     let saved = tx.save_account(account, expected_version).await?;
+    // Contacts carry the account's relationship type and name to providers.
+    let contacts = tx.contact_ids_of_account(saved.id()).await?;
+    super::enqueue_sync(&tx, ctx, &contacts, false).await?;
     record(
         &tx,
         ctx,

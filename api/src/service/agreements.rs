@@ -478,6 +478,7 @@ pub async fn run_scheduler(store: &Store, now: DateTime<Utc>) -> Result<Schedule
         caller: &caller,
         request_id: &request_id,
         now,
+        providers: &[],
     };
     for id in store.live_agreement_ids().await? {
         report.examined += 1;

@@ -85,6 +85,7 @@ pub async fn create_contact(
         })?;
     ensure_email_free(&tx, details.email.as_ref(), None).await?;
     let contact = tx.insert_contact(account, &details, ctx.now).await?;
+    super::enqueue_sync(&tx, ctx, &[contact.id()], false).await?;
     record(
         &tx,
         ctx,
@@ -159,6 +160,7 @@ pub async fn update_contact(
     ensure_email_free(&tx, details.email.as_ref(), Some(id)).await?;
     contact.update(account, details, ctx.now)?;
     let saved = tx.save_contact(contact, expected_version).await?;
+    super::enqueue_sync(&tx, ctx, &[id], false).await?;
     record(
         &tx,
         ctx,
@@ -193,6 +195,7 @@ pub async fn erase_contact(
     contact.erase(ctx.now)?;
     let saved = tx.save_contact(contact, version).await?;
     tx.scrub_history(Kind::Contact.name(), id.get()).await?;
+    super::enqueue_sync(&tx, ctx, &[id], true).await?;
     record(
         &tx,
         ctx,

@@ -45,6 +45,8 @@ pub struct Ctx<'a> {
     pub request_id: &'a str,
     /// The time of the request; rules never read the clock themselves.
     pub now: DateTime<Utc>,
+    /// The contact-sync providers enabled: a contact change enqueues one job per provider.
+    pub providers: &'a [String],
 }
 
 impl Ctx<'_> {
@@ -57,6 +59,22 @@ impl Ctx<'_> {
     ) -> Result<(), ApiError> {
         authorize(&self.caller.principal, action, resource).map_err(|d| ApiError::denied(d, what))
     }
+}
+
+/// Enqueues a sync of each contact to every enabled provider, in the change's transaction.
+pub(crate) async fn enqueue_sync(
+    tx: &crate::store::Tx,
+    ctx: &Ctx<'_>,
+    contacts: &[rapport_domain::ids::ContactId],
+    erase: bool,
+) -> Result<(), ApiError> {
+    let kind = if erase { "ERASE" } else { "UPSERT" };
+    for provider in ctx.providers {
+        for contact in contacts {
+            tx.enqueue_sync(provider, *contact, kind, ctx.now).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a stale `expectedVersion` before doing any work (the save checks again atomically).

@@ -98,6 +98,10 @@ impl Store {
         self.writer.get_database_backend() == DbBackend::Sqlite
     }
 
+    pub(crate) fn writer(&self) -> &DatabaseConnection {
+        &self.writer
+    }
+
     pub(crate) fn reader(&self) -> &DatabaseConnection {
         &self.reader
     }

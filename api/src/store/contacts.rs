@@ -305,6 +305,20 @@ impl Tx {
             .transpose()
     }
 
+    /// Ids of every contact of an account (erased ones included).
+    pub async fn contact_ids_of_account(
+        &self,
+        account: AccountId,
+    ) -> Result<Vec<ContactId>, StoreError> {
+        Ok(contact::Entity::find()
+            .filter(contact::Column::AccountId.eq(account.get()))
+            .all(&self.inner)
+            .await?
+            .into_iter()
+            .map(|c| ContactId::new(c.id))
+            .collect())
+    }
+
     /// Whether a live contact other than `except` already uses this email (lowercased).
     pub async fn email_in_use(
         &self,

@@ -1,0 +1,403 @@
+//! The contact-sync queue over the database: one job per (provider, contact), claimed
+//! atomically with a lease (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: one
+//! `UPDATE … RETURNING` under its single writer), outcomes fenced by the lease token.
+
+use chrono::{DateTime, Utc};
+use rapport_domain::ids::ContactId;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Set, Statement, TransactionTrait,
+};
+
+use super::entity::{provider_pause, sync_job, sync_state};
+use super::page::fetch_page;
+use super::{Page, PageRequest, Store, StoreError, Tx};
+
+const PENDING: &str = "PENDING";
+const LEASED: &str = "LEASED";
+const DEAD: &str = "DEAD";
+
+/// A job as stored.
+pub type SyncJobRow = sync_job::Model;
+/// What a provider last received for a contact.
+pub type SyncStateRow = sync_state::Model;
+
+/// What a completed job delivered.
+#[derive(Debug, Clone)]
+pub enum SyncDelivered {
+    /// Upserted: the provider's id for the contact, the key it knows the contact by, and the
+    /// email sent.
+    Upserted {
+        /// The provider's id.
+        external_id: Option<String>,
+        /// The provider's key for the email (e.g. a subscriber hash).
+        email_key: Option<String>,
+        /// The email sent.
+        sent_email: Option<String>,
+    },
+    /// Erased at the provider.
+    Erased,
+    /// Nothing to send.
+    Skipped,
+}
+
+fn coalesce(existing: &str, incoming: &str) -> &'static str {
+    if existing == "ERASE" || incoming == "ERASE" {
+        "ERASE"
+    } else {
+        "UPSERT"
+    }
+}
+
+impl Tx {
+    /// Enqueues a sync of `contact` to `provider`, merged into its existing job: a pending job
+    /// takes the coalesced kind (erase wins); a leased one runs again after its attempt; a dead
+    /// letter comes back with zero attempts.
+    pub async fn enqueue_sync(
+        &self,
+        provider: &str,
+        contact: ContactId,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let existing = sync_job::Entity::find()
+            .filter(sync_job::Column::Provider.eq(provider))
+            .filter(sync_job::Column::ContactId.eq(contact.get()))
+            .one(&self.inner)
+            .await?;
+        match existing {
+            None => {
+                sync_job::ActiveModel {
+                    provider: Set(provider.to_owned()),
+                    contact_id: Set(contact.get()),
+                    kind: Set(kind.to_owned()),
+                    state: Set(PENDING.to_owned()),
+                    attempts: Set(0),
+                    due_at: Set(now),
+                    lease_token: Set(None),
+                    lease_worker: Set(None),
+                    lease_until: Set(None),
+                    rerun: Set(false),
+                    last_error: Set(None),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&self.inner)
+                .await?;
+            }
+            Some(job) => {
+                let merged = coalesce(&job.kind, kind);
+                let mut update = sync_job::Entity::update_many()
+                    .col_expr(sync_job::Column::Kind, Expr::value(merged))
+                    .col_expr(sync_job::Column::UpdatedAt, Expr::value(now));
+                update = match job.state.as_str() {
+                    LEASED => update.col_expr(sync_job::Column::Rerun, Expr::value(true)),
+                    DEAD => update
+                        .col_expr(sync_job::Column::State, Expr::value(PENDING))
+                        .col_expr(sync_job::Column::Attempts, Expr::value(0))
+                        .col_expr(sync_job::Column::DueAt, Expr::value(now)),
+                    _ => update,
+                };
+                update
+                    .filter(sync_job::Column::Id.eq(job.id))
+                    .exec(&self.inner)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Claims up to `limit` due jobs of `provider` for `worker`, leased until `until`, all under
+    /// `token`. A pending job is due at `due_at`; a leased one once its lease expired.
+    pub async fn claim_sync_jobs(
+        &self,
+        worker: &str,
+        provider: &str,
+        limit: u64,
+        token: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SyncJobRow>, StoreError> {
+        let backend = self.writer().get_database_backend();
+        let (sql, lock) = match backend {
+            DbBackend::Postgres => ("$", " FOR UPDATE SKIP LOCKED"),
+            _ => ("?", ""),
+        };
+        let p = |n: usize| {
+            if sql == "$" {
+                format!("${n}")
+            } else {
+                "?".to_owned()
+            }
+        };
+        let statement = format!(
+            "UPDATE sync_jobs SET state = 'LEASED', lease_token = {t}, lease_worker = {w}, \
+             lease_until = {u}, attempts = attempts + 1, updated_at = {n1} \
+             WHERE id IN (SELECT id FROM sync_jobs WHERE provider = {pr} AND \
+             ((state = 'PENDING' AND due_at <= {n2}) OR (state = 'LEASED' AND lease_until < {n3})) \
+             ORDER BY due_at, id LIMIT {l}{lock}) RETURNING *",
+            t = p(1),
+            w = p(2),
+            u = p(3),
+            n1 = p(4),
+            pr = p(5),
+            n2 = p(6),
+            n3 = p(7),
+            l = p(8),
+        );
+        let stmt = Statement::from_sql_and_values(
+            backend,
+            statement,
+            [
+                token.into(),
+                worker.into(),
+                until.into(),
+                now.into(),
+                provider.into(),
+                now.into(),
+                now.into(),
+                i64::try_from(limit).unwrap_or(i64::MAX).into(),
+            ],
+        );
+        let mut rows = sync_job::Entity::find()
+            .from_raw_sql(stmt)
+            .all(self.writer())
+            .await?;
+        rows.sort_by_key(|r| (r.due_at, r.id));
+        Ok(rows)
+    }
+
+    async fn held(
+        tx: &sea_orm::DatabaseTransaction,
+        id: i64,
+        token: &str,
+    ) -> Result<Option<SyncJobRow>, StoreError> {
+        Ok(sync_job::Entity::find_by_id(id)
+            .filter(sync_job::Column::State.eq(LEASED))
+            .filter(sync_job::Column::LeaseToken.eq(token))
+            .one(tx)
+            .await?)
+    }
+
+    /// Completes a held job: records what was delivered, and removes the job (or, when the
+    /// contact changed during the attempt, makes it due again). `false` if the lease was lost.
+    pub async fn complete_sync_job(
+        &self,
+        id: i64,
+        token: &str,
+        delivered: &SyncDelivered,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let tx = self.writer().begin().await?;
+        let Some(job) = Self::held(&tx, id, token).await? else {
+            return Ok(false);
+        };
+        let (external_id, email_key, sent_email, erased) = match delivered {
+            SyncDelivered::Upserted {
+                external_id,
+                email_key,
+                sent_email,
+            } => (
+                external_id.clone(),
+                email_key.clone(),
+                sent_email.clone(),
+                false,
+            ),
+            SyncDelivered::Erased => (None, None, None, true),
+            SyncDelivered::Skipped => (None, None, None, false),
+        };
+        if !matches!(delivered, SyncDelivered::Skipped) {
+            sync_state::Entity::delete_many()
+                .filter(sync_state::Column::Provider.eq(job.provider.clone()))
+                .filter(sync_state::Column::ContactId.eq(job.contact_id))
+                .exec(&tx)
+                .await?;
+            sync_state::ActiveModel {
+                provider: Set(job.provider.clone()),
+                contact_id: Set(job.contact_id),
+                external_id: Set(external_id),
+                email_key: Set(email_key),
+                sent_email: Set(sent_email),
+                last_synced_at: Set(Some(now)),
+                erased: Set(erased),
+            }
+            .insert(&tx)
+            .await?;
+        }
+        if job.rerun {
+            Self::release(&tx, id, now, None, 0).await?;
+        } else {
+            sync_job::Entity::delete_by_id(id).exec(&tx).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn release(
+        tx: &sea_orm::DatabaseTransaction,
+        id: i64,
+        due: DateTime<Utc>,
+        error: Option<&str>,
+        attempts: i32,
+    ) -> Result<(), StoreError> {
+        let mut update = sync_job::Entity::update_many()
+            .col_expr(sync_job::Column::State, Expr::value(PENDING))
+            .col_expr(sync_job::Column::DueAt, Expr::value(due))
+            .col_expr(
+                sync_job::Column::LeaseToken,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                sync_job::Column::LeaseWorker,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                sync_job::Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(sync_job::Column::Rerun, Expr::value(false))
+            .col_expr(sync_job::Column::UpdatedAt, Expr::value(due));
+        if let Some(error) = error {
+            update = update.col_expr(sync_job::Column::LastError, Expr::value(error));
+        }
+        if attempts == 0 {
+            update = update.col_expr(sync_job::Column::Attempts, Expr::value(0));
+        }
+        update.filter(sync_job::Column::Id.eq(id)).exec(tx).await?;
+        Ok(())
+    }
+
+    /// Releases a held job to run again at `at`, keeping `error`. `false` if the lease was lost.
+    pub async fn retry_sync_job(
+        &self,
+        id: i64,
+        token: &str,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let tx = self.writer().begin().await?;
+        if Self::held(&tx, id, token).await?.is_none() {
+            return Ok(false);
+        }
+        Self::release(&tx, id, at, Some(error), 1).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Parks a held job as a dead letter (or, when the contact changed during the attempt,
+    /// gives it one fresh attempt). `false` if the lease was lost.
+    pub async fn dead_letter_sync_job(
+        &self,
+        id: i64,
+        token: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let tx = self.writer().begin().await?;
+        let Some(job) = Self::held(&tx, id, token).await? else {
+            return Ok(false);
+        };
+        if job.rerun {
+            Self::release(&tx, id, now, Some(reason), 0).await?;
+        } else {
+            sync_job::Entity::update_many()
+                .col_expr(sync_job::Column::State, Expr::value(DEAD))
+                .col_expr(sync_job::Column::LastError, Expr::value(reason))
+                .col_expr(
+                    sync_job::Column::LeaseToken,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(
+                    sync_job::Column::LeaseUntil,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(sync_job::Column::UpdatedAt, Expr::value(now))
+                .filter(sync_job::Column::Id.eq(id))
+                .exec(&tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Pauses a provider (kept until an admin resumes it).
+    pub async fn pause_provider(
+        &self,
+        provider: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if self.is_provider_paused(provider).await? {
+            return Ok(());
+        }
+        provider_pause::ActiveModel {
+            provider: Set(provider.to_owned()),
+            reason: Set(reason.to_owned()),
+            paused_at: Set(now),
+        }
+        .insert(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    /// Whether a provider is paused.
+    pub async fn is_provider_paused(&self, provider: &str) -> Result<bool, StoreError> {
+        Ok(provider_pause::Entity::find_by_id(provider.to_owned())
+            .count(self.writer())
+            .await?
+            > 0)
+    }
+
+    /// Jobs and states of these contacts (for `Contact.syncStatus`).
+    pub async fn sync_rows_for(
+        &self,
+        contacts: &[ContactId],
+    ) -> Result<(Vec<SyncJobRow>, Vec<SyncStateRow>), StoreError> {
+        let ids: Vec<i64> = contacts.iter().map(|c| c.get()).collect();
+        let jobs = sync_job::Entity::find()
+            .filter(sync_job::Column::ContactId.is_in(ids.clone()))
+            .all(self.reader())
+            .await?;
+        let states = sync_state::Entity::find()
+            .filter(sync_state::Column::ContactId.is_in(ids))
+            .all(self.reader())
+            .await?;
+        Ok((jobs, states))
+    }
+
+    /// What `provider` last received for `contact`.
+    pub async fn sync_state(
+        &self,
+        provider: &str,
+        contact: ContactId,
+    ) -> Result<Option<SyncStateRow>, StoreError> {
+        Ok(
+            sync_state::Entity::find_by_id((provider.to_owned(), contact.get()))
+                .one(self.writer())
+                .await?,
+        )
+    }
+
+    /// Dead letters, oldest first.
+    pub async fn sync_failures_page(
+        &self,
+        provider: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<SyncJobRow>, StoreError> {
+        let mut select = sync_job::Entity::find().filter(sync_job::Column::State.eq(DEAD));
+        if let Some(p) = provider {
+            select = select.filter(sync_job::Column::Provider.eq(p));
+        }
+        fetch_page(
+            self.reader(),
+            select.order_by_asc(sync_job::Column::Id),
+            sync_job::Column::Id,
+            page,
+        )
+        .await
+    }
+}

@@ -1,0 +1,135 @@
+//! Contact sync through the store-backed queue: a change enqueues a job in its own
+//! transaction, the worker sends the contact's current state, erasure reaches the provider and
+//! an erased contact is never upserted again.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use rapport_integrations::testing::{FakeProvider, FakeResponse};
+use rapport_integrations::{ProviderLimits, Registry};
+use rapport_tests::{TestApp, spawn_app_with_providers};
+use serde_json::json;
+
+async fn app_with_fake() -> (TestApp, Arc<FakeProvider>) {
+    let fake = Arc::new(FakeProvider::new("fake"));
+    let mut registry = Registry::default();
+    registry
+        .register(fake.clone(), ProviderLimits::default())
+        .expect("registered");
+    (spawn_app_with_providers(|_| {}, registry).await, fake)
+}
+
+async fn status(app: &TestApp, contact: &str) -> serde_json::Value {
+    app.gql(
+        "query($id: ID!) { contact(id: $id) { syncStatus { provider state externalId attempts lastError } } }",
+        json!({"id": contact}),
+    )
+    .await
+    .ok()
+    .data("/contact/syncStatus/0")
+    .clone()
+}
+
+#[tokio::test]
+async fn a_contact_change_is_delivered_once_with_its_current_state() {
+    let (app, fake) = app_with_fake().await;
+    let account = app
+        .account_as(&app.admin_token.clone(), "Acme", json!({}))
+        .await;
+    let contact = app.contact(&account, "Ada", Some("ada@acme.test")).await;
+    assert_eq!(status(&app, &contact).await["state"], "PENDING");
+    app.gql(
+        "mutation($id: ID!) { updateContact(input: {contactId: $id, expectedVersion: 1, firstName: \"Augusta\"}) { contact { version } } }",
+        json!({"id": contact}),
+    )
+    .await
+    .ok();
+
+    let report = app.sync_step(Utc::now()).await;
+    assert!(!report.is_idle(), "{report:?}");
+    let upserts = fake.upserts();
+    assert_eq!(
+        upserts.len(),
+        1,
+        "two changes before the worker ran make one delivery: {upserts:?}"
+    );
+    assert_eq!(
+        upserts[0].first_name.as_str(),
+        "Augusta",
+        "the current state is sent, not the first"
+    );
+    assert_eq!(upserts[0].company.as_deref(), Some("Acme"));
+    let synced = status(&app, &contact).await;
+    assert_eq!(synced["state"], "SYNCED", "{synced}");
+    assert!(synced["externalId"].is_string(), "{synced}");
+    assert!(
+        app.sync_step(Utc::now()).await.is_idle(),
+        "nothing is left to send"
+    );
+}
+
+#[tokio::test]
+async fn erasure_reaches_the_provider_and_the_contact_is_never_upserted_again() {
+    let (app, fake) = app_with_fake().await;
+    let account = app
+        .account_as(&app.admin_token.clone(), "Acme", json!({}))
+        .await;
+    let contact = app.contact(&account, "Ada", Some("ada@acme.test")).await;
+    app.sync_step(Utc::now()).await;
+    app.gql(
+        "mutation($id: ID!) { eraseContact(input: {contactId: $id}) { contact { erased } } }",
+        json!({"id": contact}),
+    )
+    .await
+    .ok();
+    app.sync_step(Utc::now()).await;
+    let erasures = fake.erasures();
+    assert_eq!(erasures.len(), 1, "{:?}", fake.calls());
+    assert!(
+        erasures[0].external_id.is_some(),
+        "the provider's id was kept to erase by: {erasures:?}"
+    );
+    assert_eq!(
+        fake.upserts().len(),
+        1,
+        "only the delivery before the erasure"
+    );
+    // A later change of the account re-enqueues its contacts: the erased one is erased, not sent.
+    app.gql(
+        "mutation($id: ID!) { updateAccount(input: {accountId: $id, expectedVersion: 1, name: \"Acme Ltd\"}) { account { version } } }",
+        json!({"id": account}),
+    )
+    .await
+    .ok();
+    app.sync_step(Utc::now()).await;
+    assert_eq!(
+        fake.upserts().len(),
+        1,
+        "an erased contact is never upserted again"
+    );
+}
+
+#[tokio::test]
+async fn a_permanent_failure_is_parked_with_its_reason_and_not_retried() {
+    let (app, fake) = app_with_fake().await;
+    fake.script([FakeResponse::permanent("Member In Compliance State")]);
+    let account = app
+        .account_as(&app.admin_token.clone(), "Acme", json!({}))
+        .await;
+    let contact = app.contact(&account, "Ada", Some("ada@acme.test")).await;
+    app.sync_step(Utc::now()).await;
+    let failed = status(&app, &contact).await;
+    assert_eq!(failed["state"], "FAILED", "{failed}");
+    assert!(
+        failed["lastError"]
+            .as_str()
+            .is_some_and(|e| e.contains("Compliance")),
+        "{failed}"
+    );
+    app.sync_step(Utc::now() + chrono::Duration::hours(1)).await;
+    assert_eq!(
+        fake.calls().len(),
+        1,
+        "a parked job is not retried in a loop"
+    );
+}
