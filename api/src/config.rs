@@ -35,6 +35,11 @@ pub struct Settings {
     pub scheduler: SchedulerSettings,
     /// Contact sync to email-marketing and telephony providers.
     pub sync: SyncSettings,
+    /// Mailchimp email marketing: contacts synced when this section is present. Never
+    /// serialized back out (it holds the API key).
+    #[cfg(feature = "mailchimp")]
+    #[serde(skip_serializing)]
+    pub mailchimp: Option<rapport_mailchimp::MailchimpConfig>,
     /// Ringover telephony: contacts synced when this section is present.
     #[cfg(feature = "ringover")]
     pub ringover: Option<rapport_ringover::RingoverConfig>,
@@ -86,6 +91,8 @@ impl Default for Settings {
             log: LogSettings::default(),
             scheduler: SchedulerSettings::default(),
             sync: SyncSettings::default(),
+            #[cfg(feature = "mailchimp")]
+            mailchimp: None,
             #[cfg(feature = "ringover")]
             ringover: None,
         }

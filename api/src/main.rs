@@ -33,6 +33,8 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Run only the contact-sync worker (several may run at once against one database).
+    Worker,
 }
 
 fn init_logging(settings: &Settings) {
@@ -89,6 +91,31 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
+        Command::Worker => {
+            let store = open_store(&settings, false).await?;
+            let registry = std::sync::Arc::new(rapport_api::providers::registry(&settings)?);
+            anyhow::ensure!(
+                !registry.names().is_empty(),
+                "no contact-sync provider is enabled: add a [mailchimp] or [ringover] section"
+            );
+            let id = format!("worker-{}", std::process::id());
+            eprintln!(
+                "sync worker {id} serving {:?}; stop with Ctrl-C",
+                registry.names()
+            );
+            let worker = rapport_api::sync::worker(&store, registry, id);
+            let idle = std::time::Duration::from_millis(settings.sync.poll_ms);
+            let stop = stop_signal();
+            // A step in progress always finishes: its jobs complete or are released, never cut.
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                if worker.run_once(chrono::Utc::now()).await.is_idle() {
+                    tokio::time::sleep(idle).await;
+                }
+            }
+            eprintln!("sync worker stopped");
+            store.close().await;
+            Ok(())
+        }
         Command::Token { subject } => {
             let store = open_store(&settings, false).await?;
             let keys = load_keys(&settings)?;
@@ -125,6 +152,28 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A flag raised by Ctrl-C or SIGTERM.
+fn stop_signal() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    tokio::spawn(async move {
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = terminate => {}
+        }
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    stop
 }
 
 /// A database URL without its password, for printing.
