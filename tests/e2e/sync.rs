@@ -133,3 +133,75 @@ async fn a_permanent_failure_is_parked_with_its_reason_and_not_retried() {
         "a parked job is not retried in a loop"
     );
 }
+
+#[tokio::test]
+async fn admins_see_failed_syncs_and_a_retry_sends_the_current_state_again() {
+    let (app, fake) = app_with_fake().await;
+    fake.script([FakeResponse::permanent("Invalid Resource")]);
+    let account = app
+        .account_as(&app.admin_token.clone(), "Acme", json!({}))
+        .await;
+    let contact = app.contact(&account, "Ada", Some("ada@acme.test")).await;
+    app.sync_step(Utc::now()).await;
+
+    let failures = app
+        .gql(
+            "{ syncFailures(provider: \"fake\") { totalCount nodes { provider kind attempts lastError contact { id } } } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(failures.data("/syncFailures/totalCount"), 1);
+    assert_eq!(
+        failures.data("/syncFailures/nodes/0/contact/id"),
+        contact.as_str()
+    );
+    assert!(
+        failures
+            .data("/syncFailures/nodes/0/lastError")
+            .as_str()
+            .is_some_and(|e| e.contains("Invalid Resource")),
+        "{}",
+        failures.body
+    );
+    let (_, viewer) = app.member("VIEWER").await;
+    let refused = app
+        .gql_as(Some(&viewer), "{ syncFailures { totalCount } }", json!({}))
+        .await;
+    assert_eq!(refused.error_code(), Some("FORBIDDEN"), "{}", refused.body);
+    let refused = app
+        .gql_as(
+            Some(&viewer),
+            "mutation($id: ID!) { retrySync(input: {contactId: $id}) { contact { id } } }",
+            json!({"id": contact}),
+        )
+        .await;
+    assert_eq!(refused.error_code(), Some("FORBIDDEN"), "{}", refused.body);
+    let unknown = app
+        .gql(
+            "mutation($id: ID!) { retrySync(input: {contactId: $id, provider: \"nope\"}) { contact { id } } }",
+            json!({"id": contact}),
+        )
+        .await;
+    assert_eq!(unknown.error_field(), Some("provider"), "{}", unknown.body);
+
+    let retried = app
+        .gql(
+            "mutation($id: ID!) { retrySync(input: {contactId: $id}) { contact { syncStatus { state attempts } } } }",
+            json!({"id": contact}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        retried.data("/retrySync/contact/syncStatus/0/state"),
+        "PENDING"
+    );
+    app.sync_step(Utc::now()).await;
+    assert_eq!(status(&app, &contact).await["state"], "SYNCED");
+    assert_eq!(fake.upserts().len(), 2, "the failed attempt and the retry");
+    let none = app
+        .gql("{ syncFailures { totalCount } }", json!({}))
+        .await
+        .ok();
+    assert_eq!(none.data("/syncFailures/totalCount"), 0);
+}

@@ -18,6 +18,7 @@ mod partner;
 mod prime;
 mod scalars;
 mod sections;
+mod sync;
 mod team;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -34,6 +35,7 @@ pub struct Query(
     team::TeamQueries,
     partner::PartnerQueries,
     audit::AuditQueries,
+    sync::SyncQueries,
 );
 
 /// The mutation root.
@@ -44,6 +46,7 @@ pub struct Mutation(
     contact::ContactMutations,
     team::TeamMutations,
     partner::PartnerMutations,
+    sync::SyncMutations,
 );
 
 /// The executable schema.

@@ -382,6 +382,15 @@ impl Store {
         )
     }
 
+    /// How many dead letters there are (for one provider, or all).
+    pub async fn sync_failures_count(&self, provider: Option<&str>) -> Result<u64, StoreError> {
+        let mut select = sync_job::Entity::find().filter(sync_job::Column::State.eq(DEAD));
+        if let Some(p) = provider {
+            select = select.filter(sync_job::Column::Provider.eq(p));
+        }
+        Ok(select.count(self.reader()).await?)
+    }
+
     /// Dead letters, oldest first.
     pub async fn sync_failures_page(
         &self,

@@ -94,11 +94,13 @@ pub enum Action {
     ReviewAgreement,
     /// Give notice of termination.
     TerminateAgreement,
+    /// See and retry contact-sync failures; resync contacts.
+    ManageIntegrations,
 }
 
 impl Action {
     /// Every action, for table tests.
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::ReadAccount,
         Action::CreateAccount,
         Action::UpdateAccount,
@@ -123,6 +125,7 @@ impl Action {
         Action::RecordMeasurements,
         Action::ReviewAgreement,
         Action::TerminateAgreement,
+        Action::ManageIntegrations,
     ];
 }
 

@@ -19,7 +19,7 @@ const OTHER_MEMBER: TeamMemberId = TeamMemberId::new(2);
 const MY_PARTNER: PartnerId = PartnerId::new(10);
 const OTHER_PARTNER: PartnerId = PartnerId::new(11);
 
-fn expected(role: Role) -> [(Action, &'static str); 24] {
+fn expected(role: Role) -> [(Action, &'static str); 25] {
     use Action as A;
     match role {
         Role::Admin => [
@@ -47,6 +47,7 @@ fn expected(role: Role) -> [(Action, &'static str); 24] {
             (A::RecordMeasurements, ". A A A A . ."),
             (A::ReviewAgreement, ". A A A A . ."),
             (A::TerminateAgreement, ". A A A A . ."),
+            (A::ManageIntegrations, "A . . . . . ."),
         ],
         Role::AccountManager => [
             (A::ReadAccount, "A A A A A . ."),
@@ -73,6 +74,7 @@ fn expected(role: Role) -> [(Action, &'static str); 24] {
             (A::RecordMeasurements, ". A A F F . ."),
             (A::ReviewAgreement, ". A A F F . ."),
             (A::TerminateAgreement, ". A A F F . ."),
+            (A::ManageIntegrations, "F . . . . . ."),
         ],
         Role::SupportAgent => [
             (A::ReadAccount, "A A A A A . ."),
@@ -99,6 +101,7 @@ fn expected(role: Role) -> [(Action, &'static str); 24] {
             (A::RecordMeasurements, ". A A A A . ."),
             (A::ReviewAgreement, ". F F F F . ."),
             (A::TerminateAgreement, ". F F F F . ."),
+            (A::ManageIntegrations, "F . . . . . ."),
         ],
         Role::Viewer => [
             (A::ReadAccount, "A A A A A . ."),
@@ -125,6 +128,7 @@ fn expected(role: Role) -> [(Action, &'static str); 24] {
             (A::RecordMeasurements, ". F F F F . ."),
             (A::ReviewAgreement, ". F F F F . ."),
             (A::TerminateAgreement, ". F F F F . ."),
+            (A::ManageIntegrations, "F . . . . . ."),
         ],
         Role::Partner => [
             (A::ReadAccount, "A A A N N . ."),
@@ -151,6 +155,7 @@ fn expected(role: Role) -> [(Action, &'static str); 24] {
             (A::RecordMeasurements, ". F F N N . ."),
             (A::ReviewAgreement, ". F F N N . ."),
             (A::TerminateAgreement, ". F F N N . ."),
+            (A::ManageIntegrations, "F . . . . . ."),
         ],
     }
 }
