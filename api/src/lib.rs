@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod global_id;

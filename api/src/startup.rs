@@ -18,6 +18,7 @@ use crate::graphql::build_schema;
 use crate::http::{AppState, request_id_middleware, routes};
 use crate::service::ensure_bootstrap_admin;
 use crate::store::Store;
+use crate::sync::SyncHandle;
 use rapport_integrations::Registry;
 
 /// A built, bound server.
@@ -28,7 +29,7 @@ pub struct Application {
     keys: Arc<JwtKeys>,
     settings: Arc<Settings>,
     bootstrapped: bool,
-    registry: Arc<Registry>,
+    sync: SyncHandle,
 }
 
 impl std::fmt::Debug for Application {
@@ -83,6 +84,7 @@ impl Application {
         let registry = Arc::new(registry);
         let providers: Arc<[String]> = registry.names().iter().map(|n| (*n).to_owned()).collect();
         let store = open_store(&settings, settings.database.migrate_on_start).await?;
+        let sync = SyncHandle::new(store.clone(), registry, &settings.sync)?;
         let keys = Arc::new(load_keys(&settings)?);
         let bootstrapped = ensure_bootstrap_admin(&store, &settings.auth, Utc::now())
             .await
@@ -99,6 +101,7 @@ impl Application {
             keys: keys.clone(),
             settings: settings.clone(),
             providers,
+            counters: sync.counters().clone(),
         };
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {
@@ -120,7 +123,7 @@ impl Application {
             keys,
             settings,
             bootstrapped,
-            registry,
+            sync,
         })
     }
 
@@ -134,11 +137,10 @@ impl Application {
         &self.store
     }
 
-    /// Runs one step of the contact-sync worker (tests drive delivery with it).
-    pub async fn sync_step(&self, now: chrono::DateTime<Utc>) -> rapport_integrations::StepReport {
-        crate::sync::worker(&self.store, self.registry.clone(), "step".to_owned())
-            .run_once(now)
-            .await
+    /// Builds contact-sync workers over this application's database and counters (tests drive
+    /// delivery with them).
+    pub fn sync(&self) -> &SyncHandle {
+        &self.sync
     }
 
     /// Whether this start created the bootstrap admin (the database was empty).
@@ -174,13 +176,9 @@ impl Application {
                 }
             })
         });
-        let worker =
-            (!self.registry.names().is_empty() && self.settings.sync.run_in_server).then(|| {
-                let worker = crate::sync::worker(
-                    &self.store,
-                    self.registry.clone(),
-                    format!("server-{}", std::process::id()),
-                );
+        let worker = (!self.sync.registry().names().is_empty() && self.settings.sync.run_in_server)
+            .then(|| {
+                let worker = self.sync.worker(format!("server-{}", std::process::id()));
                 let every = Duration::from_millis(self.settings.sync.poll_ms);
                 tokio::spawn(async move {
                     loop {

@@ -8,11 +8,12 @@ use chrono::{DateTime, Utc};
 use rapport_domain::ids::ContactId;
 use rapport_domain::values::EmailAddress;
 use rapport_integrations::{
-    ClaimedJob, ContactSource, ContactState, Delivery, ErasedContact, JobId, JobKind, Lease,
-    LeaseToken, QueueError, Registry, SourceError, SyncContact, SyncError, SyncJob, SyncQueue,
-    Worker, WorkerConfig, async_trait,
+    ClaimedJob, ContactSource, ContactState, Counters, Delivery, ErasedContact, JobId, JobKind,
+    Lease, LeaseToken, QueueError, Registry, SourceError, SyncContact, SyncError, SyncJob,
+    SyncQueue, Worker, WorkerConfig, async_trait,
 };
 
+use crate::config::SyncSettings;
 use crate::store::{Store, SyncDelivered, SyncJobRow};
 
 fn unavailable(e: impl std::fmt::Display) -> QueueError {
@@ -248,17 +249,61 @@ impl ContactSource for StoreSource {
     }
 }
 
-/// Builds the worker over the store for the registered providers.
-pub fn worker(store: &Store, registry: Arc<Registry>, worker_id: String) -> Worker {
-    let queue = Arc::new(StoreQueue::new(store.clone(), registry.clone()));
-    let source = Arc::new(StoreSource::new(store.clone()));
-    Worker::new(
-        WorkerConfig {
-            worker_id,
-            ..WorkerConfig::default()
-        },
-        registry,
-        queue,
-        source,
-    )
+/// What it takes to build workers over the store: the providers, the `sync` settings and the
+/// process's job counters (shared by every worker of the process and shown on `/metrics`).
+#[derive(Debug, Clone)]
+pub struct SyncHandle {
+    store: Store,
+    registry: Arc<Registry>,
+    config: WorkerConfig,
+    counters: Arc<Counters>,
+}
+
+impl SyncHandle {
+    /// A handle over `store` for these providers.
+    ///
+    /// # Errors
+    /// `sync` settings a worker cannot run with, named.
+    pub fn new(
+        store: Store,
+        registry: Arc<Registry>,
+        settings: &SyncSettings,
+    ) -> anyhow::Result<Self> {
+        let config = settings
+            .worker_config("worker".to_owned())
+            .map_err(|e| anyhow::anyhow!("invalid [sync] settings: {e}"))?;
+        let counters = Arc::new(Counters::new(registry.names()));
+        Ok(Self {
+            store,
+            registry,
+            config,
+            counters,
+        })
+    }
+
+    /// The registered providers.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// The process's job counters per provider and outcome.
+    pub fn counters(&self) -> &Arc<Counters> {
+        &self.counters
+    }
+
+    /// A worker named `worker_id` (unique per running worker; it names the worker's leases).
+    pub fn worker(&self, worker_id: impl Into<String>) -> Worker {
+        let queue = Arc::new(StoreQueue::new(self.store.clone(), self.registry.clone()));
+        let source = Arc::new(StoreSource::new(self.store.clone()));
+        Worker::new(
+            WorkerConfig {
+                worker_id: worker_id.into(),
+                ..self.config.clone()
+            },
+            self.registry.clone(),
+            queue,
+            source,
+        )
+        .with_counters(self.counters.clone())
+    }
 }

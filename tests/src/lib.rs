@@ -2,11 +2,10 @@
 
 use std::time::Duration;
 
-use std::sync::Arc;
-
 use rapport_api::config::Settings;
 use rapport_api::startup::Application;
 use rapport_api::store::{Store, create_postgres_database};
+use rapport_api::sync::SyncHandle;
 use rapport_integrations::{Registry, StepReport};
 use serde_json::{Value, json};
 
@@ -23,7 +22,8 @@ pub struct TestApp {
     pub admin_token: String,
     /// Which database backs this app.
     pub backend: &'static str,
-    registry: Arc<Registry>,
+    /// Builds contact-sync workers over this app's database, counting into its `/metrics`.
+    pub sync: SyncHandle,
     client: reqwest::Client,
 }
 
@@ -67,12 +67,12 @@ pub async fn spawn_app_with_providers(
         _ => "sqlite",
     };
     tweak(&mut settings);
-    let registry = Arc::new(registry);
-    let app = Application::build_with(settings, (*registry).clone())
+    let app = Application::build_with(settings, registry)
         .await
         .expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let store = app.store().clone();
+    let sync = app.sync().clone();
     let admin_token = app
         .operator_token("bootstrap-admin")
         .await
@@ -84,7 +84,7 @@ pub async fn spawn_app_with_providers(
         data_dir,
         admin_token,
         backend,
-        registry,
+        sync,
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
@@ -138,9 +138,7 @@ impl Gql {
 impl TestApp {
     /// Runs one step of the contact-sync worker at `now`.
     pub async fn sync_step(&self, now: chrono::DateTime<chrono::Utc>) -> StepReport {
-        rapport_api::sync::worker(&self.store, self.registry.clone(), "test-worker".to_owned())
-            .run_once(now)
-            .await
+        self.sync.worker("test-worker").run_once(now).await
     }
 
     /// POSTs a GraphQL operation with `token` (or none).

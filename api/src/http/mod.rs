@@ -30,6 +30,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Contact-sync providers enabled.
     pub providers: Arc<[String]>,
+    /// Contact-sync job counters of this process, for `/metrics`.
+    pub counters: Arc<rapport_integrations::Counters>,
 }
 
 impl std::fmt::Debug for AppState {

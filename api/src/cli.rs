@@ -1,0 +1,193 @@
+//! The `rapport` command line: serve (default), migrate, token, schema, worker. The binary is
+//! one call to [`main`]; test harnesses that must kill a real worker process build their own
+//! binary from it.
+
+use std::path::PathBuf;
+
+use crate::config::{LogFormat, Settings};
+use crate::startup::{Application, load_keys, open_store, operator_token};
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// Rapport: relationship management where clients and customers are different things.
+#[derive(Debug, Parser)]
+#[command(name = "rapport", version, about)]
+struct Cli {
+    /// Settings file (default: ./rapport.toml when present). `RAPPORT_*` variables override it.
+    #[arg(long, global = true, env = "RAPPORT_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the GraphQL API (the default).
+    Serve,
+    /// Apply pending database migrations (and create the bootstrap admin on an empty database).
+    Migrate,
+    /// Print a short-lived token for a team member.
+    Token {
+        /// The member's subject (default: the bootstrap admin's).
+        #[arg(long)]
+        subject: Option<String>,
+    },
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Run only the contact-sync worker (several may run at once against one database).
+    Worker,
+}
+
+fn init_logging(settings: &Settings) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log.filter));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match settings.log.format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}
+
+/// Parses the command line and runs the command.
+///
+/// # Errors
+/// Whatever stopped the command: bad settings, an unreachable database, a port in use.
+pub fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.as_deref())?;
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Schema = command {
+        print!("{}", crate::graphql::sdl());
+        return Ok(());
+    }
+    init_logging(&settings);
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(run(command, settings))
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Schema => Ok(()),
+        Command::Migrate => {
+            let store = open_store(&settings, true).await?;
+            let created =
+                crate::service::ensure_bootstrap_admin(&store, &settings.auth, chrono::Utc::now())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot create the bootstrap admin: {e}"))?;
+            eprintln!("migrations applied to {}", redact(&settings.database_url()));
+            if created.is_some() {
+                eprintln!(
+                    "created the bootstrap admin `{}`",
+                    settings.auth.bootstrap_admin_subject
+                );
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Worker => {
+            let store = open_store(&settings, false).await?;
+            let registry = std::sync::Arc::new(crate::providers::registry(&settings)?);
+            anyhow::ensure!(
+                !registry.names().is_empty(),
+                "no contact-sync provider is enabled: add a [mailchimp] or [ringover] section"
+            );
+            let sync = crate::sync::SyncHandle::new(store.clone(), registry, &settings.sync)?;
+            let id = format!("worker-{}", std::process::id());
+            eprintln!(
+                "sync worker {id} serving {:?}; stop with Ctrl-C",
+                sync.registry().names()
+            );
+            let worker = sync.worker(id);
+            let idle = std::time::Duration::from_millis(settings.sync.poll_ms);
+            let stop = stop_signal();
+            // A step in progress always finishes: its jobs complete or are released, never cut.
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                if worker.run_once(chrono::Utc::now()).await.is_idle() {
+                    tokio::time::sleep(idle).await;
+                }
+            }
+            eprintln!("sync worker stopped");
+            store.close().await;
+            Ok(())
+        }
+        Command::Token { subject } => {
+            let store = open_store(&settings, false).await?;
+            let keys = load_keys(&settings)?;
+            let subject = subject.unwrap_or_else(|| settings.auth.bootstrap_admin_subject.clone());
+            let token = operator_token(&store, &keys, &settings, &subject).await?;
+            println!("{token}");
+            store.close().await;
+            Ok(())
+        }
+        Command::Serve => {
+            let app = Application::build(settings.clone()).await?;
+            let base = format!("http://{}:{}", settings.http.host, app.port());
+            let subject = &settings.auth.bootstrap_admin_subject;
+            println!(
+                "Rapport is serving GraphQL at {base}/graphql ({})",
+                redact(&settings.database_url())
+            );
+            if app.bootstrapped() {
+                let token = app.operator_token(subject).await?;
+                println!(
+                    "Created the bootstrap admin `{subject}`. Open GraphiQL with this admin token (valid {} minutes):",
+                    settings.auth.operator_token_minutes
+                );
+                println!("  {base}/graphql#token={token}");
+            } else {
+                println!(
+                    "GraphiQL: {base}/graphql  (get a token with: rapport token --subject {subject})"
+                );
+            }
+            println!(
+                "Health: {base}/healthz   Schema: {base}/graphql/schema.graphql   Stop with Ctrl-C."
+            );
+            app.run_until_stopped().await?;
+            Ok(())
+        }
+    }
+}
+
+/// A flag raised by Ctrl-C or SIGTERM.
+fn stop_signal() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    tokio::spawn(async move {
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = terminate => {}
+        }
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    stop
+}
+
+/// A database URL without its password, for printing.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
