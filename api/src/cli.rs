@@ -112,7 +112,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let stop = stop_signal();
             // A step in progress always finishes: its jobs complete or are released, never cut.
             while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                if worker.run_once(chrono::Utc::now()).await.is_idle() {
+                let jobs = worker.run_once(chrono::Utc::now()).await;
+                let backfills = sync.resync_step(chrono::Utc::now()).await;
+                if jobs.is_idle() && backfills.is_idle() {
                     tokio::time::sleep(idle).await;
                 }
             }

@@ -178,12 +178,14 @@ impl Application {
         });
         let worker = (!self.sync.registry().names().is_empty() && self.settings.sync.run_in_server)
             .then(|| {
-                let worker = self.sync.worker(format!("server-{}", std::process::id()));
+                let sync = self.sync.clone();
+                let worker = sync.worker(format!("server-{}", std::process::id()));
                 let every = Duration::from_millis(self.settings.sync.poll_ms);
                 tokio::spawn(async move {
                     loop {
-                        let report = worker.run_once(Utc::now()).await;
-                        if report.is_idle() {
+                        let jobs = worker.run_once(Utc::now()).await;
+                        let backfills = sync.resync_step(Utc::now()).await;
+                        if jobs.is_idle() && backfills.is_idle() {
                             tokio::time::sleep(every).await;
                         }
                     }

@@ -8,13 +8,17 @@ use chrono::{DateTime, Utc};
 use rapport_domain::ids::ContactId;
 use rapport_domain::values::EmailAddress;
 use rapport_integrations::{
-    ClaimedJob, ContactSource, ContactState, Counters, Delivery, ErasedContact, JobId, JobKind,
-    Lease, LeaseToken, QueueError, Registry, SourceError, SyncContact, SyncError, SyncJob,
-    SyncQueue, Worker, WorkerConfig, async_trait,
+    BulkReport, ClaimedJob, ContactSource, ContactState, Counters, Delivery, ErasedContact, JobId,
+    JobKind, Lease, LeaseToken, QueueError, RegisteredProvider, Registry, SourceError, SyncContact,
+    SyncError, SyncJob, SyncQueue, Worker, WorkerConfig, async_trait,
 };
 
 use crate::config::SyncSettings;
-use crate::store::{Store, SyncDelivered, SyncJobRow};
+use crate::store::{
+    BulkSynced, ResyncPage, ResyncRow, Store, SyncDelivered, SyncJobRow, SyncStateRow,
+};
+use rapport_domain::account::Account;
+use rapport_domain::contact::Contact;
 
 fn unavailable(e: impl std::fmt::Display) -> QueueError {
     QueueError::Unavailable(e.to_string())
@@ -206,47 +210,58 @@ impl ContactSource for StoreSource {
             .sync_state(provider, contact_id)
             .await
             .map_err(fail)?;
-        let external_id = state.as_ref().and_then(|s| s.external_id.clone());
-        let Some(details) = contact.parts().details.clone() else {
-            return Ok(Some(ContactState::Erased(ErasedContact {
-                contact_id,
-                last_known_email_key: state.as_ref().and_then(|s| s.email_key.clone()),
-                external_id,
-            })));
+        let account = if contact.is_erased() {
+            None
+        } else {
+            self.store
+                .accounts_by_ids(&[contact.parts().account])
+                .await
+                .map_err(fail)?
+                .pop()
         };
-        let Some(account) = self
-            .store
-            .accounts_by_ids(&[contact.parts().account])
-            .await
-            .map_err(fail)?
-            .pop()
-        else {
-            return Ok(None);
-        };
-        let previous_email = state
-            .as_ref()
-            .and_then(|s| s.sent_email.as_deref())
-            .filter(|sent| {
-                details
-                    .email
-                    .as_ref()
-                    .is_none_or(|now| !now.as_str().eq_ignore_ascii_case(sent))
-            })
-            .and_then(|sent| EmailAddress::parse(sent).ok());
-        Ok(Some(ContactState::Live(SyncContact {
-            contact_id,
-            email: details.email,
-            first_name: details.first_name,
-            last_name: details.last_name,
-            company: Some(account.parts().name.as_str().to_owned()),
-            phones: details.phones,
-            consent: details.email_consent,
-            relationship: account.relationship(),
-            tags: details.tags,
-            previous_email,
-            external_id,
-        })))
+        Ok(current_state(contact, account.as_ref(), state.as_ref()))
     }
+}
+
+/// A contact's state as `provider` should receive it: erased, or live with its account's name
+/// and relationship and what the provider last received (`None` when its account is missing).
+fn current_state(
+    contact: Contact,
+    account: Option<&Account>,
+    state: Option<&SyncStateRow>,
+) -> Option<ContactState> {
+    let contact_id = contact.id();
+    let external_id = state.and_then(|s| s.external_id.clone());
+    let Some(details) = contact.parts().details.clone() else {
+        return Some(ContactState::Erased(ErasedContact {
+            contact_id,
+            last_known_email_key: state.and_then(|s| s.email_key.clone()),
+            external_id,
+        }));
+    };
+    let account = account?;
+    let previous_email = state
+        .and_then(|s| s.sent_email.as_deref())
+        .filter(|sent| {
+            details
+                .email
+                .as_ref()
+                .is_none_or(|now| !now.as_str().eq_ignore_ascii_case(sent))
+        })
+        .and_then(|sent| EmailAddress::parse(sent).ok());
+    Some(ContactState::Live(SyncContact {
+        contact_id,
+        email: details.email,
+        first_name: details.first_name,
+        last_name: details.last_name,
+        company: Some(account.parts().name.as_str().to_owned()),
+        phones: details.phones,
+        consent: details.email_consent,
+        relationship: account.relationship(),
+        tags: details.tags,
+        previous_email,
+        external_id,
+    }))
 }
 
 /// What it takes to build workers over the store: the providers, the `sync` settings and the
@@ -305,5 +320,209 @@ impl SyncHandle {
             source,
         )
         .with_counters(self.counters.clone())
+    }
+}
+
+/// What one backfill step did, over every provider.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResyncStep {
+    /// Pages handled.
+    pub pages: usize,
+    /// Contacts synced in bulk.
+    pub synced: usize,
+    /// Contacts queued for the per-contact upsert.
+    pub queued: usize,
+    /// Runs that reached their last contact.
+    pub finished: usize,
+    /// Pages that failed, one line each (the run is taken up again later).
+    pub errors: Vec<String>,
+}
+
+impl ResyncStep {
+    /// Whether the step moved no backfill forward (failed pages wait for their retry time).
+    pub fn is_idle(&self) -> bool {
+        self.pages == 0 && self.finished == 0
+    }
+}
+
+/// How long a backfill that failed for a reason other than credentials waits before its next
+/// page.
+const RESYNC_RETRY: chrono::Duration = chrono::Duration::seconds(60);
+
+/// Contacts per backfill page for providers without a bulk API (each becomes a queued job).
+const QUEUE_PAGE: usize = 500;
+
+impl SyncHandle {
+    /// Handles the next page of every running backfill (`resyncAll`) whose provider is not
+    /// paused: a provider with a bulk API receives the page through it (Mailchimp: batch
+    /// subscribe, 500 members per call, calls in parallel under its connection cap); contacts it
+    /// does not sync, and every contact of providers without one, are queued for the
+    /// per-contact upsert. Progress is saved with each page.
+    pub async fn resync_step(&self, now: DateTime<Utc>) -> ResyncStep {
+        let mut step = ResyncStep::default();
+        for provider in self.registry.iter() {
+            let name = provider.name();
+            match self.store.is_provider_paused(name).await {
+                Ok(false) => {}
+                Ok(true) => continue,
+                Err(err) => {
+                    step.errors.push(format!("{name}: {err}"));
+                    continue;
+                }
+            }
+            let token = uuid::Uuid::new_v4().to_string();
+            let until = now
+                + chrono::Duration::from_std(self.config.lease)
+                    .unwrap_or_else(|_| chrono::Duration::minutes(5));
+            let run = match self.store.claim_resync(name, &token, until, now).await {
+                Ok(Some(run)) => run,
+                Ok(None) => continue,
+                Err(err) => {
+                    step.errors.push(format!("{name}: {err}"));
+                    continue;
+                }
+            };
+            if let Err(err) = self
+                .resync_page(provider, &run, &token, now, &mut step)
+                .await
+            {
+                tracing::warn!(provider = name, resync = run.id, error = %err, "backfill page failed");
+                step.errors.push(format!("{name}: {err}"));
+            }
+        }
+        step
+    }
+
+    async fn resync_page(
+        &self,
+        provider: &RegisteredProvider,
+        run: &ResyncRow,
+        token: &str,
+        now: DateTime<Utc>,
+        step: &mut ResyncStep,
+    ) -> anyhow::Result<()> {
+        let sync = provider.provider();
+        let bulk = sync.bulk_page_size();
+        let size = if bulk > 0 { bulk } else { QUEUE_PAGE };
+        let ids = self
+            .store
+            .live_contact_ids_after(run.after_contact_id, size as u64)
+            .await?;
+        let Some(last) = ids.last() else {
+            if self.store.finish_resync(run.id, token, now).await? {
+                step.finished += 1;
+                tracing::info!(
+                    provider = provider.name(),
+                    resync = run.id,
+                    "backfill finished"
+                );
+            }
+            return Ok(());
+        };
+        let mut page = ResyncPage {
+            last_contact: last.get(),
+            ..ResyncPage::default()
+        };
+        if bulk == 0 {
+            page.queued = ids;
+        } else {
+            let contacts = self.live_contacts(provider.name(), &ids).await?;
+            let call = tokio::time::timeout(self.config.call_timeout, sync.upsert_many(&contacts));
+            let report = match call.await {
+                Err(_) => Err(SyncError::retryable("the bulk call timed out")),
+                Ok(None) => Ok(BulkReport {
+                    per_contact: contacts
+                        .iter()
+                        .map(|c| (c.contact_id, "no bulk API".to_owned()))
+                        .collect(),
+                    ..BulkReport::default()
+                }),
+                Ok(Some(result)) => result,
+            };
+            let report = match report {
+                Ok(report) => report,
+                Err(err) => {
+                    let retry_at = if let SyncError::Unauthorized { reason } = &err {
+                        self.store
+                            .pause_provider(provider.name(), reason, now)
+                            .await?;
+                        now
+                    } else {
+                        now + RESYNC_RETRY
+                    };
+                    self.store
+                        .release_resync(run.id, token, err.reason(), retry_at, now)
+                        .await?;
+                    anyhow::bail!("{}", err.reason());
+                }
+            };
+            let emails: std::collections::HashMap<ContactId, &EmailAddress> = contacts
+                .iter()
+                .filter_map(|c| Some((c.contact_id, c.email.as_ref()?)))
+                .collect();
+            page.synced = report
+                .synced
+                .into_iter()
+                .map(|(contact, external_id)| {
+                    let email = emails.get(&contact);
+                    BulkSynced {
+                        contact,
+                        external_id,
+                        email_key: email.and_then(|e| sync.email_key(e)),
+                        sent_email: email.map(|e| e.as_str().to_owned()),
+                    }
+                })
+                .collect();
+            page.queued = report.per_contact.into_iter().map(|(c, _)| c).collect();
+        }
+        if !self.store.advance_resync(run.id, token, &page, now).await? {
+            anyhow::bail!("lost the backfill's lease to another worker; the page will be repeated");
+        }
+        step.pages += 1;
+        step.synced += page.synced.len();
+        step.queued += page.queued.len();
+        Ok(())
+    }
+
+    /// The live contacts among `ids` as `provider` should receive them, in three reads.
+    async fn live_contacts(
+        &self,
+        provider: &str,
+        ids: &[ContactId],
+    ) -> Result<Vec<SyncContact>, crate::store::StoreError> {
+        let contacts = self.store.contacts_by_ids(ids).await?;
+        let account_ids: Vec<_> = contacts
+            .iter()
+            .map(|c| c.parts().account)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let accounts: std::collections::HashMap<_, _> = self
+            .store
+            .accounts_by_ids(&account_ids)
+            .await?
+            .into_iter()
+            .map(|a| (a.id(), a))
+            .collect();
+        let states: std::collections::HashMap<i64, SyncStateRow> = self
+            .store
+            .sync_states_for(provider, ids)
+            .await?
+            .into_iter()
+            .map(|s| (s.contact_id, s))
+            .collect();
+        let mut live: Vec<SyncContact> = contacts
+            .into_iter()
+            .filter_map(|c| {
+                let account = accounts.get(&c.parts().account);
+                let state = states.get(&c.id().get());
+                match current_state(c, account, state) {
+                    Some(ContactState::Live(contact)) => Some(contact),
+                    _ => None,
+                }
+            })
+            .collect();
+        live.sort_by_key(|c| c.contact_id.get());
+        Ok(live)
     }
 }

@@ -4,6 +4,7 @@ mod accounts;
 mod agreements;
 mod api;
 mod auth;
+mod backfill;
 mod bad_input;
 mod limits;
 mod measurements;

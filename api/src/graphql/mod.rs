@@ -47,6 +47,7 @@ pub struct Mutation(
     team::TeamMutations,
     partner::PartnerMutations,
     sync::SyncMutations,
+    sync::SyncAdminMutations,
 );
 
 /// The executable schema.

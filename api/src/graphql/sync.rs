@@ -1,6 +1,6 @@
 //! Contact-sync administration: dead letters and retries (admins only).
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use rapport_domain::ids::ContactId;
 use rapport_domain::permissions::{Action, Resource};
@@ -13,7 +13,7 @@ use super::filter_text::filter_text;
 use super::ids::contact_id;
 use super::pagination::{connection_complexity, page_request};
 use crate::service;
-use crate::store::{Store, StoreError, SyncJobRow};
+use crate::store::{ResyncRow, Store, StoreError, SyncJobRow};
 
 impl RowId for SyncJobRow {
     fn row_id(&self) -> i64 {
@@ -62,12 +62,159 @@ connection!(
     super::prime::nothing
 );
 
+/// Where a backfill is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ResyncState {
+    /// Workers are sending its pages.
+    Running,
+    /// Every live contact was handled.
+    Done,
+}
+
+/// A backfill of every live contact to one provider (`resyncAll`), with its progress.
+#[derive(Debug, Clone)]
+pub struct ResyncNode(pub ResyncRow);
+
+#[Object(name = "Resync")]
+impl ResyncNode {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn provider(&self) -> &str {
+        &self.0.provider
+    }
+    async fn state(&self) -> ResyncState {
+        if self.0.state == "DONE" {
+            ResyncState::Done
+        } else {
+            ResyncState::Running
+        }
+    }
+    /// Live contacts when the backfill started.
+    async fn total(&self) -> i64 {
+        self.0.total
+    }
+    /// Contacts handled so far (synced in bulk or queued).
+    async fn processed(&self) -> i64 {
+        self.0.processed
+    }
+    /// Contacts the provider accepted in bulk.
+    async fn synced(&self) -> i64 {
+        self.0.synced
+    }
+    /// Contacts handed to the per-contact sync (no bulk API, refused in bulk, or not
+    /// expressible in bulk); see each contact's `syncStatus`.
+    async fn queued(&self) -> i64 {
+        self.0.queued
+    }
+    /// Pages sent.
+    async fn pages(&self) -> i64 {
+        self.0.pages
+    }
+    /// Why the last page failed, if one did (the backfill is taken up again).
+    async fn last_error(&self) -> Option<&str> {
+        self.0.last_error.as_deref()
+    }
+    async fn requested_by(&self) -> &str {
+        &self.0.requested_by
+    }
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.0.started_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    async fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.0.finished_at
+    }
+}
+
+/// One enabled provider: whether it is paused, and its queue.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(name = "SyncProvider")]
+pub struct SyncProviderNode {
+    name: String,
+    /// Paused after it refused our credentials: nothing is sent until an admin resumes it.
+    paused: bool,
+    paused_reason: Option<String>,
+    paused_at: Option<DateTime<Utc>>,
+    /// Jobs waiting to be sent (including those waiting for a retry).
+    pending_jobs: i64,
+    /// Jobs a worker holds right now.
+    in_flight_jobs: i64,
+    /// Jobs parked as failed (`syncFailures`).
+    failed_jobs: i64,
+}
+
+async fn provider_overview(store: &Store, names: &[String]) -> Result<Vec<SyncProviderNode>> {
+    let pauses = store.provider_pauses().await.gql()?;
+    let counts = store.sync_job_counts().await.gql()?;
+    let count = |name: &str, state: &str| {
+        counts
+            .iter()
+            .filter(|(p, s, _)| p == name && s == state)
+            .map(|(_, _, n)| *n)
+            .sum()
+    };
+    Ok(names
+        .iter()
+        .map(|name| {
+            let pause = pauses.iter().find(|p| &p.provider == name);
+            SyncProviderNode {
+                name: name.clone(),
+                paused: pause.is_some(),
+                paused_reason: pause.map(|p| p.reason.clone()),
+                paused_at: pause.map(|p| p.paused_at),
+                pending_jobs: count(name, "PENDING"),
+                in_flight_jobs: count(name, "LEASED"),
+                failed_jobs: count(name, "DEAD"),
+            }
+        })
+        .collect())
+}
+
 /// Sync queries.
 #[derive(Debug, Default)]
 pub struct SyncQueries;
 
 #[Object]
 impl SyncQueries {
+    /// The enabled sync providers, paused or not, with their queues (admins).
+    async fn sync_providers(&self, ctx: &Context<'_>) -> Result<Vec<SyncProviderNode>> {
+        let st = state(ctx);
+        st.ctx()
+            .authorize(Action::ManageIntegrations, &Resource::Global, "sync")
+            .gql()?;
+        provider_overview(&st.store, &st.providers).await
+    }
+
+    /// Backfills, newest first (admins): at most `first` (default 20, at most 100).
+    async fn resyncs(
+        &self,
+        ctx: &Context<'_>,
+        provider: Option<String>,
+        #[graphql(default = 20)] first: i32,
+    ) -> Result<Vec<ResyncNode>> {
+        let st = state(ctx);
+        st.ctx()
+            .authorize(Action::ManageIntegrations, &Resource::Global, "sync")
+            .gql()?;
+        if !(1..=100).contains(&first) {
+            return Err(crate::error::ApiError::bad_input(
+                "first",
+                "must be between 1 and 100",
+            ))
+            .gql();
+        }
+        let provider = filter_text("provider", provider)?;
+        let rows = st
+            .store
+            .resyncs(provider.as_deref(), u64::try_from(first).unwrap_or(20))
+            .await
+            .gql()?;
+        Ok(rows.into_iter().map(ResyncNode).collect())
+    }
+
     /// Syncs parked as failed, oldest first (admins).
     #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn sync_failures(
@@ -137,5 +284,81 @@ impl SyncMutations {
         Ok(RetrySyncPayload {
             contact: load_contact(st, id).await?,
         })
+    }
+}
+
+/// Input of `resyncAll`.
+#[derive(Debug, InputObject)]
+pub struct ResyncAllInput {
+    /// The enabled provider to send every live contact to.
+    provider: String,
+}
+
+/// Result of `resyncAll`.
+#[derive(Debug, SimpleObject)]
+pub struct ResyncAllPayload {
+    /// The backfill: new, or the one already running for the provider.
+    resync: ResyncNode,
+    /// Whether this call started it.
+    started: bool,
+}
+
+/// Input of `resumeSyncProvider`.
+#[derive(Debug, InputObject)]
+pub struct ResumeSyncProviderInput {
+    /// The paused provider.
+    provider: String,
+}
+
+/// Result of `resumeSyncProvider`.
+#[derive(Debug, SimpleObject)]
+pub struct ResumeSyncProviderPayload {
+    /// The provider, resumed.
+    provider: SyncProviderNode,
+    /// Whether it was paused.
+    resumed: bool,
+}
+
+/// Backfill and provider mutations.
+#[derive(Debug, Default)]
+pub struct SyncAdminMutations;
+
+#[Object]
+impl SyncAdminMutations {
+    /// Sends every live contact to one provider again (admins), in the background: Mailchimp
+    /// through batch subscribe (500 members per call), providers without a bulk API through
+    /// one queued job per contact. Follow it with `resyncs`.
+    async fn resync_all(
+        &self,
+        ctx: &Context<'_>,
+        input: ResyncAllInput,
+    ) -> Result<ResyncAllPayload> {
+        let st = state(ctx);
+        let (run, started) = service::resync_all(&st.ctx(), &input.provider)
+            .await
+            .gql()?;
+        Ok(ResyncAllPayload {
+            resync: ResyncNode(run),
+            started,
+        })
+    }
+
+    /// Resumes a provider paused after it refused our credentials (admins), once they are
+    /// fixed: its queued jobs and backfills go out again.
+    async fn resume_sync_provider(
+        &self,
+        ctx: &Context<'_>,
+        input: ResumeSyncProviderInput,
+    ) -> Result<ResumeSyncProviderPayload> {
+        let st = state(ctx);
+        let resumed = service::resume_sync_provider(&st.ctx(), &input.provider)
+            .await
+            .gql()?;
+        let provider = provider_overview(&st.store, &st.providers)
+            .await?
+            .into_iter()
+            .find(|p| p.name == input.provider)
+            .ok_or_else(|| async_graphql::Error::new("the provider vanished"))?;
+        Ok(ResumeSyncProviderPayload { provider, resumed })
     }
 }

@@ -3,6 +3,7 @@
 mod graphiql;
 mod graphql;
 mod health;
+mod metrics;
 mod negotiate;
 mod request_id;
 
@@ -49,5 +50,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(graphql::schema_sdl),
         )
         .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz));
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(metrics::metrics));
 }

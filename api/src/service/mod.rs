@@ -25,7 +25,7 @@ pub use agreements::{
 pub use bootstrap::ensure_bootstrap_admin;
 pub use contacts::{ContactChanges, create_contact, erase_contact, update_contact};
 pub use partners::{create_partner, update_partner};
-pub use sync::retry_sync;
+pub use sync::{resume_sync_provider, resync_all, retry_sync};
 pub use team::{TeamMemberChanges, create_team_member, update_team_member};
 pub use tokens::{IssuedToken, issue_partner_token, revoke_token};
 

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+mod bulk;
 mod contact;
 mod error;
 mod http;
@@ -21,6 +22,7 @@ pub mod testing;
 /// The attribute provider crates implement [`ContactSync`] with (re-exported so every provider
 /// uses the same version).
 pub use async_trait::async_trait;
+pub use bulk::BulkReport;
 pub use contact::{ContactState, ErasedContact, SyncContact, SyncOutcome};
 pub use error::SyncError;
 pub use http::{

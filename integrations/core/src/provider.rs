@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use rapport_domain::values::EmailAddress;
 
-use crate::{ErasedContact, SyncContact, SyncError, SyncOutcome};
+use crate::{BulkReport, ErasedContact, SyncContact, SyncError, SyncOutcome};
 
 /// A provider that keeps a copy of our contacts (email marketing, telephony, …).
 ///
@@ -34,6 +34,24 @@ pub trait ContactSync: Send + Sync {
     /// default, `None`.
     fn email_key(&self, email: &EmailAddress) -> Option<String> {
         let _ = email;
+        None
+    }
+
+    /// Contacts one backfill page should hold: enough to keep every connection the provider
+    /// allows busy with full bulk calls. `0` (the default) means the provider has no bulk API.
+    fn bulk_page_size(&self) -> usize {
+        0
+    }
+
+    /// Creates or updates many contacts at once for a backfill (`resyncAll`), through the
+    /// provider's bulk API, running calls concurrently under its limits. Must be safe to repeat
+    /// (a backfill page is sent again after a crash).
+    ///
+    /// Only an unauthorized failure fails the whole page; other failures leave contacts in
+    /// [`BulkReport::per_contact`]. Providers without a bulk API keep the default, `None`, and
+    /// the api queues one upsert job per contact instead.
+    async fn upsert_many(&self, contacts: &[SyncContact]) -> Option<Result<BulkReport, SyncError>> {
+        let _ = contacts;
         None
     }
 }

@@ -243,6 +243,38 @@ impl MailchimpProvider {
     }
 }
 
+impl From<BatchReport> for rapport_integrations::BulkReport {
+    fn from(report: BatchReport) -> Self {
+        let synced = report
+            .synced
+            .into_iter()
+            .map(|s| (s.contact_id, Some(s.external_id)))
+            .collect();
+        let rejected = report.rejected.into_iter().map(|r| {
+            let reason = format!("refused in a batch: {}", r.error_code);
+            (r.contact_id, reason)
+        });
+        let skipped = report.skipped.into_iter().map(|s| {
+            let reason = match s.reason {
+                SkipReason::NoEmail => "no email address",
+                SkipReason::NotToBeCreated => "consent creates no member",
+                SkipReason::EmailChanged => "email change not yet synced",
+                SkipReason::DuplicateAddress => "another contact of the page has this address",
+            };
+            (s.contact_id, reason.to_owned())
+        });
+        let unsent = report
+            .unsent
+            .into_iter()
+            .map(|u| (u.contact_id, u.error.reason().to_owned()));
+        Self {
+            calls: report.calls,
+            synced,
+            per_contact: rejected.chain(skipped).chain(unsent).collect(),
+        }
+    }
+}
+
 fn record(
     report: &mut BatchReport,
     contacts: Vec<(String, ContactId, SubscriberHash)>,

@@ -270,6 +270,20 @@ impl ContactSync for MailchimpProvider {
     fn email_key(&self, email: &EmailAddress) -> Option<String> {
         Some(SubscriberHash::of(email).into_string())
     }
+
+    /// Full batch-subscribe calls on every connection the cap allows.
+    fn bulk_page_size(&self) -> usize {
+        crate::batch::MAX_BATCH_MEMBERS * self.config.max_connections.get()
+    }
+
+    /// [`batch_subscribe`](Self::batch_subscribe): contacts it skipped, Mailchimp refused or
+    /// whose call failed go to the per-contact upsert.
+    async fn upsert_many(
+        &self,
+        contacts: &[SyncContact],
+    ) -> Option<Result<rapport_integrations::BulkReport, SyncError>> {
+        Some(self.batch_subscribe(contacts).await.map(Into::into))
+    }
 }
 
 fn member_path(member: &SubscriberHash) -> String {

@@ -16,5 +16,6 @@ pub mod relationship_change;
 pub mod revoked_token;
 pub mod service_credit;
 pub mod sync_job;
+pub mod sync_resync;
 pub mod sync_state;
 pub mod team_member;
