@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use rapport_domain::ids::ContactId;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Set, Statement, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
 
 use super::entity::{provider_pause, sync_job, sync_state};
@@ -42,18 +42,26 @@ pub enum SyncDelivered {
     Skipped,
 }
 
-fn coalesce(existing: &str, incoming: &str) -> &'static str {
-    if existing == "ERASE" || incoming == "ERASE" {
-        "ERASE"
-    } else {
-        "UPSERT"
-    }
+/// `N` bind placeholders of `backend`, in order: `$1, $2, …` on PostgreSQL, `?` on SQLite.
+fn placeholders<const N: usize>(backend: DbBackend) -> [String; N] {
+    std::array::from_fn(|i| {
+        if backend == DbBackend::Postgres {
+            format!("${}", i + 1)
+        } else {
+            "?".to_owned()
+        }
+    })
 }
 
 impl Tx {
     /// Enqueues a sync of `contact` to `provider`, merged into its existing job: a pending job
     /// takes the coalesced kind (erase wins); a leased one runs again after its attempt; a dead
     /// letter comes back with zero attempts.
+    ///
+    /// One `INSERT … ON CONFLICT DO UPDATE`, whose merge reads the job as it is when the row is
+    /// written, never an earlier read of it: a worker claiming the job, or completing and
+    /// removing it, between a read and the write would otherwise lose this change (PostgreSQL
+    /// runs the statement on the row's latest version, and inserts afresh if it is gone).
     pub async fn enqueue_sync(
         &self,
         provider: &str,
@@ -61,51 +69,39 @@ impl Tx {
         kind: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let existing = sync_job::Entity::find()
-            .filter(sync_job::Column::Provider.eq(provider))
-            .filter(sync_job::Column::ContactId.eq(contact.get()))
-            .one(&self.inner)
+        let backend = self.inner.get_database_backend();
+        let [pr, c, k, d, n1, n2] = placeholders(backend);
+        let statement = format!(
+            "INSERT INTO sync_jobs (provider, contact_id, kind, state, attempts, due_at, \
+             lease_token, lease_worker, lease_until, rerun, last_error, created_at, updated_at) \
+             VALUES ({pr}, {c}, {k}, '{PENDING}', 0, {d}, NULL, NULL, NULL, FALSE, NULL, {n1}, {n2}) \
+             ON CONFLICT (provider, contact_id) DO UPDATE SET \
+             kind = CASE WHEN sync_jobs.kind = 'ERASE' OR excluded.kind = 'ERASE' \
+                 THEN 'ERASE' ELSE 'UPSERT' END, \
+             rerun = CASE WHEN sync_jobs.state = '{LEASED}' THEN TRUE ELSE sync_jobs.rerun END, \
+             attempts = CASE WHEN sync_jobs.state = '{DEAD}' THEN 0 ELSE sync_jobs.attempts END, \
+             due_at = CASE WHEN sync_jobs.state = '{DEAD}' THEN excluded.due_at \
+                 ELSE sync_jobs.due_at END, \
+             state = CASE WHEN sync_jobs.state = '{DEAD}' THEN '{PENDING}' \
+                 ELSE sync_jobs.state END, \
+             updated_at = excluded.updated_at"
+        );
+        // Merged with the stored kind in SQL: an erase wins over an upsert, never the reverse.
+        let incoming = if kind == "ERASE" { "ERASE" } else { "UPSERT" };
+        self.inner
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                statement,
+                [
+                    provider.into(),
+                    contact.get().into(),
+                    incoming.into(),
+                    now.into(),
+                    now.into(),
+                    now.into(),
+                ],
+            ))
             .await?;
-        match existing {
-            None => {
-                sync_job::ActiveModel {
-                    provider: Set(provider.to_owned()),
-                    contact_id: Set(contact.get()),
-                    kind: Set(kind.to_owned()),
-                    state: Set(PENDING.to_owned()),
-                    attempts: Set(0),
-                    due_at: Set(now),
-                    lease_token: Set(None),
-                    lease_worker: Set(None),
-                    lease_until: Set(None),
-                    rerun: Set(false),
-                    last_error: Set(None),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
-                }
-                .insert(&self.inner)
-                .await?;
-            }
-            Some(job) => {
-                let merged = coalesce(&job.kind, kind);
-                let mut update = sync_job::Entity::update_many()
-                    .col_expr(sync_job::Column::Kind, Expr::value(merged))
-                    .col_expr(sync_job::Column::UpdatedAt, Expr::value(now));
-                update = match job.state.as_str() {
-                    LEASED => update.col_expr(sync_job::Column::Rerun, Expr::value(true)),
-                    DEAD => update
-                        .col_expr(sync_job::Column::State, Expr::value(PENDING))
-                        .col_expr(sync_job::Column::Attempts, Expr::value(0))
-                        .col_expr(sync_job::Column::DueAt, Expr::value(now)),
-                    _ => update,
-                };
-                update
-                    .filter(sync_job::Column::Id.eq(job.id))
-                    .exec(&self.inner)
-                    .await?;
-            }
-        }
         Ok(())
     }
 }
@@ -123,31 +119,17 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Vec<SyncJobRow>, StoreError> {
         let backend = self.writer().get_database_backend();
-        let (sql, lock) = match backend {
-            DbBackend::Postgres => ("$", " FOR UPDATE SKIP LOCKED"),
-            _ => ("?", ""),
+        let lock = match backend {
+            DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+            _ => "",
         };
-        let p = |n: usize| {
-            if sql == "$" {
-                format!("${n}")
-            } else {
-                "?".to_owned()
-            }
-        };
+        let [t, w, u, n1, pr, n2, n3, l] = placeholders(backend);
         let statement = format!(
             "UPDATE sync_jobs SET state = 'LEASED', lease_token = {t}, lease_worker = {w}, \
              lease_until = {u}, attempts = attempts + 1, updated_at = {n1} \
              WHERE id IN (SELECT id FROM sync_jobs WHERE provider = {pr} AND \
              ((state = 'PENDING' AND due_at <= {n2}) OR (state = 'LEASED' AND lease_until < {n3})) \
-             ORDER BY due_at, id LIMIT {l}{lock}) RETURNING *",
-            t = p(1),
-            w = p(2),
-            u = p(3),
-            n1 = p(4),
-            pr = p(5),
-            n2 = p(6),
-            n3 = p(7),
-            l = p(8),
+             ORDER BY due_at, id LIMIT {l}{lock}) RETURNING *"
         );
         let stmt = Statement::from_sql_and_values(
             backend,
@@ -171,6 +153,13 @@ impl Store {
         Ok(rows)
     }
 
+    /// The job, if still held under `token`, locked until the transaction ends (PostgreSQL:
+    /// `FOR UPDATE`), so no other worker can claim it between this check and the outcome's
+    /// write. Without the lock a worker whose lease had just expired could remove, release or
+    /// park a job another worker had claimed meanwhile: the second worker's call would run
+    /// beside a third one's, or a change marked during its attempt would be lost. SQLite needs
+    /// no lock: one writer per process, and a write on a snapshot another process has since
+    /// changed fails (`SQLITE_BUSY_SNAPSHOT`) instead of proceeding.
     async fn held(
         tx: &sea_orm::DatabaseTransaction,
         id: i64,
@@ -179,6 +168,7 @@ impl Store {
         Ok(sync_job::Entity::find_by_id(id)
             .filter(sync_job::Column::State.eq(LEASED))
             .filter(sync_job::Column::LeaseToken.eq(token))
+            .lock_exclusive()
             .one(tx)
             .await?)
     }
@@ -410,3 +400,7 @@ impl Store {
         .await
     }
 }
+
+#[cfg(test)]
+#[path = "sync_tests.rs"]
+mod tests;
