@@ -37,6 +37,16 @@ enum Command {
     Schema,
     /// Run only the contact-sync worker (several may run at once against one database).
     Worker,
+    /// Fill an empty database with made-up accounts and contacts (queued for the enabled sync
+    /// providers).
+    DemoData {
+        /// Accounts to create.
+        #[arg(long, default_value_t = 20)]
+        accounts: usize,
+        /// Contacts to create, spread over the accounts.
+        #[arg(long, default_value_t = 200)]
+        contacts: usize,
+    },
 }
 
 fn init_logging(settings: &Settings) {
@@ -119,6 +129,36 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 }
             }
             eprintln!("sync worker stopped");
+            store.close().await;
+            Ok(())
+        }
+        Command::DemoData { accounts, contacts } => {
+            let store = open_store(&settings, true).await?;
+            let registry = crate::providers::registry(&settings)?;
+            let providers: Vec<String> = registry.names().iter().map(|n| (*n).to_owned()).collect();
+            let started = std::time::Instant::now();
+            let report = crate::service::seed_demo_data(
+                &store,
+                &providers,
+                accounts,
+                contacts,
+                chrono::Utc::now(),
+                |done| {
+                    if done % 10_000 == 0 || done == contacts {
+                        eprintln!("  {done}/{contacts} contacts written");
+                    }
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("demo data not written: {e}"))?;
+            eprintln!(
+                "wrote {} accounts and {} contacts, queued {} sync jobs for {:?}, in {:.1} s",
+                report.accounts,
+                report.contacts,
+                report.jobs,
+                providers,
+                started.elapsed().as_secs_f64()
+            );
             store.close().await;
             Ok(())
         }

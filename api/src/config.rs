@@ -374,6 +374,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sync_settings_a_worker_cannot_run_with_are_refused_by_name() {
+        let worker = SyncSettings::default()
+            .worker_config("w".to_owned())
+            .expect("defaults are valid");
+        assert_eq!(worker.batch_size, 50);
+        let short_lease = SyncSettings {
+            lease_secs: 30,
+            call_timeout_secs: 30,
+            ..SyncSettings::default()
+        };
+        let err = short_lease.worker_config("w".to_owned()).unwrap_err();
+        assert!(
+            err.contains("sync.lease_secs (30) must exceed sync.call_timeout_secs (30)"),
+            "{err}"
+        );
+        let no_batch = SyncSettings {
+            batch_size: 0,
+            ..SyncSettings::default()
+        };
+        assert!(
+            no_batch
+                .worker_config("w".to_owned())
+                .unwrap_err()
+                .contains("sync.batch_size")
+        );
+    }
+
+    #[test]
     fn defaults_serve_sqlite_in_the_data_folder_on_port_8080() {
         let s = Settings::default();
         assert_eq!(s.http.port, 8080);

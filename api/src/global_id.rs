@@ -19,16 +19,19 @@ pub enum Kind {
     AuditEntry,
     /// An agreement.
     Agreement,
+    /// An interaction with a contact (a call).
+    Interaction,
 }
 
 impl Kind {
-    const ALL: [Kind; 6] = [
+    const ALL: [Kind; 7] = [
         Kind::Account,
         Kind::Contact,
         Kind::TeamMember,
         Kind::Partner,
         Kind::AuditEntry,
         Kind::Agreement,
+        Kind::Interaction,
     ];
 
     /// The GraphQL type name.
@@ -40,6 +43,7 @@ impl Kind {
             Kind::Partner => "Partner",
             Kind::AuditEntry => "AuditEntry",
             Kind::Agreement => "Agreement",
+            Kind::Interaction => "Interaction",
         }
     }
 }

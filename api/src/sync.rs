@@ -334,6 +334,10 @@ pub struct ResyncStep {
     pub queued: usize,
     /// Runs that reached their last contact.
     pub finished: usize,
+    /// Bulk calls made.
+    pub bulk_calls: usize,
+    /// Contacts sent in bulk again because their call failed retryably.
+    pub bulk_retries: usize,
     /// Pages that failed, one line each (the run is taken up again later).
     pub errors: Vec<String>,
 }
@@ -348,6 +352,14 @@ impl ResyncStep {
 /// How long a backfill that failed for a reason other than credentials waits before its next
 /// page.
 const RESYNC_RETRY: chrono::Duration = chrono::Duration::seconds(60);
+
+/// Sends of one backfill page's contacts through a bulk API before the rest are queued one by
+/// one, and the pause before each repeat (times the attempt).
+const BULK_SENDS: u32 = 3;
+const BULK_PAUSE: Duration = Duration::from_millis(500);
+
+/// The longest one backfill step holds a run before letting the worker's job queue have a turn.
+const RESYNC_STEP_BUDGET: Duration = Duration::from_secs(30);
 
 /// Contacts per backfill page for providers without a bulk API (each becomes a queued job).
 const QUEUE_PAGE: usize = 500;
@@ -383,7 +395,7 @@ impl SyncHandle {
                 }
             };
             if let Err(err) = self
-                .resync_page(provider, &run, &token, now, &mut step)
+                .resync_run(provider, &run, &token, now, &mut step)
                 .await
             {
                 tracing::warn!(provider = name, resync = run.id, error = %err, "backfill page failed");
@@ -393,7 +405,14 @@ impl SyncHandle {
         step
     }
 
-    async fn resync_page(
+    /// Moves a held run forward for up to one step's budget. Without a bulk API: one page of
+    /// queued jobs. With one: pages of one bulk call each, several in flight (twice the
+    /// provider's connection cap, so a page waiting to repeat a failed call never leaves a
+    /// connection idle; the provider's own limit keeps the cap), while the next pages are read.
+    /// Pages are recorded in order as they complete, so the cursor only ever passes contacts
+    /// that were handled; pages sent past a failure are sent again later (bulk upserts are safe
+    /// to repeat).
+    async fn resync_run(
         &self,
         provider: &RegisteredProvider,
         run: &ResyncRow,
@@ -403,10 +422,116 @@ impl SyncHandle {
     ) -> anyhow::Result<()> {
         let sync = provider.provider();
         let bulk = sync.bulk_page_size();
-        let size = if bulk > 0 { bulk } else { QUEUE_PAGE };
+        if bulk == 0 {
+            return self.queue_page(provider, run, token, now, step).await;
+        }
+        let in_flight = provider.limits().max_in_flight.map_or(4, |n| n.get() * 2);
+        let budget =
+            RESYNC_STEP_BUDGET.min(self.config.lease.saturating_sub(self.config.call_timeout));
+        let deadline = tokio::time::Instant::now() + budget;
+        let mut after = run.after_contact_id;
+        let mut exhausted = false;
+        let mut failure: Option<SyncError> = None;
+        let mut tasks = tokio::task::JoinSet::new();
+        let (mut sent, mut recorded) = (0_u64, 0_u64);
+        let mut done: std::collections::BTreeMap<u64, ResyncPage> = Default::default();
+        loop {
+            while failure.is_none()
+                && !exhausted
+                && tasks.len() < in_flight
+                && tokio::time::Instant::now() < deadline
+            {
+                let ids = self
+                    .store
+                    .live_contact_ids_after(after, bulk as u64)
+                    .await?;
+                let Some(last) = ids.last().map(|id| id.get()) else {
+                    exhausted = true;
+                    break;
+                };
+                after = last;
+                let contacts = self.live_contacts(provider.name(), &ids).await?;
+                let (handle, registered, seq) = (self.clone(), provider.clone(), sent);
+                sent += 1;
+                tasks.spawn(async move {
+                    let result = handle.send_bulk(&registered, &contacts).await;
+                    (seq, last, contacts, result)
+                });
+            }
+            let Some(joined) = tasks.join_next().await else {
+                break;
+            };
+            let (seq, last, contacts, result) = joined?;
+            match result {
+                Ok((report, repeated)) => {
+                    step.bulk_retries += repeated;
+                    step.bulk_calls += report.calls;
+                    done.insert(seq, page_of(sync.as_ref(), last, &contacts, report));
+                }
+                Err(err) => {
+                    failure.get_or_insert(err);
+                }
+            }
+            while let Some(page) = done.remove(&recorded) {
+                if !self
+                    .store
+                    .advance_resync(run.id, token, &page, now, true)
+                    .await?
+                {
+                    tasks.abort_all();
+                    anyhow::bail!(
+                        "lost the backfill's lease to another worker; its pages will be repeated"
+                    );
+                }
+                recorded += 1;
+                step.pages += 1;
+                step.synced += page.synced.len();
+                step.queued += page.queued.len();
+            }
+        }
+        if let Some(err) = failure {
+            let retry_at = if let SyncError::Unauthorized { reason } = &err {
+                self.store
+                    .pause_provider(provider.name(), reason, now)
+                    .await?;
+                now
+            } else {
+                now + RESYNC_RETRY
+            };
+            self.store
+                .release_resync(run.id, token, Some(err.reason()), retry_at, now)
+                .await?;
+            anyhow::bail!("{}", err.reason());
+        }
+        if exhausted && recorded == sent {
+            if self.store.finish_resync(run.id, token, now).await? {
+                step.finished += 1;
+                tracing::info!(
+                    provider = provider.name(),
+                    resync = run.id,
+                    "backfill finished"
+                );
+            }
+        } else {
+            self.store
+                .release_resync(run.id, token, None, now, now)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// One page of a provider without a bulk API: its contacts become queued jobs.
+    async fn queue_page(
+        &self,
+        provider: &RegisteredProvider,
+        run: &ResyncRow,
+        token: &str,
+        now: DateTime<Utc>,
+        step: &mut ResyncStep,
+    ) -> anyhow::Result<()> {
         let ids = self
             .store
-            .live_contact_ids_after(run.after_contact_id, size as u64)
+            .live_contact_ids_after(run.after_contact_id, QUEUE_PAGE as u64)
             .await?;
         let Some(last) = ids.last() else {
             if self.store.finish_resync(run.id, token, now).await? {
@@ -419,19 +544,44 @@ impl SyncHandle {
             }
             return Ok(());
         };
-        let mut page = ResyncPage {
+        let page = ResyncPage {
             last_contact: last.get(),
-            ..ResyncPage::default()
+            synced: vec![],
+            queued: ids,
         };
-        if bulk == 0 {
-            page.queued = ids;
-        } else {
-            let contacts = self.live_contacts(provider.name(), &ids).await?;
-            let call = tokio::time::timeout(self.config.call_timeout, sync.upsert_many(&contacts));
+        if !self
+            .store
+            .advance_resync(run.id, token, &page, now, false)
+            .await?
+        {
+            anyhow::bail!("lost the backfill's lease to another worker; the page will be repeated");
+        }
+        step.pages += 1;
+        step.queued += page.queued.len();
+        Ok(())
+    }
+
+    /// Sends a page through the provider's bulk API, repeating (after a pause) the contacts whose
+    /// call failed retryably, up to three sends; those still failing come back in
+    /// [`BulkReport::retry`]; also says how many contacts were sent again. Fails only when the provider refuses our credentials or every send
+    /// failed as a whole.
+    async fn send_bulk(
+        &self,
+        provider: &RegisteredProvider,
+        contacts: &[SyncContact],
+    ) -> Result<(BulkReport, usize), SyncError> {
+        let mut total = BulkReport::default();
+        let mut repeated = 0;
+        let mut pending: Vec<SyncContact> = contacts.to_vec();
+        for attempt in 1..=BULK_SENDS {
+            let call = tokio::time::timeout(
+                self.config.call_timeout,
+                provider.provider().upsert_many(&pending),
+            );
             let report = match call.await {
                 Err(_) => Err(SyncError::retryable("the bulk call timed out")),
                 Ok(None) => Ok(BulkReport {
-                    per_contact: contacts
+                    per_contact: pending
                         .iter()
                         .map(|c| (c.contact_id, "no bulk API".to_owned()))
                         .collect(),
@@ -441,47 +591,26 @@ impl SyncHandle {
             };
             let report = match report {
                 Ok(report) => report,
-                Err(err) => {
-                    let retry_at = if let SyncError::Unauthorized { reason } = &err {
-                        self.store
-                            .pause_provider(provider.name(), reason, now)
-                            .await?;
-                        now
-                    } else {
-                        now + RESYNC_RETRY
-                    };
-                    self.store
-                        .release_resync(run.id, token, err.reason(), retry_at, now)
-                        .await?;
-                    anyhow::bail!("{}", err.reason());
-                }
+                Err(err @ SyncError::Unauthorized { .. }) => return Err(err),
+                Err(err) if attempt == BULK_SENDS => return Err(err),
+                Err(_) => BulkReport {
+                    retry: pending.iter().map(|c| c.contact_id).collect(),
+                    ..BulkReport::default()
+                },
             };
-            let emails: std::collections::HashMap<ContactId, &EmailAddress> = contacts
-                .iter()
-                .filter_map(|c| Some((c.contact_id, c.email.as_ref()?)))
-                .collect();
-            page.synced = report
-                .synced
-                .into_iter()
-                .map(|(contact, external_id)| {
-                    let email = emails.get(&contact);
-                    BulkSynced {
-                        contact,
-                        external_id,
-                        email_key: email.and_then(|e| sync.email_key(e)),
-                        sent_email: email.map(|e| e.as_str().to_owned()),
-                    }
-                })
-                .collect();
-            page.queued = report.per_contact.into_iter().map(|(c, _)| c).collect();
+            total.calls += report.calls;
+            total.synced.extend(report.synced);
+            total.per_contact.extend(report.per_contact);
+            if report.retry.is_empty() || attempt == BULK_SENDS {
+                total.retry = report.retry;
+                break;
+            }
+            let again: std::collections::HashSet<ContactId> = report.retry.into_iter().collect();
+            pending.retain(|c| again.contains(&c.contact_id));
+            repeated += pending.len();
+            tokio::time::sleep(BULK_PAUSE * attempt).await;
         }
-        if !self.store.advance_resync(run.id, token, &page, now).await? {
-            anyhow::bail!("lost the backfill's lease to another worker; the page will be repeated");
-        }
-        step.pages += 1;
-        step.synced += page.synced.len();
-        step.queued += page.queued.len();
-        Ok(())
+        Ok((total, repeated))
     }
 
     /// The live contacts among `ids` as `provider` should receive them, in three reads.
@@ -524,5 +653,38 @@ impl SyncHandle {
             .collect();
         live.sort_by_key(|c| c.contact_id.get());
         Ok(live)
+    }
+}
+
+/// What a bulk call did to one page, as the store records it.
+fn page_of(
+    sync: &dyn rapport_integrations::ContactSync,
+    last_contact: i64,
+    contacts: &[SyncContact],
+    report: BulkReport,
+) -> ResyncPage {
+    let emails: std::collections::HashMap<ContactId, &EmailAddress> = contacts
+        .iter()
+        .filter_map(|c| Some((c.contact_id, c.email.as_ref()?)))
+        .collect();
+    let synced = report
+        .synced
+        .into_iter()
+        .map(|(contact, external_id)| {
+            let email = emails.get(&contact);
+            BulkSynced {
+                contact,
+                external_id,
+                email_key: email.and_then(|e| sync.email_key(e)),
+                sent_email: email.map(|e| e.as_str().to_owned()),
+            }
+        })
+        .collect();
+    let mut queued: Vec<ContactId> = report.per_contact.into_iter().map(|(c, _)| c).collect();
+    queued.extend(report.retry);
+    ResyncPage {
+        last_contact,
+        synced,
+        queued,
     }
 }

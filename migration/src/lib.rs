@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_foundation;
 mod m20261122_000002_agreements;
 mod m20261122_000003_contact_sync;
+mod m20261122_000004_interactions;
 mod m20261122_000005_resyncs;
 
 /// Every migration step of Rapport, in order.
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_agreements::Migration),
             Box::new(m20261122_000003_contact_sync::Migration),
+            Box::new(m20261122_000004_interactions::Migration),
             Box::new(m20261122_000005_resyncs::Migration),
         ]
     }

@@ -227,3 +227,129 @@ async fn a_provider_that_refuses_our_credentials_is_shown_paused_until_an_admin_
         "resuming a running provider changes nothing"
     );
 }
+
+#[tokio::test]
+async fn resync_all_reaches_mailchimp_through_batch_subscribe_and_repeats_a_failed_call() {
+    use rapport_tests::mock::mailchimp::routes;
+    use rapport_tests::mock::{Fault, MailchimpMock};
+
+    let mock = MailchimpMock::start().await;
+    let provider = mock.provider();
+    let limits = provider.limits();
+    let mut registry = Registry::default();
+    registry
+        .register(Arc::new(provider), limits)
+        .expect("registered");
+    let app = spawn_app_with_providers(|_| {}, registry).await;
+    let account = app
+        .account_as(&app.admin_token.clone(), "Acme", json!({}))
+        .await;
+    let mut contacts = Vec::new();
+    for name in ["ada", "grace", "edsger"] {
+        let created = app
+            .gql(
+                "mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id } } }",
+                json!({"input": {"accountId": account, "firstName": name,
+                    "email": format!("{name}@acme.test"), "emailConsent": "SUBSCRIBED"}}),
+            )
+            .await
+            .ok();
+        contacts.push(created.data("/createContact/contact/id").clone());
+    }
+    // The contacts' own jobs have not run: the backfill alone fills the audience.
+    mock.faults().on(routes::BATCH, Fault::status(503));
+
+    app.gql(RESYNC, json!({"p": "mailchimp"})).await.ok();
+    let step = app.sync.resync_step(Utc::now()).await;
+    assert_eq!(step.pages, 1, "{step:?}");
+    assert_eq!(step.synced, 3, "{step:?}");
+    assert_eq!(step.queued, 0, "{step:?}");
+    assert_eq!(
+        step.bulk_retries, 3,
+        "the failed call was sent again: {step:?}"
+    );
+    let stats = mock.stats();
+    assert_eq!(stats.on(routes::BATCH), 2, "one failed call, one repeat");
+    assert_eq!(stats.requests, 2, "nothing but batch calls");
+    for name in ["ada", "grace", "edsger"] {
+        let member = mock.member(&format!("{name}@acme.test"));
+        assert!(member.is_some(), "{name} is a member again");
+    }
+    assert_eq!(
+        step.finished, 1,
+        "the last page ends the backfill: {step:?}"
+    );
+    assert!(app.sync.resync_step(Utc::now()).await.is_idle());
+    let status = app
+        .gql(
+            "query($id: ID!) { contact(id: $id) { syncStatus { state externalId } } }",
+            json!({"id": contacts[0]}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        status.data("/contact/syncStatus/0/externalId"),
+        &json!(rapport_tests::mock::mailchimp::hash_of("ada@acme.test"))
+    );
+}
+
+#[tokio::test]
+async fn a_contact_erased_while_its_backfill_page_was_in_flight_is_erased_at_the_provider_again() {
+    use rapport_api::store::{BulkSynced, ResyncPage};
+    use rapport_domain::ids::ContactId;
+
+    let (app, fake) = app_with_fake().await;
+    let account = app
+        .account_as(&app.admin_token.clone(), "Acme", json!({}))
+        .await;
+    let contact = app.contact(&account, "Ada", Some("ada@acme.test")).await;
+    let (_, raw) = rapport_api::global_id::decode_any(&contact).expect("a contact id");
+    let now = Utc::now();
+    let tx = app.store.begin().await.expect("tx");
+    tx.start_resync("fake", "test", now).await.expect("started");
+    tx.commit().await.expect("committed");
+    let run = app
+        .store
+        .claim_resync("fake", "lease", now + chrono::Duration::minutes(5), now)
+        .await
+        .expect("claimed")
+        .expect("a run to claim");
+
+    // The page was read and sent; then the contact is erased and its erasure delivered…
+    app.gql(
+        "mutation($id: ID!) { eraseContact(input: {contactId: $id}) { contact { erased } } }",
+        json!({"id": contact}),
+    )
+    .await
+    .ok();
+    app.sync_step(Utc::now()).await;
+    assert_eq!(fake.erasures().len(), 1);
+    // …and only then does the bulk call's answer come back, saying the contact was synced.
+    let page = ResyncPage {
+        last_contact: raw,
+        synced: vec![BulkSynced {
+            contact: ContactId::new(raw),
+            external_id: Some("member-1".to_owned()),
+            email_key: None,
+            sent_email: Some("ada@acme.test".to_owned()),
+        }],
+        queued: vec![],
+    };
+    assert!(
+        app.store
+            .advance_resync(run.id, "lease", &page, Utc::now(), false)
+            .await
+            .expect("advanced")
+    );
+    app.sync_step(Utc::now()).await;
+    assert_eq!(
+        fake.erasures().len(),
+        2,
+        "the provider is told to erase the contact again: {:?}",
+        fake.calls()
+    );
+    assert!(
+        fake.upserts().is_empty(),
+        "and the erased contact is never sent"
+    );
+}

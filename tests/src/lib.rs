@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
+pub mod mock;
+
 use std::time::Duration;
 
 use rapport_api::config::Settings;
@@ -251,9 +253,15 @@ impl TestApp {
 
     /// Creates a contact on `account` as the admin and returns its id.
     pub async fn contact(&self, account: &str, first_name: &str, email: Option<&str>) -> String {
+        self.contact_with(json!({"accountId": account, "firstName": first_name, "email": email}))
+            .await
+    }
+
+    /// Creates a contact from a whole `CreateContactInput` as the admin and returns its id.
+    pub async fn contact_with(&self, input: Value) -> String {
         self.gql(
             "mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id } } }",
-            json!({"input": {"accountId": account, "firstName": first_name, "email": email}}),
+            json!({"input": input}),
         )
         .await
         .ok()
@@ -261,6 +269,21 @@ impl TestApp {
         .as_str()
         .expect("contact id")
         .to_owned()
+    }
+
+    /// A contact's `syncStatus`, one entry per enabled provider, as the admin sees it.
+    pub async fn sync_status(&self, contact: &str) -> Vec<Value> {
+        let res = self
+            .gql(
+                "query($id: ID!) { contact(id: $id) { syncStatus { provider state attempts lastError externalId lastSyncedAt } } }",
+                json!({"id": contact}),
+            )
+            .await
+            .ok();
+        res.data("/contact/syncStatus")
+            .as_array()
+            .cloned()
+            .expect("a sync status list")
     }
 
     /// Row counts of every table a mutation may write.

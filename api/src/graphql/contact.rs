@@ -182,6 +182,16 @@ impl ContactNode {
             })
             .collect())
     }
+    /// Calls and other touch points with the contact, newest first (by when they happened).
+    #[graphql(complexity = "connection_complexity(child_complexity, first, None)")]
+    async fn interactions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<super::interaction::InteractionConnection> {
+        super::interaction::of_contact(ctx, &self.0, first, after).await
+    }
     async fn erased(&self) -> bool {
         self.0.is_erased()
     }

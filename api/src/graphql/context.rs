@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use rapport_domain::ids::{AccountId, AgreementId, ContactId, PartnerId, TeamMemberId};
 
 use super::loaders::{
-    AccountLoader, ContactLoader, HistoryLoader, PartnerLoader, PeriodCreditsLoader,
-    QuarterMeasurementsLoader, TeamMemberLoader,
+    AccountLoader, ContactLoader, HistoryLoader, InteractionPagesLoader, PartnerLoader,
+    PeriodCreditsLoader, QuarterMeasurementsLoader, TeamMemberLoader,
 };
 use crate::auth::Caller;
 use crate::auth::jwt::JwtKeys;
@@ -55,6 +55,8 @@ pub struct RequestState {
     pub quarter_measurements: Cached<QuarterMeasurementsLoader>,
     /// Credit-ledger entries by agreement and period start.
     pub period_credits: Cached<PeriodCreditsLoader>,
+    /// Pages of interactions by contact and page.
+    pub interactions: Cached<InteractionPagesLoader>,
 }
 
 impl std::fmt::Debug for RequestState {
@@ -92,6 +94,7 @@ impl RequestState {
             histories: cached(HistoryLoader(store.clone()), delay),
             quarter_measurements: cached(QuarterMeasurementsLoader(store.clone()), delay),
             period_credits: cached(PeriodCreditsLoader(store.clone()), delay),
+            interactions: cached(InteractionPagesLoader(store.clone()), delay),
             store,
             caller,
             request_id,
@@ -112,6 +115,7 @@ impl RequestState {
         self.quarter_measurements
             .clear::<(AgreementId, NaiveDate)>();
         self.period_credits.clear::<(AgreementId, NaiveDate)>();
+        self.interactions.clear::<super::interaction::PageKey>();
     }
 
     /// The use-case context of this request.

@@ -11,7 +11,7 @@ use rapport_domain::partner::Partner;
 use rapport_domain::team::TeamMember;
 
 use crate::service::agreement_compute::{end_of, start_of};
-use crate::store::{Store, StoreError, StoredCredit};
+use crate::store::{Interaction, InteractionPage, Page, Store, StoreError, StoredCredit};
 
 /// A loader failure, shared between every resolver waiting on the batch.
 #[derive(Debug, Clone)]
@@ -202,6 +202,42 @@ impl Loader<(AgreementId, NaiveDate)> for PeriodCreditsLoader {
             if let Some(list) = out.get_mut(&(agreement, credit.period_start)) {
                 list.push(credit);
             }
+        }
+        Ok(out)
+    }
+}
+
+/// Pages of contacts' interactions, keyed by the contact and the page; one query per distinct
+/// page in a batch (a page of contacts asks for the same page of each).
+#[derive(Debug)]
+pub struct InteractionPagesLoader(pub Store);
+
+impl Loader<(ContactId, InteractionPage)> for InteractionPagesLoader {
+    type Value = Page<Interaction>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(ContactId, InteractionPage)],
+    ) -> Result<HashMap<(ContactId, InteractionPage), Page<Interaction>>, LoadError> {
+        let mut pages: Vec<InteractionPage> = keys.iter().map(|(_, p)| *p).collect();
+        pages.sort_by_key(|p| (p.after, p.limit));
+        pages.dedup();
+        let mut out = HashMap::with_capacity(keys.len());
+        for page in pages {
+            let mut contacts: Vec<ContactId> = keys
+                .iter()
+                .filter(|(_, p)| *p == page)
+                .map(|(c, _)| *c)
+                .collect();
+            contacts.sort();
+            contacts.dedup();
+            let found = self
+                .0
+                .interaction_pages(&contacts, page)
+                .await
+                .map_err(|e| LoadError(Arc::new(e)))?;
+            out.extend(found.into_iter().map(|(contact, p)| ((contact, page), p)));
         }
         Ok(out)
     }

@@ -10,6 +10,7 @@ mod enums;
 pub mod error;
 mod filter_text;
 mod ids;
+mod interaction;
 pub mod limits;
 mod loaders;
 mod node;

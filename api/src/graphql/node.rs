@@ -25,6 +25,8 @@ pub enum Node {
     Partner(PartnerNode),
     /// An agreement.
     Agreement(super::agreement::AgreementNode),
+    /// An interaction with a contact.
+    Interaction(super::interaction::InteractionNode),
 }
 
 /// Resolves any global id the caller may see; `None` for anything else, so ids outside the
@@ -71,6 +73,9 @@ async fn resolve(st: &RequestState, id: &str) -> Result<Option<Node>> {
                 .ok()
                 .map(Node::Agreement)
         }
+        Kind::Interaction => super::interaction::load_interaction(st, raw)
+            .await?
+            .map(Node::Interaction),
         Kind::AuditEntry => None,
     })
 }

@@ -48,8 +48,13 @@ async fn contacts_selection(
     selection: &Lookahead<'_>,
     items: &[Contact],
 ) -> Result<()> {
+    interactions(ctx, selection, items).await?;
     let account = selection.field("account");
-    if !account.exists() && !selection.field("relationshipType").exists() {
+    // `interactions` checks that the caller may read the contact's account.
+    if !account.exists()
+        && !selection.field("relationshipType").exists()
+        && !selection.field("interactions").exists()
+    {
         return Ok(());
     }
     let st = state(ctx);
@@ -57,6 +62,38 @@ async fn contacts_selection(
     let loaded = st.accounts.load_many(ids).await.gql()?;
     let seen: Vec<Account> = loaded.into_values().filter(|a| visible(st, a)).collect();
     accounts(ctx, account, &seen).await
+}
+
+/// Preloads the selected page of interactions of every contact, one statement per distinct
+/// page (the same `first`/`after` for each contact is one statement for the whole list).
+async fn interactions(
+    ctx: &Context<'_>,
+    selection: &Lookahead<'_>,
+    items: &[Contact],
+) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let st = state(ctx);
+    for field in selection.field("interactions").selection_fields() {
+        let (mut first, mut after) = (None, None);
+        for (name, value) in field.arguments()? {
+            match (name.as_str(), value) {
+                ("first", async_graphql::Value::Number(n)) => {
+                    first = n.as_i64().and_then(|n| i32::try_from(n).ok());
+                }
+                ("after", async_graphql::Value::String(cursor)) => after = Some(cursor),
+                _ => {}
+            }
+        }
+        // A bad argument is reported by the field itself.
+        let Ok(page) = super::interaction::interaction_page(first, after) else {
+            continue;
+        };
+        let keys = items.iter().map(|c| (c.id(), page));
+        st.interactions.load_many(keys).await.gql()?;
+    }
+    Ok(())
 }
 
 /// Preloads the managers, partners, parents and histories of these accounts, as selected.
@@ -118,7 +155,7 @@ pub(crate) async fn nodes(ctx: &Context<'_>, ids: &[ID]) -> Result<()> {
             Some((Kind::Partner, raw)) => {
                 partners.insert(PartnerId::new(raw));
             }
-            Some((Kind::AuditEntry | Kind::Agreement, _)) | None => {}
+            Some((Kind::AuditEntry | Kind::Agreement | Kind::Interaction, _)) | None => {}
         }
     }
     let found_contacts = st.contacts.load_many(contacts).await.gql()?;

@@ -51,5 +51,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(metrics::metrics));
+        .route("/metrics", web::get().to(metrics::metrics))
+        .configure(crate::webhooks::routes);
 }

@@ -35,7 +35,7 @@ pub async fn request_id_middleware(
         "request",
         request_id = %id,
         method = %req.method(),
-        path = %req.path(),
+        path = %crate::webhooks::loggable_path(req.path()),
     );
     let started = Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;

@@ -195,6 +195,9 @@ pub async fn erase_contact(
     contact.erase(ctx.now)?;
     let saved = tx.save_contact(contact, version).await?;
     tx.scrub_history(Kind::Contact.name(), id.get()).await?;
+    // Calls and the receipts of its webhook events are personal data too.
+    tx.delete_interactions_of(id).await?;
+    tx.delete_webhook_receipts_of(id).await?;
     super::enqueue_sync(&tx, ctx, &[id], true).await?;
     record(
         &tx,

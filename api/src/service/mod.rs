@@ -6,12 +6,14 @@ pub(crate) mod agreement_compute;
 mod agreements;
 mod bootstrap;
 mod contacts;
+mod demo;
 mod partners;
 mod record;
 mod snapshot;
 mod sync;
 mod team;
 mod tokens;
+mod webhooks;
 
 pub use accounts::{
     AccountChanges, account_scope, assign_account_manager, churn_account, create_account,
@@ -24,10 +26,14 @@ pub use agreements::{
 };
 pub use bootstrap::ensure_bootstrap_admin;
 pub use contacts::{ContactChanges, create_contact, erase_contact, update_contact};
+pub use demo::{DemoReport, seed_demo_data};
 pub use partners::{create_partner, update_partner};
 pub use sync::{resume_sync_provider, resync_all, retry_sync};
 pub use team::{TeamMemberChanges, create_team_member, update_team_member};
 pub use tokens::{IssuedToken, issue_partner_token, revoke_token};
+pub use webhooks::{
+    CallRecord, MemberChange, MemberEvent, WebhookOutcome, apply_member_event, record_call,
+};
 
 use chrono::{DateTime, Utc};
 use rapport_domain::permissions::{Action, Resource, authorize};

@@ -6,7 +6,8 @@ use rapport_domain::values::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde_json::{Value, json};
 
@@ -331,6 +332,54 @@ impl Tx {
             select = select.filter(contact::Column::Id.ne(id.get()));
         }
         Ok(select.count(&self.inner).await? > 0)
+    }
+
+    /// The live contact whose address is `email` (compared lowercased), locked for change until
+    /// the transaction ends (PostgreSQL; SQLite has one writer anyway).
+    pub async fn live_contact_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Option<Contact>, StoreError> {
+        contact::Entity::find()
+            .filter(contact::Column::EmailKey.eq(email.normalized()))
+            .filter(contact::Column::ErasedAt.is_null())
+            .lock_exclusive()
+            .one(&self.inner)
+            .await?
+            .map(to_domain)
+            .transpose()
+    }
+
+    /// The live contacts that have `number` among their phone numbers, oldest first, locked
+    /// for change until the transaction ends (PostgreSQL), so an erasure running at the same
+    /// time either comes first and leaves nothing to match, or waits for this transaction.
+    pub async fn live_contacts_with_phone(
+        &self,
+        number: &PhoneNumber,
+    ) -> Result<Vec<Contact>, StoreError> {
+        // Phones are JSON text (`[{"number":"+33…","type":"MOBILE"}]`): the quoted number narrows
+        // the rows (an E.164 number holds no LIKE wildcard), the parsed phones decide.
+        let pattern = format!("%\"{}\"%", number.as_str());
+        let rows = contact::Entity::find()
+            .filter(contact::Column::ErasedAt.is_null())
+            .filter(contact::Column::Phones.like(pattern))
+            .order_by_asc(contact::Column::Id)
+            .lock_exclusive()
+            .all(&self.inner)
+            .await?;
+        let mut found = Vec::with_capacity(rows.len());
+        for row in rows {
+            let contact = to_domain(row)?;
+            let has_number = contact
+                .parts()
+                .details
+                .as_ref()
+                .is_some_and(|d| d.phones.iter().any(|p| p.number == *number));
+            if has_number {
+                found.push(contact);
+            }
+        }
+        Ok(found)
     }
 
     /// Saves a changed (or erased) contact if nobody saved it since `expected_version`.

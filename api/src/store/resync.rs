@@ -176,29 +176,48 @@ impl Store {
     }
 
     /// Records a page of a held run: the bulk deliveries, the per-contact jobs, and the cursor,
-    /// together, and lets go of the lease. `false` (and nothing written) if the lease was lost.
+    /// together; lets go of the lease unless `keep_lease`. `false` (and nothing written) if the
+    /// lease was lost.
     pub async fn advance_resync(
         &self,
         id: i64,
         token: &str,
         page: &ResyncPage,
         now: DateTime<Utc>,
+        keep_lease: bool,
     ) -> Result<bool, StoreError> {
         let tx = Tx::new(self.writer().begin().await?);
         let Some(run) = Self::held_resync(&tx.inner, id, token).await? else {
             return Ok(false);
         };
-        if !page.synced.is_empty() {
+        // A contact erased while its page was in flight may have been re-created by the bulk
+        // call after its erasure reached the provider: erase it there again, and keep the
+        // sync state its erasure left.
+        let erased: Vec<i64> = contact::Entity::find()
+            .select_only()
+            .column(contact::Column::Id)
+            .filter(contact::Column::Id.is_in(page.synced.iter().map(|s| s.contact.get())))
+            .filter(contact::Column::ErasedAt.is_not_null())
+            .into_tuple()
+            .all(&tx.inner)
+            .await?;
+        for id in &erased {
+            tx.enqueue_sync(&run.provider, ContactId::new(*id), "ERASE", now)
+                .await?;
+        }
+        let synced: Vec<&BulkSynced> = page
+            .synced
+            .iter()
+            .filter(|s| !erased.contains(&s.contact.get()))
+            .collect();
+        if !synced.is_empty() {
             sync_state::Entity::delete_many()
                 .filter(sync_state::Column::Provider.eq(run.provider.clone()))
-                .filter(
-                    sync_state::Column::ContactId
-                        .is_in(page.synced.iter().map(|s| s.contact.get())),
-                )
+                .filter(sync_state::Column::ContactId.is_in(synced.iter().map(|s| s.contact.get())))
                 .exec(&tx.inner)
                 .await?;
             // Inserted in slices: PostgreSQL takes at most 65,535 bind values per statement.
-            for slice in page.synced.chunks(1_000) {
+            for slice in synced.chunks(1_000) {
                 sync_state::Entity::insert_many(slice.iter().map(|s| sync_state::ActiveModel {
                     provider: Set(run.provider.clone()),
                     contact_id: Set(s.contact.get()),
@@ -216,7 +235,7 @@ impl Store {
             tx.enqueue_sync(&run.provider, *contact, "UPSERT", now)
                 .await?;
         }
-        sync_resync::Entity::update_many()
+        let mut update = sync_resync::Entity::update_many()
             .col_expr(
                 sync_resync::Column::AfterContactId,
                 Expr::value(page.last_contact),
@@ -239,19 +258,23 @@ impl Store {
                 Expr::col(sync_resync::Column::Pages).add(1),
             )
             .col_expr(sync_resync::Column::UpdatedAt, Expr::value(now))
-            // The next page is anyone's: the run moves on with whichever worker steps next.
-            .col_expr(
-                sync_resync::Column::LeaseToken,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                sync_resync::Column::LeaseUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
             .col_expr(
                 sync_resync::Column::LastError,
                 Expr::value(Option::<String>::None),
-            )
+            );
+        if !keep_lease {
+            // The next page is anyone's: the run moves on with whichever worker steps next.
+            update = update
+                .col_expr(
+                    sync_resync::Column::LeaseToken,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(
+                    sync_resync::Column::LeaseUntil,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                );
+        }
+        update
             .filter(sync_resync::Column::Id.eq(id))
             .exec(&tx.inner)
             .await?;
@@ -286,24 +309,27 @@ impl Store {
         Ok(done.rows_affected == 1)
     }
 
-    /// Lets go of a held run after a failed page, keeping `error`; no worker takes it up again
+    /// Lets go of a held run, keeping `error` when a page failed; no worker takes it up again
     /// before `retry_at`. `false` if the lease was lost.
     pub async fn release_resync(
         &self,
         id: i64,
         token: &str,
-        error: &str,
+        error: Option<&str>,
         retry_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let released = sync_resync::Entity::update_many()
-            .col_expr(sync_resync::Column::LastError, Expr::value(error))
+        let mut update = sync_resync::Entity::update_many()
             .col_expr(sync_resync::Column::UpdatedAt, Expr::value(now))
             .col_expr(
                 sync_resync::Column::LeaseToken,
                 Expr::value(Option::<String>::None),
             )
-            .col_expr(sync_resync::Column::LeaseUntil, Expr::value(retry_at))
+            .col_expr(sync_resync::Column::LeaseUntil, Expr::value(retry_at));
+        if let Some(error) = error {
+            update = update.col_expr(sync_resync::Column::LastError, Expr::value(error));
+        }
+        let released = update
             .filter(sync_resync::Column::Id.eq(id))
             .filter(sync_resync::Column::State.eq(RUNNING))
             .filter(sync_resync::Column::LeaseToken.eq(token))

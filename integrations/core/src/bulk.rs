@@ -4,8 +4,8 @@ use rapport_domain::ids::ContactId;
 
 /// What one [`ContactSync::upsert_many`](crate::ContactSync::upsert_many) did.
 ///
-/// Every contact given is in exactly one of `synced` and `per_contact`. Reasons never carry
-/// personal data.
+/// Every contact given is in exactly one of `synced`, `retry` and `per_contact`. Reasons never
+/// carry personal data.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BulkReport {
     /// Calls made to the provider.
@@ -16,12 +16,16 @@ pub struct BulkReport {
     /// call failed as a whole), with why: the api queues each for the per-contact upsert, which
     /// retries and classifies failures durably.
     pub per_contact: Vec<(ContactId, String)>,
+    /// Contacts whose call failed in a way worth repeating (a 5xx, a timeout, a 429): the api
+    /// sends them in bulk again after a pause, and queues them one by one only if that keeps
+    /// failing.
+    pub retry: Vec<ContactId>,
 }
 
 impl BulkReport {
     /// Contacts accounted for.
     pub fn len(&self) -> usize {
-        self.synced.len() + self.per_contact.len()
+        self.synced.len() + self.per_contact.len() + self.retry.len()
     }
 
     /// Whether no contact is accounted for.

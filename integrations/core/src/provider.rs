@@ -37,8 +37,9 @@ pub trait ContactSync: Send + Sync {
         None
     }
 
-    /// Contacts one backfill page should hold: enough to keep every connection the provider
-    /// allows busy with full bulk calls. `0` (the default) means the provider has no bulk API.
+    /// Contacts one backfill page should hold: one full bulk call (the api keeps several pages
+    /// in flight, up to the provider's limits). `0` (the default) means the provider has no
+    /// bulk API.
     fn bulk_page_size(&self) -> usize {
         0
     }

@@ -263,14 +263,18 @@ impl From<BatchReport> for rapport_integrations::BulkReport {
             };
             (s.contact_id, reason.to_owned())
         });
-        let unsent = report
+        let (retry, unsent): (Vec<_>, Vec<_>) = report
             .unsent
+            .into_iter()
+            .partition(|u| matches!(u.error, SyncError::Retryable { .. }));
+        let unsent = unsent
             .into_iter()
             .map(|u| (u.contact_id, u.error.reason().to_owned()));
         Self {
             calls: report.calls,
             synced,
             per_contact: rejected.chain(skipped).chain(unsent).collect(),
+            retry: retry.into_iter().map(|u| u.contact_id).collect(),
         }
     }
 }

@@ -48,6 +48,11 @@ pub struct MailchimpConfig {
     /// when several processes share a key, give each its share.
     #[serde(default = "defaults::max_connections")]
     pub max_connections: NonZeroUsize,
+    /// The secret path segment of the webhook URL Mailchimp is given
+    /// (`/webhooks/mailchimp/{secret}`): Mailchimp signs nothing, so the URL is the credential.
+    /// Use a long random value of URL-safe characters. `None` turns the webhook route off.
+    #[serde(default)]
+    pub webhook_secret: Option<SecretString>,
 }
 
 mod defaults {
@@ -95,7 +100,23 @@ impl MailchimpConfig {
             client_tag: defaults::client_tag(),
             customer_tag: defaults::customer_tag(),
             max_connections: defaults::max_connections(),
+            webhook_secret: None,
         }
+    }
+
+    /// The same configuration with the webhook secret set.
+    #[must_use]
+    pub fn with_webhook_secret(mut self, secret: SecretString) -> Self {
+        self.webhook_secret = Some(secret);
+        self
+    }
+
+    /// The webhook secret, when one is set and not blank.
+    pub fn webhook_secret(&self) -> Option<&str> {
+        self.webhook_secret
+            .as_ref()
+            .map(|s| s.expose_secret())
+            .filter(|s| !s.trim().is_empty())
     }
 
     /// Points the provider at another API root (a mock server).
@@ -153,6 +174,13 @@ impl MailchimpConfig {
             !self.list_id.is_empty() && self.list_id.bytes().all(|b| b.is_ascii_alphanumeric());
         if !list_ok {
             return Err(ConfigError::ListId);
+        }
+        if self
+            .webhook_secret
+            .as_ref()
+            .is_some_and(|s| s.expose_secret().trim().is_empty())
+        {
+            return Err(ConfigError::Empty("webhook_secret"));
         }
         if self.timeout_secs == 0 || self.batch_timeout_secs == 0 {
             return Err(ConfigError::Timeout);
@@ -272,10 +300,24 @@ mod tests {
         );
         assert_eq!(parsed.max_connections.get(), 10);
         assert_eq!(parsed.timeout(), Duration::from_secs(30));
+        assert_eq!(parsed.webhook_secret(), None, "no webhook route by default");
         assert_eq!(parsed.validate(), Ok(()));
         assert!(
             !format!("{parsed:?}").contains("k-us1"),
             "the key must not be printed"
+        );
+    }
+
+    #[test]
+    fn a_webhook_secret_is_read_but_never_printed() {
+        let section =
+            r#"{"api_key": "k-us1", "list_id": "a1b2c3d4e5", "webhook_secret": "hook-s3cret"}"#;
+        let parsed: MailchimpConfig = serde_json::from_str(section).expect("a valid section");
+        assert_eq!(parsed.webhook_secret(), Some("hook-s3cret"));
+        assert_eq!(parsed.validate(), Ok(()));
+        assert!(
+            !format!("{parsed:?}").contains("hook-s3cret"),
+            "the webhook secret must not be printed"
         );
     }
 
@@ -297,6 +339,11 @@ mod tests {
         bad.timeout_secs = 0;
         assert_eq!(bad.validate(), Err(ConfigError::Timeout));
         assert_eq!(config(" ").validate(), Err(ConfigError::Empty("api_key")));
+        let blank_secret = config("k-us1").with_webhook_secret(SecretString::from(" "));
+        assert_eq!(
+            blank_secret.validate(),
+            Err(ConfigError::Empty("webhook_secret"))
+        );
         let unknown = r#"{"api_key": "k-us1", "list_id": "x", "listid": "y"}"#;
         assert!(serde_json::from_str::<MailchimpConfig>(unknown).is_err());
     }

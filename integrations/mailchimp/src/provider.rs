@@ -271,9 +271,9 @@ impl ContactSync for MailchimpProvider {
         Some(SubscriberHash::of(email).into_string())
     }
 
-    /// Full batch-subscribe calls on every connection the cap allows.
+    /// One full batch-subscribe call.
     fn bulk_page_size(&self) -> usize {
-        crate::batch::MAX_BATCH_MEMBERS * self.config.max_connections.get()
+        crate::batch::MAX_BATCH_MEMBERS
     }
 
     /// [`batch_subscribe`](Self::batch_subscribe): contacts it skipped, Mailchimp refused or

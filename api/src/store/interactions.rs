@@ -1,0 +1,236 @@
+//! Interactions with contacts (calls from Ringover), recorded by the inbound webhooks and read
+//! newest first.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rapport_domain::ids::ContactId;
+use sea_orm::{
+    ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Set, Statement,
+    TryInsertResult, Value,
+};
+
+use super::entity::interaction;
+use super::{Page, Store, StoreError, Tx};
+
+/// An interaction as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interaction {
+    /// Row id (global id and cursor).
+    pub id: i64,
+    /// The contact it happened with.
+    pub contact: ContactId,
+    /// What it was (`CALL`).
+    pub kind: String,
+    /// `INBOUND` or `OUTBOUND`, when it has a direction.
+    pub direction: Option<String>,
+    /// When it happened (a call: when it started).
+    pub at: DateTime<Utc>,
+    /// How long it lasted, when known.
+    pub duration_seconds: Option<i32>,
+    /// The provider it came from (`ringover`).
+    pub source: String,
+    /// A short description (`Call ended`).
+    pub summary: Option<String>,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+}
+
+/// An interaction to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInteraction {
+    /// The contact it happened with.
+    pub contact: ContactId,
+    /// What it was (`CALL`).
+    pub kind: String,
+    /// `INBOUND` or `OUTBOUND`.
+    pub direction: Option<String>,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// How long it lasted.
+    pub duration_seconds: Option<i32>,
+    /// The provider it came from.
+    pub source: String,
+    /// A short description.
+    pub summary: Option<String>,
+    /// The provider's key of the event: the same key for the same contact is recorded once.
+    pub external_key: String,
+}
+
+/// Which interactions a list shows: those of one contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InteractionQuery {
+    /// The contact.
+    pub contact: ContactId,
+}
+
+/// A forward page of a contact's interactions, newest first (by `at`, then by id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct InteractionPage {
+    /// Only interactions after (older than) this one.
+    pub after: Option<i64>,
+    /// How many.
+    pub limit: u64,
+}
+
+fn to_read(row: interaction::Model) -> Interaction {
+    let interaction::Model {
+        id,
+        contact_id,
+        kind,
+        direction,
+        at,
+        duration_seconds,
+        source,
+        summary,
+        external_key: _,
+        created_at,
+    } = row;
+    Interaction {
+        id,
+        contact: ContactId::new(contact_id),
+        kind,
+        direction,
+        at,
+        duration_seconds,
+        source,
+        summary,
+        created_at,
+    }
+}
+
+impl Tx {
+    /// Records an interaction; `None` when this event was already recorded for this contact.
+    pub async fn insert_interaction(
+        &self,
+        new: &NewInteraction,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError> {
+        let row = interaction::ActiveModel {
+            contact_id: Set(new.contact.get()),
+            kind: Set(new.kind.clone()),
+            direction: Set(new.direction.clone()),
+            at: Set(new.at),
+            duration_seconds: Set(new.duration_seconds),
+            source: Set(new.source.clone()),
+            summary: Set(new.summary.clone()),
+            external_key: Set(new.external_key.clone()),
+            created_at: Set(now),
+            ..Default::default()
+        };
+        let inserted = interaction::Entity::insert(row)
+            .on_conflict_do_nothing_on([
+                interaction::Column::Source,
+                interaction::Column::ExternalKey,
+                interaction::Column::ContactId,
+            ])
+            .exec(&self.inner)
+            .await?;
+        Ok(match inserted {
+            TryInsertResult::Inserted(result) => Some(result.last_insert_id),
+            TryInsertResult::Conflicted | TryInsertResult::Empty => None,
+        })
+    }
+
+    /// Deletes every interaction of a contact (erasure: they are personal data).
+    pub async fn delete_interactions_of(&self, contact: ContactId) -> Result<u64, StoreError> {
+        Ok(interaction::Entity::delete_many()
+            .filter(interaction::Column::ContactId.eq(contact.get()))
+            .exec(&self.inner)
+            .await?
+            .rows_affected)
+    }
+}
+
+impl Store {
+    /// Interactions by id; missing ids are skipped.
+    pub async fn interactions_by_ids(&self, ids: &[i64]) -> Result<Vec<Interaction>, StoreError> {
+        Ok(interaction::Entity::find()
+            .filter(interaction::Column::Id.is_in(ids.iter().copied()))
+            .all(self.reader())
+            .await?
+            .into_iter()
+            .map(to_read)
+            .collect())
+    }
+
+    /// How many interactions `query` matches.
+    pub async fn interactions_count(&self, query: &InteractionQuery) -> Result<u64, StoreError> {
+        Ok(interaction::Entity::find()
+            .filter(interaction::Column::ContactId.eq(query.contact.get()))
+            .count(self.reader())
+            .await?)
+    }
+
+    /// The same page of interactions for each of `contacts`, newest first, in one statement
+    /// (a page of contacts with their interactions costs one query, not one per contact).
+    /// Every contact asked for gets a page, empty when it has no interactions.
+    pub async fn interaction_pages(
+        &self,
+        contacts: &[ContactId],
+        page: InteractionPage,
+    ) -> Result<HashMap<ContactId, Page<Interaction>>, StoreError> {
+        let mut pages: HashMap<ContactId, Page<Interaction>> = contacts
+            .iter()
+            .map(|c| {
+                (
+                    *c,
+                    Page {
+                        items: Vec::new(),
+                        has_next: false,
+                        has_previous: page.after.is_some(),
+                    },
+                )
+            })
+            .collect();
+        if contacts.is_empty() || page.limit == 0 {
+            return Ok(pages);
+        }
+        let backend = self.reader().get_database_backend();
+        let mut values: Vec<Value> = Vec::with_capacity(contacts.len() + 2);
+        let mut param = |value: Value| {
+            values.push(value);
+            match backend {
+                DbBackend::Postgres => format!("${}", values.len()),
+                _ => "?".to_owned(),
+            }
+        };
+        let ids: Vec<String> = contacts.iter().map(|c| param(c.get().into())).collect();
+        let cursor = match page.after {
+            Some(after) => format!(
+                " AND EXISTS (SELECT 1 FROM \"interactions\" \"c\" WHERE \"c\".\"id\" = {} \
+                 AND (\"i\".\"at\" < \"c\".\"at\" OR (\"i\".\"at\" = \"c\".\"at\" AND \"i\".\"id\" < \"c\".\"id\")))",
+                param(after.into())
+            ),
+            None => String::new(),
+        };
+        let limit = i64::try_from(page.limit.saturating_add(1)).unwrap_or(i64::MAX);
+        let rank_limit = param(limit.into());
+        let sql = format!(
+            "SELECT \"id\", \"contact_id\", \"kind\", \"direction\", \"at\", \"duration_seconds\", \
+             \"source\", \"summary\", \"external_key\", \"created_at\" FROM (\
+             SELECT \"i\".*, ROW_NUMBER() OVER (PARTITION BY \"i\".\"contact_id\" \
+             ORDER BY \"i\".\"at\" DESC, \"i\".\"id\" DESC) AS \"rank\" \
+             FROM \"interactions\" \"i\" WHERE \"i\".\"contact_id\" IN ({ids}){cursor}) \"ranked\" \
+             WHERE \"rank\" <= {rank_limit} ORDER BY \"contact_id\", \"at\" DESC, \"id\" DESC",
+            ids = ids.join(", "),
+        );
+        let rows = interaction::Entity::find()
+            .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
+            .all(self.reader())
+            .await?;
+        for row in rows {
+            if let Some(page) = pages.get_mut(&ContactId::new(row.contact_id)) {
+                page.items.push(to_read(row));
+            }
+        }
+        let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
+        for page in pages.values_mut() {
+            if page.items.len() > limit {
+                page.items.truncate(limit);
+                page.has_next = true;
+            }
+        }
+        Ok(pages)
+    }
+}
