@@ -8,8 +8,9 @@
 //!
 //! Both scenarios run in one process, one after the other, on fresh SQLite databases, through
 //! the real code paths: the API's store-backed queue and backfill, `rapport_mailchimp`'s HTTP
-//! client, and a mock that holds every call for the latency, refuses (429) any call past 10 in
-//! flight, and answers a seeded share of calls with 500/502/503.
+//! client, and a mock that answers every call the latency after it arrived (its own work
+//! included), refuses (429) any call past 10 in flight, and answers a seeded share of calls with
+//! 500/502/503.
 //!
 //! - **backfill**: `resyncAll` of every contact: pages of 5,000 contacts, 500 members per batch
 //!   subscribe call, 10 calls in flight. Ceiling = 10 connections × 500 members ÷ latency.

@@ -246,7 +246,8 @@ impl FaultScript {
 /// How a mock behaves beyond its API: slowness, limits, flakiness.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MockOptions {
-    /// Added to every request before it is answered (while it counts as in flight).
+    /// How long after it arrived every request is answered (while it counts as in flight), the
+    /// mock's own work included.
     pub latency: Duration,
     /// A uniformly drawn extra latency in `[0, latency_jitter]`, from the seeded generator.
     pub latency_jitter: Duration,
@@ -396,11 +397,14 @@ impl<A: MockApi> Shared<A> {
             lock(&self.stats).refused_over_cap += 1;
             return Action::Send(self.api.over_capacity());
         }
-        let delay = self.latency();
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
+        // A call is answered `latency` after it arrived, the mock's own work included: like a
+        // real server, whose latency is the time it takes, and unlike a sleep added on top of
+        // work that runs one call at a time under the mock's lock. Faults and injected errors
+        // come when the latency has passed; a handled call changes the state at once (a client
+        // that gives up or dies while waiting leaves the change made, as a real one would).
+        let until = tokio::time::Instant::now() + self.latency();
         if let Some(fault) = self.faults.take(route) {
+            tokio::time::sleep_until(until).await;
             lock(&self.stats).scripted_faults += 1;
             return match fault {
                 Fault::Answer(response) => Action::Send(response),
@@ -427,9 +431,12 @@ impl<A: MockApi> Shared<A> {
         if share > 0.0 && self.unit() < share {
             let status = [500, 502, 503][usize::try_from(self.random() % 3).unwrap_or(0)];
             lock(&self.stats).injected_server_errors += 1;
+            tokio::time::sleep_until(until).await;
             return Action::Send(self.api.server_error(status));
         }
-        Action::Send(self.api.handle(request))
+        let response = self.api.handle(request);
+        tokio::time::sleep_until(until).await;
+        Action::Send(response)
     }
 
     async fn serve(self: Arc<Self>, stream: TcpStream) {

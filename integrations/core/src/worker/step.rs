@@ -50,16 +50,21 @@ impl Step {
 
     async fn attempt(&self, provider: &RegisteredProvider, job: &ClaimedJob) -> Outcome {
         let name = provider.name();
-        let _slot = provider.concurrency().acquire().await;
+        // The provider's connection slot is held for the call only: loading the contact and
+        // recording the outcome are our database's work, and a slot held through them would
+        // leave a connection the provider allows us idle.
+        let slot = provider.concurrency().acquire().await;
         if let Some(rate) = provider.rate() {
             rate.acquire().await;
         }
         if let Some(reason) = self.pause_reason(name) {
+            drop(slot);
             let err = SyncError::unauthorized(reason);
             let released = self.queue.retry_later(job, &err, self.now).await;
             return self.record(job, released, Outcome::Paused);
         }
         if Instant::now() > self.latest_start {
+            drop(slot);
             let err = SyncError::retryable("the lease ran out before the call could start");
             let released = self.queue.retry_later(job, &err, self.now).await;
             return self.record(job, released, Outcome::Deferred);
@@ -68,17 +73,21 @@ impl Step {
         let state = match self.source.load(name, job.job.contact_id).await {
             Ok(Some(state)) => state,
             Ok(None) => {
+                drop(slot);
                 let done = self.queue.complete(job, &Delivery::Skipped, self.now).await;
                 return self.record(job, done, Outcome::Skipped);
             }
             Err(err) => {
+                drop(slot);
                 return self
                     .fail(name, job, SyncError::retryable(err.to_string()))
                     .await;
             }
         };
         let erasing = matches!(state, ContactState::Erased(_));
-        match tokio::time::timeout(self.call_timeout, call(provider, state)).await {
+        let called = tokio::time::timeout(self.call_timeout, call(provider, state)).await;
+        drop(slot);
+        match called {
             Ok(Ok(delivery)) => {
                 let done = self.queue.complete(job, &delivery, self.now).await;
                 let outcome = if erasing {

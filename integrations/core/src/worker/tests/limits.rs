@@ -86,3 +86,91 @@ async fn a_job_whose_lease_would_run_out_mid_call_is_deferred_without_a_call() {
         .collect();
     assert_eq!(deferred.len(), 2, "released as due at once");
 }
+
+/// A queue whose every write takes a second: a slow database.
+struct SlowWrites(Arc<crate::testing::InMemoryQueue>);
+
+#[async_trait::async_trait]
+impl crate::SyncQueue for SlowWrites {
+    async fn claim(
+        &self,
+        worker_id: &str,
+        provider: &str,
+        limit: usize,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::ClaimedJob>, crate::QueueError> {
+        self.0.claim(worker_id, provider, limit, lease, now).await
+    }
+
+    async fn complete(
+        &self,
+        job: &crate::ClaimedJob,
+        delivery: &crate::Delivery,
+        now: DateTime<Utc>,
+    ) -> Result<(), crate::QueueError> {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        self.0.complete(job, delivery, now).await
+    }
+
+    async fn retry_later(
+        &self,
+        job: &crate::ClaimedJob,
+        error: &crate::SyncError,
+        at: DateTime<Utc>,
+    ) -> Result<(), crate::QueueError> {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        self.0.retry_later(job, error, at).await
+    }
+
+    async fn dead_letter(
+        &self,
+        job: &crate::ClaimedJob,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), crate::QueueError> {
+        self.0.dead_letter(job, reason, now).await
+    }
+
+    async fn pause_provider(
+        &self,
+        provider: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), crate::QueueError> {
+        self.0.pause_provider(provider, reason, now).await
+    }
+
+    async fn is_paused(&self, provider: &str) -> Result<bool, crate::QueueError> {
+        self.0.is_paused(provider).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_provider_connection_is_not_held_while_the_outcome_is_recorded() {
+    let one = NonZeroUsize::new(1).expect("non-zero");
+    let fake = Arc::new(FakeProvider::new("mailchimp").with_latency(Duration::from_millis(100)));
+    let mut registry = Registry::new();
+    registry
+        .register(fake.clone(), ProviderLimits::in_flight(one))
+        .expect("registered");
+    let queue = Arc::new(InMemoryQueue::new());
+    let source = Arc::new(InMemorySource::new());
+    for n in 1..=3 {
+        source.put(sync_contact(n));
+        queue.enqueue("mailchimp", ContactId::new(n), JobKind::Upsert, t0());
+    }
+    let worker = Worker::new(
+        config(),
+        Arc::new(registry),
+        Arc::new(SlowWrites(queue.clone())),
+        source,
+    );
+    let report = worker.run_once(t0()).await;
+    assert_eq!(report.count(Outcome::Synced), 3);
+    let times = fake.call_times();
+    let offsets: Vec<u128> = times.iter().map(|t| (*t - times[0]).as_millis()).collect();
+    // One connection: each call waits for the one before it, not for its second-long write.
+    assert_eq!(offsets, [0, 100, 200]);
+    assert_eq!(queue.completed().len(), 3);
+}
