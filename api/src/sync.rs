@@ -504,18 +504,31 @@ impl SyncHandle {
             anyhow::bail!("{}", err.reason());
         }
         if exhausted && recorded == sent {
-            if self.store.finish_resync(run.id, token, now).await? {
-                step.finished += 1;
-                tracing::info!(
-                    provider = provider.name(),
-                    resync = run.id,
-                    "backfill finished"
-                );
-            }
+            self.finish_run(provider, run, token, now, step).await?;
         } else {
             self.store
                 .release_resync(run.id, token, None, now, now)
                 .await?;
+        }
+        Ok(())
+    }
+
+    /// Marks a held run finished once its last contact was handled.
+    async fn finish_run(
+        &self,
+        provider: &RegisteredProvider,
+        run: &ResyncRow,
+        token: &str,
+        now: DateTime<Utc>,
+        step: &mut ResyncStep,
+    ) -> anyhow::Result<()> {
+        if self.store.finish_resync(run.id, token, now).await? {
+            step.finished += 1;
+            tracing::info!(
+                provider = provider.name(),
+                resync = run.id,
+                "backfill finished"
+            );
         }
         Ok(())
     }
@@ -534,15 +547,7 @@ impl SyncHandle {
             .live_contact_ids_after(run.after_contact_id, QUEUE_PAGE as u64)
             .await?;
         let Some(last) = ids.last() else {
-            if self.store.finish_resync(run.id, token, now).await? {
-                step.finished += 1;
-                tracing::info!(
-                    provider = provider.name(),
-                    resync = run.id,
-                    "backfill finished"
-                );
-            }
-            return Ok(());
+            return self.finish_run(provider, run, token, now, step).await;
         };
         let page = ResyncPage {
             last_contact: last.get(),
