@@ -18,7 +18,7 @@ use crate::store::{
     BulkSynced, ResyncPage, ResyncRow, Store, SyncDelivered, SyncJobRow, SyncStateRow,
 };
 use rapport_domain::account::Account;
-use rapport_domain::contact::Contact;
+use rapport_domain::contact::{Contact, EmailConsent};
 
 fn unavailable(e: impl std::fmt::Display) -> QueueError {
     QueueError::Unavailable(e.to_string())
@@ -97,6 +97,7 @@ impl SyncQueue for StoreQueue {
                     external_id: outcome.external_id.clone(),
                     email_key: key,
                     sent_email: sent.email.as_ref().map(|e| e.as_str().to_owned()),
+                    sent_consent: Some(sent.consent.as_str().to_owned()),
                 }
             }
             Delivery::Erased => SyncDelivered::Erased,
@@ -249,6 +250,10 @@ fn current_state(
                 .is_none_or(|now| !now.as_str().eq_ignore_ascii_case(sent))
         })
         .and_then(|sent| EmailAddress::parse(sent).ok());
+    let previous_consent = state
+        .and_then(|s| s.sent_consent.as_deref())
+        .and_then(|sent| EmailConsent::parse(sent).ok())
+        .filter(|sent| *sent != details.email_consent);
     Some(ContactState::Live(SyncContact {
         contact_id,
         email: details.email,
@@ -261,6 +266,7 @@ fn current_state(
         tags: details.tags,
         previous_email,
         external_id,
+        previous_consent,
     }))
 }
 
@@ -668,20 +674,20 @@ fn page_of(
     contacts: &[SyncContact],
     report: BulkReport,
 ) -> ResyncPage {
-    let emails: std::collections::HashMap<ContactId, &EmailAddress> = contacts
-        .iter()
-        .filter_map(|c| Some((c.contact_id, c.email.as_ref()?)))
-        .collect();
+    let sent: std::collections::HashMap<ContactId, &SyncContact> =
+        contacts.iter().map(|c| (c.contact_id, c)).collect();
     let synced = report
         .synced
         .into_iter()
         .map(|(contact, external_id)| {
-            let email = emails.get(&contact);
+            let sent = sent.get(&contact);
+            let email = sent.and_then(|c| c.email.as_ref());
             BulkSynced {
                 contact,
                 external_id,
                 email_key: email.and_then(|e| sync.email_key(e)),
                 sent_email: email.map(|e| e.as_str().to_owned()),
+                sent_consent: sent.map(|c| c.consent.as_str().to_owned()),
             }
         })
         .collect();

@@ -7,6 +7,7 @@ mod m20261122_000002_agreements;
 mod m20261122_000003_contact_sync;
 mod m20261122_000004_interactions;
 mod m20261122_000005_resyncs;
+mod m20261122_000006_sent_consent;
 
 /// Every migration step of Rapport, in order.
 #[derive(Debug)]
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_contact_sync::Migration),
             Box::new(m20261122_000004_interactions::Migration),
             Box::new(m20261122_000005_resyncs::Migration),
+            Box::new(m20261122_000006_sent_consent::Migration),
         ]
     }
 }

@@ -332,6 +332,7 @@ async fn a_contact_erased_while_its_backfill_page_was_in_flight_is_erased_at_the
             external_id: Some("member-1".to_owned()),
             email_key: None,
             sent_email: Some("ada@acme.test".to_owned()),
+            sent_consent: Some("SUBSCRIBED".to_owned()),
         }],
         queued: vec![],
     };

@@ -12,6 +12,7 @@ use rapport_integrations::{ProviderLimits, Registry};
 use rapport_mailchimp::MailchimpConfig;
 use rapport_ringover::RingoverConfig;
 use rapport_ringover::testing::sign_webhook;
+use rapport_tests::mock::MailchimpMock;
 use rapport_tests::{TestApp, spawn_app, spawn_app_with_providers};
 use serde_json::{Value, json};
 
@@ -617,6 +618,92 @@ async fn a_malformed_mailchimp_body_answers_400_naming_what_is_wrong() {
             .as_str()
             .is_some_and(|m| m.contains("data[new_email]")),
         "{body}"
+    );
+}
+
+/// Rename a contact here (a change unrelated to consent) through the API.
+async fn rename(app: &TestApp, contact: &str, first_name: &str) {
+    let version = self::contact(app, contact).await["version"].clone();
+    app.gql(
+        "mutation($id: ID!, $v: Int!, $name: String!) { updateContact(input: {contactId: $id, expectedVersion: $v, firstName: $name}) { contact { version } } }",
+        json!({"id": contact, "v": version, "name": first_name}),
+    )
+    .await
+    .ok();
+}
+
+#[tokio::test]
+async fn an_opt_out_made_here_unsubscribes_the_member_once_and_one_mailchimp_reported_is_never_sent_back()
+ {
+    // The real provider crate against the Mailchimp mock, webhooks on.
+    let mock = MailchimpMock::start().await;
+    let provider = mock.provider();
+    let limits = provider.limits();
+    let mut registry = Registry::default();
+    registry
+        .register(Arc::new(provider), limits)
+        .expect("registered");
+    let app = spawn_app_with_providers(
+        |s| s.mailchimp = Some(mock.config().with_webhook_secret(MAILCHIMP_SECRET.into())),
+        registry,
+    )
+    .await;
+    let ada = person(&app, "Ada", "ada@acme.test", "+33612345678").await;
+    let bob = person(&app, "Bob", "bob@acme.test", "+33612345679").await;
+    app.sync_step(Utc::now()).await;
+    let status = |email: &str| mock.member(email).map(|m| m.status);
+    assert_eq!(status("ada@acme.test").as_deref(), Some("subscribed"));
+    assert_eq!(status("bob@acme.test").as_deref(), Some("subscribed"));
+
+    // Ada withdraws consent here: the member is unsubscribed at Mailchimp.
+    app.gql(
+        "mutation($id: ID!) { updateContact(input: {contactId: $id, expectedVersion: 1, emailConsent: UNSUBSCRIBED}) { contact { version } } }",
+        json!({"id": ada}),
+    )
+    .await
+    .ok();
+    app.sync_step(Utc::now()).await;
+    assert_eq!(status("ada@acme.test").as_deref(), Some("unsubscribed"));
+    assert_eq!(mock.stats().refused_over_cap, 0);
+
+    // Bob unsubscribes at Mailchimp, then signs up again through a Mailchimp form (an event
+    // Rapport does not take in). Ada resubscribes there too. A later change here to either
+    // of them leaves their subscription alone: the opt-outs were sent or reported once.
+    let (code, answer) = mailchimp(
+        &app,
+        MAILCHIMP_SECRET,
+        unsubscribe("bob@acme.test", Utc::now()),
+    )
+    .await;
+    assert_eq!(
+        (code, &answer["outcome"]),
+        (200, &json!("applied")),
+        "{answer}"
+    );
+    assert_eq!(contact(&app, &bob).await["emailConsent"], "UNSUBSCRIBED");
+    mock.insert_member("bob@acme.test", "subscribed");
+    mock.insert_member("ada@acme.test", "subscribed");
+    rename(&app, &bob, "Robert").await;
+    rename(&app, &ada, "Augusta").await;
+    app.sync_step(Utc::now()).await;
+    let bob_member = mock.member("bob@acme.test").expect("a member");
+    assert_eq!(
+        (
+            bob_member.status.as_str(),
+            bob_member.merge_fields.get("FNAME"),
+            bob_member.status_was_sent
+        ),
+        ("subscribed", Some(&json!("Robert")), false),
+        "the change reached Mailchimp and the subscription was left alone"
+    );
+    let ada_member = mock.member("ada@acme.test").expect("a member");
+    assert_eq!(
+        (
+            ada_member.status.as_str(),
+            ada_member.merge_fields.get("FNAME"),
+            ada_member.status_was_sent
+        ),
+        ("subscribed", Some(&json!("Augusta")), false)
     );
 }
 

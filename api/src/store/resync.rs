@@ -31,6 +31,8 @@ pub struct BulkSynced {
     pub email_key: Option<String>,
     /// The email sent.
     pub sent_email: Option<String>,
+    /// The consent sent.
+    pub sent_consent: Option<String>,
 }
 
 /// What one backfill page did.
@@ -224,6 +226,7 @@ impl Store {
                     external_id: Set(s.external_id.clone()),
                     email_key: Set(s.email_key.clone()),
                     sent_email: Set(s.sent_email.clone()),
+                    sent_consent: Set(s.sent_consent.clone()),
                     last_synced_at: Set(Some(now)),
                     erased: Set(false),
                 }))

@@ -35,6 +35,8 @@ pub enum SyncDelivered {
         email_key: Option<String>,
         /// The email sent.
         sent_email: Option<String>,
+        /// The consent sent (`SUBSCRIBED`, …).
+        sent_consent: Option<String>,
     },
     /// Erased at the provider.
     Erased,
@@ -186,19 +188,21 @@ impl Store {
         let Some(job) = Self::held(&tx, id, token).await? else {
             return Ok(false);
         };
-        let (external_id, email_key, sent_email, erased) = match delivered {
+        let (external_id, email_key, sent_email, sent_consent, erased) = match delivered {
             SyncDelivered::Upserted {
                 external_id,
                 email_key,
                 sent_email,
+                sent_consent,
             } => (
                 external_id.clone(),
                 email_key.clone(),
                 sent_email.clone(),
+                sent_consent.clone(),
                 false,
             ),
-            SyncDelivered::Erased => (None, None, None, true),
-            SyncDelivered::Skipped => (None, None, None, false),
+            SyncDelivered::Erased => (None, None, None, None, true),
+            SyncDelivered::Skipped => (None, None, None, None, false),
         };
         if !matches!(delivered, SyncDelivered::Skipped) {
             sync_state::Entity::delete_many()
@@ -212,6 +216,7 @@ impl Store {
                 external_id: Set(external_id),
                 email_key: Set(email_key),
                 sent_email: Set(sent_email),
+                sent_consent: Set(sent_consent),
                 last_synced_at: Set(Some(now)),
                 erased: Set(erased),
             }

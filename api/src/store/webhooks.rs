@@ -104,4 +104,22 @@ impl Tx {
         update.exec(&self.inner).await?;
         Ok(())
     }
+
+    /// Records that `provider` already holds `consent` for the contact (it reported the change
+    /// itself), so the change is not sent back to it.
+    pub async fn follow_provider_consent_change(
+        &self,
+        provider: &str,
+        contact: ContactId,
+        consent: &str,
+    ) -> Result<(), StoreError> {
+        sync_state::Entity::update_many()
+            .col_expr(sync_state::Column::SentConsent, Expr::value(consent))
+            .filter(sync_state::Column::Provider.eq(provider))
+            .filter(sync_state::Column::ContactId.eq(contact.get()))
+            .filter(sync_state::Column::Erased.eq(false))
+            .exec(&self.inner)
+            .await?;
+        Ok(())
+    }
 }

@@ -10,7 +10,7 @@ use rapport_domain::values::{EmailAddress, Phone, Tags, Text};
 ///
 /// It is built from the database when the job runs, never from a snapshot taken when the job was
 /// enqueued: two quick edits coalesce into one job and the provider receives the state after the
-/// second. The per-provider fields (`previous_email`, `external_id`) come from the api's
+/// second. The per-provider fields (`previous_email`, `external_id`, `previous_consent`) come from the api's
 /// sync-state table, which keeps one row per (provider, contact).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncContact {
@@ -39,6 +39,11 @@ pub struct SyncContact {
     pub previous_email: Option<EmailAddress>,
     /// The provider's id for this contact, as returned by an earlier [`SyncOutcome`].
     pub external_id: Option<String>,
+    /// The consent this provider last received, when it differs from `consent`: the consent
+    /// changed here since the last delivery. `None` when it did not, when nothing was delivered
+    /// yet, or when the provider itself reported the change (it is not sent back). Lets a
+    /// provider send a local opt-out to an existing subscription once, and only then.
+    pub previous_consent: Option<EmailConsent>,
 }
 
 /// What the worker still holds about a contact whose personal data was erased: enough for a

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use tokio::task::JoinSet;
 
 use crate::classify::malformed;
-use crate::member::{merge_fields, status_if_new};
+use crate::member::{merge_fields, status_if_new, status_to_send};
 use crate::{MailchimpProvider, SubscriberHash};
 
 /// Most members in one batch-subscribe call (Mailchimp's limit).
@@ -78,6 +78,9 @@ pub enum SkipReason {
     EmailChanged,
     /// An earlier contact of this batch has the same address: one address, one member.
     DuplicateAddress,
+    /// An opt-out made here and not yet sent: only the per-contact upsert sends `status`
+    /// (batch subscribe would leave an existing member subscribed).
+    OptedOut,
 }
 
 /// A contact whose batch call failed as a whole.
@@ -137,7 +140,8 @@ impl MailchimpProvider {
     /// `update_existing: true`, at most [`MAX_BATCH_MEMBERS`] members per call, calls
     /// running concurrently under the connection cap.
     ///
-    /// Members get `status_if_new` from consent and never `status`, their merge fields, and the
+    /// Members get `status_if_new` from consent and never `status` (an opt-out made here is left
+    /// to the per-contact upsert), their merge fields, and the
     /// relationship's tag added. Contacts the batch cannot express are [skipped](SkipReason)
     /// for the per-contact upsert. Safe to repeat.
     ///
@@ -202,6 +206,10 @@ impl MailchimpProvider {
                 skipped.push(skip(SkipReason::EmailChanged));
                 continue;
             }
+            if status_to_send(contact).is_some() {
+                skipped.push(skip(SkipReason::OptedOut));
+                continue;
+            }
             if !seen.insert(key.clone()) {
                 skipped.push(skip(SkipReason::DuplicateAddress));
                 continue;
@@ -260,6 +268,7 @@ impl From<BatchReport> for rapport_integrations::BulkReport {
                 SkipReason::NotToBeCreated => "consent creates no member",
                 SkipReason::EmailChanged => "email change not yet synced",
                 SkipReason::DuplicateAddress => "another contact of the page has this address",
+                SkipReason::OptedOut => "opt-out not yet sent",
             };
             (s.contact_id, reason.to_owned())
         });

@@ -16,6 +16,6 @@ pub use batch::{
 pub use classify::{PERMANENT_TITLES, classify_failure};
 pub use config::{ConfigError, MailchimpConfig};
 pub use hash::{InvalidSubscriberHash, SubscriberHash};
-pub use member::status_if_new;
+pub use member::{status_if_new, status_to_send};
 pub use provider::{ArchiveOutcome, MailchimpProvider};
 pub use webhook::{CleanedReason, UnsubscribeAction, WebhookError, WebhookEvent, parse_webhook};

@@ -19,9 +19,10 @@ use crate::MailchimpConfig;
 /// | `CLEANED` | not created | updated, status untouched |
 /// | `NONE` | not created | updated, status untouched |
 ///
-/// `status` is never sent on an upsert: an existing member's subscription is Mailchimp's to
-/// keep (people unsubscribe there, and its webhooks bring that back), and forcing `subscribed`
-/// on an existing member is the most damaging failure of Mailchimp syncs.
+/// `status` is never sent to keep or grant a subscription: an existing member's subscription is
+/// Mailchimp's to keep (people unsubscribe there, and its webhooks bring that back), and forcing
+/// `subscribed` on an existing member is the most damaging failure of Mailchimp syncs. The one
+/// `status` ever sent is an opt-out made here (see [`status_to_send`]).
 ///
 /// `NONE` ("never asked") creates nobody: `pending` would email a confirmation request to people
 /// who never asked for mail, and `transactional` would copy every contact to a marketing tool
@@ -37,13 +38,31 @@ pub const fn status_if_new(consent: EmailConsent) -> Option<&'static str> {
     }
 }
 
-/// The body of `PUT` (create or update) and `PATCH` (update only) on a member. There is no
-/// `status` field on purpose, and no `tags` (they are not part of this call).
+/// The `status` an upsert sends to an existing member: `unsubscribed` when the contact opted out
+/// here since Mailchimp last heard from us ([`SyncContact::previous_consent`] is another
+/// consent), so the opt-out reaches a member who is still subscribed there; nothing otherwise.
+///
+/// Sent once: after a delivery the consent is what Mailchimp last received, and an opt-out
+/// Mailchimp reported itself (its unsubscribe webhook) is recorded as received, so a member who
+/// later signs up again through a Mailchimp form is never unsubscribed by an unrelated change.
+/// Never `subscribed` or `pending`: a local opt-in does not override a subscription state there.
+pub fn status_to_send(contact: &SyncContact) -> Option<&'static str> {
+    let opted_out_here = contact.consent == EmailConsent::Unsubscribed
+        && contact
+            .previous_consent
+            .is_some_and(|before| before != EmailConsent::Unsubscribed);
+    opted_out_here.then_some("unsubscribed")
+}
+
+/// The body of `PUT` (create or update) and `PATCH` (update only) on a member. `status` only
+/// for a local opt-out ([`status_to_send`]); no `tags` (they are not part of this call).
 #[derive(Debug, Serialize)]
 pub(crate) struct MemberBody<'a> {
     email_address: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     status_if_new: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
     merge_fields: Map<String, Value>,
 }
 
@@ -58,6 +77,7 @@ impl<'a> MemberBody<'a> {
         Self {
             email_address: email,
             status_if_new,
+            status: status_to_send(contact),
             merge_fields: merge_fields(contact, config),
         }
     }
@@ -142,6 +162,34 @@ mod tests {
 
     fn config() -> MailchimpConfig {
         MailchimpConfig::new(SecretString::from("k-us1"), "list1")
+    }
+
+    #[test]
+    fn only_an_opt_out_made_here_since_the_last_delivery_sends_a_status() {
+        let sent = |consent, previous| {
+            let mut contact = rapport_integrations::testing::sync_contact(1);
+            contact.consent = consent;
+            contact.previous_consent = previous;
+            status_to_send(&contact)
+        };
+        use EmailConsent as C;
+        assert_eq!(
+            sent(C::Unsubscribed, Some(C::Subscribed)),
+            Some("unsubscribed")
+        );
+        assert_eq!(
+            sent(C::Unsubscribed, Some(C::Pending)),
+            Some("unsubscribed")
+        );
+        assert_eq!(sent(C::Unsubscribed, Some(C::None)), Some("unsubscribed"));
+        // Delivered already, reported by Mailchimp itself, or never delivered: nothing forced.
+        assert_eq!(sent(C::Unsubscribed, None), None);
+        // Never an opt-in, whatever came before.
+        for consent in [C::Subscribed, C::Pending, C::Cleaned, C::None] {
+            for previous in C::ALL {
+                assert_eq!(sent(consent, Some(*previous)), None, "{consent:?}");
+            }
+        }
     }
 
     #[test]

@@ -141,6 +141,11 @@ async fn requests_validate_against_the_mailchimp_spec_when_prism_runs() {
     moved.previous_email = moved.email.clone();
     moved.email = Some(EmailAddress::parse("moved3@example.com").expect("valid"));
     note("email change", provider.upsert(&moved).await.map(drop));
+    // An opt-out made here: PUT with `status: unsubscribed`.
+    let mut opted_out = sync_contact(4);
+    opted_out.consent = EmailConsent::Unsubscribed;
+    opted_out.previous_consent = Some(EmailConsent::Subscribed);
+    note("opt-out", provider.upsert(&opted_out).await.map(drop));
     // Erasure: permanent delete.
     let member = SubscriberHash::of(&EmailAddress::parse("ada1@example.com").expect("valid"));
     let erased = ErasedContact {

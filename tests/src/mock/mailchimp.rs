@@ -75,7 +75,9 @@ pub struct Member {
     pub merge_fields: BTreeMap<String, Value>,
     /// Active tags.
     pub tags: BTreeSet<String>,
-    /// Whether a `PUT`/`PATCH` body ever carried `status` (the provider must never send it).
+    /// Whether a `PUT`/`PATCH` body ever carried `status` since the member was written by
+    /// [`MailchimpMock::insert_member`] or created (the provider sends it only to carry an opt-out
+    /// made in Rapport).
     pub status_was_sent: bool,
 }
 

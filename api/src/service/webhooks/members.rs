@@ -175,6 +175,16 @@ async fn try_apply_member_event(
         )
         .await?;
     }
+    let reported = match event.change {
+        MemberChange::Unsubscribed => Some(EmailConsent::Unsubscribed),
+        MemberChange::Cleaned => Some(EmailConsent::Cleaned),
+        _ => None,
+    };
+    if let Some(consent) = reported {
+        // The provider holds this consent already: a later sync must not send it back.
+        tx.follow_provider_consent_change(event.provider, id, consent.as_str())
+            .await?;
+    }
     crate::service::enqueue_sync(&tx, ctx, &[id], false).await?;
     record(
         &tx,

@@ -10,6 +10,7 @@ pub struct Model {
     pub external_id: Option<String>,
     pub email_key: Option<String>,
     pub sent_email: Option<String>,
+    pub sent_consent: Option<String>,
     pub last_synced_at: Option<DateTimeUtc>,
     pub erased: bool,
 }

@@ -22,6 +22,7 @@ pub fn sync_contact(n: i64) -> SyncContact {
         relationship: RelationshipType::Customer,
         tags: Tags::parse(&["newsletter"]).expect("valid tags"),
         previous_email: None,
+        previous_consent: None,
         external_id: None,
     }
 }

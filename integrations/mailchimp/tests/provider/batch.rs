@@ -88,9 +88,19 @@ async fn contacts_the_batch_cannot_express_are_skipped_with_a_reason() {
     moved.previous_email = Some(EmailAddress::parse("old4@example.com").expect("valid"));
     let mut twin = sync_contact(5);
     twin.email = Some(EmailAddress::parse("ADA1@example.com").expect("valid"));
+    let mut opted_out = sync_contact(6);
+    opted_out.consent = EmailConsent::Unsubscribed;
+    opted_out.previous_consent = Some(EmailConsent::Subscribed);
 
     let report = provider(&server)
-        .batch_subscribe(&[sync_contact(1), no_email, never_asked, moved, twin])
+        .batch_subscribe(&[
+            sync_contact(1),
+            no_email,
+            never_asked,
+            moved,
+            twin,
+            opted_out,
+        ])
         .await
         .expect("sent");
 
@@ -105,6 +115,7 @@ async fn contacts_the_batch_cannot_express_are_skipped_with_a_reason() {
             skip(3, SkipReason::NotToBeCreated),
             skip(4, SkipReason::EmailChanged),
             skip(5, SkipReason::DuplicateAddress),
+            skip(6, SkipReason::OptedOut),
         ]
     );
     assert_eq!(
