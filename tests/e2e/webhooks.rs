@@ -99,6 +99,15 @@ fn unsubscribe(email: &str, at: DateTime<Utc>) -> String {
     ])
 }
 
+fn subscribe(email: &str, at: DateTime<Utc>) -> String {
+    form(&[
+        ("type", "subscribe"),
+        ("fired_at", &fired(at)),
+        ("data[email]", email),
+        ("data[list_id]", LIST),
+    ])
+}
+
 /// The status and JSON answer of a request.
 async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
     let res = req.send().await.expect("request sent");
@@ -573,8 +582,8 @@ async fn events_about_unknown_addresses_other_audiences_or_other_types_are_ackno
         (200, &json!("ignored")),
         "{body}"
     );
-    let subscribe = form(&[("type", "subscribe"), ("data[email]", "ada@acme.test")]);
-    let (status, body) = mailchimp(&app, MAILCHIMP_SECRET, subscribe).await;
+    let campaign = form(&[("type", "campaign"), ("data[id]", "5aa2102003")]);
+    let (status, body) = mailchimp(&app, MAILCHIMP_SECRET, campaign).await;
     assert_eq!(
         (status, &body["outcome"]),
         (200, &json!("ignored")),
@@ -619,6 +628,84 @@ async fn a_malformed_mailchimp_body_answers_400_naming_what_is_wrong() {
             .is_some_and(|m| m.contains("data[new_email]")),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn an_opt_in_at_mailchimp_subscribes_the_contact_unless_it_changed_after_the_event_was_fired()
+{
+    let Hooks {
+        app,
+        mailchimp: mailchimp_fake,
+        ringover: ringover_fake,
+    } = app_with_webhooks().await;
+    let set_consent = |id: String, version: i64, consent: &'static str| {
+        let app = &app;
+        async move {
+            app.gql(
+                "mutation($id: ID!, $v: Int!, $c: EmailConsent!) { updateContact(input: {contactId: $id, expectedVersion: $v, emailConsent: $c}) { contact { version } } }",
+                json!({"id": id, "v": version, "c": consent}),
+            )
+            .await
+            .ok();
+        }
+    };
+    // Ada was asked to confirm (double opt-in) and confirms at Mailchimp.
+    let ada = person(&app, "Ada", "ada@acme.test", "+33612345678").await;
+    set_consent(ada.clone(), 1, "PENDING").await;
+    app.sync_step(Utc::now()).await;
+    let sent = (
+        mailchimp_fake.upserts().len(),
+        ringover_fake.upserts().len(),
+    );
+    let confirmed = subscribe("ada@acme.test", Utc::now() + chrono::Duration::seconds(2));
+    let (status, body) = mailchimp(&app, MAILCHIMP_SECRET, confirmed).await;
+    assert_eq!(
+        (status, &body["outcome"]),
+        (200, &json!("applied")),
+        "{body}"
+    );
+    assert_eq!(contact(&app, &ada).await["emailConsent"], "SUBSCRIBED");
+    assert_eq!(
+        audit(&app, &ada).await.last(),
+        Some(&(
+            "webhook:mailchimp".to_owned(),
+            "subscribedAtProvider".to_owned()
+        ))
+    );
+    app.sync_step(Utc::now()).await;
+    assert_eq!(
+        (
+            mailchimp_fake.upserts().len(),
+            ringover_fake.upserts().len()
+        ),
+        (sent.0, sent.1 + 1),
+        "not sent back to Mailchimp; the other providers get it"
+    );
+
+    // Bob opted out here a moment ago; an opt-in Mailchimp fired before that is older news.
+    let bob = person(&app, "Bob", "bob@acme.test", "+33612345679").await;
+    set_consent(bob.clone(), 1, "UNSUBSCRIBED").await;
+    let stale = subscribe("bob@acme.test", Utc::now() - chrono::Duration::minutes(5));
+    let (status, body) = mailchimp(&app, MAILCHIMP_SECRET, stale).await;
+    assert_eq!(
+        (status, &body["outcome"]),
+        (200, &json!("unchanged")),
+        "{body}"
+    );
+    assert_eq!(contact(&app, &bob).await["emailConsent"], "UNSUBSCRIBED");
+
+    // Cy re-subscribed and then unsubscribed at Mailchimp, and the events arrive out of order
+    // (Mailchimp retries for over an hour): the unsubscribe applies, the older opt-in delivered
+    // after it does not.
+    let cy = person(&app, "Cy", "cy@acme.test", "+33612345670").await;
+    let fired = Utc::now() - chrono::Duration::seconds(30);
+    let later = unsubscribe("cy@acme.test", fired);
+    let earlier = subscribe("cy@acme.test", fired - chrono::Duration::seconds(10));
+    let (_, body) = mailchimp(&app, MAILCHIMP_SECRET, later).await;
+    assert_eq!(body["outcome"], "applied", "{body}");
+    let (_, body) = mailchimp(&app, MAILCHIMP_SECRET, earlier).await;
+    assert_eq!(body["outcome"], "unchanged", "{body}");
+    assert_eq!(contact(&app, &cy).await["emailConsent"], "UNSUBSCRIBED");
 }
 
 /// Rename a contact here (a change unrelated to consent) through the API.

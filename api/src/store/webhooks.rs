@@ -69,10 +69,31 @@ impl Tx {
         entity_type: &str,
         entity_id: i64,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        Ok(audit_log::Entity::find()
+        self.last_change_by(entity_type, entity_id, true).await
+    }
+
+    /// When an entity was last changed, here or by a provider's webhook.
+    pub async fn last_change(
+        &self,
+        entity_type: &str,
+        entity_id: i64,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.last_change_by(entity_type, entity_id, false).await
+    }
+
+    async fn last_change_by(
+        &self,
+        entity_type: &str,
+        entity_id: i64,
+        local_only: bool,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let mut query = audit_log::Entity::find()
             .filter(audit_log::Column::EntityType.eq(entity_type))
-            .filter(audit_log::Column::EntityId.eq(entity_id.to_string()))
-            .filter(audit_log::Column::Actor.not_like("webhook:%"))
+            .filter(audit_log::Column::EntityId.eq(entity_id.to_string()));
+        if local_only {
+            query = query.filter(audit_log::Column::Actor.not_like("webhook:%"));
+        }
+        Ok(query
             .order_by_desc(audit_log::Column::Id)
             .one(&self.inner)
             .await?

@@ -87,6 +87,9 @@ fn member_event(event: WebhookEvent) -> Result<MemberEvent, &'static str> {
     let (kind, email, fired_at, change, keyed) = match event {
         WebhookEvent::Probe => return Err("probe"),
         WebhookEvent::Ignored { .. } => return Err("other"),
+        WebhookEvent::Subscribed {
+            email, fired_at, ..
+        } => ("subscribe", email, fired_at, MemberChange::Subscribed, None),
         WebhookEvent::Unsubscribed {
             email, fired_at, ..
         } => (

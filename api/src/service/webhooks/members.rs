@@ -19,13 +19,19 @@ const RECEIPT_RETENTION_DAYS: i64 = 7;
 /// many tries the provider gets an error and retries later.
 const CONFLICT_ATTEMPTS: usize = 3;
 
-/// A provider's profile change fired this long (or more) before the contact's last change made
-/// here is older than that change and is not applied (`fired_at` has whole seconds only).
+/// A provider's profile change or opt-in fired this long (or more) before the contact's last
+/// change it is compared with is older than that change and is not applied (`fired_at` has whole
+/// seconds only).
 const PROFILE_CLOCK_SLACK_SECS: i64 = 1;
 
 /// What an email-marketing provider says changed about the member with an address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MemberChange {
+    /// The person subscribed at the provider (a sign-up form, or a confirmed double opt-in):
+    /// consent becomes `SUBSCRIBED` — unless the contact changed after the event was fired
+    /// (here, or by a later provider event such as an unsubscribe delivered first): an opt-in
+    /// never overrides anything newer, while opt-outs always apply.
+    Subscribed,
     /// The person unsubscribed (or an admin deleted the member): consent becomes
     /// `UNSUBSCRIBED`, so that no later sync can subscribe them again.
     Unsubscribed,
@@ -52,6 +58,7 @@ impl MemberChange {
     /// A short name for logs.
     pub const fn kind(&self) -> &'static str {
         match self {
+            MemberChange::Subscribed => "subscribe",
             MemberChange::Unsubscribed => "unsubscribe",
             MemberChange::Cleaned => "cleaned",
             MemberChange::Profile { .. } => "profile",
@@ -62,6 +69,7 @@ impl MemberChange {
     /// The audit action.
     const fn action(&self) -> &'static str {
         match self {
+            MemberChange::Subscribed => "subscribedAtProvider",
             MemberChange::Unsubscribed => "unsubscribedAtProvider",
             MemberChange::Cleaned => "cleanedAtProvider",
             MemberChange::Profile { .. } => "profileChangedAtProvider",
@@ -145,13 +153,16 @@ async fn try_apply_member_event(
     {
         return Ok(WebhookOutcome::Duplicate);
     }
-    let last_local = match (&event.change, event.fired_at) {
+    let last_known = match (&event.change, event.fired_at) {
         (MemberChange::Profile { .. }, Some(_)) => {
             tx.last_local_change(Kind::Contact.name(), id.get()).await?
         }
+        (MemberChange::Subscribed, Some(_)) => {
+            tx.last_change(Kind::Contact.name(), id.get()).await?
+        }
         _ => None,
     };
-    let Some(details) = changed_details(&contact, event, last_local)? else {
+    let Some(details) = changed_details(&contact, event, last_known)? else {
         // Keep the receipt: a later delivery of this event must not apply it either.
         tx.commit().await?;
         return Ok(WebhookOutcome::Unchanged);
@@ -176,6 +187,7 @@ async fn try_apply_member_event(
         .await?;
     }
     let reported = match event.change {
+        MemberChange::Subscribed => Some(EmailConsent::Subscribed),
         MemberChange::Unsubscribed => Some(EmailConsent::Unsubscribed),
         MemberChange::Cleaned => Some(EmailConsent::Cleaned),
         _ => None,
@@ -204,28 +216,30 @@ async fn try_apply_member_event(
 }
 
 /// The contact's details after the event, or `None` when the event changes nothing.
-/// `last_local` is when the contact was last changed here (not by a webhook): a profile change
-/// fired before that is older than what we hold, and is on its way to the provider anyway.
+/// `last_known` is the change the event is compared with: for a profile change, the contact's
+/// last change made here (not by a webhook) — a profile change fired before it is older than
+/// what we hold, and is on its way to the provider anyway; for an opt-in, its last change of any
+/// kind.
 fn changed_details(
     contact: &Contact,
     event: &MemberEvent,
-    last_local: Option<DateTime<Utc>>,
+    last_known: Option<DateTime<Utc>>,
 ) -> Result<Option<ContactDetails>, ApiError> {
     let current = contact.editable_details()?;
     let mut next = current.clone();
+    let stale = match (event.fired_at, last_known) {
+        (Some(fired), Some(local)) => fired + Duration::seconds(PROFILE_CLOCK_SLACK_SECS) <= local,
+        _ => false,
+    };
     match &event.change {
+        MemberChange::Subscribed if stale => return Ok(None),
+        MemberChange::Subscribed => next.email_consent = EmailConsent::Subscribed,
         MemberChange::Unsubscribed => next.email_consent = EmailConsent::Unsubscribed,
         MemberChange::Cleaned => next.email_consent = EmailConsent::Cleaned,
         MemberChange::Profile {
             first_name,
             last_name,
         } => {
-            let stale = match (event.fired_at, last_local) {
-                (Some(fired), Some(local)) => {
-                    fired + Duration::seconds(PROFILE_CLOCK_SLACK_SECS) <= local
-                }
-                _ => false,
-            };
             if stale {
                 return Ok(None);
             }

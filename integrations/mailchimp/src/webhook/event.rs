@@ -17,6 +17,16 @@ use super::form::Form;
 pub enum WebhookEvent {
     /// An empty body: Mailchimp's registration probe (it also probes with a GET). Answer 200.
     Probe,
+    /// The person subscribed (`subscribe`): signed up through a Mailchimp form, or confirmed a
+    /// double opt-in (a `pending` member).
+    Subscribed {
+        /// The member's address.
+        email: EmailAddress,
+        /// The audience.
+        list_id: Option<String>,
+        /// When Mailchimp fired the event.
+        fired_at: Option<DateTime<Utc>>,
+    },
     /// The person unsubscribed (`unsubscribe`): consent becomes `UNSUBSCRIBED`.
     Unsubscribed {
         /// The member's address.
@@ -63,7 +73,7 @@ pub enum WebhookEvent {
         /// When Mailchimp fired the event.
         fired_at: Option<DateTime<Utc>>,
     },
-    /// An event the api does not apply (`subscribe`, `campaign`, or a type Mailchimp adds
+    /// An event the api does not apply (`campaign`, or a type Mailchimp adds
     /// later): answer 200 so Mailchimp does not retry it.
     Ignored {
         /// The event type, as sent.
@@ -75,7 +85,8 @@ impl WebhookEvent {
     /// The audience the event is about, when it names one.
     pub fn list_id(&self) -> Option<&str> {
         match self {
-            WebhookEvent::Unsubscribed { list_id, .. }
+            WebhookEvent::Subscribed { list_id, .. }
+            | WebhookEvent::Unsubscribed { list_id, .. }
             | WebhookEvent::Cleaned { list_id, .. }
             | WebhookEvent::Profile { list_id, .. }
             | WebhookEvent::EmailChanged { list_id, .. } => list_id.as_deref(),
@@ -130,6 +141,11 @@ pub fn parse_webhook(form_body: &[u8]) -> Result<WebhookEvent, WebhookError> {
         .map(str::to_owned);
     let fired_at = form.get(&["fired_at"]).and_then(fired_at);
     let event = match kind {
+        "subscribe" => WebhookEvent::Subscribed {
+            email: email(&form, "subscribe", "data[email]", &["data", "email"])?,
+            list_id,
+            fired_at,
+        },
         "unsubscribe" => WebhookEvent::Unsubscribed {
             email: email(&form, "unsubscribe", "data[email]", &["data", "email"])?,
             action: match text(&form, &["data", "action"]).as_deref() {
