@@ -794,6 +794,64 @@ async fn an_opt_out_made_here_unsubscribes_the_member_once_and_one_mailchimp_rep
     );
 }
 
+#[tokio::test]
+async fn an_opt_in_renewed_here_asks_the_unsubscribed_member_to_confirm_once() {
+    let mock = MailchimpMock::start().await;
+    let provider = mock.provider();
+    let limits = provider.limits();
+    let mut registry = Registry::default();
+    registry
+        .register(Arc::new(provider), limits)
+        .expect("registered");
+    let app = spawn_app_with_providers(
+        |s| s.mailchimp = Some(mock.config().with_webhook_secret(MAILCHIMP_SECRET.into())),
+        registry,
+    )
+    .await;
+    let ada = person(&app, "Ada", "ada@acme.test", "+33612345678").await;
+    app.sync_step(Utc::now()).await;
+
+    // Ada unsubscribes at Mailchimp, and later asks her account manager to be put back.
+    mock.insert_member("ada@acme.test", "unsubscribed");
+    let (_, answer) = mailchimp(
+        &app,
+        MAILCHIMP_SECRET,
+        unsubscribe("ada@acme.test", Utc::now()),
+    )
+    .await;
+    assert_eq!(answer["outcome"], "applied", "{answer}");
+    app.sync_step(Utc::now()).await;
+    let version = contact(&app, &ada).await["version"].clone();
+    app.gql(
+        "mutation($id: ID!, $v: Int!) { updateContact(input: {contactId: $id, expectedVersion: $v, emailConsent: SUBSCRIBED}) { contact { version } } }",
+        json!({"id": ada, "v": version}),
+    )
+    .await
+    .ok();
+    app.sync_step(Utc::now()).await;
+    let member = mock.member("ada@acme.test").expect("a member");
+    assert_eq!(
+        (member.status.as_str(), member.status_was_sent),
+        ("pending", true),
+        "Mailchimp emails her a confirmation request; nothing forces `subscribed`"
+    );
+
+    // She confirms at Mailchimp. A later change here leaves her subscription alone.
+    mock.insert_member("ada@acme.test", "subscribed");
+    rename(&app, &ada, "Augusta").await;
+    app.sync_step(Utc::now()).await;
+    let member = mock.member("ada@acme.test").expect("a member");
+    assert_eq!(
+        (
+            member.status.as_str(),
+            member.merge_fields.get("FNAME"),
+            member.status_was_sent
+        ),
+        ("subscribed", Some(&json!("Augusta")), false)
+    );
+    assert_eq!(mock.stats().refused_over_cap, 0);
+}
+
 // -------------------------------------------------------------------------------- ringover
 
 #[tokio::test]

@@ -42,7 +42,8 @@ pub struct SyncContact {
     /// The consent this provider last received, when it differs from `consent`: the consent
     /// changed here since the last delivery. `None` when it did not, when nothing was delivered
     /// yet, or when the provider itself reported the change (it is not sent back). Lets a
-    /// provider send a local opt-out to an existing subscription once, and only then.
+    /// provider carry a consent change made here (an opt-out, a renewed opt-in) to an existing
+    /// subscription once, and only then.
     pub previous_consent: Option<EmailConsent>,
 }
 

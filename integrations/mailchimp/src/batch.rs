@@ -78,9 +78,9 @@ pub enum SkipReason {
     EmailChanged,
     /// An earlier contact of this batch has the same address: one address, one member.
     DuplicateAddress,
-    /// An opt-out made here and not yet sent: only the per-contact upsert sends `status`
-    /// (batch subscribe would leave an existing member subscribed).
-    OptedOut,
+    /// An opt-out or a renewed opt-in made here and not yet sent: only the per-contact upsert
+    /// sends `status` (batch subscribe would leave an existing member as it is).
+    ConsentChanged,
 }
 
 /// A contact whose batch call failed as a whole.
@@ -207,7 +207,7 @@ impl MailchimpProvider {
                 continue;
             }
             if status_to_send(contact).is_some() {
-                skipped.push(skip(SkipReason::OptedOut));
+                skipped.push(skip(SkipReason::ConsentChanged));
                 continue;
             }
             if !seen.insert(key.clone()) {
@@ -268,7 +268,7 @@ impl From<BatchReport> for rapport_integrations::BulkReport {
                 SkipReason::NotToBeCreated => "consent creates no member",
                 SkipReason::EmailChanged => "email change not yet synced",
                 SkipReason::DuplicateAddress => "another contact of the page has this address",
-                SkipReason::OptedOut => "opt-out not yet sent",
+                SkipReason::ConsentChanged => "consent change not yet sent",
             };
             (s.contact_id, reason.to_owned())
         });

@@ -13,16 +13,16 @@ use crate::MailchimpConfig;
 ///
 /// | consent | new member | existing member |
 /// |---|---|---|
-/// | `SUBSCRIBED` | `subscribed` | status untouched |
-/// | `PENDING` | `pending` (Mailchimp sends the confirmation email) | status untouched |
-/// | `UNSUBSCRIBED` | `unsubscribed` (the opt-out is recorded there too) | status untouched |
+/// | `SUBSCRIBED` | `subscribed` | status untouched (`pending` once for an opt-in renewed here) |
+/// | `PENDING` | `pending` (Mailchimp sends the confirmation email) | as `SUBSCRIBED` |
+/// | `UNSUBSCRIBED` | `unsubscribed` (the opt-out is recorded there too) | status untouched (`unsubscribed` once for an opt-out made here) |
 /// | `CLEANED` | not created | updated, status untouched |
 /// | `NONE` | not created | updated, status untouched |
 ///
 /// `status` is never sent to keep or grant a subscription: an existing member's subscription is
 /// Mailchimp's to keep (people unsubscribe there, and its webhooks bring that back), and forcing
-/// `subscribed` on an existing member is the most damaging failure of Mailchimp syncs. The one
-/// `status` ever sent is an opt-out made here (see [`status_to_send`]).
+/// `subscribed` on an existing member is the most damaging failure of Mailchimp syncs. The only
+/// `status` ever sent carries a consent change made here (see [`status_to_send`]).
 ///
 /// `NONE` ("never asked") creates nobody: `pending` would email a confirmation request to people
 /// who never asked for mail, and `transactional` would copy every contact to a marketing tool
@@ -38,24 +38,35 @@ pub const fn status_if_new(consent: EmailConsent) -> Option<&'static str> {
     }
 }
 
-/// The `status` an upsert sends to an existing member: `unsubscribed` when the contact opted out
-/// here since Mailchimp last heard from us ([`SyncContact::previous_consent`] is another
-/// consent), so the opt-out reaches a member who is still subscribed there; nothing otherwise.
+/// The `status` an upsert sends to an existing member, when the contact's consent changed here
+/// since Mailchimp last heard from us ([`SyncContact::previous_consent`]); nothing otherwise.
 ///
-/// Sent once: after a delivery the consent is what Mailchimp last received, and an opt-out
-/// Mailchimp reported itself (its unsubscribe webhook) is recorded as received, so a member who
-/// later signs up again through a Mailchimp form is never unsubscribed by an unrelated change.
-/// Never `subscribed` or `pending`: a local opt-in does not override a subscription state there.
+/// - An opt-out made here (now `UNSUBSCRIBED`, before anything else) sends `unsubscribed`, so a
+///   person who withdrew consent here stops receiving campaigns there.
+/// - A renewed opt-in made here (now `SUBSCRIBED` or `PENDING`, before `UNSUBSCRIBED` or
+///   `CLEANED`) sends `pending`: Mailchimp emails a confirmation request and the member is
+///   subscribed only when the person confirms (its `subscribe` webhook then reports it). A member
+///   who left can come back only through `pending` ("Member In Compliance State" answers
+///   anything else), and an opt-in recorded by a user here is not proof enough to force
+///   `subscribed`.
+///
+/// Sent once: after a delivery the consent is what Mailchimp last received, and a consent change
+/// Mailchimp reported itself (its webhooks) is recorded as received, so a member who signs up
+/// again or leaves through Mailchimp is never overruled by an unrelated change here. Never
+/// `subscribed`.
 pub fn status_to_send(contact: &SyncContact) -> Option<&'static str> {
-    let opted_out_here = contact.consent == EmailConsent::Unsubscribed
-        && contact
-            .previous_consent
-            .is_some_and(|before| before != EmailConsent::Unsubscribed);
-    opted_out_here.then_some("unsubscribed")
+    use EmailConsent as C;
+    let before = contact.previous_consent?;
+    match (before, contact.consent) {
+        (C::Unsubscribed, C::Unsubscribed) => None,
+        (_, C::Unsubscribed) => Some("unsubscribed"),
+        (C::Unsubscribed | C::Cleaned, C::Subscribed | C::Pending) => Some("pending"),
+        _ => None,
+    }
 }
 
 /// The body of `PUT` (create or update) and `PATCH` (update only) on a member. `status` only
-/// for a local opt-out ([`status_to_send`]); no `tags` (they are not part of this call).
+/// for a consent change made here ([`status_to_send`]); no `tags` (they are not part of this call).
 #[derive(Debug, Serialize)]
 pub(crate) struct MemberBody<'a> {
     email_address: &'a str,
@@ -165,7 +176,7 @@ mod tests {
     }
 
     #[test]
-    fn only_an_opt_out_made_here_since_the_last_delivery_sends_a_status() {
+    fn only_a_consent_change_made_here_since_the_last_delivery_sends_a_status() {
         let sent = |consent, previous| {
             let mut contact = rapport_integrations::testing::sync_contact(1);
             contact.consent = consent;
@@ -173,23 +184,30 @@ mod tests {
             status_to_send(&contact)
         };
         use EmailConsent as C;
+        // Every cell of the table: (consent now, consent Mailchimp last received) → status.
+        for now in C::ALL {
+            for before in C::ALL {
+                let expected = match (*before, *now) {
+                    (C::Subscribed | C::Pending | C::None | C::Cleaned, C::Unsubscribed) => {
+                        Some("unsubscribed")
+                    }
+                    (C::Unsubscribed | C::Cleaned, C::Subscribed | C::Pending) => Some("pending"),
+                    _ => None,
+                };
+                assert_eq!(sent(*now, Some(*before)), expected, "{before:?} → {now:?}");
+            }
+            // Never delivered: the member is created with `status_if_new` or left alone.
+            assert_eq!(sent(*now, None), None, "{now:?}, never delivered");
+        }
+        // The cells that matter most, spelled out.
         assert_eq!(
             sent(C::Unsubscribed, Some(C::Subscribed)),
             Some("unsubscribed")
         );
-        assert_eq!(
-            sent(C::Unsubscribed, Some(C::Pending)),
-            Some("unsubscribed")
-        );
-        assert_eq!(sent(C::Unsubscribed, Some(C::None)), Some("unsubscribed"));
-        // Delivered already, reported by Mailchimp itself, or never delivered: nothing forced.
-        assert_eq!(sent(C::Unsubscribed, None), None);
-        // Never an opt-in, whatever came before.
-        for consent in [C::Subscribed, C::Pending, C::Cleaned, C::None] {
-            for previous in C::ALL {
-                assert_eq!(sent(consent, Some(*previous)), None, "{consent:?}");
-            }
-        }
+        assert_eq!(sent(C::Subscribed, Some(C::Unsubscribed)), Some("pending"));
+        assert_eq!(sent(C::Subscribed, Some(C::Subscribed)), None);
+        assert_eq!(sent(C::Subscribed, Some(C::None)), None);
+        assert_eq!(sent(C::Unsubscribed, Some(C::Unsubscribed)), None);
     }
 
     #[test]

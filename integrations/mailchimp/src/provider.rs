@@ -18,7 +18,7 @@ use crate::{ConfigError, MailchimpConfig, SubscriberHash};
 ///
 /// - **upsert** `PUT /lists/{list}/members/{hash}` with `email_address`, `status_if_new` from
 ///   consent (see [`status_if_new`](crate::status_if_new); `status` only to carry an opt-out
-///   made here, see [`status_to_send`](crate::status_to_send)) and the merge fields,
+///   or a renewed opt-in made here, see [`status_to_send`](crate::status_to_send)) and the merge fields,
 ///   then `POST …/members/{hash}/tags` with the relationship's tag active and the other one
 ///   inactive. Contacts whose consent creates nobody (`NONE`, `CLEANED`) go through
 ///   `PATCH`, which updates an existing member and creates none. An email change is addressed

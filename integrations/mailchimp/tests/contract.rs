@@ -146,6 +146,10 @@ async fn requests_validate_against_the_mailchimp_spec_when_prism_runs() {
     opted_out.consent = EmailConsent::Unsubscribed;
     opted_out.previous_consent = Some(EmailConsent::Subscribed);
     note("opt-out", provider.upsert(&opted_out).await.map(drop));
+    // An opt-in renewed here: PUT with `status: pending`.
+    let mut back = sync_contact(5);
+    back.previous_consent = Some(EmailConsent::Unsubscribed);
+    note("renewed opt-in", provider.upsert(&back).await.map(drop));
     // Erasure: permanent delete.
     let member = SubscriberHash::of(&EmailAddress::parse("ada1@example.com").expect("valid"));
     let erased = ErasedContact {

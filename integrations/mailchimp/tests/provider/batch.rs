@@ -91,6 +91,8 @@ async fn contacts_the_batch_cannot_express_are_skipped_with_a_reason() {
     let mut opted_out = sync_contact(6);
     opted_out.consent = EmailConsent::Unsubscribed;
     opted_out.previous_consent = Some(EmailConsent::Subscribed);
+    let mut back = sync_contact(7);
+    back.previous_consent = Some(EmailConsent::Unsubscribed);
 
     let report = provider(&server)
         .batch_subscribe(&[
@@ -100,6 +102,7 @@ async fn contacts_the_batch_cannot_express_are_skipped_with_a_reason() {
             moved,
             twin,
             opted_out,
+            back,
         ])
         .await
         .expect("sent");
@@ -115,7 +118,8 @@ async fn contacts_the_batch_cannot_express_are_skipped_with_a_reason() {
             skip(3, SkipReason::NotToBeCreated),
             skip(4, SkipReason::EmailChanged),
             skip(5, SkipReason::DuplicateAddress),
-            skip(6, SkipReason::OptedOut),
+            skip(6, SkipReason::ConsentChanged),
+            skip(7, SkipReason::ConsentChanged),
         ]
     );
     assert_eq!(

@@ -93,6 +93,34 @@ async fn the_put_body_takes_status_if_new_from_consent_and_never_carries_status_
 }
 
 #[tokio::test]
+async fn a_consent_change_made_here_puts_status_unsubscribed_for_an_opt_out_and_pending_for_an_opt_in()
+ {
+    for (previous, consent, expected) in [
+        (
+            EmailConsent::Subscribed,
+            EmailConsent::Unsubscribed,
+            "unsubscribed",
+        ),
+        (
+            EmailConsent::Unsubscribed,
+            EmailConsent::Subscribed,
+            "pending",
+        ),
+        (EmailConsent::Cleaned, EmailConsent::Pending, "pending"),
+    ] {
+        let server = MockServer::start(healthy).await;
+        let mut contact = sync_contact(1);
+        contact.consent = consent;
+        contact.previous_consent = Some(previous);
+        provider(&server).upsert(&contact).await.expect("synced");
+
+        let put = &server.requests()[0];
+        assert_eq!(put.call(), format!("PUT /members/{ADA1_HASH}"));
+        assert_eq!(put.json()["status"], expected, "{previous} → {consent}");
+    }
+}
+
+#[tokio::test]
 async fn a_contact_never_asked_or_cleaned_updates_an_existing_member_and_creates_none() {
     for consent in [EmailConsent::None, EmailConsent::Cleaned] {
         let server = MockServer::start(healthy).await;
