@@ -8,6 +8,7 @@ mod m20261122_000003_contact_sync;
 mod m20261122_000004_interactions;
 mod m20261122_000005_resyncs;
 mod m20261122_000006_sent_consent;
+mod m20261122_000007_contact_phones;
 
 /// Every migration step of Rapport, in order.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_interactions::Migration),
             Box::new(m20261122_000005_resyncs::Migration),
             Box::new(m20261122_000006_sent_consent::Migration),
+            Box::new(m20261122_000007_contact_phones::Migration),
         ]
     }
 }

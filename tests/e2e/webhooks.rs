@@ -1004,6 +1004,61 @@ async fn a_call_with_a_number_no_contact_has_stores_nothing_and_is_acknowledged(
 }
 
 #[tokio::test]
+async fn a_call_finds_the_contact_by_its_current_numbers_also_after_the_phone_index_is_rebuilt() {
+    let Hooks { app, .. } = app_with_webhooks().await;
+    let ada = person(&app, "Ada", "ada@acme.test", "+33612345678").await;
+    let bob = person(&app, "Bob", "bob@acme.test", "+33612345679").await;
+    // Ada's first number is replaced and a second one added; Bob is erased.
+    app.gql(
+        "mutation($id: ID!) { updateContact(input: {contactId: $id, expectedVersion: 1, phones: [{number: \"+33611111111\", type: MOBILE}, {number: \"+44 20 7183 8750\", type: WORK}]}) { contact { version } } }",
+        json!({"id": ada}),
+    )
+    .await
+    .ok();
+    app.gql(
+        "mutation($id: ID!) { eraseContact(input: {contactId: $id}) { contact { id } } }",
+        json!({"id": bob}),
+    )
+    .await
+    .ok();
+    let mut call_id = 500;
+    let mut call = |from: &'static str| {
+        call_id += 1;
+        let body = call_event(call_id, "hangup", from, Utc::now());
+        let app = &app;
+        async move {
+            let signature = sign_webhook(body.as_bytes(), RINGOVER_SECRET);
+            let (status, answer) = ringover(app, Some(&signature), &body).await;
+            assert_eq!(status, 200, "{from}: {answer}");
+            answer["outcome"].as_str().expect("an outcome").to_owned()
+        }
+    };
+    for (from, expected) in [
+        ("33611111111", "applied"),
+        ("442071838750", "applied"),
+        ("33612345678", "unknown_contact"),
+        ("33612345679", "unknown_contact"),
+    ] {
+        assert_eq!(call(from).await, expected, "a call from {from}");
+    }
+    assert_eq!(rows(&app, "contact_phones").await, 2);
+
+    // The index is rebuilt from the contacts' phone lists by its migration, as on a database
+    // that had contacts before it: the same numbers find the same contact.
+    for sql in [
+        "DROP TABLE contact_phones",
+        "DELETE FROM seaql_migrations WHERE version = 'm20261122_000007_contact_phones'",
+    ] {
+        app.store.execute_raw(sql).await.expect(sql);
+    }
+    app.store.migrate().await.expect("migrated again");
+    assert_eq!(rows(&app, "contact_phones").await, 2);
+    assert_eq!(call("442071838750").await, "applied");
+    assert_eq!(call("33612345679").await, "unknown_contact");
+    assert_eq!(interactions(&app, &ada).await["totalCount"], 3);
+}
+
+#[tokio::test]
 async fn a_signed_but_malformed_call_event_answers_400() {
     let Hooks { app, .. } = app_with_webhooks().await;
     let body = json!({"resource": "call", "event": "hangup", "data": {"call_id": 1, "direction": "sideways"}}).to_string();

@@ -295,6 +295,7 @@ impl TestApp {
             "relationship_changes",
             "contacts",
             "contact_tags",
+            "contact_phones",
             "team_members",
             "partners",
             "audit_log",

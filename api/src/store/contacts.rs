@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use super::entity::{account, contact, contact_tag};
+use super::entity::{account, contact, contact_phone, contact_tag};
 use super::page::fetch_page;
 use super::{AccountQuery, Page, PageRequest, Store, StoreError, Tx};
 
@@ -294,6 +294,7 @@ impl Tx {
         row.updated_at = Set(now);
         let row = row.insert(&self.inner).await?;
         self.replace_tags(row.id, Some(details)).await?;
+        self.replace_phones(row.id, Some(details)).await?;
         to_domain(row)
     }
 
@@ -353,33 +354,29 @@ impl Tx {
     /// The live contacts that have `number` among their phone numbers, oldest first, locked
     /// for change until the transaction ends (PostgreSQL), so an erasure running at the same
     /// time either comes first and leaves nothing to match, or waits for this transaction.
+    /// Found through the `contact_phones` index, whatever the number of contacts.
     pub async fn live_contacts_with_phone(
         &self,
         number: &PhoneNumber,
     ) -> Result<Vec<Contact>, StoreError> {
-        // Phones are JSON text (`[{"number":"+33…","type":"MOBILE"}]`): the quoted number narrows
-        // the rows (an E.164 number holds no LIKE wildcard), the parsed phones decide.
-        let pattern = format!("%\"{}\"%", number.as_str());
-        let rows = contact::Entity::find()
+        contact::Entity::find()
+            .filter(
+                contact::Column::Id.in_subquery(
+                    Query::select()
+                        .column(contact_phone::Column::ContactId)
+                        .from(contact_phone::Entity)
+                        .and_where(contact_phone::Column::Number.eq(number.as_str()))
+                        .to_owned(),
+                ),
+            )
             .filter(contact::Column::ErasedAt.is_null())
-            .filter(contact::Column::Phones.like(pattern))
             .order_by_asc(contact::Column::Id)
             .lock_exclusive()
             .all(&self.inner)
-            .await?;
-        let mut found = Vec::with_capacity(rows.len());
-        for row in rows {
-            let contact = to_domain(row)?;
-            let has_number = contact
-                .parts()
-                .details
-                .as_ref()
-                .is_some_and(|d| d.phones.iter().any(|p| p.number == *number));
-            if has_number {
-                found.push(contact);
-            }
-        }
-        Ok(found)
+            .await?
+            .into_iter()
+            .map(to_domain)
+            .collect()
     }
 
     /// Saves a changed (or erased) contact if nobody saved it since `expected_version`.
@@ -407,8 +404,44 @@ impl Tx {
         }
         self.replace_tags(parts.id.get(), parts.details.as_ref())
             .await?;
+        self.replace_phones(parts.id.get(), parts.details.as_ref())
+            .await?;
         parts.version = expected_version + 1;
         Contact::restore(parts).map_err(|e| StoreError::corrupt("contacts", "saved", e))
+    }
+
+    /// Keeps the `contact_phones` index equal to the contact's numbers (none once erased).
+    async fn replace_phones(
+        &self,
+        contact_id: i64,
+        details: Option<&ContactDetails>,
+    ) -> Result<(), StoreError> {
+        contact_phone::Entity::delete_many()
+            .filter(contact_phone::Column::ContactId.eq(contact_id))
+            .exec(&self.inner)
+            .await?;
+        let mut numbers: Vec<String> = details
+            .map(|d| {
+                d.phones
+                    .iter()
+                    .map(|p| p.number.as_str().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        numbers.sort();
+        numbers.dedup();
+        if numbers.is_empty() {
+            return Ok(());
+        }
+        contact_phone::Entity::insert_many(numbers.into_iter().map(|number| {
+            contact_phone::ActiveModel {
+                contact_id: Set(contact_id),
+                number: Set(number),
+            }
+        }))
+        .exec(&self.inner)
+        .await?;
+        Ok(())
     }
 
     async fn replace_tags(

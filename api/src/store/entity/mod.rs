@@ -7,6 +7,7 @@ pub mod agreement;
 pub mod agreement_revision;
 pub mod audit_log;
 pub mod contact;
+pub mod contact_phone;
 pub mod contact_tag;
 pub mod interaction;
 pub mod measurement;
