@@ -1059,6 +1059,79 @@ async fn a_call_finds_the_contact_by_its_current_numbers_also_after_the_phone_in
 }
 
 #[tokio::test]
+async fn ringovers_caller_id_lookup_is_answered_with_the_contact_its_account_and_relationship() {
+    let Hooks { app, .. } = app_with_webhooks_and(|s| {
+        if let Some(ringover) = s.ringover.as_mut() {
+            ringover.contact_url = Some("https://app.example.com/contacts/{id}".to_owned());
+        }
+    })
+    .await;
+    let (client, (manager, _)) = app.client_account("Acme").await;
+    let ada = person_on(&app, &client, "Ada", "ada@acme.test", "+33612345678").await;
+    let bob = person(&app, "Bob", "bob@acme.test", "+4915112345678").await;
+    let manager_name = app
+        .gql(
+            "query($id: ID!) { node(id: $id) { ... on TeamMember { name } } }",
+            json!({"id": manager}),
+        )
+        .await
+        .ok()
+        .data("/node/name")
+        .clone();
+    let lookup = |direction: &str, from: &str, to: &str| {
+        let body = json!({
+            "resource": "call", "event": "contact", "timestamp": Utc::now().timestamp(),
+            "data": {"call_id": "9001", "direction": direction, "from_number": from, "to_number": to},
+        })
+        .to_string();
+        let signature = sign_webhook(body.as_bytes(), RINGOVER_SECRET);
+        (body, signature)
+    };
+    let before = app.table_counts().await;
+
+    // Ada calls in: Ringover shows her, her account, and that it is a client with its manager.
+    let (body, signature) = lookup("inbound", "33612345678", "33199999999");
+    let (status, card) = ringover(&app, Some(&signature), &body).await;
+    assert_eq!(status, 200, "{card}");
+    assert_eq!(
+        card,
+        json!({
+            "uuid": ada,
+            "firstname": "Ada",
+            "lastname": "Lovelace",
+            "company": "Acme",
+            "url": format!("https://app.example.com/contacts/{ada}"),
+            "data": {"Relationship": "Client", "Account manager": manager_name},
+            "isShared": true,
+        })
+    );
+
+    // We call Bob: the callee is looked up. A customer has no account manager.
+    let (body, signature) = lookup("outbound", "33199999999", "4915112345678");
+    let (status, card) = ringover(&app, Some(&signature), &body).await;
+    assert_eq!(status, 200, "{card}");
+    assert_eq!(
+        (&card["uuid"], &card["data"]),
+        (&json!(bob), &json!({"Relationship": "Customer"}))
+    );
+
+    // A number nobody has, or a hidden one: 204, nothing to show.
+    for from in ["33699999999", "anonymous"] {
+        let (body, signature) = lookup("inbound", from, "33199999999");
+        let (status, answer) = ringover(&app, Some(&signature), &body).await;
+        assert_eq!((status, &answer), (204, &Value::Null), "{from}");
+    }
+    // Unsigned: 401, and nobody is named.
+    let (body, _) = lookup("inbound", "33612345678", "33199999999");
+    let (status, answer) = ringover(&app, None, &body).await;
+    assert_eq!(status, 401, "{answer}");
+    assert!(answer.get("firstname").is_none(), "{answer}");
+    // A lookup is a read: nothing stored.
+    assert_eq!(app.table_counts().await, before);
+    assert_eq!(rows(&app, "interactions").await, 0);
+}
+
+#[tokio::test]
 async fn a_signed_but_malformed_call_event_answers_400() {
     let Hooks { app, .. } = app_with_webhooks().await;
     let body = json!({"resource": "call", "event": "hangup", "data": {"call_id": 1, "direction": "sideways"}}).to_string();

@@ -32,7 +32,8 @@ pub use sync::{resume_sync_provider, resync_all, retry_sync};
 pub use team::{TeamMemberChanges, create_team_member, update_team_member};
 pub use tokens::{IssuedToken, issue_partner_token, revoke_token};
 pub use webhooks::{
-    CallRecord, MemberChange, MemberEvent, WebhookOutcome, apply_member_event, record_call,
+    CallRecord, CallerIdentity, MemberChange, MemberEvent, WebhookOutcome, apply_member_event,
+    identify_caller, record_call,
 };
 
 use chrono::{DateTime, Utc};

@@ -257,6 +257,20 @@ impl Store {
             .collect()
     }
 
+    /// The live contacts that have `number` among their phone numbers, oldest first: a read,
+    /// nothing locked (a caller-ID lookup).
+    pub async fn live_contacts_by_phone(
+        &self,
+        number: &PhoneNumber,
+    ) -> Result<Vec<Contact>, StoreError> {
+        live_with_phone(number)
+            .all(self.reader())
+            .await?
+            .into_iter()
+            .map(to_domain)
+            .collect()
+    }
+
     /// One page of contacts matching `query`.
     pub async fn contacts_page(
         &self,
@@ -276,6 +290,22 @@ impl Store {
             .count(self.reader())
             .await?)
     }
+}
+
+/// The live contacts with `number`, oldest first, found through the `contact_phones` index.
+fn live_with_phone(number: &PhoneNumber) -> sea_orm::Select<contact::Entity> {
+    contact::Entity::find()
+        .filter(
+            contact::Column::Id.in_subquery(
+                Query::select()
+                    .column(contact_phone::Column::ContactId)
+                    .from(contact_phone::Entity)
+                    .and_where(contact_phone::Column::Number.eq(number.as_str()))
+                    .to_owned(),
+            ),
+        )
+        .filter(contact::Column::ErasedAt.is_null())
+        .order_by_asc(contact::Column::Id)
 }
 
 impl Tx {
@@ -359,18 +389,7 @@ impl Tx {
         &self,
         number: &PhoneNumber,
     ) -> Result<Vec<Contact>, StoreError> {
-        contact::Entity::find()
-            .filter(
-                contact::Column::Id.in_subquery(
-                    Query::select()
-                        .column(contact_phone::Column::ContactId)
-                        .from(contact_phone::Entity)
-                        .and_where(contact_phone::Column::Number.eq(number.as_str()))
-                        .to_owned(),
-                ),
-            )
-            .filter(contact::Column::ErasedAt.is_null())
-            .order_by_asc(contact::Column::Id)
+        live_with_phone(number)
             .lock_exclusive()
             .all(&self.inner)
             .await?

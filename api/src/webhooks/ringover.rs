@@ -1,5 +1,6 @@
 //! `POST /webhooks/ringover`: call events, signed by Ringover, recorded as interactions on the
-//! contacts with the caller's (inbound) or callee's (outbound) number.
+//! contacts with the caller's (inbound) or callee's (outbound) number; and Ringover's caller-ID
+//! lookup, answered with who that contact is (or 204 when nobody has the number).
 //!
 //! The `X-Ringover-Webhook-Signature` header must be an HS512 JWT under `ringover.webhook_secret`
 //! whose claims are the body (`rapport_ringover::verify_webhook` states that assumption): a
@@ -10,13 +11,18 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
-use rapport_ringover::{CallDirection, CallEvent, CallEventError, CallEventKind, SIGNATURE_HEADER};
+use rapport_domain::account::RelationshipType;
+use rapport_ringover::{
+    CallDirection, CallEvent, CallEventError, CallEventKind, CallerCard, ContactLookup,
+    RingoverConfig, RingoverWebhook, SIGNATURE_HEADER,
+};
 
 use super::reply::{
     acknowledged, answered, bad_request, error, internal, not_found, read_body, request_id,
 };
+use crate::global_id::{self, Kind};
 use crate::http::AppState;
-use crate::service::{self, CallRecord};
+use crate::service::{self, CallRecord, CallerIdentity};
 
 const PROVIDER: &str = rapport_ringover::NAME;
 
@@ -60,8 +66,11 @@ pub(super) async fn receive(
         tracing::warn!(provider = PROVIDER, code = err.code(), "webhook refused");
         return unauthorized(&rid);
     }
-    let event = match rapport_ringover::parse_call_event(&body) {
-        Ok(event) => event,
+    let event = match rapport_ringover::parse_webhook(&body) {
+        Ok(RingoverWebhook::Call(event)) => event,
+        Ok(RingoverWebhook::ContactLookup(lookup)) => {
+            return answer_lookup(&state, config, &lookup, &rid).await;
+        }
         Err(CallEventError::NotACallEvent { resource, event }) => {
             tracing::info!(provider = PROVIDER, %resource, %event, "webhook event ignored");
             return acknowledged("ignored");
@@ -79,6 +88,69 @@ pub(super) async fn receive(
     match service::record_call(&state.store, &rid, Utc::now(), &call).await {
         Ok(outcome) => answered(PROVIDER, event.kind.as_str(), outcome),
         Err(err) => internal(&err, &rid),
+    }
+}
+
+/// Answers a caller-ID lookup: the contact's card, or 204 when the number is hidden or nobody
+/// has it.
+async fn answer_lookup(
+    state: &AppState,
+    config: &RingoverConfig,
+    lookup: &ContactLookup,
+    rid: &str,
+) -> HttpResponse {
+    let Some(number) = lookup.contact_number() else {
+        return HttpResponse::NoContent().finish();
+    };
+    match service::identify_caller(&state.store, number).await {
+        Ok(Some(caller)) => {
+            tracing::info!(provider = PROVIDER, "caller identified");
+            HttpResponse::Ok().json(caller_card(&caller, config))
+        }
+        Ok(None) => {
+            tracing::info!(provider = PROVIDER, "caller not known");
+            HttpResponse::NoContent().finish()
+        }
+        Err(err) => internal(&err, rid),
+    }
+}
+
+/// What Ringover shows the agent: the contact, its account, and whether it is a client (with
+/// its account manager) or a customer.
+fn caller_card(caller: &CallerIdentity, config: &RingoverConfig) -> CallerCard {
+    let id = global_id::encode(Kind::Contact, caller.contact.get());
+    let mut data = vec![(
+        "Relationship".to_owned(),
+        match caller.relationship {
+            RelationshipType::Client => "Client",
+            RelationshipType::Customer => "Customer",
+        }
+        .to_owned(),
+    )];
+    if let Some(manager) = &caller.account_manager {
+        data.push(("Account manager".to_owned(), manager.clone()));
+    }
+    if let Some(role) = &caller.job_role {
+        data.push(("Role".to_owned(), role.clone()));
+    }
+    if caller.others > 0 {
+        data.push((
+            "Also at this number".to_owned(),
+            format!(
+                "{} other contact{}",
+                caller.others,
+                if caller.others == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    CallerCard {
+        url: config.contact_link(&id),
+        uuid: id,
+        firstname: caller.first_name.clone(),
+        lastname: caller.last_name.clone().unwrap_or_default(),
+        company: caller.account.clone(),
+        data,
+        is_shared: config.share_contacts,
     }
 }
 

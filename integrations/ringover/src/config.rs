@@ -46,6 +46,11 @@ pub struct RingoverConfig {
     /// The secret Ringover signs webhooks with (HS512).
     #[serde(skip_serializing)]
     pub webhook_secret: SecretString,
+    /// A link to a contact in the team's own application, shown by Ringover with a caller it
+    /// identified through us: `{id}` stands for the contact's id
+    /// (`https://app.example.com/contacts/{id}`). No link when unset.
+    #[serde(default)]
+    pub contact_url: Option<String>,
 }
 
 fn default_base_url() -> String {
@@ -63,6 +68,9 @@ const fn default_requests_per_second() -> f64 {
 const fn default_share_contacts() -> bool {
     true
 }
+
+/// What [`RingoverConfig::contact_url`] replaces with the contact's id.
+const CONTACT_ID: &str = "{id}";
 
 /// A config that cannot work, found at startup rather than at the first sync.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -82,6 +90,9 @@ pub enum ConfigError {
     /// `requests_per_second` is not a positive number up to 100.
     #[error("ringover.requests_per_second must be above 0 and at most 100 (got {0})")]
     Rate(f64),
+    /// `contact_url` is not an http(s) URL with `{id}` in it.
+    #[error("ringover.contact_url must be an http(s) URL with {{id}} in it: {0}")]
+    ContactUrl(String),
     /// The HTTP client could not be built (TLS backend).
     #[error("could not build the Ringover HTTP client: {0}")]
     Client(String),
@@ -98,7 +109,25 @@ impl RingoverConfig {
             requests_per_second: default_requests_per_second(),
             share_contacts: default_share_contacts(),
             webhook_secret,
+            contact_url: None,
         }
+    }
+
+    /// The same config with a link template for identified callers (see
+    /// [`contact_url`](Self::contact_url)).
+    #[must_use]
+    pub fn with_contact_url(mut self, template: impl Into<String>) -> Self {
+        self.contact_url = Some(template.into());
+        self
+    }
+
+    /// The link to the contact with `id` in the team's application, or an empty string when no
+    /// [`contact_url`](Self::contact_url) is set.
+    pub fn contact_link(&self, id: &str) -> String {
+        self.contact_url
+            .as_deref()
+            .map(|template| template.replace(CONTACT_ID, id))
+            .unwrap_or_default()
     }
 
     /// The same config with another API root.
@@ -160,6 +189,16 @@ impl RingoverConfig {
         let rate = self.requests_per_second;
         if !(rate.is_finite() && rate > 0.0 && rate <= MAX_REQUESTS_PER_SECOND) {
             return Err(ConfigError::Rate(rate));
+        }
+        if let Some(template) = &self.contact_url {
+            let refused = || ConfigError::ContactUrl(template.clone());
+            if !template.contains(CONTACT_ID) {
+                return Err(refused());
+            }
+            let sample = Url::parse(&template.replace(CONTACT_ID, "id")).map_err(|_| refused())?;
+            if !matches!(sample.scheme(), "http" | "https") {
+                return Err(refused());
+            }
         }
         let url = Url::parse(self.base_url.trim_end_matches('/'))
             .map_err(|err| ConfigError::BaseUrl(err.to_string()))?;
@@ -235,10 +274,29 @@ mod tests {
             (config().with_base_url("not a url"), "not a url"),
             (RingoverConfig::new(" ".into(), "s".into()), "blank key"),
             (RingoverConfig::new("k".into(), "".into()), "blank secret"),
+            (
+                config().with_contact_url("https://app.example.com/contacts"),
+                "a contact link without {id}",
+            ),
+            (
+                config().with_contact_url("javascript:alert({id})"),
+                "a contact link that is not http(s)",
+            ),
         ];
         for (config, case) in cases {
             assert!(config.validate().is_err(), "{case}");
         }
+    }
+
+    #[test]
+    fn a_contact_link_puts_the_id_in_its_template_and_is_empty_without_one() {
+        let linked = config().with_contact_url("https://app.example.com/contacts/{id}?from=call");
+        assert!(linked.validate().is_ok());
+        assert_eq!(
+            linked.contact_link("Q29udGFjdDo3"),
+            "https://app.example.com/contacts/Q29udGFjdDo3?from=call"
+        );
+        assert_eq!(config().contact_link("Q29udGFjdDo3"), "");
     }
 
     #[test]

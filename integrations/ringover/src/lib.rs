@@ -13,6 +13,7 @@ pub mod testing;
 pub use config::{ConfigError, DEFAULT_BASE_URL, RingoverConfig};
 pub use provider::{NAME, RingoverProvider};
 pub use webhook::{
-    CallDirection, CallEvent, CallEventError, CallEventKind, SIGNATURE_HEADER, WebhookError,
-    parse_call_event, verify_webhook,
+    CallDirection, CallEvent, CallEventError, CallEventKind, CallerCard, ContactLookup,
+    RingoverWebhook, SIGNATURE_HEADER, WebhookError, parse_call_event, parse_webhook,
+    verify_webhook,
 };

@@ -1,6 +1,8 @@
 //! Call events from a telephony provider, recorded as interactions.
 
 use chrono::{DateTime, Utc};
+use rapport_domain::account::RelationshipType;
+use rapport_domain::ids::ContactId;
 use rapport_domain::values::PhoneNumber;
 use serde_json::json;
 
@@ -91,4 +93,62 @@ pub async fn record_call(
     }
     tx.commit().await?;
     Ok(WebhookOutcome::Applied)
+}
+
+/// Who is on the other end of a call, for a telephony provider's caller-ID display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerIdentity {
+    /// The contact (the oldest live one with the number).
+    pub contact: ContactId,
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: Option<String>,
+    /// Role at the account.
+    pub job_role: Option<String>,
+    /// The account's name.
+    pub account: String,
+    /// Client or customer.
+    pub relationship: RelationshipType,
+    /// The account's dedicated manager, by name (clients).
+    pub account_manager: Option<String>,
+    /// How many other live contacts have the number (a switchboard).
+    pub others: usize,
+}
+
+/// The live contact with `number`, with what an agent taking the call wants to see; `None`
+/// when nobody has it. A read: nothing is recorded.
+pub async fn identify_caller(
+    store: &Store,
+    number: &PhoneNumber,
+) -> Result<Option<CallerIdentity>, ApiError> {
+    let contacts = store.live_contacts_by_phone(number).await?;
+    let Some(contact) = contacts.first() else {
+        return Ok(None);
+    };
+    let Some(details) = contact.parts().details.as_ref() else {
+        return Ok(None);
+    };
+    let account_id = contact.parts().account;
+    let Some(account) = store.accounts_by_ids(&[account_id]).await?.pop() else {
+        return Ok(None);
+    };
+    let account_manager = match account.account_manager() {
+        Some(manager) => store
+            .team_members_by_ids(&[manager])
+            .await?
+            .pop()
+            .map(|m| m.name.as_str().to_owned()),
+        None => None,
+    };
+    Ok(Some(CallerIdentity {
+        contact: contact.id(),
+        first_name: details.first_name.as_str().to_owned(),
+        last_name: details.last_name.as_ref().map(|t| t.as_str().to_owned()),
+        job_role: details.job_role.as_ref().map(|t| t.as_str().to_owned()),
+        account: account.parts().name.as_str().to_owned(),
+        relationship: account.relationship(),
+        account_manager,
+        others: contacts.len() - 1,
+    }))
 }

@@ -10,7 +10,7 @@
 mod calls;
 mod members;
 
-pub use calls::{CallRecord, record_call};
+pub use calls::{CallRecord, CallerIdentity, identify_caller, record_call};
 pub use members::{MemberChange, MemberEvent, apply_member_event};
 
 use rapport_domain::ids::TeamMemberId;

@@ -1,4 +1,5 @@
-//! Ringover's call webhooks, read into what the api needs to record an interaction.
+//! Ringover's call webhooks, read into what the api needs: a call event to record as an
+//! interaction, or a caller-ID lookup to answer.
 
 use std::time::Duration;
 
@@ -96,11 +97,47 @@ impl CallEvent {
     }
 }
 
-/// A webhook body that is not a call event the api records.
+/// Ringover asking who is on the other end of a call (`resource: call`, `event: contact`), to
+/// show the agent; answered with a [`CallerCard`](crate::CallerCard), or 204 when nobody is
+/// known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactLookup {
+    /// Ringover's call id, when it sent one.
+    pub call_id: Option<String>,
+    /// Which way the call goes; inbound when Ringover left it out (a lookup is mostly for an
+    /// incoming call).
+    pub direction: CallDirection,
+    /// The calling number; `None` when hidden, internal or not E.164.
+    pub from: Option<PhoneNumber>,
+    /// The called number; `None` when internal or not E.164.
+    pub to: Option<PhoneNumber>,
+}
+
+impl ContactLookup {
+    /// The number to look the contact up by: the caller of an inbound call, the callee of an
+    /// outbound one.
+    pub fn contact_number(&self) -> Option<&PhoneNumber> {
+        match self.direction {
+            CallDirection::Inbound => self.from.as_ref(),
+            CallDirection::Outbound => self.to.as_ref(),
+        }
+    }
+}
+
+/// A webhook the api acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RingoverWebhook {
+    /// A call event, to record as an interaction.
+    Call(CallEvent),
+    /// A caller-ID lookup, to answer.
+    ContactLookup(ContactLookup),
+}
+
+/// A webhook body that is not one the api acts on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallEventError {
-    /// A well-formed webhook of another kind (`aftercall`, `message`, the caller-ID lookup
-    /// `call`/`contact`, …): acknowledge it, record nothing.
+    /// A well-formed webhook of another kind (`aftercall`, `message`, …; and for
+    /// [`parse_call_event`], the caller-ID lookup): acknowledge it, record nothing.
     #[error("not a call event: {resource}/{event}")]
     NotACallEvent {
         /// The envelope's `resource`.
@@ -126,6 +163,18 @@ struct Envelope {
 }
 
 #[derive(Deserialize)]
+struct LookupData {
+    #[serde(default)]
+    call_id: Option<Value>,
+    #[serde(default)]
+    direction: Option<String>,
+    #[serde(default)]
+    from_number: Option<Value>,
+    #[serde(default)]
+    to_number: Option<Value>,
+}
+
+#[derive(Deserialize)]
 struct CallData {
     call_id: Value,
     direction: String,
@@ -144,9 +193,62 @@ struct CallData {
 /// Reads a call webhook (`resource: call`, event `ringing`, `answered`, `hangup`, `missed` or
 /// `voicemail`). Verify the body with [`verify_webhook`](crate::verify_webhook) first.
 pub fn parse_call_event(body: &[u8]) -> Result<CallEvent, CallEventError> {
-    let malformed = |what: &str| CallEventError::Malformed(what.to_owned());
+    match parse_webhook(body)? {
+        RingoverWebhook::Call(event) => Ok(event),
+        RingoverWebhook::ContactLookup(_) => Err(CallEventError::NotACallEvent {
+            resource: "call".to_owned(),
+            event: "contact".to_owned(),
+        }),
+    }
+}
+
+/// Reads a webhook the api acts on: a call event ([`parse_call_event`]) or a caller-ID lookup
+/// (`resource: call`, `event: contact`). Verify the body with
+/// [`verify_webhook`](crate::verify_webhook) first.
+pub fn parse_webhook(body: &[u8]) -> Result<RingoverWebhook, CallEventError> {
     let envelope: Envelope =
         serde_json::from_slice(body).map_err(|err| CallEventError::Malformed(err.to_string()))?;
+    if envelope.resource == "call" && envelope.event == "contact" {
+        return parse_lookup(envelope).map(RingoverWebhook::ContactLookup);
+    }
+    call_event(envelope).map(RingoverWebhook::Call)
+}
+
+fn parse_lookup(envelope: Envelope) -> Result<ContactLookup, CallEventError> {
+    let data: LookupData = match envelope.data {
+        Some(data) => serde_json::from_value(data)
+            .map_err(|err| CallEventError::Malformed(err.to_string()))?,
+        None => return Err(CallEventError::Malformed("no data".to_owned())),
+    };
+    let call_id = match &data.call_id {
+        Some(Value::Number(n)) if n.is_u64() => Some(n.to_string()),
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        _ => None,
+    };
+    let direction = match data.direction.as_deref().map(str::trim) {
+        None | Some("") => CallDirection::Inbound,
+        Some(raw) => direction(raw)?,
+    };
+    Ok(ContactLookup {
+        call_id,
+        direction,
+        from: data.from_number.as_ref().and_then(phone),
+        to: data.to_number.as_ref().and_then(phone),
+    })
+}
+
+fn direction(raw: &str) -> Result<CallDirection, CallEventError> {
+    match raw.to_ascii_lowercase().as_str() {
+        "inbound" | "in" => Ok(CallDirection::Inbound),
+        "outbound" | "out" => Ok(CallDirection::Outbound),
+        _ => Err(CallEventError::Malformed(
+            "direction is neither inbound nor outbound".to_owned(),
+        )),
+    }
+}
+
+fn call_event(envelope: Envelope) -> Result<CallEvent, CallEventError> {
+    let malformed = |what: &str| CallEventError::Malformed(what.to_owned());
     let kind = (envelope.resource == "call")
         .then(|| CallEventKind::parse(&envelope.event))
         .flatten()
@@ -161,11 +263,7 @@ pub fn parse_call_event(body: &[u8]) -> Result<CallEvent, CallEventError> {
         Value::String(s) if !s.trim().is_empty() => s.trim().to_owned(),
         _ => return Err(malformed("call_id is not an id")),
     };
-    let direction = match data.direction.to_ascii_lowercase().as_str() {
-        "inbound" | "in" => CallDirection::Inbound,
-        "outbound" | "out" => CallDirection::Outbound,
-        _ => return Err(malformed("direction is neither inbound nor outbound")),
-    };
+    let direction = direction(&data.direction)?;
     let started_at = data
         .start_time
         .as_ref()

@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rapport_domain::values::PhoneNumber;
 use rapport_ringover::{
-    CallDirection, CallEventError, CallEventKind, WebhookError, parse_call_event, verify_webhook,
+    CallDirection, CallEventError, CallEventKind, ContactLookup, RingoverWebhook, WebhookError,
+    parse_call_event, parse_webhook, verify_webhook,
 };
 use secrecy::SecretString;
 use serde_json::{Map, Value, json};
@@ -321,6 +323,53 @@ fn a_missed_call_keeps_its_reason_and_a_hidden_caller_reads_as_no_number() {
         1_554_823_493_500,
         "the envelope's timestamp stands in for a missing start_time"
     );
+}
+
+#[test]
+fn a_caller_id_lookup_is_read_with_the_number_to_look_up() {
+    let lookup = |data: Value| {
+        parse_webhook(&bytes(&json!({
+            "resource": "call", "event": "contact", "timestamp": 1_554_823_493.5, "data": data
+        })))
+    };
+    let inbound = lookup(json!({
+        "call_id": "8412", "direction": "inbound", "from_number": "33612345678",
+        "to_number": "33199999999"
+    }));
+    assert_eq!(
+        inbound,
+        Ok(RingoverWebhook::ContactLookup(ContactLookup {
+            call_id: Some("8412".to_owned()),
+            direction: CallDirection::Inbound,
+            from: Some(PhoneNumber::parse("+33612345678").expect("valid")),
+            to: Some(PhoneNumber::parse("+33199999999").expect("valid")),
+        }))
+    );
+    let number = |webhook: Result<RingoverWebhook, CallEventError>| match webhook {
+        Ok(RingoverWebhook::ContactLookup(l)) => l.contact_number().map(|n| n.as_str().to_owned()),
+        other => panic!("not a lookup: {other:?}"),
+    };
+    // Outbound: the callee. No direction: the caller. Hidden: nobody to look up.
+    assert_eq!(
+        number(lookup(
+            json!({"direction": "outbound", "from_number": 33199999999_u64, "to_number": 4915112345678_u64})
+        )),
+        Some("+4915112345678".to_owned())
+    );
+    assert_eq!(
+        number(lookup(json!({"from_number": "33612345678"}))),
+        Some("+33612345678".to_owned())
+    );
+    assert_eq!(number(lookup(json!({"from_number": "anonymous"}))), None);
+    assert!(matches!(
+        lookup(json!({"direction": "sideways", "from_number": "33612345678"})),
+        Err(CallEventError::Malformed(_))
+    ));
+    // A call event still reads as one.
+    assert!(matches!(
+        parse_webhook(&bytes(&hangup())),
+        Ok(RingoverWebhook::Call(_))
+    ));
 }
 
 #[test]
