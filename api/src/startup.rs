@@ -101,6 +101,7 @@ impl Application {
             keys: keys.clone(),
             settings: settings.clone(),
             providers,
+            registry: sync.registry().clone(),
             counters: sync.counters().clone(),
         };
         let data = web::Data::new(state);

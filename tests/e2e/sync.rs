@@ -110,6 +110,55 @@ async fn erasure_reaches_the_provider_and_the_contact_is_never_upserted_again() 
 }
 
 #[tokio::test]
+async fn a_contact_erased_while_its_upsert_is_in_flight_keeps_no_address_and_is_erased_next() {
+    let fake =
+        Arc::new(FakeProvider::new("fake").with_latency(std::time::Duration::from_millis(400)));
+    let mut registry = Registry::default();
+    registry
+        .register(fake.clone(), ProviderLimits::default())
+        .expect("registered");
+    let app = spawn_app_with_providers(|_| {}, registry).await;
+    let account = app
+        .account_as(&app.admin_token.clone(), "Acme", json!({}))
+        .await;
+    let email = "ada.inflight@acme.test";
+    let contact = app.contact(&account, "Ada", Some(email)).await;
+
+    // The erasure commits while the upsert is at the provider; the upsert's outcome is
+    // recorded after it.
+    let erase = async {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        app.gql(
+            "mutation($id: ID!) { eraseContact(input: {contactId: $id}) { contact { erased } } }",
+            json!({"id": contact}),
+        )
+        .await
+        .ok();
+    };
+    let (report, ()) = tokio::join!(app.sync_step(Utc::now()), erase);
+    assert_eq!(fake.upserts().len(), 1, "{report:?}");
+    assert_eq!(fake.erasures().len(), 0, "{report:?}");
+    if app.backend == "sqlite" {
+        for file in ["rapport.db", "rapport.db-wal"] {
+            let bytes = std::fs::read(app.data_dir.path().join(file)).unwrap_or_default();
+            assert!(
+                !bytes.windows(email.len()).any(|w| w == email.as_bytes()),
+                "{file} still holds the erased address"
+            );
+        }
+    }
+
+    app.sync_step(Utc::now()).await;
+    let erasures = fake.erasures();
+    assert_eq!(erasures.len(), 1, "{:?}", fake.calls());
+    assert!(
+        erasures[0].external_id.is_some(),
+        "the id the in-flight upsert reported is erased: {erasures:?}"
+    );
+    assert!(app.sync_step(Utc::now()).await.is_idle());
+}
+
+#[tokio::test]
 async fn a_permanent_failure_is_parked_with_its_reason_and_not_retried() {
     let (app, fake) = app_with_fake().await;
     fake.script([FakeResponse::permanent("Member In Compliance State")]);

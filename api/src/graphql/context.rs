@@ -41,6 +41,8 @@ pub struct RequestState {
     pub settings: Arc<Settings>,
     /// Contact-sync providers enabled (a contact change enqueues one job each).
     pub providers: Arc<[String]>,
+    /// The registered contact-sync providers.
+    pub registry: Arc<rapport_integrations::Registry>,
     /// Accounts by id.
     pub accounts: Cached<AccountLoader>,
     /// Team members by id.
@@ -76,9 +78,10 @@ impl RequestState {
         request_id: String,
         keys: Arc<JwtKeys>,
         settings: Arc<Settings>,
-        providers: Arc<[String]>,
+        registry: Arc<rapport_integrations::Registry>,
         now: DateTime<Utc>,
     ) -> Self {
+        let providers: Arc<[String]> = registry.names().iter().map(|n| (*n).to_owned()).collect();
         let delay = std::time::Duration::from_micros(settings.graphql.loader_delay_us);
         fn cached<L>(loader: L, delay: std::time::Duration) -> Cached<L>
         where
@@ -102,6 +105,7 @@ impl RequestState {
             keys,
             settings,
             providers,
+            registry,
         }
     }
 
@@ -126,6 +130,7 @@ impl RequestState {
             request_id: &self.request_id,
             now: self.now,
             providers: &self.providers,
+            registry: Some(&self.registry),
         }
     }
 }

@@ -318,7 +318,7 @@ async fn execute(
         rid.clone(),
         state.keys.clone(),
         state.settings.clone(),
-        state.providers.clone(),
+        state.registry.clone(),
         chrono::Utc::now(),
     );
     let response = state.schema.execute(gql_request.data(request_state)).await;

@@ -31,6 +31,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Contact-sync providers enabled.
     pub providers: Arc<[String]>,
+    /// The registered contact-sync providers.
+    pub registry: Arc<rapport_integrations::Registry>,
     /// Contact-sync job counters of this process, for `/metrics`.
     pub counters: Arc<rapport_integrations::Counters>,
 }

@@ -479,6 +479,7 @@ pub async fn run_scheduler(store: &Store, now: DateTime<Utc>) -> Result<Schedule
         request_id: &request_id,
         now,
         providers: &[],
+        registry: None,
     };
     for id in store.live_agreement_ids().await? {
         report.examined += 1;

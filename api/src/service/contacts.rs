@@ -192,6 +192,22 @@ pub async fn erase_contact(
     if let Some(expected) = expected_version {
         check_version(version, expected)?;
     }
+    // What each provider needs to find its copy once the address is gone, kept before the
+    // address is: an upsert that reached the provider but was never recorded (a timeout, a
+    // crash) left no key of its own.
+    let email = contact
+        .parts()
+        .details
+        .as_ref()
+        .and_then(|d| d.email.clone());
+    for provider in ctx.providers {
+        let key = email.as_ref().and_then(|email| {
+            ctx.registry
+                .and_then(|r| r.get(provider))
+                .and_then(|p| p.provider().email_key(email))
+        });
+        tx.keep_erasure_key(provider, id, key.as_deref()).await?;
+    }
     contact.erase(ctx.now)?;
     let saved = tx.save_contact(contact, version).await?;
     tx.scrub_history(Kind::Contact.name(), id.get()).await?;

@@ -56,6 +56,10 @@ pub struct Ctx<'a> {
     pub now: DateTime<Utc>,
     /// The contact-sync providers enabled: a contact change enqueues one job per provider.
     pub providers: &'a [String],
+    /// The registered providers themselves, where a use case needs more than their names
+    /// (erasure keeps each provider's key for the address it erases); `None` where no use case
+    /// run with this context erases.
+    pub registry: Option<&'a rapport_integrations::Registry>,
 }
 
 impl Ctx<'_> {

@@ -10,7 +10,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
 };
 
-use super::entity::{provider_pause, sync_job, sync_state};
+use super::entity::{contact, provider_pause, sync_job, sync_state};
 use super::page::fetch_page;
 use super::{Page, PageRequest, Store, StoreError, Tx};
 
@@ -56,6 +56,52 @@ fn placeholders<const N: usize>(backend: DbBackend) -> [String; N] {
 }
 
 impl Tx {
+    /// Prepares the erasure of `contact` at `provider`, in the transaction that erases it:
+    /// forgets the address last sent there (personal data; nothing but the erasure is sent
+    /// from now on) and keeps `key`, the provider's key of the address being erased
+    /// ([`ContactSync::email_key`](rapport_integrations::ContactSync::email_key)), beside the
+    /// external id already known. The erasure then also finds a copy that an upsert left
+    /// without its outcome being recorded (a timeout, a crash). A contact never synced there
+    /// gets a state holding only the key.
+    pub async fn keep_erasure_key(
+        &self,
+        provider: &str,
+        contact: ContactId,
+        key: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let state = sync_state::Entity::find_by_id((provider.to_owned(), contact.get()))
+            .one(&self.inner)
+            .await?;
+        match state {
+            Some(state) => {
+                let mut state: sync_state::ActiveModel = state.into();
+                state.sent_email = Set(None);
+                if let Some(key) = key {
+                    state.email_key = Set(Some(key.to_owned()));
+                }
+                state.update(&self.inner).await?;
+            }
+            None => {
+                let Some(key) = key else {
+                    return Ok(());
+                };
+                sync_state::ActiveModel {
+                    provider: Set(provider.to_owned()),
+                    contact_id: Set(contact.get()),
+                    external_id: Set(None),
+                    email_key: Set(Some(key.to_owned())),
+                    sent_email: Set(None),
+                    sent_consent: Set(None),
+                    last_synced_at: Set(None),
+                    erased: Set(false),
+                }
+                .insert(&self.inner)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Enqueues a sync of `contact` to `provider`, merged into its existing job: a pending job
     /// takes the coalesced kind (erase wins); a leased one runs again after its attempt; a dead
     /// letter comes back with zero attempts.
@@ -162,6 +208,17 @@ impl Store {
     /// beside a third one's, or a change marked during its attempt would be lost. SQLite needs
     /// no lock: one writer per process, and a write on a snapshot another process has since
     /// changed fails (`SQLITE_BUSY_SNAPSHOT`) instead of proceeding.
+    async fn contact_erased(
+        tx: &sea_orm::DatabaseTransaction,
+        contact: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(contact::Entity::find_by_id(contact)
+            .filter(contact::Column::ErasedAt.is_not_null())
+            .count(tx)
+            .await?
+            > 0)
+    }
+
     async fn held(
         tx: &sea_orm::DatabaseTransaction,
         id: i64,
@@ -203,6 +260,12 @@ impl Store {
             ),
             SyncDelivered::Erased => (None, None, None, None, true),
             SyncDelivered::Skipped => (None, None, None, None, false),
+        };
+        // An upsert that was in flight while the contact was erased: its keys are kept for the
+        // erasure that runs next, its address is not (erasure removed it everywhere here).
+        let sent_email = match sent_email {
+            Some(_) if job.rerun && Self::contact_erased(&tx, job.contact_id).await? => None,
+            other => other,
         };
         if !matches!(delivered, SyncDelivered::Skipped) {
             sync_state::Entity::delete_many()

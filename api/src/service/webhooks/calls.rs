@@ -48,6 +48,7 @@ pub async fn record_call(
         request_id,
         now,
         providers: &[],
+        registry: None,
     };
     let tx = store.begin().await?;
     let contacts = tx.live_contacts_with_phone(&call.number).await?;

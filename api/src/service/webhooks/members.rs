@@ -116,6 +116,7 @@ pub async fn apply_member_event(
         request_id,
         now,
         providers: &others,
+        registry: None,
     };
     let mut attempt = 1;
     loop {
