@@ -2,11 +2,22 @@
 //! the sync jobs of 1,000 contacts to a mock Mailchimp and a mock Ringover while the test
 //! SIGKILLs it at random points, many times, and restarts it. Then one worker drains the rest.
 //!
-//! It shows that nothing is lost (every job completed, every contact SYNCED at both providers),
-//! nothing is duplicated (one member per address at Mailchimp, one contact per number at
-//! Ringover, each created exactly once, and our sync state points at it), and every lease a
-//! killed worker held was reclaimed once it expired. It also shows the kills were not
-//! vacuous: each one landed with jobs left, and leases held by the killed workers were seen.
+//! While the workers are being killed, the test also changes contacts through GraphQL: it
+//! erases 40, gives 40 a new address and renames 40, a few in each of eight rounds.
+//!
+//! It shows that nothing is lost (every job completed, every contact SYNCED at both providers,
+//! each with its latest state), nothing is duplicated (one member per address at Mailchimp and
+//! none left under a changed address, one contact per number at Ringover, and our sync state
+//! points at each), erased contacts are gone from Mailchimp, and every lease a killed worker held
+//! was reclaimed once it expired. It also shows the kills were not vacuous: each one landed with
+//! jobs left, and leases held by the killed workers were seen.
+//!
+//! Ringover has two documented limits that kills can hit (rapport-ringover README, "Decisions
+//! and known limits"), and the test counts and prints them instead of failing on them: a create
+//! that reached Ringover but whose worker was killed before recording the id leaves that copy
+//! behind when the contact is then erased (no id and no number left to find it by), or, when the
+//! contact is renamed before the retry, beside the one the retry creates (the search matches
+//! number *and* name). Any other extra or duplicate contact fails the test.
 //!
 //! SQLite (a file in a temp dir) by default, one or two workers at once; PostgreSQL (a fresh
 //! database) with two workers at once when `TEST_DATABASE_URL` names a server.
@@ -30,6 +41,8 @@ use rapport_tests::{TestApp, spawn_app_with_providers};
 use serde_json::{Value, json};
 
 const CONTACTS: usize = 1_000;
+/// Contacts erased during the kills (as many get a new address, as many a new name).
+const ERASED: usize = 40;
 const KILLS: usize = 16;
 /// Short, so a killed worker's jobs come back quickly; above the call timeout, as required.
 const LEASE_SECS: u64 = 3;
@@ -45,10 +58,69 @@ const MAX_RUN_MS: u64 = 1_000;
 
 /// A contact as seeded.
 struct Seeded {
+    n: usize,
     id: ContactId,
     email: String,
     number: u64,
     first_name: String,
+}
+
+/// What the test does to a contact while the workers are being killed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Keep,
+    Erase,
+    NewEmail,
+    Rename,
+}
+
+/// Contact `n`'s change: 40 of each kind among the 1,000.
+fn change_of(n: usize) -> Change {
+    match n % 25 {
+        0 => Change::Erase,
+        1 => Change::NewEmail,
+        2 => Change::Rename,
+        _ => Change::Keep,
+    }
+}
+
+/// The kill round (2 to 9) in which contact `n` is changed.
+fn round_of(n: usize) -> usize {
+    2 + (n / 25) % 8
+}
+
+fn new_email(n: usize) -> String {
+    format!("moved{n}@crash.test")
+}
+
+fn new_name(n: usize) -> String {
+    format!("Renamed{n}")
+}
+
+/// Applies this round's changes through GraphQL, one after the other.
+async fn change(app: &TestApp, seeded: &[Seeded], round: usize) -> usize {
+    let mut applied = 0;
+    for contact in seeded.iter().filter(|c| round_of(c.n) == round) {
+        let id = rapport_api::global_id::encode(Kind::Contact, contact.id.get());
+        let (query, variables) = match change_of(contact.n) {
+            Change::Keep => continue,
+            Change::Erase => (
+                "mutation($id: ID!) { eraseContact(input: {contactId: $id}) { contact { erased } } }",
+                json!({"id": id}),
+            ),
+            Change::NewEmail => (
+                "mutation($id: ID!, $email: String!) { updateContact(input: {contactId: $id, expectedVersion: 1, email: $email}) { contact { version } } }",
+                json!({"id": id, "email": new_email(contact.n)}),
+            ),
+            Change::Rename => (
+                "mutation($id: ID!, $name: String!) { updateContact(input: {contactId: $id, expectedVersion: 1, firstName: $name}) { contact { version } } }",
+                json!({"id": id, "name": new_name(contact.n)}),
+            ),
+        };
+        app.gql(query, variables).await.ok();
+        applied += 1;
+    }
+    applied
 }
 
 /// One start-and-kill of the workers.
@@ -222,6 +294,7 @@ async fn seed(app: &TestApp) -> Vec<Seeded> {
                 let id =
                     decode(Kind::Contact, &app.contact_with(input).await).expect("a contact id");
                 Seeded {
+                    n,
                     id: ContactId::new(id),
                     email,
                     number,
@@ -296,6 +369,7 @@ async fn workers_killed_mid_drain_lose_no_job_and_duplicate_no_contact() {
     let harness = Harness::new(dir.path(), &database_url, &mc, &ro);
     let draining = Instant::now();
     let mut rounds: Vec<Round> = Vec::new();
+    let mut changed = 0;
     for round in 0..KILLS {
         // PostgreSQL: two workers at once every time; SQLite: one, then two, alternately.
         let workers = if backend == "postgres" || round % 2 == 1 {
@@ -306,7 +380,8 @@ async fn workers_killed_mid_drain_lose_no_job_and_duplicate_no_contact() {
         let mut children: Vec<Running> =
             (0..workers).map(|_| harness.spawn(RINGOVER_RATE)).collect();
         let ran = random_ms(200, MAX_RUN_MS);
-        tokio::time::sleep(ran).await;
+        let (applied, ()) = tokio::join!(change(&app, &seeded, round), tokio::time::sleep(ran));
+        changed += applied;
         let dead: BTreeSet<String> = children.iter_mut().map(|w| harness.kill(w)).collect();
         let left = jobs(&app, &ids).await;
         let orphaned = left
@@ -353,53 +428,136 @@ async fn workers_killed_mid_drain_lose_no_job_and_duplicate_no_contact() {
         "a sync state per contact and provider"
     );
     let by_api = states_through_the_api(&app).await;
+    let listed = by_api
+        .get(&("mailchimp".to_owned(), "SYNCED".to_owned()))
+        .copied()
+        .unwrap_or_default();
+    assert!(listed >= CONTACTS - ERASED, "{by_api:?}");
     assert_eq!(
         by_api,
         BTreeMap::from([
-            (("mailchimp".to_owned(), "SYNCED".to_owned()), CONTACTS),
-            (("ringover".to_owned(), "SYNCED".to_owned()), CONTACTS),
+            (("mailchimp".to_owned(), "SYNCED".to_owned()), listed),
+            (("ringover".to_owned(), "SYNCED".to_owned()), listed),
         ]),
-        "syncStatus through GraphQL"
+        "syncStatus through GraphQL: every listed contact SYNCED at both"
     );
+    assert_eq!(changed, 3 * ERASED, "every planned change was applied");
 
-    // Nothing duplicated: one member per address, one contact per number, each created once,
-    // and our sync state points at it.
+    // Nothing duplicated, nothing stale: one member per live address and none under an address
+    // given up, one Ringover contact per live number, each holding the latest name, and our
+    // sync state points at it. Erased contacts are gone from Mailchimp.
     let members = mc.members();
     let remote = ro.contacts();
-    assert_eq!(members.len(), CONTACTS);
-    assert_eq!(mc.created(), CONTACTS, "no member created twice");
-    assert_eq!(remote.len(), CONTACTS, "one Ringover contact per contact");
-    assert_eq!(ro.created(), CONTACTS, "no Ringover contact created twice");
-    assert_eq!(ro.duplicated_numbers(), Vec::<u64>::new());
-    let by_number: BTreeMap<u64, &ringover::RingoverContact> = remote
-        .values()
-        .flat_map(|c| c.numbers.iter().map(move |(n, _)| (*n, c)))
-        .collect();
+    assert!(mc.created() <= CONTACTS, "no member created twice");
+    let mut lingering_at_ringover = 0;
+    let mut stale_after_rename = 0;
     for contact in &seeded {
-        let hash = hash_of(&contact.email);
-        let member = members.get(&hash).expect("a member for every address");
-        assert_eq!(member.email_address, contact.email);
-        let at_ringover = by_number.get(&contact.number).expect("a Ringover contact");
-        assert_eq!(at_ringover.firstname, contact.first_name);
         let state_of = |provider: &str| {
             states
                 .iter()
                 .find(|s| s.provider == provider && s.contact_id == contact.id.get())
-                .and_then(|s| s.external_id.clone())
+                .expect("a state per provider")
         };
-        assert_eq!(state_of("mailchimp"), Some(hash));
-        assert_eq!(state_of("ringover"), Some(at_ringover.id.to_string()));
+        let change = change_of(contact.n);
+        if change == Change::Erase {
+            assert!(
+                !members.contains_key(&hash_of(&contact.email)),
+                "erased contact {} is still a member",
+                contact.n
+            );
+            assert!(state_of("mailchimp").erased && state_of("ringover").erased);
+            lingering_at_ringover += ro.contacts_with_number(contact.number).len();
+            continue;
+        }
+        let (email, first_name) = match change {
+            Change::NewEmail => (new_email(contact.n), contact.first_name.clone()),
+            Change::Rename => (contact.email.clone(), new_name(contact.n)),
+            _ => (contact.email.clone(), contact.first_name.clone()),
+        };
+        let hash = hash_of(&email);
+        let member = members.get(&hash).expect("a member for every live address");
+        assert_eq!(member.email_address, email);
+        assert_eq!(member.merge_fields.get("FNAME"), Some(&json!(first_name)));
+        if change == Change::NewEmail {
+            assert!(
+                !members.contains_key(&hash_of(&contact.email)),
+                "contact {} is still a member under its old address",
+                contact.n
+            );
+        }
+        assert_eq!(state_of("mailchimp").external_id, Some(hash));
+        // Our Ringover contact holds the number and the latest name. Any other holder is the
+        // documented price of matching on the name: a create whose id was lost, under the old
+        // name, before a rename (rapport-ringover README, "The name is part of the match").
+        let holders = ro.contacts_with_number(contact.number);
+        let ours_id = state_of("ringover").external_id.clone();
+        let ours = holders
+            .iter()
+            .find(|c| Some(c.id.to_string()) == ours_id)
+            .unwrap_or_else(|| panic!("contact {}: ours not among {holders:?}", contact.n));
+        assert_eq!(ours.firstname, first_name);
+        for other in holders.iter().filter(|c| c.id != ours.id) {
+            assert!(
+                change == Change::Rename && other.firstname == contact.first_name,
+                "contact {}: a second Ringover contact {other:?} besides {ours:?}",
+                contact.n
+            );
+            stale_after_rename += 1;
+        }
     }
+    let extra: Vec<&str> = members
+        .values()
+        .map(|m| m.email_address.as_str())
+        .filter(|email| {
+            !seeded.iter().any(|c| {
+                change_of(c.n) != Change::Erase
+                    && (if change_of(c.n) == Change::NewEmail {
+                        new_email(c.n) == *email
+                    } else {
+                        c.email == *email
+                    })
+            })
+        })
+        .collect();
+    assert_eq!(extra, Vec::<&str>::new(), "members of no live address");
+    assert_eq!(
+        members.len(),
+        CONTACTS - ERASED,
+        "one member per live contact"
+    );
+    assert!(
+        ro.created() <= CONTACTS + stale_after_rename,
+        "no Ringover contact created twice, but for the counted renames"
+    );
+    assert_eq!(
+        remote.len(),
+        CONTACTS - ERASED + lingering_at_ringover + stale_after_rename,
+        "nothing at Ringover but the live contacts and the counted leftovers"
+    );
 
     // Not vacuous: every kill landed mid-drain, killed workers held leases, and calls were
     // repeated because of them.
     let orphaned: BTreeSet<i64> = rounds.iter().flat_map(|r| r.orphaned.clone()).collect();
     let mid_drain = rounds.iter().filter(|r| r.left > 0).count();
-    let mc_stats = mc.stats();
     let ro_stats = ro.stats();
-    let repeated_puts = mc_stats
-        .on(mailchimp::routes::PUT_MEMBER)
-        .saturating_sub(CONTACTS);
+    // Contacts left unchanged get one write each when nothing is repeated.
+    let unchanged: BTreeSet<String> = seeded
+        .iter()
+        .filter(|c| change_of(c.n) == Change::Keep)
+        .map(|c| hash_of(&c.email))
+        .collect();
+    let repeated_puts = mc
+        .log()
+        .iter()
+        .filter(|l| l.route == mailchimp::routes::PUT_MEMBER)
+        .filter(|l| {
+            l.call
+                .rsplit('/')
+                .next()
+                .is_some_and(|h| unchanged.contains(h))
+        })
+        .count()
+        .saturating_sub(unchanged.len());
     let repeated_searches = ro_stats
         .on(ringover::routes::SEARCH)
         .saturating_sub(CONTACTS);
@@ -407,7 +565,10 @@ async fn workers_killed_mid_drain_lose_no_job_and_duplicate_no_contact() {
         "crash test on {backend}: {CONTACTS} contacts, {} jobs, seeded in {seeding:.1?}; \
          {} kills ({} with two workers) over {kill_phase:.1?}, each mid-drain: {mid_drain}; \
          leases held by killed workers: {} ({} distinct jobs), all reclaimed; \
-         repeated calls: {repeated_puts} Mailchimp writes, {repeated_searches} Ringover searches; \
+         changes during the kills: {changed} ({ERASED} erasures, {ERASED} new addresses, {ERASED} renames); \
+         left at Ringover by a create never confirmed: {lingering_at_ringover} of erased contacts, \
+         {stale_after_rename} under a name changed before the retry; \
+         repeated calls: {repeated_puts} Mailchimp writes of unchanged contacts, {repeated_searches} Ringover searches beyond one per contact; \
          drained in {drain:.1?} (last worker alone {:.1?}); total {:.1?}",
         2 * CONTACTS,
         rounds.len(),
@@ -429,8 +590,5 @@ async fn workers_killed_mid_drain_lose_no_job_and_duplicate_no_contact() {
     }
     assert_eq!(mid_drain, KILLS, "every kill landed while jobs were left");
     assert!(!orphaned.is_empty(), "some kills left leases to reclaim");
-    assert!(
-        repeated_puts + repeated_searches > 0,
-        "killed calls were made again"
-    );
+    assert!(repeated_puts > 0, "killed calls were made again");
 }

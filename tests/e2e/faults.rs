@@ -669,3 +669,42 @@ async fn a_member_whose_upsert_answer_was_lost_is_still_erased_and_no_address_wa
     assert_eq!(mock.created(), 2);
     assert!(app.sync_step(t0 + hours(2)).await.is_idle());
 }
+
+#[tokio::test]
+async fn an_address_changed_after_an_upsert_whose_answer_was_lost_renames_that_member() {
+    // Contact 1's first PUT creates the member but its answer is cut short; the address then
+    // changes before the retry. The member is renamed, not left beside a second one.
+    let mock = MailchimpMock::start().await;
+    mock.faults().on(PUT, Fault::MalformedJson);
+    let app = spawn_app_with_providers(|_| {}, mock.registry(false)).await;
+    let account = account(&app).await;
+    let contact = contact(&app, &account, 1).await;
+    let t0 = Utc::now();
+    let report = app.sync_step(t0).await;
+    assert_eq!(report.count(Outcome::Retried), 1, "{report}");
+    app.gql(
+        "mutation($id: ID!) { updateContact(input: {contactId: $id, expectedVersion: 1, email: \"ada.moved@acme.test\"}) { contact { version } } }",
+        json!({"id": contact}),
+    )
+    .await
+    .ok();
+
+    let report = app.sync_step(t0 + hours(1)).await;
+    assert_eq!(report.count(Outcome::Synced), 1, "{report}");
+    let members = mock.members();
+    assert_eq!(
+        members
+            .values()
+            .map(|m| m.email_address.as_str())
+            .collect::<Vec<_>>(),
+        ["ada.moved@acme.test"],
+        "one member, under the new address"
+    );
+    assert_eq!(mock.created(), 1);
+    let status = sync_status(&app, &contact).await;
+    assert_eq!(
+        status["externalId"],
+        json!(mailchimp::hash_of("ada.moved@acme.test"))
+    );
+    assert!(app.sync_step(t0 + hours(2)).await.is_idle());
+}

@@ -158,6 +158,21 @@ pub async fn update_contact(
         custom_fields: changes.custom_fields.unwrap_or(current.custom_fields),
     };
     ensure_email_free(&tx, details.email.as_ref(), Some(id)).await?;
+    if let Some(old) = current_email_if_changing(&contact, details.email.as_ref()) {
+        // An email-keyed provider may hold the old address even if no delivery of it was
+        // confirmed to us (a lost answer, a crash): the next sync then renames that member
+        // instead of creating a second one beside it.
+        for provider in ctx.providers {
+            let keyed = ctx
+                .registry
+                .and_then(|r| r.get(provider))
+                .and_then(|p| p.provider().email_key(&old))
+                .is_some();
+            if keyed {
+                tx.keep_possible_address(provider, id, old.as_str()).await?;
+            }
+        }
+    }
     contact.update(account, details, ctx.now)?;
     let saved = tx.save_contact(contact, expected_version).await?;
     super::enqueue_sync(&tx, ctx, &[id], false).await?;
@@ -176,6 +191,16 @@ pub async fn update_contact(
     .await?;
     tx.commit().await?;
     Ok(saved)
+}
+
+/// The contact's address when `new` replaces it with another one (or removes it).
+fn current_email_if_changing(
+    contact: &Contact,
+    new: Option<&rapport_domain::values::EmailAddress>,
+) -> Option<rapport_domain::values::EmailAddress> {
+    let old = contact.parts().details.as_ref()?.email.clone()?;
+    let same = new.is_some_and(|new| new.normalized() == old.normalized());
+    (!same).then_some(old)
 }
 
 /// Right to be forgotten: drops the contact's personal data, scrubs it from the audit log and

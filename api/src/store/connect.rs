@@ -5,8 +5,8 @@ use std::time::Duration;
 use rapport_migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
 use super::{StoreError, Tx};
@@ -79,7 +79,7 @@ impl Store {
 
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(Tx::new(self.writer.begin().await?))
+        Ok(Tx::new(self.begin_write().await?))
     }
 
     /// Checks the database answers.
@@ -100,6 +100,19 @@ impl Store {
 
     pub(crate) fn writer(&self) -> &DatabaseConnection {
         &self.writer
+    }
+
+    /// A transaction that writes. On SQLite it takes the write lock at `BEGIN IMMEDIATE`,
+    /// waiting up to the busy timeout: a deferred transaction that read first and then tried to
+    /// write after another process (a `rapport worker`) wrote would fail at once instead of
+    /// waiting. PostgreSQL ignores the mode.
+    pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, sea_orm::DbErr> {
+        self.writer
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await
     }
 
     pub(crate) fn reader(&self) -> &DatabaseConnection {

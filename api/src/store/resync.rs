@@ -8,7 +8,7 @@ use rapport_domain::ids::ContactId;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 
 use super::entity::{contact, sync_resync, sync_state};
@@ -188,7 +188,7 @@ impl Store {
         now: DateTime<Utc>,
         keep_lease: bool,
     ) -> Result<bool, StoreError> {
-        let tx = Tx::new(self.writer().begin().await?);
+        let tx = Tx::new(self.begin_write().await?);
         let Some(run) = Self::held_resync(&tx.inner, id, token).await? else {
             return Ok(false);
         };

@@ -7,7 +7,7 @@ use rapport_domain::ids::ContactId;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 
 use super::entity::{contact, provider_pause, sync_job, sync_state};
@@ -91,6 +91,44 @@ impl Tx {
                     external_id: Set(None),
                     email_key: Set(Some(key.to_owned())),
                     sent_email: Set(None),
+                    sent_consent: Set(None),
+                    last_synced_at: Set(None),
+                    erased: Set(false),
+                }
+                .insert(&self.inner)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records that `provider` may hold the contact under `email` although no delivery of it was
+    /// confirmed to us, when nothing confirmed is recorded: its address is about to change, and
+    /// the next sync must address the member of `email` (renaming it if it exists) rather than
+    /// create another one. A confirmed address is left as it is.
+    pub async fn keep_possible_address(
+        &self,
+        provider: &str,
+        contact: ContactId,
+        email: &str,
+    ) -> Result<(), StoreError> {
+        let state = sync_state::Entity::find_by_id((provider.to_owned(), contact.get()))
+            .one(&self.inner)
+            .await?;
+        match state {
+            Some(state) if state.sent_email.is_some() || state.erased => {}
+            Some(state) => {
+                let mut state: sync_state::ActiveModel = state.into();
+                state.sent_email = Set(Some(email.to_owned()));
+                state.update(&self.inner).await?;
+            }
+            None => {
+                sync_state::ActiveModel {
+                    provider: Set(provider.to_owned()),
+                    contact_id: Set(contact.get()),
+                    external_id: Set(None),
+                    email_key: Set(None),
+                    sent_email: Set(Some(email.to_owned())),
                     sent_consent: Set(None),
                     last_synced_at: Set(None),
                     erased: Set(false),
@@ -241,7 +279,7 @@ impl Store {
         delivered: &SyncDelivered,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let tx = self.writer().begin().await?;
+        let tx = self.begin_write().await?;
         let Some(job) = Self::held(&tx, id, token).await? else {
             return Ok(false);
         };
@@ -337,7 +375,7 @@ impl Store {
         error: &str,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let tx = self.writer().begin().await?;
+        let tx = self.begin_write().await?;
         if Self::held(&tx, id, token).await?.is_none() {
             return Ok(false);
         }
@@ -355,7 +393,7 @@ impl Store {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let tx = self.writer().begin().await?;
+        let tx = self.begin_write().await?;
         let Some(job) = Self::held(&tx, id, token).await? else {
             return Ok(false);
         };

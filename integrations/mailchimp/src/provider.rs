@@ -21,8 +21,10 @@ use crate::{ConfigError, MailchimpConfig, SubscriberHash};
 ///   or a renewed opt-in made here, see [`status_to_send`](crate::status_to_send)) and the merge fields,
 ///   then `POST …/members/{hash}/tags` with the relationship's tag active and the other one
 ///   inactive. Contacts whose consent creates nobody (`NONE`, `CLEANED`) go through
-///   `PATCH`, which updates an existing member and creates none. An email change is addressed
-///   to the old address's hash with the new `email_address`, which renames the member. A
+///   `PATCH`, which updates an existing member and creates none. An email change is a
+///   `PATCH` at the old address's hash with the new `email_address`, which renames the member;
+///   when there is no member there (the old address never reached Mailchimp), the member is
+///   written under the new address. A
 ///   contact whose address was removed has its member archived. Reports the subscriber hash as
 ///   the external id.
 /// - **erase** permanently deletes the member under every key still known (the external id and
@@ -178,12 +180,18 @@ impl MailchimpProvider {
         let create = status.is_some();
         let body = MemberBody::new(email.as_str(), status, contact, &self.config);
         let mut written = match &previous {
-            Some(old) => self.write_member(old, &body, create).await?,
+            // A rename updates the old member and never creates one there: the old address may
+            // never have reached Mailchimp (its delivery was not confirmed to us), and then the
+            // member is created under the new address below.
+            Some(old) => {
+                let rename = MemberBody::new(email.as_str(), None, contact, &self.config);
+                self.write_member(old, &rename, false).await?
+            }
             None => self.write_member(&current, &body, create).await?,
         };
         if previous.is_some() && !matches!(written, Written::Member) {
-            // The old member is gone (update only), or the new address has its own member
-            // already: keep that one up to date. The old member, if any, is left as it is.
+            // The old member does not exist, or the new address has its own member already:
+            // write the new address's member. The old member, if any, is left as it is.
             if matches!(written, Written::AddressTaken) {
                 tracing::warn!(
                     contact_id = %contact.contact_id,

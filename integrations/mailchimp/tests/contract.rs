@@ -136,7 +136,7 @@ async fn requests_validate_against_the_mailchimp_spec_when_prism_runs() {
     never_asked.last_name = None;
     never_asked.phones.clear();
     note("update only", provider.upsert(&never_asked).await.map(drop));
-    // Email change: PUT at the old hash with the new address.
+    // Email change: PATCH at the old hash with the new address.
     let mut moved = sync_contact(3);
     moved.previous_email = moved.email.clone();
     moved.email = Some(EmailAddress::parse("moved3@example.com").expect("valid"));

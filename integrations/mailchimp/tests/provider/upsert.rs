@@ -187,7 +187,7 @@ async fn the_tags_call_sets_the_new_relationship_tag_active_and_the_old_one_inac
 }
 
 #[tokio::test]
-async fn an_email_change_is_sent_to_the_old_hash_with_the_new_address() {
+async fn an_email_change_patches_the_old_hash_with_the_new_address() {
     let server = MockServer::start(healthy).await;
     let mut contact = sync_contact(1);
     contact.previous_email = contact.email.clone();
@@ -199,14 +199,49 @@ async fn an_email_change_is_sent_to_the_old_hash_with_the_new_address() {
     assert_eq!(
         server.calls(),
         [
-            format!("PUT /members/{old}"),
+            format!("PATCH /members/{old}"),
             format!("POST /members/{new}/tags")
         ]
     );
-    assert_eq!(
-        server.requests()[0].json()["email_address"],
-        "new.ada@example.com"
+    let patch = server.requests()[0].json();
+    assert_eq!(patch["email_address"], "new.ada@example.com");
+    assert!(
+        patch.get("status_if_new").is_none(),
+        "a rename creates nobody"
     );
+    assert_eq!(outcome, SyncOutcome::with_external_id(new));
+}
+
+#[tokio::test]
+async fn an_email_change_whose_old_address_has_no_member_creates_the_member_under_the_new_one() {
+    let old = hash("ada1@example.com");
+    let server = MockServer::start({
+        let old = old.clone();
+        move |r| {
+            if r.method == "PATCH" && r.path.ends_with(&old) {
+                Reply::problem(404, "Resource Not Found")
+            } else {
+                healthy(r)
+            }
+        }
+    })
+    .await;
+    let mut contact = sync_contact(1);
+    contact.previous_email = contact.email.clone();
+    contact.email = Some(EmailAddress::parse("new.ada@example.com").expect("valid"));
+
+    let outcome = provider(&server).upsert(&contact).await.expect("synced");
+
+    let new = hash("new.ada@example.com");
+    assert_eq!(
+        server.calls(),
+        [
+            format!("PATCH /members/{old}"),
+            format!("PUT /members/{new}"),
+            format!("POST /members/{new}/tags")
+        ]
+    );
+    assert_eq!(server.requests()[1].json()["status_if_new"], "subscribed");
     assert_eq!(outcome, SyncOutcome::with_external_id(new));
 }
 
@@ -216,7 +251,7 @@ async fn an_email_change_whose_new_address_already_has_a_member_updates_that_mem
     let server = MockServer::start({
         let old = old.clone();
         move |r| {
-            if r.method == "PUT" && r.path.ends_with(&old) {
+            if r.method == "PATCH" && r.path.ends_with(&old) {
                 Reply::problem(400, "Member Exists")
             } else {
                 healthy(r)
@@ -234,7 +269,7 @@ async fn an_email_change_whose_new_address_already_has_a_member_updates_that_mem
     assert_eq!(
         server.calls(),
         [
-            format!("PUT /members/{old}"),
+            format!("PATCH /members/{old}"),
             format!("PUT /members/{new}"),
             format!("POST /members/{new}/tags")
         ]
