@@ -708,6 +708,23 @@ async fn an_opt_in_at_mailchimp_subscribes_the_contact_unless_it_changed_after_t
     assert_eq!(contact(&app, &cy).await["emailConsent"], "UNSUBSCRIBED");
 }
 
+/// An app syncing to the Mailchimp mock through the real provider crate, webhooks on.
+async fn app_with_mailchimp_mock() -> (TestApp, MailchimpMock) {
+    let mock = MailchimpMock::start().await;
+    let provider = mock.provider();
+    let limits = provider.limits();
+    let mut registry = Registry::default();
+    registry
+        .register(Arc::new(provider), limits)
+        .expect("registered");
+    let app = spawn_app_with_providers(
+        |s| s.mailchimp = Some(mock.config().with_webhook_secret(MAILCHIMP_SECRET.into())),
+        registry,
+    )
+    .await;
+    (app, mock)
+}
+
 /// Rename a contact here (a change unrelated to consent) through the API.
 async fn rename(app: &TestApp, contact: &str, first_name: &str) {
     let version = self::contact(app, contact).await["version"].clone();
@@ -722,19 +739,7 @@ async fn rename(app: &TestApp, contact: &str, first_name: &str) {
 #[tokio::test]
 async fn an_opt_out_made_here_unsubscribes_the_member_once_and_one_mailchimp_reported_is_never_sent_back()
  {
-    // The real provider crate against the Mailchimp mock, webhooks on.
-    let mock = MailchimpMock::start().await;
-    let provider = mock.provider();
-    let limits = provider.limits();
-    let mut registry = Registry::default();
-    registry
-        .register(Arc::new(provider), limits)
-        .expect("registered");
-    let app = spawn_app_with_providers(
-        |s| s.mailchimp = Some(mock.config().with_webhook_secret(MAILCHIMP_SECRET.into())),
-        registry,
-    )
-    .await;
+    let (app, mock) = app_with_mailchimp_mock().await;
     let ada = person(&app, "Ada", "ada@acme.test", "+33612345678").await;
     let bob = person(&app, "Bob", "bob@acme.test", "+33612345679").await;
     app.sync_step(Utc::now()).await;
@@ -796,18 +801,7 @@ async fn an_opt_out_made_here_unsubscribes_the_member_once_and_one_mailchimp_rep
 
 #[tokio::test]
 async fn an_opt_in_renewed_here_asks_the_unsubscribed_member_to_confirm_once() {
-    let mock = MailchimpMock::start().await;
-    let provider = mock.provider();
-    let limits = provider.limits();
-    let mut registry = Registry::default();
-    registry
-        .register(Arc::new(provider), limits)
-        .expect("registered");
-    let app = spawn_app_with_providers(
-        |s| s.mailchimp = Some(mock.config().with_webhook_secret(MAILCHIMP_SECRET.into())),
-        registry,
-    )
-    .await;
+    let (app, mock) = app_with_mailchimp_mock().await;
     let ada = person(&app, "Ada", "ada@acme.test", "+33612345678").await;
     app.sync_step(Utc::now()).await;
 

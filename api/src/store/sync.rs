@@ -55,6 +55,20 @@ fn placeholders<const N: usize>(backend: DbBackend) -> [String; N] {
     })
 }
 
+/// The sync state of a contact nothing was confirmed delivered for: no id, no key, no address.
+fn undelivered_state(provider: &str, contact: ContactId) -> sync_state::ActiveModel {
+    sync_state::ActiveModel {
+        provider: Set(provider.to_owned()),
+        contact_id: Set(contact.get()),
+        external_id: Set(None),
+        email_key: Set(None),
+        sent_email: Set(None),
+        sent_consent: Set(None),
+        last_synced_at: Set(None),
+        erased: Set(false),
+    }
+}
+
 impl Tx {
     /// Prepares the erasure of `contact` at `provider`, in the transaction that erases it:
     /// forgets the address last sent there (personal data; nothing but the erasure is sent
@@ -86,14 +100,8 @@ impl Tx {
                     return Ok(());
                 };
                 sync_state::ActiveModel {
-                    provider: Set(provider.to_owned()),
-                    contact_id: Set(contact.get()),
-                    external_id: Set(None),
                     email_key: Set(Some(key.to_owned())),
-                    sent_email: Set(None),
-                    sent_consent: Set(None),
-                    last_synced_at: Set(None),
-                    erased: Set(false),
+                    ..undelivered_state(provider, contact)
                 }
                 .insert(&self.inner)
                 .await?;
@@ -124,14 +132,8 @@ impl Tx {
             }
             None => {
                 sync_state::ActiveModel {
-                    provider: Set(provider.to_owned()),
-                    contact_id: Set(contact.get()),
-                    external_id: Set(None),
-                    email_key: Set(None),
                     sent_email: Set(Some(email.to_owned())),
-                    sent_consent: Set(None),
-                    last_synced_at: Set(None),
-                    erased: Set(false),
+                    ..undelivered_state(provider, contact)
                 }
                 .insert(&self.inner)
                 .await?;
