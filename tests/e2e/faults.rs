@@ -600,6 +600,16 @@ async fn injected_server_errors_are_retried_until_every_contact_is_delivered_onc
     assert!(ringover.duplicated_numbers().is_empty());
 }
 
+/// The Mailchimp mock, whose next `PUT` is applied but answered with a body cut short, an app
+/// syncing to it, and an account.
+async fn app_whose_first_put_answer_is_cut() -> (MailchimpMock, TestApp, String) {
+    let mock = MailchimpMock::start().await;
+    mock.faults().on(PUT, Fault::MalformedJson);
+    let app = spawn_app_with_providers(|_| {}, mock.registry(false)).await;
+    let account = account(&app).await;
+    (mock, app, account)
+}
+
 /// `true` when the SQLite file or its write-ahead log holds `text` anywhere, byte for byte.
 fn database_holds(app: &TestApp, text: &str) -> bool {
     ["rapport.db", "rapport.db-wal"].iter().any(|file| {
@@ -614,10 +624,7 @@ fn database_holds(app: &TestApp, text: &str) -> bool {
 async fn a_member_whose_upsert_answer_was_lost_is_still_erased_and_no_address_waits_here() {
     // Contact 1's first PUT is applied at Mailchimp but its answer is cut short: the worker
     // cannot know the member exists, and records nothing of it. Contact 2 is synced normally.
-    let mock = MailchimpMock::start().await;
-    mock.faults().on(PUT, Fault::MalformedJson);
-    let app = spawn_app_with_providers(|_| {}, mock.registry(false)).await;
-    let account = account(&app).await;
+    let (mock, app, account) = app_whose_first_put_answer_is_cut().await;
     let lost = contact(&app, &account, 1).await;
     let synced = contact(&app, &account, 2).await;
     let t0 = Utc::now();
@@ -674,10 +681,7 @@ async fn a_member_whose_upsert_answer_was_lost_is_still_erased_and_no_address_wa
 async fn an_address_changed_after_an_upsert_whose_answer_was_lost_renames_that_member() {
     // Contact 1's first PUT creates the member but its answer is cut short; the address then
     // changes before the retry. The member is renamed, not left beside a second one.
-    let mock = MailchimpMock::start().await;
-    mock.faults().on(PUT, Fault::MalformedJson);
-    let app = spawn_app_with_providers(|_| {}, mock.registry(false)).await;
-    let account = account(&app).await;
+    let (mock, app, account) = app_whose_first_put_answer_is_cut().await;
     let contact = contact(&app, &account, 1).await;
     let t0 = Utc::now();
     let report = app.sync_step(t0).await;

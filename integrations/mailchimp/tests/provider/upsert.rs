@@ -212,14 +212,18 @@ async fn an_email_change_patches_the_old_hash_with_the_new_address() {
     assert_eq!(outcome, SyncOutcome::with_external_id(new));
 }
 
-#[tokio::test]
-async fn an_email_change_whose_old_address_has_no_member_creates_the_member_under_the_new_one() {
+/// A server whose `PATCH` of ada1's member answers `status` with `title`, its hash, and contact
+/// 1 moving from ada1 to new.ada.
+async fn email_change_where_the_old_hash_answers(
+    status: u16,
+    title: &'static str,
+) -> (MockServer, String, rapport_integrations::SyncContact) {
     let old = hash("ada1@example.com");
     let server = MockServer::start({
         let old = old.clone();
         move |r| {
             if r.method == "PATCH" && r.path.ends_with(&old) {
-                Reply::problem(404, "Resource Not Found")
+                Reply::problem(status, title)
             } else {
                 healthy(r)
             }
@@ -229,6 +233,13 @@ async fn an_email_change_whose_old_address_has_no_member_creates_the_member_unde
     let mut contact = sync_contact(1);
     contact.previous_email = contact.email.clone();
     contact.email = Some(EmailAddress::parse("new.ada@example.com").expect("valid"));
+    (server, old, contact)
+}
+
+#[tokio::test]
+async fn an_email_change_whose_old_address_has_no_member_creates_the_member_under_the_new_one() {
+    let (server, old, contact) =
+        email_change_where_the_old_hash_answers(404, "Resource Not Found").await;
 
     let outcome = provider(&server).upsert(&contact).await.expect("synced");
 
@@ -247,21 +258,8 @@ async fn an_email_change_whose_old_address_has_no_member_creates_the_member_unde
 
 #[tokio::test]
 async fn an_email_change_whose_new_address_already_has_a_member_updates_that_member() {
-    let old = hash("ada1@example.com");
-    let server = MockServer::start({
-        let old = old.clone();
-        move |r| {
-            if r.method == "PATCH" && r.path.ends_with(&old) {
-                Reply::problem(400, "Member Exists")
-            } else {
-                healthy(r)
-            }
-        }
-    })
-    .await;
-    let mut contact = sync_contact(1);
-    contact.previous_email = contact.email.clone();
-    contact.email = Some(EmailAddress::parse("new.ada@example.com").expect("valid"));
+    let (server, old, contact) =
+        email_change_where_the_old_hash_answers(400, "Member Exists").await;
 
     provider(&server).upsert(&contact).await.expect("synced");
 
