@@ -209,6 +209,14 @@ pub struct GraphqlSettings {
     pub max_directives: usize,
     /// Largest query document, in bytes.
     pub max_query_bytes: usize,
+    /// Most lexical tokens in one document (names, punctuation, values), counted before parsing.
+    pub max_tokens: usize,
+    /// Most fragment definitions in one document.
+    pub max_fragments: usize,
+    /// Most fragment spreads once every fragment is spread where it is used.
+    pub max_fragment_spreads: usize,
+    /// Deepest nesting of selections, counted through fields, inline fragments and spreads.
+    pub max_nesting: usize,
     /// Serve GraphiQL at `GET /graphql` to browsers.
     pub graphiql: bool,
     /// Base URL GraphiQL's scripts and styles load from (a CDN by default; point it at a local
@@ -227,6 +235,10 @@ impl Default for GraphqlSettings {
             max_aliases: 30,
             max_directives: 5,
             max_query_bytes: 32 * 1024,
+            max_tokens: 10_000,
+            max_fragments: 200,
+            max_fragment_spreads: 1_000,
+            max_nesting: 64,
             graphiql: true,
             graphiql_assets_url: "https://unpkg.com".into(),
             loader_delay_us: 200,

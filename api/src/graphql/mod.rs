@@ -9,6 +9,7 @@ pub mod context;
 mod enums;
 pub mod error;
 mod filter_text;
+pub mod guard;
 mod ids;
 mod interaction;
 pub mod limits;
@@ -54,20 +55,24 @@ pub struct Mutation(
 /// The executable schema.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Builds the schema with the configured limits.
+/// Builds the schema with the configured limits. The guard bounds the work of every document
+/// before async-graphql parses it again or validates it; async-graphql's own depth,
+/// complexity and recursion limits stay as a second line. With introspection off, "Did you
+/// mean …" suggestions are off too: they would name fields.
 pub fn build_schema(settings: &GraphqlSettings) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(settings.max_depth)
         .limit_complexity(settings.max_complexity)
         .limit_directives(settings.max_directives)
-        .limit_recursive_depth(64)
-        .extension(limits::AliasLimit {
-            max: settings.max_aliases,
-        })
+        .limit_recursive_depth(settings.max_nesting)
+        .extension(guard::QueryGuard(guard::GuardLimits::from_settings(
+            settings,
+        )))
         .extension(context::FreshMutations);
     if !settings.introspection {
         builder = builder
             .disable_introspection()
+            .disable_suggestions()
             .extension(limits::NoIntrospection);
     }
     builder.finish()

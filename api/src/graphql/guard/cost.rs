@@ -1,0 +1,306 @@
+//! What a parsed document would cost the validator and the executor once every fragment is
+//! spread where it is used, computed without spreading anything: each fragment's cost is
+//! computed once, after the fragments it spreads, and reused at every spread (saturating, so
+//! a chain of fragments that each spread the previous one twice costs one pass, not 2^n).
+
+use std::collections::{HashMap, HashSet};
+
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+
+/// The cost of one selection set once its spreads are expanded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct SetCost {
+    /// Selections (fields, inline fragments, fragment spreads).
+    size: u64,
+    /// Fragment spreads.
+    spreads: u64,
+    /// Deepest nesting below the set, counted as async-graphql's recursion limit counts it:
+    /// one level per field with a selection, inline fragment and fragment spread.
+    nesting: u64,
+}
+
+impl SetCost {
+    fn add(self, other: Self) -> Self {
+        Self {
+            size: self.size.saturating_add(other.size),
+            spreads: self.spreads.saturating_add(other.spreads),
+            nesting: self.nesting.max(other.nesting),
+        }
+    }
+
+    /// This set as the selection of a field, inline fragment or spread one level up.
+    fn under(self, spread: bool) -> Self {
+        Self {
+            size: self.size.saturating_add(1),
+            spreads: self.spreads.saturating_add(u64::from(spread)),
+            nesting: self.nesting.saturating_add(1),
+        }
+    }
+}
+
+/// What a document costs once expanded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DocumentCost {
+    /// Fragment definitions.
+    pub fragments: u64,
+    /// Selections once every spread is expanded: each operation, plus each fragment that no
+    /// operation uses (the validator walks those too).
+    pub expanded: u64,
+    /// Fragment spreads once expanded, counted the same way.
+    pub spreads: u64,
+    /// Deepest nesting of an operation or fragment.
+    pub nesting: u64,
+    /// Aliases written in the document.
+    pub aliases: u64,
+}
+
+/// Fragments that spread one another in a cycle (their expansion never ends).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cycle(pub Vec<String>);
+
+/// The cost of `doc`, or the fragments caught in a cycle.
+pub fn cost_of(doc: &ExecutableDocument) -> Result<DocumentCost, Cycle> {
+    let order = dependency_order(doc)?;
+    let mut aliases: u64 = 0;
+    let mut memo: HashMap<&str, SetCost> = HashMap::with_capacity(order.len());
+    for name in order {
+        let fragment = &doc.fragments[name];
+        let cost = set_cost(&fragment.node.selection_set.node, &memo, &mut aliases);
+        memo.insert(name, cost);
+    }
+
+    let mut total = SetCost::default();
+    let mut used: HashSet<&str> = HashSet::new();
+    for (_, op) in doc.operations.iter() {
+        let set = &op.node.selection_set.node;
+        total = total.add(set_cost(set, &memo, &mut aliases));
+        spread_names(set, &mut |name| {
+            used.insert(name);
+        });
+    }
+    // Fragments used only by other fragments are used too.
+    let mut pending: Vec<&str> = used.iter().copied().collect();
+    while let Some(name) = pending.pop() {
+        if let Some(fragment) = doc.fragments.get(name) {
+            spread_names(&fragment.node.selection_set.node, &mut |name| {
+                if used.insert(name) {
+                    pending.push(name);
+                }
+            });
+        }
+    }
+    for (name, cost) in &memo {
+        if used.contains(name) {
+            total.nesting = total.nesting.max(cost.nesting);
+        } else {
+            total = total.add(*cost);
+        }
+    }
+    Ok(DocumentCost {
+        fragments: doc.fragments.len() as u64,
+        expanded: total.size,
+        spreads: total.spreads,
+        nesting: total.nesting,
+        aliases,
+    })
+}
+
+/// The cost of `set`, every fragment it spreads already in `memo` (a spread of a fragment
+/// the document does not define counts as one selection: validation refuses it later).
+/// Recursion follows the set's own nesting, which the parser bounds.
+fn set_cost(set: &SelectionSet, memo: &HashMap<&str, SetCost>, aliases: &mut u64) -> SetCost {
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(f) => {
+                *aliases = aliases.saturating_add(u64::from(f.node.alias.is_some()));
+                let sub = &f.node.selection_set.node;
+                if sub.items.is_empty() {
+                    SetCost {
+                        size: 1,
+                        ..SetCost::default()
+                    }
+                } else {
+                    set_cost(sub, memo, aliases).under(false)
+                }
+            }
+            Selection::InlineFragment(f) => {
+                set_cost(&f.node.selection_set.node, memo, aliases).under(false)
+            }
+            Selection::FragmentSpread(s) => memo
+                .get(s.node.fragment_name.node.as_str())
+                .copied()
+                .unwrap_or_default()
+                .under(true),
+        })
+        .fold(SetCost::default(), SetCost::add)
+}
+
+/// Calls `f` with the name of every fragment spread written in `set`.
+fn spread_names<'a>(set: &'a SelectionSet, f: &mut impl FnMut(&'a str)) {
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(field) => spread_names(&field.node.selection_set.node, f),
+            Selection::InlineFragment(inline) => spread_names(&inline.node.selection_set.node, f),
+            Selection::FragmentSpread(s) => f(s.node.fragment_name.node.as_str()),
+        }
+    }
+}
+
+/// The document's fragments, each after every fragment it spreads (Kahn's algorithm, so no
+/// recursion however long the chain), or the fragments left in a cycle.
+fn dependency_order(doc: &ExecutableDocument) -> Result<Vec<&str>, Cycle> {
+    let mut waiting_on: HashMap<&str, usize> = HashMap::with_capacity(doc.fragments.len());
+    let mut dependents: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (name, fragment) in &doc.fragments {
+        let mut deps: HashSet<&str> = HashSet::new();
+        spread_names(&fragment.node.selection_set.node, &mut |dep| {
+            if doc.fragments.contains_key(dep) {
+                deps.insert(dep);
+            }
+        });
+        waiting_on.insert(name.as_str(), deps.len());
+        for dep in deps {
+            dependents.entry(dep).or_default().push(name.as_str());
+        }
+    }
+    let mut ready: Vec<&str> = waiting_on
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(name, _)| *name)
+        .collect();
+    let mut order = Vec::with_capacity(waiting_on.len());
+    while let Some(name) = ready.pop() {
+        order.push(name);
+        for dependent in dependents.get(name).into_iter().flatten() {
+            let n = waiting_on.get_mut(dependent).expect("every fragment is counted");
+            *n -= 1;
+            if *n == 0 {
+                ready.push(dependent);
+            }
+        }
+    }
+    if order.len() < waiting_on.len() {
+        let mut stuck: Vec<String> = waiting_on
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(name, _)| name.to_owned())
+            .collect();
+        stuck.sort();
+        return Err(Cycle(stuck));
+    }
+    Ok(order)
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::parser::parse_query;
+
+    use super::{Cycle, DocumentCost, cost_of};
+
+    fn cost(src: &str) -> Result<DocumentCost, Cycle> {
+        cost_of(&parse_query(src).expect("parses"))
+    }
+
+    /// `fragment F1 on Query { ...F0 ...F0 }` … `query { ...Fn }`.
+    fn doubling_chain(levels: usize) -> String {
+        let mut doc = String::from("query { ...F0 } fragment F0 on Query { __typename }\n");
+        doc = doc.replace("...F0", &format!("...F{levels}"));
+        for i in 1..=levels {
+            doc.push_str(&format!(
+                "fragment F{i} on Query {{ ...F{p} ...F{p} }}\n",
+                p = i - 1
+            ));
+        }
+        doc
+    }
+
+    #[test]
+    fn a_plain_query_costs_its_selections_and_nesting() {
+        let c = cost("{ viewer { subject role } a: __typename }").unwrap();
+        assert_eq!(
+            c,
+            DocumentCost {
+                fragments: 0,
+                expanded: 4,
+                spreads: 0,
+                nesting: 1,
+                aliases: 1,
+            }
+        );
+    }
+
+    #[test]
+    fn a_spread_costs_its_fragment_each_time_it_is_used() {
+        let c = cost(
+            "{ viewer { ...V } me: viewer { ...V } } fragment V on Viewer { subject role }",
+        )
+        .unwrap();
+        // viewer, spread, subject, role — twice.
+        assert_eq!(c.expanded, 8);
+        assert_eq!(c.spreads, 2);
+        assert_eq!(c.nesting, 2);
+        assert_eq!(c.fragments, 1);
+        assert_eq!(c.aliases, 1);
+    }
+
+    #[test]
+    fn inline_fragments_and_spreads_each_add_a_level_of_nesting() {
+        let c = cost("{ ... on Query { ... on Query { ...F } } } fragment F on Query { viewer { subject } }")
+            .unwrap();
+        assert_eq!(c.nesting, 4);
+        let nested = format!(
+            "{{ {}__typename{} }}",
+            "... on Query { ".repeat(64),
+            " }".repeat(64)
+        );
+        assert_eq!(cost(&nested).unwrap().nesting, 64);
+    }
+
+    #[test]
+    fn the_doubling_chain_is_costed_exactly_while_it_fits_and_saturates_past_it() {
+        // Level k expands to 2^(k+1) - 1 selections below the operation's spread.
+        let c = cost(&doubling_chain(20)).unwrap();
+        assert_eq!(c.expanded, (3 << 20) - 1);
+        assert_eq!(c.spreads, (1 << 21) - 1);
+        assert_eq!(c.nesting, 21);
+        let c = cost(&doubling_chain(1_000)).unwrap();
+        assert_eq!(c.expanded, u64::MAX);
+        assert_eq!(c.spreads, u64::MAX);
+        assert_eq!(c.nesting, 1_001);
+    }
+
+    #[test]
+    fn fragments_no_operation_uses_are_costed_as_if_used_once() {
+        let doc = doubling_chain(10).replacen("query { ...F10 }", "query { __typename }", 1);
+        let c = cost(&doc).unwrap();
+        // Every fragment is unused by the operation except through F10, which is unused.
+        assert!(c.expanded > 1 << 11, "{c:?}");
+    }
+
+    #[test]
+    fn fragments_used_only_through_other_fragments_are_not_counted_twice() {
+        let c = cost("{ ...A } fragment A on Query { ...B } fragment B on Query { __typename }")
+            .unwrap();
+        assert_eq!(c.expanded, 3);
+        assert_eq!(c.spreads, 2);
+    }
+
+    #[test]
+    fn a_cycle_is_named_instead_of_expanded() {
+        let err = cost(
+            "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A ...C } fragment C on Query { __typename }",
+        )
+        .unwrap_err();
+        assert_eq!(err, Cycle(vec!["A".into(), "B".into()]));
+        let err = cost("{ ...A } fragment A on Query { viewer { ...A } }").unwrap_err();
+        assert_eq!(err, Cycle(vec!["A".into()]));
+    }
+
+    #[test]
+    fn a_spread_of_an_undefined_fragment_counts_once() {
+        let c = cost("{ ...Nope }").unwrap();
+        assert_eq!(c.expanded, 1);
+        assert_eq!(c.spreads, 1);
+    }
+}

@@ -1,0 +1,123 @@
+//! Bounded work before validation.
+//!
+//! async-graphql validates a fragment again at every spread and compares its depth and
+//! complexity limits only after walking everything, so a small document of fragments that
+//! each spread the previous one twice costs time that doubles per level. The guard runs
+//! first, in the `prepare_request` hook (before async-graphql parses, checks recursion and
+//! validates): it counts tokens before parsing, parses once (the parsed document is handed
+//! on, not parsed again), and costs the document with every fragment costed once. Its work
+//! is linear in the size of the document, so refusing is never dearer than reading.
+
+mod cost;
+mod refusal;
+mod tokens;
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{Request, ServerResult};
+
+use crate::config::GraphqlSettings;
+
+pub use cost::{Cycle, DocumentCost, cost_of};
+pub use refusal::{Bound, Refusal};
+pub use tokens::count_tokens;
+
+/// The bounds the guard holds a document to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuardLimits {
+    /// Most lexical tokens.
+    pub max_tokens: u64,
+    /// Most fragment definitions.
+    pub max_fragments: u64,
+    /// Deepest nesting through fields, inline fragments and spreads.
+    pub max_nesting: u64,
+    /// Most selections once fragments are spread (the complexity limit).
+    pub max_expanded: u64,
+    /// Most fragment spreads once expanded.
+    pub max_fragment_spreads: u64,
+    /// Most aliases.
+    pub max_aliases: u64,
+}
+
+impl GuardLimits {
+    /// The bounds configured in `[graphql]`.
+    pub fn from_settings(s: &GraphqlSettings) -> Self {
+        let n = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+        Self {
+            max_tokens: n(s.max_tokens),
+            max_fragments: n(s.max_fragments),
+            max_nesting: n(s.max_nesting),
+            max_expanded: n(s.max_complexity),
+            max_fragment_spreads: n(s.max_fragment_spreads),
+            max_aliases: n(s.max_aliases),
+        }
+    }
+
+    /// Refuses a document source with too many tokens, before it is parsed.
+    pub fn check_source(&self, src: &str) -> Result<(), Refusal> {
+        within(Bound::Tokens, count_tokens(src), self.max_tokens)
+    }
+
+    /// Refuses a parsed document past any bound, checked in this order: fragments, cycles,
+    /// nesting, expanded size, spreads, aliases.
+    pub fn check_document(&self, doc: &ExecutableDocument) -> Result<DocumentCost, Refusal> {
+        let fragments = u64::try_from(doc.fragments.len()).unwrap_or(u64::MAX);
+        within(Bound::Fragments, fragments, self.max_fragments)?;
+        let cost = cost_of(doc).map_err(|Cycle(names)| Refusal::FragmentCycle(names))?;
+        within(Bound::Nesting, cost.nesting, self.max_nesting)?;
+        within(Bound::Expansion, cost.expanded, self.max_expanded)?;
+        within(
+            Bound::FragmentSpreads,
+            cost.spreads,
+            self.max_fragment_spreads,
+        )?;
+        within(Bound::Aliases, cost.aliases, self.max_aliases)?;
+        Ok(cost)
+    }
+}
+
+fn within(bound: Bound, value: u64, limit: u64) -> Result<(), Refusal> {
+    if value > limit {
+        return Err(Refusal::TooComplex {
+            bound,
+            value,
+            limit,
+        });
+    }
+    Ok(())
+}
+
+/// The guard as an async-graphql extension.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryGuard(pub GuardLimits);
+
+impl ExtensionFactory for QueryGuard {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(*self)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for QueryGuard {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        self.0
+            .check_source(&request.query)
+            .map_err(Refusal::into_server_error)?;
+        // Parsed here once; async-graphql takes this document instead of parsing again.
+        let doc = request.parsed_query()?;
+        self.0
+            .check_document(doc)
+            .map_err(Refusal::into_server_error)?;
+        next.run(ctx, request).await
+    }
+}
+
+#[cfg(test)]
+mod tests;
