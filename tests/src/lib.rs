@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod documents;
 pub mod mock;
 
 use std::time::Duration;
