@@ -64,10 +64,7 @@ async fn the_doubling_chain_at_1000_levels_is_refused_before_parsing_or_expansio
         s.graphql.max_tokens = 100_000;
     })
     .await;
-    assert_guard_refused(
-        &roomy.gql(&chain, json!({})).await,
-        "graphql.max_fragments",
-    );
+    assert_guard_refused(&roomy.gql(&chain, json!({})).await, "graphql.max_fragments");
     let roomier = spawn_app_with(|s| {
         s.http.max_body_bytes = 256 * 1024;
         s.graphql.max_query_bytes = 128 * 1024;
@@ -75,10 +72,7 @@ async fn the_doubling_chain_at_1000_levels_is_refused_before_parsing_or_expansio
         s.graphql.max_fragments = 2_000;
     })
     .await;
-    assert_guard_refused(
-        &roomier.gql(&chain, json!({})).await,
-        "graphql.max_nesting",
-    );
+    assert_guard_refused(&roomier.gql(&chain, json!({})).await, "graphql.max_nesting");
     let roomiest = spawn_app_with(|s| {
         s.http.max_body_bytes = 256 * 1024;
         s.graphql.max_query_bytes = 128 * 1024;
@@ -245,15 +239,22 @@ async fn health_and_an_admin_query_answer_while_eight_hostile_documents_are_in_f
         .into_iter()
         .map(|r| r.expect("sender"))
         .collect();
-    assert!(sent.iter().all(|n| *n > 0), "every sender was refused: {sent:?}");
+    assert!(
+        sent.iter().all(|n| *n > 0),
+        "every sender was refused: {sent:?}"
+    );
 }
 
 /// A client account (so it has a manager) with `n` contacts.
 async fn seed_contacts(app: &TestApp, n: usize) {
     let (account, _) = app.client_account("Page Co").await;
     for i in 0..n {
-        app.contact(&account, &format!("Person {i}"), Some(&format!("p{i}@page.example")))
-            .await;
+        app.contact(
+            &account,
+            &format!("Person {i}"),
+            Some(&format!("p{i}@page.example")),
+        )
+        .await;
     }
 }
 
@@ -295,7 +296,10 @@ async fn suggestions_name_no_field_when_introspection_is_off() {
         !text.contains("Did you mean") && !text.contains("\\\"account\\\""),
         "no field is suggested: {text}"
     );
-    assert!(text.contains("accountz"), "the unknown field is named: {text}");
+    assert!(
+        text.contains("accountz"),
+        "the unknown field is named: {text}"
+    );
 
     // With introspection on, the schema is public anyway and suggestions help.
     let open = spawn_app().await;

@@ -173,7 +173,9 @@ fn dependency_order(doc: &ExecutableDocument) -> Result<Vec<&str>, Cycle> {
     while let Some(name) = ready.pop() {
         order.push(name);
         for dependent in dependents.get(name).into_iter().flatten() {
-            let n = waiting_on.get_mut(dependent).expect("every fragment is counted");
+            let n = waiting_on
+                .get_mut(dependent)
+                .expect("every fragment is counted");
             *n -= 1;
             if *n == 0 {
                 ready.push(dependent);
@@ -232,10 +234,9 @@ mod tests {
 
     #[test]
     fn a_spread_costs_its_fragment_each_time_it_is_used() {
-        let c = cost(
-            "{ viewer { ...V } me: viewer { ...V } } fragment V on Viewer { subject role }",
-        )
-        .unwrap();
+        let c =
+            cost("{ viewer { ...V } me: viewer { ...V } } fragment V on Viewer { subject role }")
+                .unwrap();
         // viewer, spread, subject, role — twice.
         assert_eq!(c.expanded, 8);
         assert_eq!(c.spreads, 2);
@@ -246,8 +247,10 @@ mod tests {
 
     #[test]
     fn inline_fragments_and_spreads_each_add_a_level_of_nesting() {
-        let c = cost("{ ... on Query { ... on Query { ...F } } } fragment F on Query { viewer { subject } }")
-            .unwrap();
+        let c = cost(
+            "{ ... on Query { ... on Query { ...F } } } fragment F on Query { viewer { subject } }",
+        )
+        .unwrap();
         assert_eq!(c.nesting, 4);
         let nested = format!(
             "{{ {}__typename{} }}",

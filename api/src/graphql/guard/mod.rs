@@ -14,7 +14,9 @@ mod tokens;
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
+};
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Request, ServerResult};
 
@@ -75,6 +77,16 @@ impl GuardLimits {
         )?;
         within(Bound::Aliases, cost.aliases, self.max_aliases)?;
         Ok(cost)
+    }
+
+    /// The whole guard on a query text, as the extension runs it: count, parse, cost. A text
+    /// that does not parse is `Ok(None)` (the parse error is async-graphql's to report).
+    pub fn check_query(&self, src: &str) -> Result<Option<DocumentCost>, Refusal> {
+        self.check_source(src)?;
+        match async_graphql::parser::parse_query(src) {
+            Ok(doc) => self.check_document(&doc).map(Some),
+            Err(_) => Ok(None),
+        }
     }
 }
 

@@ -134,10 +134,7 @@ fn spreading_one_fragment_thousands_of_times_is_refused() {
         "{{ {} }} fragment F on Query {{ viewer {{ subject role }} }}",
         "...F ".repeat(2_000)
     );
-    assert_eq!(
-        refused_by(LIMITS, &big),
-        (Bound::Expansion, 8_000, 5_000)
-    );
+    assert_eq!(refused_by(LIMITS, &big), (Bound::Expansion, 8_000, 5_000));
 }
 
 #[test]
@@ -178,7 +175,10 @@ fn aliases_in_operations_and_fragments_are_counted() {
         ..LIMITS
     };
     assert_eq!(
-        check(limits, "{ a: viewer { subject } b: viewer { role } c: __typename }"),
+        check(
+            limits,
+            "{ a: viewer { subject } b: viewer { role } c: __typename }"
+        ),
         Ok(())
     );
     assert_eq!(

@@ -106,7 +106,10 @@ mod tests {
     #[test]
     fn names_punctuators_and_spreads_are_one_token_each() {
         assert_eq!(count_tokens("{ viewer { subject } }"), 6);
-        assert_eq!(count_tokens("query Q($n: Int!) { a(first: $n) { ...F } }"), 22);
+        assert_eq!(
+            count_tokens("query Q($n: Int!) { a(first: $n) { ...F } }"),
+            22
+        );
         assert_eq!(count_tokens("{ ... on Query { __typename } }"), 8);
     }
 
