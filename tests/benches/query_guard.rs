@@ -14,9 +14,11 @@
 //! Then, in the same process and without HTTP, it times the guard alone on each document
 //! (count tokens, parse, cost), median of the same number of runs.
 //!
-//! The largest accepted query is `documents::CONTACT_PAGE`: 100 contacts with their account,
-//! its parent and its manager, through three fragments — complexity 4,901 of the default
-//! 5,000.
+//! The largest accepted queries: `documents::CONTACT_PAGE`, 100 contacts with their account,
+//! its parent and its manager through three fragments (complexity 4,901 of the default 5,000;
+//! the costliest to run), and `viewer{role}` 2,490 times (9,962 tokens of the default 10,000,
+//! expanding to 4,980 selections; the costliest to parse, since parsing is most of what a
+//! refusal costs).
 
 use std::time::{Duration, Instant};
 
@@ -88,6 +90,11 @@ async fn main() {
             false,
         ),
         (
+            "one fragment spread 4,990 times (9,992 tokens)",
+            wide_spreads(4_990),
+            false,
+        ),
+        (
             "`{ viewer { subject } }`",
             "{ viewer { subject } }".to_owned(),
             true,
@@ -95,6 +102,11 @@ async fn main() {
         (
             "largest accepted: 100 contacts (complexity 4,901)",
             CONTACT_PAGE.to_owned(),
+            true,
+        ),
+        (
+            "largest accepted by size: `viewer{role}` 2,490 times (9,962 tokens)",
+            format!("{{{}}}", "viewer{role}".repeat(2_490)),
             true,
         ),
     ];
