@@ -199,7 +199,7 @@ fn a_mix_of_every_trick_is_refused() {
         "...F12 ".repeat(50),
         " }".repeat(10)
     );
-    doc.push_str(&doubling_chain(12).split_once('\n').unwrap().1.to_owned());
+    doc.push_str(doubling_chain(12).split_once('\n').unwrap().1);
     let (bound, value, _) = refused_by(LIMITS, &doc);
     assert_eq!(bound, Bound::Expansion);
     assert!(value > 50 * 4_000, "{value}");
