@@ -1,5 +1,5 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
+use super::scalars::DateTimeScalar;
 use rapport_domain::account::{Account, NewAccount};
 use rapport_domain::permissions::{Action, Resource, authorize};
 use rapport_domain::values::{EmailDomain, Text};
@@ -138,8 +138,8 @@ impl AccountNode {
     async fn status(&self) -> AccountStatus {
         self.0.parts().status.into()
     }
-    async fn churned_at(&self) -> Option<DateTime<Utc>> {
-        self.0.parts().churned_at
+    async fn churned_at(&self) -> Option<DateTimeScalar> {
+        self.0.parts().churned_at.map(Into::into)
     }
     #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn contacts(
@@ -190,18 +190,18 @@ impl AccountNode {
                 to: c.to.into(),
                 reason: c.reason.into_string(),
                 actor: c.actor,
-                at: c.at,
+                at: c.at.into(),
             })
             .collect())
     }
     async fn version(&self) -> i32 {
         self.0.parts().version
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.parts().created_at
+    async fn created_at(&self) -> DateTimeScalar {
+        self.0.parts().created_at.into()
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.parts().updated_at
+    async fn updated_at(&self) -> DateTimeScalar {
+        self.0.parts().updated_at.into()
     }
 }
 
@@ -212,7 +212,7 @@ pub struct RelationshipChange {
     to: RelationshipType,
     reason: String,
     actor: String,
-    at: DateTime<Utc>,
+    at: DateTimeScalar,
 }
 
 async fn count_accounts(store: &Store, query: &AccountQuery) -> Result<u64, StoreError> {

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use rapport_domain::agreement::{
     Agreement, AgreementStatus as DomainStatus, MeasurementPeriod, NewMeasurement, Period, Revision,
 };
@@ -22,7 +22,7 @@ use super::enums::{
 use super::error::{GqlResultExt, gql};
 use super::ids::{account_id, to_id};
 use super::pagination::{connection_complexity, page_request};
-use super::scalars::{DateScalar, DecimalScalar};
+use super::scalars::{DateScalar, DateTimeScalar, DecimalScalar};
 use super::sections::{
     AgreementSectionsInput, ConsequenceOut, MetricOut, MoneyOut, SummaryOut, TermsOut,
 };
@@ -280,7 +280,7 @@ impl AgreementNode {
     async fn termination(&self) -> Option<TerminationOut> {
         self.0.termination().map(|t| TerminationOut {
             kind: t.kind.into(),
-            notice_given_at: t.notice_given_at,
+            notice_given_at: t.notice_given_at.into(),
             effective_on: date(t.effective_on),
             reason: t.reason.to_string(),
             by: t.by.clone(),
@@ -295,11 +295,11 @@ impl AgreementNode {
             .current_revision()
             .and_then(|r| r.approved_by.clone())
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.parts().created_at
+    async fn created_at(&self) -> DateTimeScalar {
+        self.0.parts().created_at.into()
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.parts().updated_at
+    async fn updated_at(&self) -> DateTimeScalar {
+        self.0.parts().updated_at.into()
     }
 }
 
@@ -352,7 +352,7 @@ pub struct ReviewAndTerminationOut {
 pub struct AgreementRevision {
     revision: u32,
     status: RevisionStatus,
-    created_at: DateTime<Utc>,
+    created_at: DateTimeScalar,
     created_by: String,
     approved_by: Option<String>,
     in_force_from: Option<DateScalar>,
@@ -365,7 +365,7 @@ impl From<&Revision> for AgreementRevision {
         Self {
             revision: r.number,
             status: r.status.into(),
-            created_at: r.created_at,
+            created_at: r.created_at.into(),
             created_by: r.created_by.clone(),
             approved_by: r.approved_by.clone(),
             in_force_from: r.in_force_from.map(date),
@@ -390,7 +390,7 @@ pub struct ReviewOut {
 #[graphql(name = "Termination")]
 pub struct TerminationOut {
     kind: TerminationKind,
-    notice_given_at: DateTime<Utc>,
+    notice_given_at: DateTimeScalar,
     /// First day no longer in force (NON_RENEWAL: the last day of the term).
     effective_on: DateScalar,
     reason: String,
@@ -682,7 +682,7 @@ pub struct TerminateAgreementInput {
 pub struct MeasurementInput {
     metric_key: String,
     value: DecimalScalar,
-    observed_at: DateTime<Utc>,
+    observed_at: DateTimeScalar,
     /// Where the value comes from (`zendesk`, `manual`); part of its identity.
     source: String,
 }
@@ -869,7 +869,7 @@ impl AgreementMutations {
             .map(|m| NewMeasurement {
                 metric_key: m.metric_key,
                 value: m.value.0,
-                observed_at: m.observed_at,
+                observed_at: m.observed_at.0,
                 source: m.source,
             })
             .collect();

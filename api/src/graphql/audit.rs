@@ -1,5 +1,5 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use chrono::{DateTime, Utc};
+use super::scalars::DateTimeScalar;
 use rapport_domain::permissions::{Action, Resource};
 
 use super::connection::connection;
@@ -20,8 +20,8 @@ impl AuditEntryNode {
     async fn id(&self) -> ID {
         to_id(Kind::AuditEntry, self.0.id)
     }
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+    async fn at(&self) -> DateTimeScalar {
+        self.0.at.into()
     }
     /// Subject of who made the change.
     async fn actor(&self) -> &str {

@@ -1,5 +1,5 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
+use super::scalars::DateTimeScalar;
 use rapport_domain::contact::{Contact, ContactDetails, ContactParts};
 use rapport_domain::permissions::{Action, Resource};
 use rapport_domain::values::{CustomFields, EmailAddress, Phone, PhoneNumber, Tags, Text};
@@ -51,7 +51,7 @@ pub struct SyncStatus {
     state: SyncState,
     /// The provider's id for the contact.
     external_id: Option<String>,
-    last_synced_at: Option<DateTime<Utc>>,
+    last_synced_at: Option<DateTimeScalar>,
     /// Attempts of the pending or failed job.
     attempts: i32,
     last_error: Option<String>,
@@ -175,7 +175,7 @@ impl ContactNode {
                         None => SyncState::Pending,
                     },
                     external_id: synced.and_then(|s| s.external_id.clone()),
-                    last_synced_at: synced.and_then(|s| s.last_synced_at),
+                    last_synced_at: synced.and_then(|s| s.last_synced_at).map(Into::into),
                     attempts: job.map_or(0, |j| j.attempts),
                     last_error: job.and_then(|j| j.last_error.clone()),
                 }
@@ -195,17 +195,17 @@ impl ContactNode {
     async fn erased(&self) -> bool {
         self.0.is_erased()
     }
-    async fn erased_at(&self) -> Option<DateTime<Utc>> {
-        self.parts().erased_at
+    async fn erased_at(&self) -> Option<DateTimeScalar> {
+        self.parts().erased_at.map(Into::into)
     }
     async fn version(&self) -> i32 {
         self.parts().version
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.parts().created_at
+    async fn created_at(&self) -> DateTimeScalar {
+        self.parts().created_at.into()
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.parts().updated_at
+    async fn updated_at(&self) -> DateTimeScalar {
+        self.parts().updated_at.into()
     }
 }
 

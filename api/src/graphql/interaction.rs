@@ -2,7 +2,7 @@
 //! newest first, and `node(id:)`. Whoever may read the contact may read its interactions.
 
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
+use super::scalars::DateTimeScalar;
 use rapport_domain::contact::Contact;
 use rapport_domain::ids::ContactId;
 use rapport_domain::permissions::{Action, authorize};
@@ -35,8 +35,8 @@ impl InteractionNode {
         self.0.direction.as_deref()
     }
     /// When it happened (a call: when it started).
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+    async fn at(&self) -> DateTimeScalar {
+        self.0.at.into()
     }
     async fn duration_seconds(&self) -> Option<i32> {
         self.0.duration_seconds

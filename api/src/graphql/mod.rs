@@ -3,6 +3,7 @@
 mod account;
 mod agreement;
 mod audit;
+pub mod coercion;
 mod connection;
 mod contact;
 pub mod context;

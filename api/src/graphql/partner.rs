@@ -1,5 +1,5 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
+use super::scalars::DateTimeScalar;
 use rapport_domain::partner::Partner;
 use rapport_domain::permissions::{Action, Resource};
 use rapport_domain::values::Text;
@@ -136,7 +136,7 @@ pub struct IssuePartnerTokenInput {
 pub struct IssuePartnerTokenPayload {
     token: String,
     token_id: String,
-    expires_at: DateTime<Utc>,
+    expires_at: DateTimeScalar,
 }
 
 /// Input of `revokeToken`.
@@ -215,7 +215,7 @@ impl PartnerMutations {
         Ok(IssuePartnerTokenPayload {
             token: issued.token,
             token_id: issued.token_id,
-            expires_at: issued.expires_at,
+            expires_at: issued.expires_at.into(),
         })
     }
 

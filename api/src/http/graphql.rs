@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 use super::negotiate::{ResponseKind, is_json, negotiate, wants_html};
 use super::{AppState, RequestId, graphiql};
 use crate::auth::{self, AuthFailure};
+use crate::graphql::coercion;
 use crate::graphql::context::RequestState;
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
@@ -321,6 +322,8 @@ async fn execute(
         state.registry.clone(),
         chrono::Utc::now(),
     );
+    // Kept to trace an execution-time coercion failure back to its argument.
+    let gql_query = gql_request.query.clone();
     let response = state.schema.execute(gql_request.data(request_state)).await;
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
@@ -328,7 +331,7 @@ async fn execute(
     let errors: Vec<Value> = response
         .errors
         .into_iter()
-        .map(|e| error_json(e, &rid))
+        .map(|e| error_json(e, &gql_query, &rid))
         .collect();
     let mut body = Map::new();
     if !request_error {
@@ -367,9 +370,20 @@ fn is_limit_error(err: &ServerError) -> bool {
 }
 
 /// Serializes one error, giving every error a code: parse, validation and limit errors from
-/// the executor get theirs here; INTERNAL ones also get the request id.
-fn error_json(mut err: ServerError, rid: &str) -> Value {
+/// the executor get theirs here, and every input coercion failure is the client's
+/// (`BAD_USER_INPUT` naming the field, see [`coercion`]); INTERNAL ones also get the request
+/// id.
+fn error_json(mut err: ServerError, query: &str, rid: &str) -> Value {
     let limit = is_limit_error(&err);
+    let has_code = matches!(
+        err.extensions.as_ref().and_then(|ext| ext.get("code")),
+        Some(async_graphql::Value::String(_))
+    );
+    let bad_input = if has_code || limit {
+        None
+    } else {
+        coercion::classify(&err, query)
+    };
     let ext = err
         .extensions
         .get_or_insert_with(ErrorExtensionValues::default);
@@ -378,6 +392,11 @@ fn error_json(mut err: ServerError, rid: &str) -> Value {
         _ => {
             let code = if limit {
                 "QUERY_TOO_COMPLEX"
+            } else if let Some(bad) = bad_input {
+                tracing::info!(field = %bad.field, "request refused: bad input");
+                ext.set("field", bad.field);
+                err.message = bad.message;
+                "BAD_USER_INPUT"
             } else if err.path.is_empty() {
                 "GRAPHQL_VALIDATION_FAILED"
             } else {
