@@ -6,6 +6,7 @@ mod api;
 mod auth;
 mod backfill;
 mod bad_input;
+mod coercion;
 mod faults;
 mod limits;
 mod measurements;

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use async_graphql::parser::types::OperationType;
-use async_graphql::{ErrorExtensionValues, Request as GqlRequest, ServerError};
+use async_graphql::{ErrorExtensionValues, Request as GqlRequest, ServerError, Variables};
 use futures_util::StreamExt as _;
 use serde_json::{Map, Value, json};
 
@@ -322,8 +322,9 @@ async fn execute(
         state.registry.clone(),
         chrono::Utc::now(),
     );
-    // Kept to trace an execution-time coercion failure back to its argument.
+    // Kept to trace a coercion failure back to its argument.
     let gql_query = gql_request.query.clone();
+    let gql_variables = gql_request.variables.clone();
     let response = state.schema.execute(gql_request.data(request_state)).await;
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
@@ -331,7 +332,7 @@ async fn execute(
     let errors: Vec<Value> = response
         .errors
         .into_iter()
-        .map(|e| error_json(e, &gql_query, &rid))
+        .map(|e| error_json(e, &gql_query, &gql_variables, &rid))
         .collect();
     let mut body = Map::new();
     if !request_error {
@@ -373,7 +374,7 @@ fn is_limit_error(err: &ServerError) -> bool {
 /// the executor get theirs here, and every input coercion failure is the client's
 /// (`BAD_USER_INPUT` naming the field, see [`coercion`]); INTERNAL ones also get the request
 /// id.
-fn error_json(mut err: ServerError, query: &str, rid: &str) -> Value {
+fn error_json(mut err: ServerError, query: &str, variables: &Variables, rid: &str) -> Value {
     let limit = is_limit_error(&err);
     let has_code = matches!(
         err.extensions.as_ref().and_then(|ext| ext.get("code")),
@@ -382,7 +383,7 @@ fn error_json(mut err: ServerError, query: &str, rid: &str) -> Value {
     let bad_input = if has_code || limit {
         None
     } else {
-        coercion::classify(&err, query)
+        coercion::classify(&err, query, variables)
     };
     let ext = err
         .extensions

@@ -12,8 +12,10 @@
 //! mutation's `input` argument, list indices in brackets (`measurements[0].value`); any other
 //! argument keeps its name (`filter.search`, `ids[2]`).
 
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Pos, ServerError};
+mod locate;
+
+use async_graphql::parser::types::{ExecutableDocument, Field, Selection, SelectionSet};
+use async_graphql::{Pos, ServerError, Value as ConstValue, Variables};
 
 /// A coercion failure, in the API's words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,9 +29,9 @@ pub struct BadInput {
 const INVALID_ARGUMENT: &str = "Invalid value for argument ";
 const INVALID_DEFAULT: &str = "Invalid default value for argument: ";
 
-/// Classifies an error that has no code yet. `query` is the request's document, parsed again
-/// only when an execution-time failure has to be traced back to its argument.
-pub fn classify(err: &ServerError, query: &str) -> Option<BadInput> {
+/// Classifies an error that has no code yet. `query` and `variables` are the request's,
+/// looked at again only when a failure has to be traced back to its argument.
+pub fn classify(err: &ServerError, query: &str, variables: &Variables) -> Option<BadInput> {
     if let Some(rest) = err
         .message
         .strip_prefix(INVALID_ARGUMENT)
@@ -37,21 +39,31 @@ pub fn classify(err: &ServerError, query: &str) -> Option<BadInput> {
     {
         return from_validation(rest);
     }
-    if err.path.is_empty() || !is_execution_coercion(&err.message) {
+    if !is_execution_coercion(&err.message) {
         return None;
     }
-    let argument = err
+    // During execution the position is the argument's value; while validating (the complexity
+    // of a connection reads `first` and `last`) it is the field's.
+    let found = err
         .locations
         .first()
-        .and_then(|pos| argument_at(query, *pos))
-        .unwrap_or_else(|| "input".to_owned());
+        .and_then(|pos| argument_at(query, *pos, variables));
+    if let Some((field, argument, Some(value))) = &found
+        && let Some((path, ty)) = locate::misfit(field, argument, value)
+    {
+        let field = api_path(&path);
+        let message = format!("{field}: must be {}", hint(&ty));
+        return Some(BadInput { field, message });
+    }
+    let argument = found.map_or_else(|| "input".to_owned(), |(_, argument, _)| argument);
     let field = api_path(&argument);
-    let message = match err.message.strip_prefix("Variable ") {
-        Some(rest) => format!(
+    let message = if let Some(rest) = err.message.strip_prefix("Variable ") {
+        format!(
             "{field}: the variable ${} has no value",
             rest.trim_end_matches(" is not defined.")
-        ),
-        None => format!("{field}: {}", err.message),
+        )
+    } else {
+        format!("{field}: {}", err.message)
     };
     Some(BadInput { field, message })
 }
@@ -142,31 +154,77 @@ fn hint(ty: &str) -> String {
     }
 }
 
-/// The name of the field argument whose value starts at `pos`.
-fn argument_at(query: &str, pos: Pos) -> Option<String> {
+/// The root field, the argument whose value starts at `pos` and that value (variables put
+/// in) or, when `pos` is a field's, the argument of that field that is out of the `Int`
+/// range (or its only argument).
+fn argument_at(
+    query: &str,
+    pos: Pos,
+    variables: &Variables,
+) -> Option<(String, String, Option<ConstValue>)> {
     let doc: ExecutableDocument = async_graphql::parser::parse_query(query).ok()?;
-    doc.operations
+    let fields: Vec<(Pos, &Field)> = doc
+        .operations
         .iter()
-        .find_map(|(_, op)| in_selection_set(&op.node.selection_set.node, pos))
-        .or_else(|| {
-            doc.fragments
-                .values()
-                .find_map(|f| in_selection_set(&f.node.selection_set.node, pos))
+        .map(|(_, op)| &op.node.selection_set.node)
+        .chain(doc.fragments.values().map(|f| &f.node.selection_set.node))
+        .flat_map(|set| {
+            let mut found = Vec::new();
+            collect_fields(set, pos, &mut found);
+            found
         })
+        .collect();
+    for (field_pos, field) in fields {
+        let resolved = |i: usize| resolve(field, i, variables);
+        let chosen = if let Some(i) = field.arguments.iter().position(|(_, v)| v.pos == pos) {
+            Some(i)
+        } else if field_pos == pos {
+            (0..field.arguments.len())
+                .find(|i| {
+                    matches!(resolved(*i), Some(ConstValue::Number(n))
+                        if n.as_i64().is_none_or(|i| i32::try_from(i).is_err()))
+                })
+                .or_else(|| (field.arguments.len() == 1).then_some(0))
+        } else {
+            None
+        };
+        if let Some(i) = chosen {
+            return Some((
+                field.name.node.to_string(),
+                field.arguments[i].0.node.to_string(),
+                resolved(i),
+            ));
+        }
+    }
+    None
 }
 
-fn in_selection_set(set: &SelectionSet, pos: Pos) -> Option<String> {
-    set.items.iter().find_map(|item| match &item.node {
-        Selection::Field(field) => field
-            .node
-            .arguments
-            .iter()
-            .find(|(_, value)| value.pos == pos)
-            .map(|(name, _)| name.node.to_string())
-            .or_else(|| in_selection_set(&field.node.selection_set.node, pos)),
-        Selection::InlineFragment(inline) => in_selection_set(&inline.node.selection_set.node, pos),
-        Selection::FragmentSpread(_) => None,
-    })
+/// The value of the `i`th argument of `field`, variables put in.
+fn resolve(field: &Field, i: usize, variables: &Variables) -> Option<ConstValue> {
+    field.arguments[i]
+        .1
+        .node
+        .clone()
+        .into_const_with(|name| variables.get(&name).cloned().ok_or(()))
+        .ok()
+}
+
+/// Every field of `set` (nested ones too) that is at `pos` or has an argument value there.
+fn collect_fields<'a>(set: &'a SelectionSet, pos: Pos, found: &mut Vec<(Pos, &'a Field)>) {
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(field) => {
+                if field.pos == pos || field.node.arguments.iter().any(|(_, v)| v.pos == pos) {
+                    found.push((field.pos, &field.node));
+                }
+                collect_fields(&field.node.selection_set.node, pos, found);
+            }
+            Selection::InlineFragment(inline) => {
+                collect_fields(&inline.node.selection_set.node, pos, found);
+            }
+            Selection::FragmentSpread(_) => {}
+        }
+    }
 }
 
 #[cfg(test)]
@@ -222,7 +280,7 @@ mod tests {
             ),
         ];
         for (message, field, says) in cases {
-            let bad = classify(&validation(message), "{ x }").expect(message);
+            let bad = classify(&validation(message), "{ x }", &Variables::default()).expect(message);
             assert_eq!(bad.field, field, "{message}");
             assert!(bad.message.starts_with(&format!("{field}: ")), "{bad:?}");
             assert!(bad.message.contains(says), "{bad:?}");
@@ -240,19 +298,32 @@ mod tests {
             }),
         );
         err.path = vec![async_graphql::PathSegment::Field("a".into())];
-        let bad = classify(&err, query).expect("classified");
+        let bad = classify(&err, query, &Variables::default()).expect("classified");
         assert_eq!(bad.field, "value");
 
         err.message = "Variable v is not defined.".into();
-        let bad = classify(&err, query).expect("classified");
+        let bad = classify(&err, query, &Variables::default()).expect("classified");
         assert_eq!(bad.message, "value: the variable $v has no value");
     }
 
     #[test]
+    fn an_int_out_of_range_found_while_validating_names_its_argument() {
+        let query = "query($n: Int) {\n  accounts(after: \"x\", first: $n) { id }\n}";
+        let err = ServerError::new(
+            r#"Failed to parse "Int": Only integers from -2147483648 to 2147483647 are accepted."#,
+            Some(Pos { line: 2, column: 3 }),
+        );
+        let variables = Variables::from_json(serde_json::json!({"n": 1_u64 << 40}));
+        let bad = classify(&err, query, &variables).expect("classified");
+        assert_eq!(bad.field, "first");
+        assert!(bad.message.starts_with("first: must be an integer"), "{bad:?}");
+    }
+
+    #[test]
     fn other_errors_are_left_alone() {
-        assert_eq!(classify(&validation("Unknown field \"x\""), "{ x }"), None);
+        assert_eq!(classify(&validation("Unknown field \"x\""), "{ x }", &Variables::default()), None);
         let mut resolver = ServerError::new("the store is down", None);
         resolver.path = vec![async_graphql::PathSegment::Field("a".into())];
-        assert_eq!(classify(&resolver, "{ a }"), None);
+        assert_eq!(classify(&resolver, "{ a }", &Variables::default()), None);
     }
 }
