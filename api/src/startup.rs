@@ -68,6 +68,13 @@ pub fn load_keys(settings: &Settings) -> anyhow::Result<JwtKeys> {
             settings.data_dir.display()
         )
     })?;
+    anyhow::ensure!(
+        settings.auth.partner_token_max_days <= i64::from(settings.jwt.max_token_lifetime_days),
+        "auth.partner_token_max_days ({}) is above jwt.max_token_lifetime_days ({}): partner \
+         tokens that long would be refused; lower the one or raise the other",
+        settings.auth.partner_token_max_days,
+        settings.jwt.max_token_lifetime_days
+    );
     JwtKeys::from_settings(&settings.jwt, &settings.data_dir).context("cannot load JWT keys")
 }
 

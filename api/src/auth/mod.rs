@@ -1,6 +1,8 @@
 //! Who is calling: a verified JWT turned into a [`Caller`], checked against the database on
 //! every request so deactivation and revocation take effect on the very next one.
 
+#[cfg(test)]
+mod claim_bounds_tests;
 mod jwks;
 pub mod jwt;
 
@@ -111,10 +113,11 @@ pub fn is_token_id(raw: &str) -> bool {
     !raw.is_empty() && raw.len() <= 64 && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
-/// The subject partner tokens carry.
+/// The subject partner tokens carry; a partner token with any other `sub` is refused.
 pub fn partner_subject(partner: PartnerId) -> String {
     format!(
-        "partner:{}",
+        "{}{}",
+        jwt::PARTNER_SUBJECT_PREFIX,
         global_id::encode(Kind::Partner, partner.get())
     )
 }
