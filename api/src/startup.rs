@@ -156,6 +156,12 @@ impl Application {
         self.bootstrapped
     }
 
+    /// Whether this server can mint tokens; a verify-only setup (an asymmetric algorithm
+    /// with public keys and no private key) cannot: its tokens come from an identity provider.
+    pub fn can_mint(&self) -> bool {
+        self.keys.signing_algorithm().is_some()
+    }
+
     /// Mints a short-lived token for a team member, as `rapport token` does.
     pub async fn operator_token(&self, subject: &str) -> anyhow::Result<String> {
         operator_token(&self.store, &self.keys, &self.settings, subject).await
@@ -207,6 +213,30 @@ impl Application {
     }
 }
 
+/// What an operator of a verify-only setup does instead of asking Rapport for a token.
+pub fn identity_provider_instructions(settings: &Settings, subject: &str, role: &str) -> String {
+    let jwt = &settings.jwt;
+    let algorithms: Vec<&str> = jwt.algorithms.iter().map(|a| a.as_str()).collect();
+    let keys = match (&jwt.jwks_file, &jwt.public_key_pem) {
+        (Some(jwks), _) => format!(
+            "a key of the JWKS file {} (the token's `kid` naming it)",
+            jwks.display()
+        ),
+        (None, Some(pem)) => format!("the private key of {}", pem.display()),
+        (None, None) => "your identity provider's key".to_owned(),
+    };
+    format!(
+        "This server only verifies tokens (no signing key: jwt.private_key_pem is not set), so \
+         it cannot mint one: tokens come from your identity provider. Sign one with \
+         sub={subject}, role={role}, iss={}, aud={}, a unique jti, iat and exp (at most {} \
+         days apart), with {} using {keys}.",
+        jwt.issuer,
+        jwt.audience,
+        jwt.max_token_lifetime_days,
+        algorithms.join(" or "),
+    )
+}
+
 /// Mints a token for the team member with `subject`, carrying their current role.
 pub async fn operator_token(
     store: &Store,
@@ -214,6 +244,12 @@ pub async fn operator_token(
     settings: &Settings,
     subject: &str,
 ) -> anyhow::Result<String> {
+    if keys.signing_algorithm().is_none() {
+        anyhow::bail!(
+            "cannot mint a token for `{subject}`. {}",
+            identity_provider_instructions(settings, subject, "<their role>")
+        );
+    }
     let member = store
         .team_member_by_subject(subject)
         .await?
