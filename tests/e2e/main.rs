@@ -6,6 +6,7 @@ mod api;
 mod auth;
 mod backfill;
 mod bad_input;
+mod claims;
 mod coercion;
 mod faults;
 mod limits;
