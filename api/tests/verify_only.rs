@@ -107,20 +107,33 @@ fn viewer_role(address: &str, token: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn starts_verify_only(jwt: &[(&str, String)], alg: Algorithm, kid: Option<&str>, key: &EncodingKey) {
+fn starts_verify_only(
+    jwt: &[(&str, String)],
+    alg: Algorithm,
+    kid: Option<&str>,
+    key: &EncodingKey,
+) {
     let dir = tempfile::tempdir().expect("dir");
     let (server, banner, address) = serve(dir.path(), jwt);
     assert!(
         banner.contains("Created the bootstrap admin `bootstrap-admin`"),
         "{banner}"
     );
-    for says in ["identity provider", "sub=bootstrap-admin", "role=ADMIN", "aud=rapport-api"] {
+    for says in [
+        "identity provider",
+        "sub=bootstrap-admin",
+        "role=ADMIN",
+        "aud=rapport-api",
+    ] {
         assert!(banner.contains(says), "the banner says {says}: {banner}");
     }
     assert!(!banner.contains("#token=ey"), "no token printed: {banner}");
 
     let answer = viewer_role(&address, &admin_token(alg, kid, key));
-    assert!(answer.contains("ADMIN"), "the provider's token works: {answer}");
+    assert!(
+        answer.contains("ADMIN"),
+        "the provider's token works: {answer}"
+    );
 
     let token = rapport(dir.path(), jwt)
         .arg("token")
@@ -142,10 +155,9 @@ fn starts_verify_only(jwt: &[(&str, String)], alg: Algorithm, kid: Option<&str>,
 
 #[test]
 fn a_verify_only_setup_with_a_jwks_file_starts_and_says_where_tokens_come_from() {
-    let key = EncodingKey::from_ec_pem(
-        &std::fs::read(testdata("ec_p256_private.pem")).expect("key"),
-    )
-    .expect("an ES256 key");
+    let key =
+        EncodingKey::from_ec_pem(&std::fs::read(testdata("ec_p256_private.pem")).expect("key"))
+            .expect("an ES256 key");
     starts_verify_only(
         &[
             ("RAPPORT_JWT__ALGORITHMS", r#"["ES256"]"#.to_owned()),

@@ -56,9 +56,15 @@ async fn a_token_issued_in_the_future_or_living_for_years_is_refused() {
     let (ok, body) = status_with(&app, &sign(&app, &admin_claims(Some(now), now + 600))).await;
     assert_eq!(ok, 200, "the control token works: {body}");
     for (case, claims) in [
-        ("iat an hour ahead", admin_claims(Some(now + 3_600), now + 7_200)),
+        (
+            "iat an hour ahead",
+            admin_claims(Some(now + 3_600), now + 7_200),
+        ),
         ("exp in year 9999", admin_claims(Some(now), 253_402_300_799)),
-        ("exp in year 9999, no iat", admin_claims(None, 253_402_300_799)),
+        (
+            "exp in year 9999, no iat",
+            admin_claims(None, 253_402_300_799),
+        ),
         ("400 days, no iat", admin_claims(None, now + 400 * DAY)),
         ("400 days", admin_claims(Some(now), now + 400 * DAY)),
     ] {
@@ -91,7 +97,10 @@ async fn a_partner_token_acts_only_under_its_own_partner_subject() {
     let raw = global_id::decode(Kind::Partner, &partner).expect("a partner id");
     let padded = URL_SAFE_NO_PAD.encode(format!("Partner:0{raw}"));
     for (case, claims) in [
-        ("a staff subject", partner_token("bootstrap-admin", &partner)),
+        (
+            "a staff subject",
+            partner_token("bootstrap-admin", &partner),
+        ),
         (
             "another partner's subject",
             partner_token(&format!("partner:{other}"), &partner),
@@ -139,7 +148,12 @@ async fn an_object_has_one_id_and_account_01_is_not_found() {
                         json!({"id": id}),
                     )
                     .await;
-                assert_eq!(res.error_code(), Some("NOT_FOUND"), "{field}({text}): {}", res.body);
+                assert_eq!(
+                    res.error_code(),
+                    Some("NOT_FOUND"),
+                    "{field}({text}): {}",
+                    res.body
+                );
                 assert_eq!(res.data(&format!("/{field}")), &Value::Null, "{}", res.body);
             }
         }

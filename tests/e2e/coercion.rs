@@ -168,8 +168,10 @@ async fn introspect(client: &reqwest::Client, server: &Server) -> Schema {
             out.input_fields.insert(name.clone(), fields);
         }
         if let Some(values) = t["enumValues"].as_array() {
-            out.enum_values
-                .insert(name.clone(), values.iter().map(|v| string(&v["name"])).collect());
+            out.enum_values.insert(
+                name.clone(),
+                values.iter().map(|v| string(&v["name"])).collect(),
+            );
         }
     }
     for (operation, root) in [
@@ -261,7 +263,11 @@ impl Schema {
                     values
                         .into_iter()
                         .map(|(v, wrong)| {
-                            let expect = if wrong { Expect::Field } else { Expect::NotInternal };
+                            let expect = if wrong {
+                                Expect::Field
+                            } else {
+                                Expect::NotInternal
+                            };
                             (vec![], v, expect)
                         })
                         .collect()
@@ -327,7 +333,7 @@ impl Schema {
                         }
                         seen.push(name.clone());
                         for (field, t) in &self.input_fields[name] {
-                                        for (mut p, v, expect) in self.wrong_values(t, seen) {
+                            for (mut p, v, expect) in self.wrong_values(t, seen) {
                                 p.insert(0, Seg::Name(field.clone()));
                                 out.push((p, v, expect));
                             }
@@ -386,7 +392,8 @@ impl Schema {
         match value {
             Value::String(s)
                 if ty.is_some_and(|t| self.kind(t.named()) == "ENUM")
-                    && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') =>
+                    && s.chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') =>
             {
                 s.clone()
             }

@@ -406,9 +406,7 @@ impl fmt::Display for AuthRejection {
             Self::Expired => f.write_str("token expired"),
             Self::NotYetValid => f.write_str("token not yet valid (nbf)"),
             Self::IssuedInTheFuture => f.write_str("token issued in the future (iat)"),
-            Self::LifetimeTooLong => {
-                f.write_str("token lifetime is above max_token_lifetime_days")
-            }
+            Self::LifetimeTooLong => f.write_str("token lifetime is above max_token_lifetime_days"),
             Self::PartnerSubjectMismatch => {
                 f.write_str("PARTNER token whose sub is not `partner:<partner_id>`")
             }

@@ -1,5 +1,5 @@
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use super::scalars::DateTimeScalar;
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use rapport_domain::account::{Account, NewAccount};
 use rapport_domain::permissions::{Action, Resource, authorize};
 use rapport_domain::values::{EmailDomain, Text};

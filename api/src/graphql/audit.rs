@@ -1,5 +1,5 @@
-use async_graphql::{Context, ID, InputObject, Object, Result};
 use super::scalars::DateTimeScalar;
+use async_graphql::{Context, ID, InputObject, Object, Result};
 use rapport_domain::permissions::{Action, Resource};
 
 use super::connection::connection;

@@ -1,5 +1,5 @@
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use super::scalars::DateTimeScalar;
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use rapport_domain::contact::{Contact, ContactDetails, ContactParts};
 use rapport_domain::permissions::{Action, Resource};
 use rapport_domain::values::{CustomFields, EmailAddress, Phone, PhoneNumber, Tags, Text};

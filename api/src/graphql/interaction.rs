@@ -1,8 +1,8 @@
 //! Interactions with a contact (calls recorded from Ringover's webhooks): `Contact.interactions`,
 //! newest first, and `node(id:)`. Whoever may read the contact may read its interactions.
 
-use async_graphql::{Context, ID, Object, Result};
 use super::scalars::DateTimeScalar;
+use async_graphql::{Context, ID, Object, Result};
 use rapport_domain::contact::Contact;
 use rapport_domain::ids::ContactId;
 use rapport_domain::permissions::{Action, authorize};

@@ -1,5 +1,5 @@
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use super::scalars::DateTimeScalar;
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use rapport_domain::partner::Partner;
 use rapport_domain::permissions::{Action, Resource};
 use rapport_domain::values::Text;

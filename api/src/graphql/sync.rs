@@ -1,7 +1,7 @@
 //! Contact-sync administration: dead letters and retries (admins only).
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use super::scalars::DateTimeScalar;
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use rapport_domain::ids::ContactId;
 use rapport_domain::permissions::{Action, Resource};
 

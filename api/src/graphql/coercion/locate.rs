@@ -90,13 +90,15 @@ impl InputTypes {
                 let ConstValue::Object(map) = value else {
                     return Some((String::new(), name.to_owned()));
                 };
-                fields.iter().find_map(|(field, ty, has_default)| match map.get(field.as_str()) {
-                    Some(v) => self
-                        .misfit(ty, v)
-                        .map(|(path, t)| (join(field, &path), t)),
-                    None if !ty.nullable && !has_default => Some((field.clone(), base_name(ty))),
-                    None => None,
-                })
+                fields
+                    .iter()
+                    .find_map(|(field, ty, has_default)| match map.get(field.as_str()) {
+                        Some(v) => self.misfit(ty, v).map(|(path, t)| (join(field, &path), t)),
+                        None if !ty.nullable && !has_default => {
+                            Some((field.clone(), base_name(ty)))
+                        }
+                        None => None,
+                    })
             }
         }
     }

@@ -144,7 +144,9 @@ fn hint(ty: &str) -> String {
         }
         "Date" => "a date as a string, like \"2026-11-22\"".to_owned(),
         "EmailAddress" => "an email address as a string".to_owned(),
-        "PhoneNumber" => "a phone number as a string in E.164 form, like \"+33612345678\"".to_owned(),
+        "PhoneNumber" => {
+            "a phone number as a string in E.164 form, like \"+33612345678\"".to_owned()
+        }
         "ID" => "an id as a string".to_owned(),
         "String" => "a string".to_owned(),
         "Int" => "an integer from -2147483648 to 2147483647".to_owned(),
@@ -280,7 +282,8 @@ mod tests {
             ),
         ];
         for (message, field, says) in cases {
-            let bad = classify(&validation(message), "{ x }", &Variables::default()).expect(message);
+            let bad =
+                classify(&validation(message), "{ x }", &Variables::default()).expect(message);
             assert_eq!(bad.field, field, "{message}");
             assert!(bad.message.starts_with(&format!("{field}: ")), "{bad:?}");
             assert!(bad.message.contains(says), "{bad:?}");
@@ -316,12 +319,22 @@ mod tests {
         let variables = Variables::from_json(serde_json::json!({"n": 1_u64 << 40}));
         let bad = classify(&err, query, &variables).expect("classified");
         assert_eq!(bad.field, "first");
-        assert!(bad.message.starts_with("first: must be an integer"), "{bad:?}");
+        assert!(
+            bad.message.starts_with("first: must be an integer"),
+            "{bad:?}"
+        );
     }
 
     #[test]
     fn other_errors_are_left_alone() {
-        assert_eq!(classify(&validation("Unknown field \"x\""), "{ x }", &Variables::default()), None);
+        assert_eq!(
+            classify(
+                &validation("Unknown field \"x\""),
+                "{ x }",
+                &Variables::default()
+            ),
+            None
+        );
         let mut resolver = ServerError::new("the store is down", None);
         resolver.path = vec![async_graphql::PathSegment::Field("a".into())];
         assert_eq!(classify(&resolver, "{ a }", &Variables::default()), None);
