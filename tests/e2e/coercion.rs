@@ -650,11 +650,14 @@ async fn no_wrong_input_anywhere_in_the_schema_answers_internal_or_logs_an_error
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
+    let finished = lines
+        .iter()
+        .filter(|l| l.to_string().contains("request finished"))
+        .count();
     assert!(
-        lines
-            .iter()
-            .any(|l| l.to_string().contains("request refused: bad input")),
-        "the log is captured and shows the refusals"
+        finished > probes.len(),
+        "the log is captured: {finished} requests logged for {} probes",
+        probes.len()
     );
     let errors: Vec<&Value> = lines.iter().filter(|l| l["level"] == "ERROR").collect();
     assert!(

@@ -394,7 +394,8 @@ fn error_json(mut err: ServerError, query: &str, variables: &Variables, rid: &st
             let code = if limit {
                 "QUERY_TOO_COMPLEX"
             } else if let Some(bad) = bad_input {
-                tracing::info!(field = %bad.field, "request refused: bad input");
+                // The client's mistake, told to the client: not worth a log line per error.
+                tracing::debug!(field = %bad.field, "bad input");
                 ext.set("field", bad.field);
                 err.message = bad.message;
                 "BAD_USER_INPUT"
