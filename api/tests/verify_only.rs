@@ -96,15 +96,15 @@ fn admin_token(alg: Algorithm, kid: Option<&str>, key: &EncodingKey) -> String {
     jsonwebtoken::encode(&header, &claims, key).expect("the identity provider signs")
 }
 
-fn viewer_role(address: &str, token: &str) -> String {
+fn gql(address: &str, token: &str, query: &str) -> serde_json::Value {
     let out = Command::new("curl")
         .args(["-s", "-X", "POST", &format!("{address}/graphql")])
         .args(["-H", "content-type: application/json"])
         .args(["-H", &format!("authorization: Bearer {token}")])
-        .args(["-d", r#"{"query":"{ viewer { role } }"}"#])
+        .args(["-d", &json!({ "query": query }).to_string()])
         .output()
         .expect("curl runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
 }
 
 fn starts_verify_only(
@@ -129,10 +129,36 @@ fn starts_verify_only(
     }
     assert!(!banner.contains("#token=ey"), "no token printed: {banner}");
 
-    let answer = viewer_role(&address, &admin_token(alg, kid, key));
-    assert!(
-        answer.contains("ADMIN"),
+    let admin = admin_token(alg, kid, key);
+    let answer = gql(&address, &admin, "{ viewer { role } }");
+    assert_eq!(
+        answer["data"]["viewer"]["role"], "ADMIN",
         "the provider's token works: {answer}"
+    );
+    // Partner tokens come from the provider too: asking Rapport for one is a clear refusal.
+    let partner = gql(
+        &address,
+        &admin,
+        r#"mutation { createPartner(input: {name: "Referrer"}) { partner { id } } }"#,
+    );
+    let id = partner["data"]["createPartner"]["partner"]["id"]
+        .as_str()
+        .expect("a partner")
+        .to_owned();
+    let refused = gql(
+        &address,
+        &admin,
+        &format!(r#"mutation {{ issuePartnerToken(input: {{partnerId: "{id}"}}) {{ token }} }}"#),
+    );
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "INVALID_TRANSITION",
+        "{refused}"
+    );
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("identity provider")),
+        "{refused}"
     );
 
     let token = rapport(dir.path(), jwt)
