@@ -105,12 +105,25 @@ impl AccountNode {
         };
         list(st, query, page_request(first, after, last, before)?).await
     }
+    /// Every email domain named for the account, confirmed or not (see `domainClaims`).
     async fn domains(&self) -> Vec<&str> {
         self.0
-            .parts()
-            .domains
+            .domains()
             .iter()
-            .map(EmailDomain::as_str)
+            .map(|d| d.domain.as_str())
+            .collect()
+    }
+    /// The account's email domains with their state: only confirmed ones route new contacts
+    /// created without an `accountId`. Domains named by a partner stay unconfirmed until an
+    /// admin or the account's manager confirms them.
+    async fn domain_claims(&self) -> Vec<DomainClaim> {
+        self.0
+            .domains()
+            .iter()
+            .map(|d| DomainClaim {
+                domain: d.domain.as_str().to_owned(),
+                confirmed: d.confirmed,
+            })
             .collect()
     }
     async fn acquisition_channel(&self) -> AcquisitionChannel {
@@ -203,6 +216,16 @@ impl AccountNode {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.parts().updated_at
     }
+}
+
+/// One email domain named for an account.
+#[derive(Debug, SimpleObject)]
+pub struct DomainClaim {
+    /// The domain (lowercase).
+    domain: String,
+    /// Set or confirmed by staff: new contacts on this domain join the account. A domain is
+    /// confirmed for one account at most.
+    confirmed: bool,
 }
 
 /// One change of relationship type.
@@ -403,6 +426,21 @@ pub struct ChurnAccountPayload {
     account: AccountNode,
 }
 
+/// Input of `confirmAccountDomains`.
+#[derive(Debug, InputObject)]
+pub struct ConfirmAccountDomainsInput {
+    account_id: ID,
+    /// Domains already named for the account (its unconfirmed claims, usually).
+    domains: Vec<String>,
+    expected_version: i32,
+}
+
+/// Result of `confirmAccountDomains`.
+#[derive(Debug, SimpleObject)]
+pub struct ConfirmAccountDomainsPayload {
+    account: AccountNode,
+}
+
 fn domains(field: &str, raw: &[String]) -> Result<Vec<EmailDomain>> {
     raw.iter()
         .enumerate()
@@ -540,7 +578,27 @@ impl AccountMutations {
         })
     }
 
-    /// Marks an account churned.
+    /// Confirms email domains named for an account so that they route new contacts to it
+    /// (for admins and the account's manager). CONFLICT when a domain is confirmed for another
+    /// account.
+    async fn confirm_account_domains(
+        &self,
+        ctx: &Context<'_>,
+        input: ConfirmAccountDomainsInput,
+    ) -> Result<ConfirmAccountDomainsPayload> {
+        let st = state(ctx);
+        let id = account_id("accountId", &input.account_id)?;
+        let wanted = domains("domains", &input.domains)?;
+        let account =
+            service::confirm_account_domains(&st.ctx(), id, wanted, input.expected_version)
+                .await
+                .gql()?;
+        Ok(ConfirmAccountDomainsPayload {
+            account: AccountNode(account),
+        })
+    }
+
+    /// Marks an account churned; refused while an agreement is in force.
     async fn churn_account(
         &self,
         ctx: &Context<'_>,
