@@ -107,11 +107,7 @@ impl AccountNode {
     }
     /// Every email domain named for the account, confirmed or not (see `domainClaims`).
     async fn domains(&self) -> Vec<&str> {
-        self.0
-            .domains()
-            .iter()
-            .map(|d| d.domain.as_str())
-            .collect()
+        self.0.domains().iter().map(|d| d.domain.as_str()).collect()
     }
     /// The account's email domains with their state: only confirmed ones route new contacts
     /// created without an `accountId`. Domains named by a partner stay unconfirmed until an
