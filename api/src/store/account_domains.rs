@@ -73,3 +73,7 @@ impl Tx {
             .collect())
     }
 }
+
+#[cfg(test)]
+#[path = "account_domains_tests.rs"]
+mod tests;
