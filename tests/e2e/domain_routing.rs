@@ -7,7 +7,10 @@ use rapport_api::global_id::{self, Kind};
 use rapport_tests::{Gql, TestApp, spawn_app};
 use serde_json::{Value, json};
 
-const CREATE_ACCOUNT: &str = "mutation($input: CreateAccountInput!) { createAccount(input: $input) { account { id name kind relationshipType acquisitionChannel status version domains domainClaims { domain confirmed } } } }";
+// Asks nothing that did not exist before domain claims, so that the capture and the oracle are
+// shown on the code before them too.
+const CREATE_ACCOUNT: &str = "mutation($input: CreateAccountInput!) { createAccount(input: $input) { account { id name kind relationshipType acquisitionChannel status version domains } } }";
+const CLAIMS: &str = "query($id: ID!) { account(id: $id) { domainClaims { domain confirmed } } }";
 const CREATE_CONTACT: &str = "mutation($input: CreateContactInput!) { createContact(input: $input) { contact { id account { id } } } }";
 const CONFIRM: &str = "mutation($input: ConfirmAccountDomainsInput!) { confirmAccountDomains(input: $input) { account { id version domains domainClaims { domain confirmed } } } }";
 const UPDATE_ACCOUNT: &str = "mutation($input: UpdateAccountInput!) { updateAccount(input: $input) { account { id version domainClaims { domain confirmed } } } }";
@@ -112,8 +115,12 @@ async fn a_partners_domain_claim_captures_no_contact_until_staff_confirm_it() {
     assert_eq!(peek.error_code(), Some("NOT_FOUND"), "{}", peek.body);
 
     // The partner sees its claim as unconfirmed, and may not confirm it itself.
+    let seen = app
+        .gql_as(Some(&partner), CLAIMS, json!({"id": claimed}))
+        .await
+        .ok();
     assert_eq!(
-        created.data("/createAccount/account/domainClaims"),
+        seen.data("/account/domainClaims"),
         &json!([{"domain": "prospect.example", "confirmed": false}])
     );
     assert_eq!(
@@ -275,11 +282,17 @@ async fn a_partner_naming_a_domain_owned_elsewhere_gets_the_same_answer_as_for_a
         redacted(&fresh, "Probe Two", "fresh.example"),
         "the answers differ only by what the partner sent"
     );
-    let fresh = fresh.ok();
-    assert_eq!(
-        fresh.data("/createAccount/account/domainClaims"),
-        &json!([{"domain": "fresh.example", "confirmed": false}])
-    );
+    for (res, domain) in [(&taken, "taken.example"), (&fresh, "fresh.example")] {
+        let id = id_at(res, "/createAccount/account/id");
+        let seen = app
+            .gql_as(Some(&partner), CLAIMS, json!({"id": id}))
+            .await
+            .ok();
+        assert_eq!(
+            seen.data("/account/domainClaims"),
+            &json!([{"domain": domain, "confirmed": false}])
+        );
+    }
     // Both wrote the same rows: an account, its claim, its audit row and its event each.
     let after = app.table_counts().await;
     let grown: Vec<(&str, i64)> = before
