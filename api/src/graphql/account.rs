@@ -112,15 +112,8 @@ impl AccountNode {
     /// The account's email domains with their state: only confirmed ones route new contacts
     /// created without an `accountId`. Domains named by a partner stay unconfirmed until an
     /// admin or the account's manager confirms them.
-    async fn domain_claims(&self) -> Vec<DomainClaim> {
-        self.0
-            .domains()
-            .iter()
-            .map(|d| DomainClaim {
-                domain: d.domain.as_str().to_owned(),
-                confirmed: d.confirmed,
-            })
-            .collect()
+    async fn domain_claims(&self) -> Vec<super::account_domains::DomainClaim> {
+        super::account_domains::claims(&self.0)
     }
     async fn acquisition_channel(&self) -> AcquisitionChannel {
         self.0.parts().acquisition_channel.into()
@@ -212,16 +205,6 @@ impl AccountNode {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.parts().updated_at
     }
-}
-
-/// One email domain named for an account.
-#[derive(Debug, SimpleObject)]
-pub struct DomainClaim {
-    /// The domain (lowercase).
-    domain: String,
-    /// Set or confirmed by staff: new contacts on this domain join the account. A domain is
-    /// confirmed for one account at most.
-    confirmed: bool,
 }
 
 /// One change of relationship type.
@@ -336,6 +319,8 @@ pub struct CreateAccountInput {
     name: String,
     kind: AccountKind,
     parent_id: Option<ID>,
+    /// Email domains. Named by staff they are confirmed and route new contacts created without
+    /// an `accountId`; named by a partner they stay unconfirmed claims until staff confirm them.
     #[graphql(default)]
     domains: Vec<String>,
     acquisition_channel: AcquisitionChannel,
@@ -356,6 +341,8 @@ pub struct UpdateAccountInput {
     name: Option<String>,
     kind: Option<AccountKind>,
     parent_id: MaybeUndefined<ID>,
+    /// Replaces the domains: a domain kept keeps its state (a claim stays unconfirmed until
+    /// `confirmAccountDomains`); a domain added is confirmed.
     domains: Option<Vec<String>>,
     acquisition_channel: Option<AcquisitionChannel>,
 }
@@ -422,22 +409,7 @@ pub struct ChurnAccountPayload {
     account: AccountNode,
 }
 
-/// Input of `confirmAccountDomains`.
-#[derive(Debug, InputObject)]
-pub struct ConfirmAccountDomainsInput {
-    account_id: ID,
-    /// Domains already named for the account (its unconfirmed claims, usually).
-    domains: Vec<String>,
-    expected_version: i32,
-}
-
-/// Result of `confirmAccountDomains`.
-#[derive(Debug, SimpleObject)]
-pub struct ConfirmAccountDomainsPayload {
-    account: AccountNode,
-}
-
-fn domains(field: &str, raw: &[String]) -> Result<Vec<EmailDomain>> {
+pub(super) fn domains(field: &str, raw: &[String]) -> Result<Vec<EmailDomain>> {
     raw.iter()
         .enumerate()
         .map(|(i, d)| EmailDomain::parse(d).map_err(|e| e.at(format!("{field}[{i}]"))))
@@ -570,26 +542,6 @@ impl AccountMutations {
                 .await
                 .gql()?;
         Ok(AssignAccountManagerPayload {
-            account: AccountNode(account),
-        })
-    }
-
-    /// Confirms email domains named for an account so that they route new contacts to it
-    /// (for admins and the account's manager). CONFLICT when a domain is confirmed for another
-    /// account.
-    async fn confirm_account_domains(
-        &self,
-        ctx: &Context<'_>,
-        input: ConfirmAccountDomainsInput,
-    ) -> Result<ConfirmAccountDomainsPayload> {
-        let st = state(ctx);
-        let id = account_id("accountId", &input.account_id)?;
-        let wanted = domains("domains", &input.domains)?;
-        let account =
-            service::confirm_account_domains(&st.ctx(), id, wanted, input.expected_version)
-                .await
-                .gql()?;
-        Ok(ConfirmAccountDomainsPayload {
             account: AccountNode(account),
         })
     }
