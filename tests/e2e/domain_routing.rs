@@ -407,6 +407,23 @@ async fn the_manager_of_an_account_may_confirm_its_domains() {
     let claimed = id_at(&claim, "/createAccount/account/id");
     let (manager, manager_token) = app.member("ACCOUNT_MANAGER").await;
     app.promote(&claimed, &manager, 1).await;
+    // Input that names no usable domain is refused, naming the field, and writes nothing.
+    let before = app.table_counts().await;
+    for (domains, field) in [
+        (json!(["not a domain"]), "domains[0]"),
+        (json!([]), "domains"),
+    ] {
+        let res = app
+            .gql_as(
+                Some(&manager_token),
+                CONFIRM,
+                json!({"input": {"accountId": claimed, "domains": domains, "expectedVersion": 2}}),
+            )
+            .await;
+        assert_eq!(res.error_code(), Some("BAD_USER_INPUT"), "{}", res.body);
+        assert_eq!(res.error_field(), Some(field), "{}", res.body);
+    }
+    assert_eq!(app.table_counts().await, before, "a refusal writes nothing");
     let res = app
         .gql_as(
             Some(&manager_token),
