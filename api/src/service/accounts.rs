@@ -233,7 +233,7 @@ pub(super) async fn open_edit(
 }
 
 /// Saves an edited account, records the audit row and the event, and commits.
-pub(super) async fn finish(
+async fn finish(
     tx: Tx,
     ctx: &Ctx<'_>,
     account: Account,
