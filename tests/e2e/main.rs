@@ -1,5 +1,6 @@
 //! Rapport end to end, through HTTP. One module per area.
 
+mod account_rules;
 mod accounts;
 mod agreements;
 mod api;
@@ -8,6 +9,7 @@ mod backfill;
 mod bad_input;
 mod claims;
 mod coercion;
+mod domain_routing;
 mod faults;
 mod limits;
 mod measurements;
