@@ -35,6 +35,8 @@ pub struct Settings {
     pub scheduler: SchedulerSettings,
     /// Contact sync to email-marketing and telephony providers.
     pub sync: SyncSettings,
+    /// Request rate limits per token subject, client address and webhook route.
+    pub rate_limit: RateLimitSettings,
     /// Mailchimp email marketing: contacts synced when this section is present. Never
     /// serialized back out (it holds the API key).
     #[cfg(feature = "mailchimp")]
@@ -135,6 +137,7 @@ impl Default for Settings {
             log: LogSettings::default(),
             scheduler: SchedulerSettings::default(),
             sync: SyncSettings::default(),
+            rate_limit: RateLimitSettings::default(),
             #[cfg(feature = "mailchimp")]
             mailchimp: None,
             #[cfg(feature = "ringover")]
@@ -157,6 +160,12 @@ pub struct HttpSettings {
     pub shutdown_timeout_secs: u64,
     /// Worker threads (0: one per core).
     pub workers: usize,
+    /// How long a request body may take to arrive, in seconds, before the request is answered
+    /// 408 (request headers have their own fixed 30 s bound).
+    pub body_timeout_secs: u64,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed, as addresses
+    /// or CIDR blocks (`["127.0.0.1/32", "10.0.0.0/8"]`). Empty: the client is the peer.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for HttpSettings {
@@ -167,9 +176,71 @@ impl Default for HttpSettings {
             max_body_bytes: 256 * 1024,
             shutdown_timeout_secs: 30,
             workers: 0,
+            body_timeout_secs: 10,
+            trusted_proxies: Vec::new(),
         }
     }
 }
+
+/// Request rate limits (GCRA token buckets): a bucket holds `*_burst` requests and refills at
+/// `*_per_minute`. Past it, requests are answered 429 with `Retry-After`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Turn every limit on or off.
+    pub enabled: bool,
+    /// Requests per minute of one token subject (a team member, or a partner).
+    pub subject_per_minute: u32,
+    /// Requests one token subject may send at once.
+    pub subject_burst: u32,
+    /// Unauthenticated or refused requests per minute from one client address (an IPv6
+    /// client counts by its /64).
+    pub address_per_minute: u32,
+    /// Unauthenticated or refused requests one client address may send at once.
+    pub address_burst: u32,
+    /// Deliveries per minute to one webhook route (`/webhooks/mailchimp/…`,
+    /// `/webhooks/ringover`).
+    pub webhook_per_minute: u32,
+    /// Deliveries one webhook route accepts at once.
+    pub webhook_burst: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            subject_per_minute: 1_200,
+            subject_burst: 300,
+            address_per_minute: 60,
+            address_burst: 30,
+            webhook_per_minute: 1_200,
+            webhook_burst: 300,
+        }
+    }
+}
+
+impl RateLimitSettings {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let values = [
+            ("subject_per_minute", self.subject_per_minute),
+            ("subject_burst", self.subject_burst),
+            ("address_per_minute", self.address_per_minute),
+            ("address_burst", self.address_burst),
+            ("webhook_per_minute", self.webhook_per_minute),
+            ("webhook_burst", self.webhook_burst),
+        ];
+        match values.iter().find(|(_, v)| *v == 0) {
+            Some((name, _)) => Err(ConfigError(format!(
+                "rate_limit.{name} must be at least 1 (turn limits off with rate_limit.enabled = false)"
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The shortest webhook secret accepted: the secret is the whole credential of a webhook
+/// route, so it must not be guessable.
+pub const MIN_WEBHOOK_SECRET_CHARS: usize = 32;
 
 /// Database pools and migrations.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -267,6 +338,10 @@ pub struct LogSettings {
     pub format: LogFormat,
     /// Filter in `tracing` syntax (`info,rapport_api=debug`); `RUST_LOG` overrides it.
     pub filter: String,
+    /// Refused requests (4xx) logged per window; the rest are counted in one summary line.
+    pub refusal_lines: u32,
+    /// The window of `refusal_lines`, in seconds.
+    pub refusal_window_secs: u64,
 }
 
 impl Default for LogSettings {
@@ -274,6 +349,8 @@ impl Default for LogSettings {
         Self {
             format: LogFormat::Pretty,
             filter: "info".into(),
+            refusal_lines: 10,
+            refusal_window_secs: 10,
         }
     }
 }
@@ -323,7 +400,11 @@ impl Settings {
         Ok(settings)
     }
 
-    fn validate(&self) -> Result<(), ConfigError> {
+    /// Checks settings that parse but cannot work or are unsafe, naming the key.
+    ///
+    /// # Errors
+    /// The first problem found.
+    pub fn validate(&self) -> Result<(), ConfigError> {
         self.jwt
             .validate()
             .map_err(|e| ConfigError(e.to_string()))?;
@@ -344,6 +425,53 @@ impl Settings {
             return Err(ConfigError(
                 "auth.operator_token_minutes must be 1 to 1440".into(),
             ));
+        }
+        if self.log.refusal_window_secs == 0 {
+            return Err(ConfigError(
+                "log.refusal_window_secs must be at least 1".into(),
+            ));
+        }
+        if self.http.body_timeout_secs == 0 {
+            return Err(ConfigError(
+                "http.body_timeout_secs must be at least 1".into(),
+            ));
+        }
+        crate::http::TrustedProxies::parse(&self.http.trusted_proxies).map_err(ConfigError)?;
+        self.rate_limit.validate()?;
+        self.validate_webhook_secrets()
+    }
+
+    fn validate_webhook_secrets(&self) -> Result<(), ConfigError> {
+        #[cfg_attr(
+            not(any(feature = "mailchimp", feature = "ringover")),
+            expect(unused_mut, reason = "no provider compiled in")
+        )]
+        let mut secrets: Vec<(&str, &str)> = Vec::new();
+        #[cfg(feature = "mailchimp")]
+        if let Some(secret) = self
+            .mailchimp
+            .as_ref()
+            .and_then(|m| m.webhook_secret.as_ref())
+        {
+            secrets.push((
+                "mailchimp.webhook_secret",
+                secrecy::ExposeSecret::expose_secret(secret),
+            ));
+        }
+        #[cfg(feature = "ringover")]
+        if let Some(ringover) = &self.ringover {
+            secrets.push((
+                "ringover.webhook_secret",
+                secrecy::ExposeSecret::expose_secret(&ringover.webhook_secret),
+            ));
+        }
+        for (key, secret) in secrets {
+            if secret.trim().chars().count() < MIN_WEBHOOK_SECRET_CHARS {
+                return Err(ConfigError(format!(
+                    "{key} must be at least {MIN_WEBHOOK_SECRET_CHARS} characters: it is the only \
+                     credential of its webhook route (generate one with `openssl rand -hex 32`)"
+                )));
+            }
         }
         Ok(())
     }
@@ -453,6 +581,73 @@ mod tests {
             assert!(err.to_string().contains("leeway"), "{err}");
             Ok(())
         });
+    }
+
+    #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment::Jail fixes the closure's error type"
+    )]
+    fn a_webhook_secret_shorter_than_32_characters_is_refused_naming_the_setting() {
+        figment::Jail::expect_with(|jail| {
+            let long = "k".repeat(MIN_WEBHOOK_SECRET_CHARS);
+            let short = "k".repeat(MIN_WEBHOOK_SECRET_CHARS - 1);
+            for (section, extra) in [
+                ("mailchimp", "api_key = \"k-us1\"\nlist_id = \"list1\"\n"),
+                ("ringover", "api_key = \"k\"\n"),
+            ] {
+                jail.create_file(
+                    "rapport.toml",
+                    &format!("[{section}]\n{extra}webhook_secret = \"{short}\"\n"),
+                )?;
+                let err = Settings::load(None).expect_err("short secret").to_string();
+                assert!(
+                    err.contains(&format!("{section}.webhook_secret"))
+                        && err.contains("at least 32 characters"),
+                    "{err}"
+                );
+                jail.create_file(
+                    "rapport.toml",
+                    &format!("[{section}]\n{extra}webhook_secret = \"{long}\"\n"),
+                )?;
+                Settings::load(None).map_err(|e| e.to_string())?;
+            }
+            jail.create_file(
+                "rapport.toml",
+                "[mailchimp]\napi_key = \"k-us1\"\nlist_id = \"list1\"\nwebhook_secret = \"x\"\n",
+            )?;
+            assert!(Settings::load(None).is_err(), "a one-character secret");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn edge_settings_that_cannot_work_are_refused_by_name() {
+        let mut s = Settings::default();
+        s.http.trusted_proxies = vec!["10.0.0.0/8".into(), "10.0.0.300".into()];
+        assert!(
+            s.validate().unwrap_err().to_string().contains("`10.0.0.300`"),
+            "a bad proxy entry is named"
+        );
+        let mut s = Settings::default();
+        s.rate_limit.address_burst = 0;
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("rate_limit.address_burst")
+        );
+        let mut s = Settings::default();
+        s.http.body_timeout_secs = 0;
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("http.body_timeout_secs")
+        );
+        let d = Settings::default();
+        assert_eq!(d.http.body_timeout_secs, 10);
+        assert!(d.rate_limit.enabled && d.http.trusted_proxies.is_empty());
     }
 
     #[test]
