@@ -626,7 +626,10 @@ mod tests {
         let mut s = Settings::default();
         s.http.trusted_proxies = vec!["10.0.0.0/8".into(), "10.0.0.300".into()];
         assert!(
-            s.validate().unwrap_err().to_string().contains("`10.0.0.300`"),
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("`10.0.0.300`"),
             "a bad proxy entry is named"
         );
         let mut s = Settings::default();

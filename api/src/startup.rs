@@ -16,8 +16,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::config::Settings;
 use crate::graphql::build_schema;
 use crate::http::{
-    AppState, Edge, body_deadline_middleware, rate_limit_middleware, request_id_middleware,
-    routes,
+    AppState, Edge, body_deadline_middleware, rate_limit_middleware, request_id_middleware, routes,
 };
 use crate::service::ensure_bootstrap_admin;
 use crate::store::Store;

@@ -6,6 +6,8 @@ mod api;
 mod auth;
 mod backfill;
 mod bad_input;
+mod edge;
+mod edge_process;
 mod faults;
 mod limits;
 mod measurements;

@@ -62,7 +62,10 @@ pub async fn body_deadline_middleware(
         .app_data::<web::Data<AppState>>()
         .map(|s| Duration::from_secs(s.settings.http.body_timeout_secs))
     else {
-        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
     };
     let expired = Arc::new(AtomicBool::new(false));
     let stream = Deadline {
@@ -95,10 +98,12 @@ pub async fn body_deadline_middleware(
                 .and_then(|v| v.to_str().ok()),
         )
         .unwrap_or(ResponseKind::Json);
-        answer.content_type(kind.content_type()).json(json!({"errors": [{
-            "message": message,
-            "extensions": {"code": "REQUEST_TIMEOUT", "requestId": rid}
-        }]}))
+        answer
+            .content_type(kind.content_type())
+            .json(json!({"errors": [{
+                "message": message,
+                "extensions": {"code": "REQUEST_TIMEOUT", "requestId": rid}
+            }]}))
     } else {
         answer.json(json!({"code": "REQUEST_TIMEOUT", "message": message, "requestId": rid}))
     };

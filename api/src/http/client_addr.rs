@@ -115,9 +115,7 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 /// An IPv4 address written as IPv6 (`::ffff:1.2.3.4`) is the IPv4 address.
 fn canonical(addr: IpAddr) -> IpAddr {
     match addr {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map_or(IpAddr::V6(v6), IpAddr::V4),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 @ IpAddr::V4(_) => v4,
     }
 }
@@ -161,10 +159,7 @@ mod tests {
 
     #[test]
     fn without_trusted_proxies_forwarding_headers_are_ignored() {
-        let h = headers(&[
-            ("x-forwarded-for", "9.9.9.9"),
-            ("forwarded", "for=8.8.8.8"),
-        ]);
+        let h = headers(&[("x-forwarded-for", "9.9.9.9"), ("forwarded", "for=8.8.8.8")]);
         assert_eq!(
             TrustedProxies::default().client(ip("203.0.113.7"), &h),
             ip("203.0.113.7")
@@ -188,7 +183,10 @@ mod tests {
         ]);
         assert_eq!(trusted.client(ip("10.1.2.3"), &split), ip("198.51.100.4"));
         let all_trusted = headers(&[("x-forwarded-for", "10.0.0.9, 10.0.0.2")]);
-        assert_eq!(trusted.client(ip("127.0.0.1"), &all_trusted), ip("10.0.0.9"));
+        assert_eq!(
+            trusted.client(ip("127.0.0.1"), &all_trusted),
+            ip("10.0.0.9")
+        );
         let garbage = headers(&[("x-forwarded-for", "1.1.1.1, not-an-ip")]);
         assert_eq!(
             trusted.client(ip("127.0.0.1"), &garbage),
@@ -215,7 +213,10 @@ mod tests {
             .expect_err("not an address");
         assert!(err.contains("`proxy.local`"), "{err}");
         assert_eq!(
-            proxies(&["127.0.0.1"]).client(ip("::ffff:127.0.0.1"), &headers(&[("x-forwarded-for", "5.6.7.8")])),
+            proxies(&["127.0.0.1"]).client(
+                ip("::ffff:127.0.0.1"),
+                &headers(&[("x-forwarded-for", "5.6.7.8")])
+            ),
             ip("5.6.7.8")
         );
     }

@@ -333,7 +333,10 @@ pub async fn rate_limit_middleware(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
     };
     let addr = req.extensions().get::<ClientAddr>().map(|a| a.0);
     let before = match gate(req.path()) {
@@ -413,7 +416,10 @@ mod tests {
                 .find(|(n, _)| n.as_str() == name)
                 .map(|(_, v)| v.clone())
         };
-        assert_eq!(get("ratelimit-policy").as_deref(), Some("\"address\";q=60;w=60"));
+        assert_eq!(
+            get("ratelimit-policy").as_deref(),
+            Some("\"address\";q=60;w=60")
+        );
         assert_eq!(get("ratelimit").as_deref(), Some("\"address\";r=0;t=1"));
         assert_eq!(get("retry-after").as_deref(), Some("1"));
         assert!(
@@ -447,7 +453,10 @@ mod tests {
     #[test]
     fn routes_are_gated_by_kind() {
         assert!(matches!(gate("/healthz"), Gate::Exempt));
-        assert!(matches!(gate("/webhooks/ringover"), Gate::Webhook("ringover")));
+        assert!(matches!(
+            gate("/webhooks/ringover"),
+            Gate::Webhook("ringover")
+        ));
         assert!(matches!(
             gate("/webhooks/mailchimp/anything"),
             Gate::Webhook("mailchimp")

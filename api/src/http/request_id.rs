@@ -66,7 +66,9 @@ pub async fn request_id_middleware(
     let elapsed_ms = started.elapsed().as_millis() as u64;
     let _entered = span.enter();
     if status.is_client_error() {
-        let verdict = state.as_ref().map(|s| s.edge.refusals.refusal(Instant::now()));
+        let verdict = state
+            .as_ref()
+            .map(|s| s.edge.refusals.refusal(Instant::now()));
         if let Some(verdict) = verdict
             && verdict.suppressed > 0
         {

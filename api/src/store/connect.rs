@@ -209,8 +209,7 @@ fn private_files(db: &Path) -> Result<(), StoreError> {
             continue;
         };
         if meta.permissions().mode() & 0o077 != 0 {
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-                .map_err(io)?;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
         }
     }
     Ok(())
