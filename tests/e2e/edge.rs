@@ -377,3 +377,33 @@ async fn the_default_limits_let_a_normal_session_through() {
         assert_eq!(answer(graphql(&app, None)).await.status, 401);
     }
 }
+
+#[tokio::test]
+async fn malformed_requests_with_a_genuine_token_count_against_its_subject_not_the_address() {
+    let app = spawn_app_with(|s| {
+        s.rate_limit.address_per_minute = 1;
+        s.rate_limit.address_burst = 1;
+    })
+    .await;
+    let malformed = |token: &str| {
+        app.client()
+            .post(format!("{}/graphql", app.address))
+            .header("content-type", "application/json")
+            .bearer_auth(token)
+            .body("{not json")
+    };
+    for _ in 0..5 {
+        let res = answer(malformed(&app.admin_token)).await;
+        assert_eq!(res.status, 400, "{}", res.body);
+        assert_eq!(
+            res.header("ratelimit-policy"),
+            Some("\"subject\";q=1200;w=60")
+        );
+    }
+    assert_eq!(
+        answer(malformed(FORGED)).await.status,
+        400,
+        "the address bucket was untouched"
+    );
+    assert_eq!(answer(malformed(FORGED)).await.status, 429);
+}

@@ -356,11 +356,22 @@ pub async fn rate_limit_middleware(
     let mut decision = before.or_else(|| res.request().extensions().get::<Decision>().copied());
     let status = res.status();
     let refused = status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS;
-    if counted_after
+    let owner = (counted_after
         && refused
-        && !res.request().extensions().contains::<Authenticated>()
-        && let Some(after) = addr.and_then(|a| state.edge.limits.address(a))
-    {
+        && !res.request().extensions().contains::<Authenticated>())
+    .then(|| {
+        // Refused before authentication (a malformed request, say) but carrying a genuine
+        // token: the token's subject answers for it, not everyone behind its address.
+        (status != StatusCode::UNAUTHORIZED)
+            .then(|| genuine_subject(&state, res.request()))
+            .flatten()
+    });
+    let after = match owner {
+        None => None,
+        Some(Some(subject)) => state.edge.limits.subject(&subject),
+        Some(None) => addr.and_then(|a| state.edge.limits.address(a)),
+    };
+    if let Some(after) = after {
         decision = Some(after);
         if let Decision::Denied { .. } = after {
             let http_req = res.request().clone();
@@ -373,6 +384,20 @@ pub async fn rate_limit_middleware(
         add_headers(res.headers_mut(), &decision);
     }
     Ok(res.map_into_left_body())
+}
+
+/// The subject of the request's one bearer token, when its signature and claims verify.
+fn genuine_subject(state: &AppState, req: &HttpRequest) -> Option<String> {
+    let mut values = req.headers().get_all(header::AUTHORIZATION);
+    let value = values.next()?;
+    if values.next().is_some() {
+        return None;
+    }
+    state
+        .keys
+        .verify_authorization_header(value.as_bytes())
+        .ok()
+        .map(|token| token.subject)
 }
 
 fn add_headers(headers: &mut header::HeaderMap, decision: &Decision) {
