@@ -294,7 +294,7 @@ impl Default for LogSettings {
             format: LogFormat::Pretty,
             filter: "info".into(),
             refusal_lines: 10,
-            refusal_window_secs: 10,
+            refusal_window_secs: 60,
         }
     }
 }
