@@ -10,6 +10,8 @@ mod bad_input;
 mod claims;
 mod coercion;
 mod domain_routing;
+mod edge;
+mod edge_process;
 mod faults;
 mod limits;
 mod measurements;

@@ -289,7 +289,7 @@ async fn execute(
     }
     // Two Authorization headers are ambiguous credentials: refuse rather than pick one.
     if req.headers().get_all(header::AUTHORIZATION).count() > 1 {
-        tracing::info!("request refused: more than one Authorization header");
+        super::note_refusal(req, "more than one Authorization header");
         return unauthenticated(kind, &rid);
     }
     let header = req
@@ -309,10 +309,13 @@ async fn execute(
             );
         }
         Err(failure) => {
-            tracing::info!(reason = %failure, "request refused: unauthenticated");
+            super::note_refusal(req, failure.to_string());
             return unauthenticated(kind, &rid);
         }
     };
+    if let Some(limited) = super::rate_limit::admit_subject(req, state, &caller.subject) {
+        return limited;
+    }
     let request_state = RequestState::new(
         state.store.clone(),
         caller,
