@@ -14,6 +14,7 @@ use super::ids::{account_id, partner_id, team_member_id, to_id};
 use super::pagination::{connection_complexity, page_request};
 use super::partner::PartnerNode;
 use super::team::TeamMemberNode;
+use crate::auth::ReadScope;
 use crate::error::ApiError;
 use crate::global_id::Kind;
 use crate::service::{self, AccountChanges};
@@ -100,7 +101,6 @@ impl AccountNode {
         let st = state(ctx);
         let query = AccountQuery {
             parent: Some(self.0.id()),
-            scope_partner: st.caller.principal.partner(),
             ..Default::default()
         };
         list(st, query, page_request(first, after, last, before)?).await
@@ -215,8 +215,12 @@ pub struct RelationshipChange {
     at: DateTime<Utc>,
 }
 
-async fn count_accounts(store: &Store, query: &AccountQuery) -> Result<u64, StoreError> {
-    store.accounts_count(query).await
+async fn count_accounts(
+    store: &Store,
+    scope: ReadScope,
+    query: &AccountQuery,
+) -> Result<u64, StoreError> {
+    store.accounts_count(scope, query).await
 }
 
 connection!(
@@ -229,12 +233,17 @@ connection!(
     super::prime::accounts
 );
 
+/// Lists accounts within the caller's row-level scope.
 pub(crate) async fn list(
     st: &RequestState,
     query: AccountQuery,
     page: crate::store::PageRequest,
 ) -> Result<AccountConnection> {
-    let page = st.store.accounts_page(&query, page).await.gql()?;
+    let page = st
+        .store
+        .accounts_page(st.scope(), &query, page)
+        .await
+        .gql()?;
     Ok(AccountConnection { page, query })
 }
 
@@ -270,7 +279,6 @@ impl AccountFilter {
             search,
             without_agreement_in_force: self.without_agreement_in_force,
             parent: None,
-            scope_partner: None,
         })
     }
 }
@@ -305,8 +313,7 @@ impl AccountQueries {
         st.ctx()
             .authorize(Action::ReadAccount, &Resource::Global, "account")
             .gql()?;
-        let mut query = filter.unwrap_or_default().into_query("filter.")?;
-        query.scope_partner = st.caller.principal.partner();
+        let query = filter.unwrap_or_default().into_query("filter.")?;
         list(st, query, page_request(first, after, last, before)?).await
     }
 }

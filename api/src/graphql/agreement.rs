@@ -26,6 +26,7 @@ use super::scalars::{DateScalar, DecimalScalar};
 use super::sections::{
     AgreementSectionsInput, ConsequenceOut, MetricOut, MoneyOut, SummaryOut, TermsOut,
 };
+use crate::auth::ReadScope;
 use crate::error::ApiError;
 use crate::global_id::{self, Kind};
 use crate::service;
@@ -71,7 +72,12 @@ fn date(d: NaiveDate) -> DateScalar {
 
 /// Loads an agreement the caller may see, or NOT_FOUND.
 pub(crate) async fn load_agreement(st: &RequestState, id: AgreementId) -> Result<AgreementNode> {
-    let agreement = st.store.agreements_by_ids(&[id]).await.gql()?.pop();
+    let agreement = st
+        .store
+        .agreements_by_ids(st.scope(), &[id])
+        .await
+        .gql()?
+        .pop();
     let Some(agreement) = agreement else {
         return Err(gql(ApiError::NotFound("agreement")));
     };
@@ -255,7 +261,11 @@ impl AgreementNode {
         }
         let page = st
             .store
-            .credits_page(self.0.id(), page_request(first, after, last, before)?)
+            .credits_page(
+                st.scope(),
+                self.0.id(),
+                page_request(first, after, last, before)?,
+            )
             .await
             .gql()?;
         Ok(ServiceCreditConnection {
@@ -442,8 +452,12 @@ impl ServiceCreditNode {
     }
 }
 
-async fn count_credits(store: &Store, agreement: &AgreementId) -> Result<u64, StoreError> {
-    store.credits_count(*agreement).await
+async fn count_credits(
+    store: &Store,
+    scope: ReadScope,
+    agreement: &AgreementId,
+) -> Result<u64, StoreError> {
+    store.credits_count(scope, *agreement).await
 }
 
 connection!(
@@ -456,8 +470,12 @@ connection!(
     super::prime::nothing
 );
 
-async fn count_agreements(store: &Store, query: &AgreementQuery) -> Result<u64, StoreError> {
-    store.agreements_count(query).await
+async fn count_agreements(
+    store: &Store,
+    scope: ReadScope,
+    query: &AgreementQuery,
+) -> Result<u64, StoreError> {
+    store.agreements_count(scope, query).await
 }
 
 connection!(
@@ -553,14 +571,17 @@ async fn prime_agreements(
 /// Lists agreements within the caller's scope.
 pub(crate) async fn list(
     st: &RequestState,
-    mut query: AgreementQuery,
+    query: AgreementQuery,
     page: crate::store::PageRequest,
 ) -> Result<AgreementConnection> {
     st.ctx()
         .authorize(Action::ReadAgreement, &Resource::Global, "agreement")
         .gql()?;
-    query.scope_partner = st.caller.principal.partner();
-    let page = st.store.agreements_page(&query, page).await.gql()?;
+    let page = st
+        .store
+        .agreements_page(st.scope(), &query, page)
+        .await
+        .gql()?;
     Ok(AgreementConnection { page, query })
 }
 
@@ -582,7 +603,6 @@ impl AgreementFilter {
                 .transpose()?,
             status: self.status.map(DomainStatus::from),
             in_force: self.in_force,
-            scope_partner: None,
         })
     }
 }
