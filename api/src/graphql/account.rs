@@ -177,19 +177,21 @@ impl AccountNode {
     }
     /// Every change between customer and client, oldest first.
     async fn relationship_history(&self, ctx: &Context<'_>) -> Result<Vec<RelationshipChange>> {
-        let history = state(ctx)
+        let st = state(ctx);
+        let history = st
             .histories
             .load_one(self.0.id())
             .await
             .gql()?
             .unwrap_or_default();
+        let shown = super::people::shown(st, history.iter().map(|c| c.actor.as_str())).await?;
         Ok(history
             .into_iter()
             .map(|c| RelationshipChange {
                 from: c.from.into(),
                 to: c.to.into(),
                 reason: c.reason.into_string(),
-                actor: c.actor,
+                actor: shown.of(&c.actor),
                 at: c.at,
             })
             .collect())
@@ -211,6 +213,7 @@ pub struct RelationshipChange {
     from: RelationshipType,
     to: RelationshipType,
     reason: String,
+    /// Who made the change: the subject for staff, the display name for partners.
     actor: String,
     at: DateTime<Utc>,
 }
