@@ -54,7 +54,7 @@ pub(crate) async fn shown<'a>(
     let mut keys: Vec<String> = subjects.into_iter().map(str::to_owned).collect();
     keys.sort();
     keys.dedup();
-    let own = keys.iter().any(|s| *s == st.caller.subject);
+    let own = keys.contains(&st.caller.subject);
     let mut names = st.names.load_many(keys).await.gql()?;
     if own && let Some(me) = st.partners.load_one(partner).await.gql()? {
         names.insert(st.caller.subject.clone(), me.name.as_str().to_owned());

@@ -343,10 +343,8 @@ impl Schema {
 /// Every global id anywhere in `v`.
 pub fn global_ids(v: &Value, out: &mut BTreeSet<String>) {
     match v {
-        Value::String(s) => {
-            if rapport_api::global_id::decode_any(s).is_some() {
-                out.insert(s.clone());
-            }
+        Value::String(s) if rapport_api::global_id::decode_any(s).is_some() => {
+            out.insert(s.clone());
         }
         Value::Array(items) => items.iter().for_each(|i| global_ids(i, out)),
         Value::Object(map) => map.values().for_each(|i| global_ids(i, out)),
