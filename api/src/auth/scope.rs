@@ -18,8 +18,9 @@ pub struct ReadScope {
 
 impl ReadScope {
     /// The scope of a principal: a partner reads only what it referred; staff read every row
-    /// (what they may do with it is still decided by `authorize`).
-    pub(crate) fn of(principal: &Principal) -> Self {
+    /// (what they may do with it is still decided by `authorize`). Requests take theirs from
+    /// the caller (`Caller::scope`).
+    pub fn of(principal: &Principal) -> Self {
         Self {
             partner: principal.partner(),
         }

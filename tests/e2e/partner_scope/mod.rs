@@ -4,6 +4,7 @@
 //! appears.
 
 mod fixture;
+mod store;
 mod walk;
 
 use std::collections::BTreeSet;
