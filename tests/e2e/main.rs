@@ -1,11 +1,13 @@
 //! Rapport end to end, through HTTP. One module per area.
 
+mod account_rules;
 mod accounts;
 mod agreements;
 mod api;
 mod auth;
 mod backfill;
 mod bad_input;
+mod domain_routing;
 mod faults;
 mod limits;
 mod measurements;

@@ -105,13 +105,15 @@ impl AccountNode {
         };
         list(st, query, page_request(first, after, last, before)?).await
     }
+    /// Every email domain named for the account, confirmed or not (see `domainClaims`).
     async fn domains(&self) -> Vec<&str> {
-        self.0
-            .parts()
-            .domains
-            .iter()
-            .map(EmailDomain::as_str)
-            .collect()
+        self.0.domains().iter().map(|d| d.domain.as_str()).collect()
+    }
+    /// The account's email domains with their state: only confirmed ones route new contacts
+    /// created without an `accountId`. Domains named by a partner stay unconfirmed until an
+    /// admin or the account's manager confirms them.
+    async fn domain_claims(&self) -> Vec<super::account_domains::DomainClaim> {
+        super::account_domains::claims(&self.0)
     }
     async fn acquisition_channel(&self) -> AcquisitionChannel {
         self.0.parts().acquisition_channel.into()
@@ -327,6 +329,8 @@ pub struct CreateAccountInput {
     name: String,
     kind: AccountKind,
     parent_id: Option<ID>,
+    /// Email domains. Named by staff they are confirmed and route new contacts created without
+    /// an `accountId`; named by a partner they stay unconfirmed claims until staff confirm them.
     #[graphql(default)]
     domains: Vec<String>,
     acquisition_channel: AcquisitionChannel,
@@ -347,6 +351,8 @@ pub struct UpdateAccountInput {
     name: Option<String>,
     kind: Option<AccountKind>,
     parent_id: MaybeUndefined<ID>,
+    /// Replaces the domains: a domain kept keeps its state (a claim stays unconfirmed until
+    /// `confirmAccountDomains`); a domain added is confirmed.
     domains: Option<Vec<String>>,
     acquisition_channel: Option<AcquisitionChannel>,
 }
@@ -413,7 +419,7 @@ pub struct ChurnAccountPayload {
     account: AccountNode,
 }
 
-fn domains(field: &str, raw: &[String]) -> Result<Vec<EmailDomain>> {
+pub(super) fn domains(field: &str, raw: &[String]) -> Result<Vec<EmailDomain>> {
     raw.iter()
         .enumerate()
         .map(|(i, d)| EmailDomain::parse(d).map_err(|e| e.at(format!("{field}[{i}]"))))
@@ -550,7 +556,7 @@ impl AccountMutations {
         })
     }
 
-    /// Marks an account churned.
+    /// Marks an account churned; refused while an agreement is in force.
     async fn churn_account(
         &self,
         ctx: &Context<'_>,

@@ -1,6 +1,7 @@
 //! The GraphQL schema: one module per area, merged into one query and one mutation root.
 
 mod account;
+mod account_domains;
 mod agreement;
 mod audit;
 mod connection;
@@ -44,6 +45,7 @@ pub struct Query(
 #[derive(MergedObject, Default, Debug)]
 pub struct Mutation(
     account::AccountMutations,
+    account_domains::AccountDomainMutations,
     agreement::AgreementMutations,
     contact::ContactMutations,
     team::TeamMutations,

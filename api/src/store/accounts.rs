@@ -2,8 +2,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rapport_domain::account::{
-    Account, AccountKind, AccountParts, AccountStatus, AcquisitionChannel, NewAccount,
-    RelationshipChange, RelationshipType,
+    Account, AccountDomain, AccountKind, AccountParts, AccountStatus, AcquisitionChannel,
+    NewAccount, RelationshipChange, RelationshipType,
 };
 use rapport_domain::ids::{AccountId, PartnerId, TeamMemberId};
 use rapport_domain::values::{EmailDomain, Text};
@@ -94,7 +94,7 @@ fn parse<T>(
     result.map_err(|e| StoreError::corrupt("accounts", id, format!("{what}: {e}")))
 }
 
-fn to_domain(row: account::Model, domains: Vec<String>) -> Result<Account, StoreError> {
+fn to_domain(row: account::Model, domains: Vec<(String, bool)>) -> Result<Account, StoreError> {
     let account::Model {
         id,
         name,
@@ -105,6 +105,7 @@ fn to_domain(row: account::Model, domains: Vec<String>) -> Result<Account, Store
         parent_id,
         acquisition_channel,
         partner_id,
+        created_by_member_id,
         status,
         churned_at,
         version,
@@ -113,8 +114,13 @@ fn to_domain(row: account::Model, domains: Vec<String>) -> Result<Account, Store
     } = row;
     let domains = domains
         .iter()
-        .map(|d| parse(id, "domain", EmailDomain::parse(d)))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|(d, confirmed)| {
+            Ok(AccountDomain {
+                domain: parse(id, "domain", EmailDomain::parse(d))?,
+                confirmed: *confirmed,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
     Account::restore(AccountParts {
         id: AccountId::new(id),
         name: parse(id, "name", Text::name("name", &name))?,
@@ -129,6 +135,7 @@ fn to_domain(row: account::Model, domains: Vec<String>) -> Result<Account, Store
             AcquisitionChannel::parse(&acquisition_channel),
         )?,
         partner: partner_id.map(PartnerId::new),
+        created_by: created_by_member_id.map(TeamMemberId::new),
         status: parse(id, "status", AccountStatus::parse(&status))?,
         churned_at,
         version,
@@ -143,7 +150,7 @@ async fn with_domains(
     rows: Vec<account::Model>,
 ) -> Result<Vec<Account>, StoreError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut domains: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut domains: HashMap<i64, Vec<(String, bool)>> = HashMap::new();
     if !ids.is_empty() {
         for d in account_domain::Entity::find()
             .filter(account_domain::Column::AccountId.is_in(ids))
@@ -151,7 +158,10 @@ async fn with_domains(
             .all(db)
             .await?
         {
-            domains.entry(d.account_id).or_default().push(d.domain);
+            domains
+                .entry(d.account_id)
+                .or_default()
+                .push((d.domain, d.confirmed));
         }
     }
     rows.into_iter()
@@ -279,6 +289,7 @@ impl Tx {
             parent_id: Set(new.parent.map(AccountId::get)),
             acquisition_channel: Set(new.acquisition_channel.as_str().to_owned()),
             partner_id: Set(new.partner.map(PartnerId::get)),
+            created_by_member_id: Set(new.created_by.map(TeamMemberId::get)),
             status: Set(AccountStatus::Active.as_str().to_owned()),
             churned_at: Set(None),
             version: Set(1),
@@ -291,7 +302,10 @@ impl Tx {
         self.replace_domains(row.id, &new.domains).await?;
         to_domain(
             row,
-            new.domains.iter().map(|d| d.as_str().to_owned()).collect(),
+            new.domains
+                .iter()
+                .map(|d| (d.domain.as_str().to_owned(), d.confirmed))
+                .collect(),
         )
     }
 
@@ -355,27 +369,6 @@ impl Tx {
         Account::restore(parts).map_err(|e| StoreError::corrupt("accounts", "saved", e))
     }
 
-    async fn replace_domains(
-        &self,
-        account_id: i64,
-        domains: &[EmailDomain],
-    ) -> Result<(), StoreError> {
-        account_domain::Entity::delete_many()
-            .filter(account_domain::Column::AccountId.eq(account_id))
-            .exec(&self.inner)
-            .await?;
-        if domains.is_empty() {
-            return Ok(());
-        }
-        account_domain::Entity::insert_many(domains.iter().map(|d| account_domain::ActiveModel {
-            domain: Set(d.as_str().to_owned()),
-            account_id: Set(account_id),
-        }))
-        .exec(&self.inner)
-        .await?;
-        Ok(())
-    }
-
     /// Appends to an account's relationship history.
     pub async fn insert_relationship_change(
         &self,
@@ -394,14 +387,6 @@ impl Tx {
         .insert(&self.inner)
         .await?;
         Ok(())
-    }
-
-    /// The account that owns `domain`, if any (new contacts on it join that account).
-    pub async fn account_for_domain(&self, domain: &str) -> Result<Option<AccountId>, StoreError> {
-        Ok(account_domain::Entity::find_by_id(domain.to_owned())
-            .one(&self.inner)
-            .await?
-            .map(|d| AccountId::new(d.account_id)))
     }
 
     /// Whether an account exists.

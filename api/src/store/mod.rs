@@ -1,6 +1,7 @@
 //! Persistence: the only module that names `sea_orm`. Everything above it sees domain values,
 //! the store's read models, and [`StoreError`].
 
+mod account_domains;
 mod accounts;
 mod agreements;
 mod audit;
