@@ -244,6 +244,7 @@ pub(crate) async fn list(
     query: AccountQuery,
     page: crate::store::PageRequest,
 ) -> Result<AccountConnection> {
+    super::people::refuse_team_filter(st, query.manager)?;
     let page = st
         .store
         .accounts_page(st.scope(), &query, page)

@@ -237,6 +237,7 @@ pub(crate) async fn list(
     st.ctx()
         .authorize(Action::ReadContact, &Resource::Global, "contact")
         .gql()?;
+    super::people::refuse_team_filter(st, query.account_filter.as_ref().and_then(|a| a.manager))?;
     let page = st
         .store
         .contacts_page(st.scope(), &query, page)

@@ -10,8 +10,11 @@ use std::collections::HashMap;
 
 use async_graphql::Result;
 
+use rapport_domain::ids::TeamMemberId;
+
 use super::context::RequestState;
-use super::error::GqlResultExt;
+use super::error::{GqlResultExt, gql};
+use crate::error::ApiError;
 
 /// What a partner sees for an actor that is not a person of the team: Rapport's own work.
 pub(crate) const SYSTEM: &str = "Rapport";
@@ -60,6 +63,15 @@ pub(crate) async fn shown<'a>(
         names.insert(st.caller.subject.clone(), me.name.as_str().to_owned());
     }
     Ok(Shown { names: Some(names) })
+}
+
+/// Filtering by account manager is staff's: a partner that names a team member's id in a
+/// filter is refused (FORBIDDEN), so it cannot learn which id manages which of its accounts.
+pub(crate) fn refuse_team_filter(st: &RequestState, manager: Option<TeamMemberId>) -> Result<()> {
+    if manager.is_some() && st.caller.principal.partner().is_some() {
+        return Err(gql(ApiError::Forbidden));
+    }
+    Ok(())
 }
 
 /// How one recorded subject is shown to the caller.

@@ -250,3 +250,44 @@ async fn no_field_a_partner_reaches_shows_a_team_member_but_by_display_name() {
         "staff see the subject, the partner the admin's name"
     );
 }
+
+#[tokio::test]
+async fn a_partner_cannot_filter_by_account_manager_to_learn_who_manages_its_accounts() {
+    let app = spawn_app().await;
+    let world = two_partners(&app).await;
+    let team: Vec<&String> = world
+        .staff_ids
+        .iter()
+        .filter(|id| {
+            rapport_api::global_id::decode(rapport_api::global_id::Kind::TeamMember, id).is_some()
+        })
+        .collect();
+    assert!(team.len() >= 7, "the fixture's team: {team:?}");
+    for side in &world.sides {
+        for member in &team {
+            for query in [
+                "query($m: ID!) { accounts(filter: {accountManagerId: $m}) { nodes { id } } }",
+                "query($m: ID!) { contacts(filter: {account: {accountManagerId: $m}}) { nodes { id } } }",
+            ] {
+                let res = app
+                    .gql_as(Some(&side.token), query, json!({"m": member}))
+                    .await;
+                assert_eq!(
+                    res.error_code(),
+                    Some("FORBIDDEN"),
+                    "{} filtering by {member}: {}",
+                    side.name,
+                    res.body
+                );
+            }
+        }
+    }
+    // Staff filter by manager as before.
+    let staff = app
+        .gql(
+            "query($m: ID!) { accounts(filter: {accountManagerId: $m}) { nodes { id } } }",
+            json!({"m": team[0]}),
+        )
+        .await;
+    assert_eq!(staff.error_code(), None, "{}", staff.body);
+}
