@@ -16,6 +16,7 @@ mod faults;
 mod limits;
 mod measurements;
 mod n_plus_one;
+mod partner_scope;
 mod permissions;
 mod records;
 mod running;

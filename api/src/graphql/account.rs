@@ -14,6 +14,7 @@ use super::ids::{account_id, partner_id, team_member_id, to_id};
 use super::pagination::{connection_complexity, page_request};
 use super::partner::PartnerNode;
 use super::team::TeamMemberNode;
+use crate::auth::ReadScope;
 use crate::error::ApiError;
 use crate::global_id::Kind;
 use crate::service::{self, AccountChanges};
@@ -100,7 +101,6 @@ impl AccountNode {
         let st = state(ctx);
         let query = AccountQuery {
             parent: Some(self.0.id()),
-            scope_partner: st.caller.principal.partner(),
             ..Default::default()
         };
         list(st, query, page_request(first, after, last, before)?).await
@@ -179,19 +179,21 @@ impl AccountNode {
     }
     /// Every change between customer and client, oldest first.
     async fn relationship_history(&self, ctx: &Context<'_>) -> Result<Vec<RelationshipChange>> {
-        let history = state(ctx)
+        let st = state(ctx);
+        let history = st
             .histories
             .load_one(self.0.id())
             .await
             .gql()?
             .unwrap_or_default();
+        let shown = super::people::shown(st, history.iter().map(|c| c.actor.as_str())).await?;
         Ok(history
             .into_iter()
             .map(|c| RelationshipChange {
                 from: c.from.into(),
                 to: c.to.into(),
                 reason: c.reason.into_string(),
-                actor: c.actor,
+                actor: shown.of(&c.actor),
                 at: c.at.into(),
             })
             .collect())
@@ -213,12 +215,17 @@ pub struct RelationshipChange {
     from: RelationshipType,
     to: RelationshipType,
     reason: String,
+    /// Who made the change: the subject for staff, the display name for partners.
     actor: String,
     at: DateTimeScalar,
 }
 
-async fn count_accounts(store: &Store, query: &AccountQuery) -> Result<u64, StoreError> {
-    store.accounts_count(query).await
+async fn count_accounts(
+    store: &Store,
+    scope: ReadScope,
+    query: &AccountQuery,
+) -> Result<u64, StoreError> {
+    store.accounts_count(scope, query).await
 }
 
 connection!(
@@ -231,12 +238,18 @@ connection!(
     super::prime::accounts
 );
 
+/// Lists accounts within the caller's row-level scope.
 pub(crate) async fn list(
     st: &RequestState,
     query: AccountQuery,
     page: crate::store::PageRequest,
 ) -> Result<AccountConnection> {
-    let page = st.store.accounts_page(&query, page).await.gql()?;
+    super::people::refuse_team_filter(st, query.manager)?;
+    let page = st
+        .store
+        .accounts_page(st.scope(), &query, page)
+        .await
+        .gql()?;
     Ok(AccountConnection { page, query })
 }
 
@@ -272,7 +285,6 @@ impl AccountFilter {
             search,
             without_agreement_in_force: self.without_agreement_in_force,
             parent: None,
-            scope_partner: None,
         })
     }
 }
@@ -307,8 +319,7 @@ impl AccountQueries {
         st.ctx()
             .authorize(Action::ReadAccount, &Resource::Global, "account")
             .gql()?;
-        let mut query = filter.unwrap_or_default().into_query("filter.")?;
-        query.scope_partner = st.caller.principal.partner();
+        let query = filter.unwrap_or_default().into_query("filter.")?;
         list(st, query, page_request(first, after, last, before)?).await
     }
 }

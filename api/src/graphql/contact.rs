@@ -13,6 +13,7 @@ use super::filter_text::filter_text;
 use super::ids::{account_id, contact_id, to_id};
 use super::pagination::{connection_complexity, page_request};
 use super::scalars::{EmailScalar, PhoneScalar};
+use crate::auth::ReadScope;
 use crate::error::ApiError;
 use crate::global_id::Kind;
 use crate::service::{self, ContactChanges};
@@ -209,8 +210,12 @@ impl ContactNode {
     }
 }
 
-async fn count_contacts(store: &Store, query: &ContactQuery) -> Result<u64, StoreError> {
-    store.contacts_count(query).await
+async fn count_contacts(
+    store: &Store,
+    scope: ReadScope,
+    query: &ContactQuery,
+) -> Result<u64, StoreError> {
+    store.contacts_count(scope, query).await
 }
 
 connection!(
@@ -226,14 +231,18 @@ connection!(
 /// Lists contacts, always within the caller's row-level scope.
 pub(crate) async fn list(
     st: &RequestState,
-    mut query: ContactQuery,
+    query: ContactQuery,
     page: PageRequest,
 ) -> Result<ContactConnection> {
     st.ctx()
         .authorize(Action::ReadContact, &Resource::Global, "contact")
         .gql()?;
-    query.scope_partner = st.caller.principal.partner();
-    let page = st.store.contacts_page(&query, page).await.gql()?;
+    super::people::refuse_team_filter(st, query.account_filter.as_ref().and_then(|a| a.manager))?;
+    let page = st
+        .store
+        .contacts_page(st.scope(), &query, page)
+        .await
+        .gql()?;
     Ok(ContactConnection { page, query })
 }
 
@@ -261,7 +270,6 @@ impl ContactFilter {
                 .account
                 .map(|a| a.into_query("filter.account."))
                 .transpose()?,
-            scope_partner: None,
         })
     }
 }

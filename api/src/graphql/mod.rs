@@ -18,6 +18,7 @@ mod loaders;
 mod node;
 mod pagination;
 mod partner;
+mod people;
 mod prime;
 mod scalars;
 mod sections;

@@ -48,7 +48,12 @@ impl SyncJobNode {
     }
 }
 
-async fn count_failures(store: &Store, provider: &Option<String>) -> Result<u64, StoreError> {
+/// Dead letters are staff-only rows (`ManageIntegrations`): no partner reaches this list.
+async fn count_failures(
+    store: &Store,
+    _: crate::auth::ReadScope,
+    provider: &Option<String>,
+) -> Result<u64, StoreError> {
     store.sync_failures_count(provider.as_deref()).await
 }
 

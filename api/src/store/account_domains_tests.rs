@@ -83,7 +83,10 @@ async fn existing_domains_stay_confirmed_only_where_no_partner_could_have_named_
     store.migrate().await.expect("migrated");
 
     let mut accounts = store
-        .accounts_by_ids(&[AccountId::new(1), AccountId::new(2), AccountId::new(3)])
+        .accounts_by_ids(
+            crate::auth::ReadScope::system(),
+            &[AccountId::new(1), AccountId::new(2), AccountId::new(3)],
+        )
         .await
         .expect("accounts");
     accounts.sort_by_key(|a| a.id());

@@ -15,10 +15,11 @@ use sea_orm::{
 
 use super::entity::{account, account_domain, relationship_change};
 use super::page::fetch_page;
-use super::{Page, PageRequest, Store, StoreError, Tx};
+use super::{Page, PageRequest, Store, StoreError, Tx, scope};
+use crate::auth::ReadScope;
 
-/// Which accounts a list shows. `scope_partner` is the caller's row-level scope: a partner sees
-/// only the accounts it referred, whatever else the filter says.
+/// Which accounts a list shows, within the [`ReadScope`] the read is given: a partner sees only
+/// the accounts it referred, whatever else the filter says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccountQuery {
     /// Only customers or only clients.
@@ -38,8 +39,6 @@ pub struct AccountQuery {
     /// Only clients without an agreement in force (`true`), or only accounts with one
     /// (`false`).
     pub without_agreement_in_force: Option<bool>,
-    /// Row-level scope of a partner caller.
-    pub scope_partner: Option<PartnerId>,
 }
 
 impl AccountQuery {
@@ -82,9 +81,6 @@ impl AccountQuery {
                 );
             }
             None => {}
-        }
-        if let Some(scope) = self.scope_partner {
-            cond = cond.add(account::Column::PartnerId.eq(scope.get()));
         }
         cond
     }
@@ -177,10 +173,16 @@ async fn with_domains(
 }
 
 impl Store {
-    /// Accounts by id, in no particular order; missing ids are skipped.
-    pub async fn accounts_by_ids(&self, ids: &[AccountId]) -> Result<Vec<Account>, StoreError> {
+    /// Accounts by id, in no particular order; missing ids and ids outside `scope` are
+    /// skipped.
+    pub async fn accounts_by_ids(
+        &self,
+        scope: ReadScope,
+        ids: &[AccountId],
+    ) -> Result<Vec<Account>, StoreError> {
         let rows = account::Entity::find()
             .filter(account::Column::Id.is_in(ids.iter().map(|id| id.get())))
+            .filter(scope::accounts(scope))
             .all(self.reader())
             .await?;
         with_domains(self.reader(), rows).await
@@ -189,10 +191,13 @@ impl Store {
     /// One page of accounts matching `query`.
     pub async fn accounts_page(
         &self,
+        scope: ReadScope,
         query: &AccountQuery,
         page: PageRequest,
     ) -> Result<Page<Account>, StoreError> {
-        let select = account::Entity::find().filter(query.condition());
+        let select = account::Entity::find()
+            .filter(query.condition())
+            .filter(scope::accounts(scope));
         let page = fetch_page(self.reader(), select, account::Column::Id, page).await?;
         let items = with_domains(self.reader(), page.items).await?;
         Ok(Page {
@@ -203,9 +208,14 @@ impl Store {
     }
 
     /// How many accounts match `query`.
-    pub async fn accounts_count(&self, query: &AccountQuery) -> Result<u64, StoreError> {
+    pub async fn accounts_count(
+        &self,
+        scope: ReadScope,
+        query: &AccountQuery,
+    ) -> Result<u64, StoreError> {
         Ok(account::Entity::find()
             .filter(query.condition())
+            .filter(scope::accounts(scope))
             .count(self.reader())
             .await?)
     }
@@ -213,19 +223,21 @@ impl Store {
     /// Every relationship change of an account, oldest first.
     pub async fn relationship_history(
         &self,
+        scope: ReadScope,
         id: AccountId,
     ) -> Result<Vec<RelationshipChange>, StoreError> {
         Ok(self
-            .relationship_histories(&[id])
+            .relationship_histories(scope, &[id])
             .await?
             .remove(&id)
             .unwrap_or_default())
     }
 
     /// The relationship history of each of these accounts, oldest first, in one query; every
-    /// id gets an entry (empty when the account never changed).
+    /// id gets an entry (empty when the account never changed or is outside `scope`).
     pub async fn relationship_histories(
         &self,
+        scope: ReadScope,
         ids: &[AccountId],
     ) -> Result<HashMap<AccountId, Vec<RelationshipChange>>, StoreError> {
         let mut out: HashMap<AccountId, Vec<RelationshipChange>> =
@@ -235,6 +247,10 @@ impl Store {
         }
         let rows = relationship_change::Entity::find()
             .filter(relationship_change::Column::AccountId.is_in(ids.iter().map(|id| id.get())))
+            .filter(scope::by_account(
+                scope,
+                relationship_change::Column::AccountId,
+            ))
             .order_by_asc(relationship_change::Column::Id)
             .all(self.reader())
             .await?;

@@ -15,6 +15,7 @@ mod measurements;
 mod page;
 mod partners;
 mod resync;
+mod scope;
 mod sections_json;
 mod sync;
 mod sync_overview;
