@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 
 use crate::config::{LogFormat, Settings};
-use crate::startup::{Application, load_keys, open_store, operator_token};
+use crate::startup::{
+    Application, identity_provider_instructions, load_keys, open_store, operator_token,
+};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -179,13 +181,24 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 "Rapport is serving GraphQL at {base}/graphql ({})",
                 redact(&settings.database_url())
             );
-            if app.bootstrapped() {
+            if app.bootstrapped() && !app.can_mint() {
+                println!("Created the bootstrap admin `{subject}`.");
+                println!(
+                    "{}",
+                    identity_provider_instructions(&settings, subject, "ADMIN")
+                );
+                println!("Then open GraphiQL at {base}/graphql#token=<that token>");
+            } else if app.bootstrapped() {
                 let token = app.operator_token(subject).await?;
                 println!(
                     "Created the bootstrap admin `{subject}`. Open GraphiQL with this admin token (valid {} minutes):",
                     settings.auth.operator_token_minutes
                 );
                 println!("  {base}/graphql#token={token}");
+            } else if !app.can_mint() {
+                println!(
+                    "GraphiQL: {base}/graphql  (tokens come from your identity provider; this server only verifies them)"
+                );
             } else {
                 println!(
                     "GraphiQL: {base}/graphql  (get a token with: rapport token --subject {subject})"

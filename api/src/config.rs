@@ -8,6 +8,10 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+mod edge;
+
+pub use edge::{MIN_WEBHOOK_SECRET_CHARS, RateLimitSettings};
+
 use crate::auth::jwt::JwtSettings;
 use crate::store::StoreSettings;
 
@@ -35,6 +39,8 @@ pub struct Settings {
     pub scheduler: SchedulerSettings,
     /// Contact sync to email-marketing and telephony providers.
     pub sync: SyncSettings,
+    /// Request rate limits per token subject, client address and webhook route.
+    pub rate_limit: RateLimitSettings,
     /// Mailchimp email marketing: contacts synced when this section is present. Never
     /// serialized back out (it holds the API key).
     #[cfg(feature = "mailchimp")]
@@ -135,6 +141,7 @@ impl Default for Settings {
             log: LogSettings::default(),
             scheduler: SchedulerSettings::default(),
             sync: SyncSettings::default(),
+            rate_limit: RateLimitSettings::default(),
             #[cfg(feature = "mailchimp")]
             mailchimp: None,
             #[cfg(feature = "ringover")]
@@ -157,6 +164,12 @@ pub struct HttpSettings {
     pub shutdown_timeout_secs: u64,
     /// Worker threads (0: one per core).
     pub workers: usize,
+    /// How long a request body may take to arrive, in seconds, before the request is answered
+    /// 408 (request headers have their own fixed 30 s bound).
+    pub body_timeout_secs: u64,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed, as addresses
+    /// or CIDR blocks (`["127.0.0.1/32", "10.0.0.0/8"]`). Empty: the client is the peer.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for HttpSettings {
@@ -167,6 +180,8 @@ impl Default for HttpSettings {
             max_body_bytes: 256 * 1024,
             shutdown_timeout_secs: 30,
             workers: 0,
+            body_timeout_secs: 10,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -279,6 +294,10 @@ pub struct LogSettings {
     pub format: LogFormat,
     /// Filter in `tracing` syntax (`info,rapport_api=debug`); `RUST_LOG` overrides it.
     pub filter: String,
+    /// Refused requests (4xx) logged per window; the rest are counted in one summary line.
+    pub refusal_lines: u32,
+    /// The window of `refusal_lines`, in seconds.
+    pub refusal_window_secs: u64,
 }
 
 impl Default for LogSettings {
@@ -286,6 +305,8 @@ impl Default for LogSettings {
         Self {
             format: LogFormat::Pretty,
             filter: "info".into(),
+            refusal_lines: 10,
+            refusal_window_secs: 60,
         }
     }
 }
@@ -335,7 +356,11 @@ impl Settings {
         Ok(settings)
     }
 
-    fn validate(&self) -> Result<(), ConfigError> {
+    /// Checks settings that parse but cannot work or are unsafe, naming the key.
+    ///
+    /// # Errors
+    /// The first problem found.
+    pub fn validate(&self) -> Result<(), ConfigError> {
         self.jwt
             .validate()
             .map_err(|e| ConfigError(e.to_string()))?;
@@ -357,7 +382,19 @@ impl Settings {
                 "auth.operator_token_minutes must be 1 to 1440".into(),
             ));
         }
-        Ok(())
+        if self.log.refusal_window_secs == 0 {
+            return Err(ConfigError(
+                "log.refusal_window_secs must be at least 1".into(),
+            ));
+        }
+        if self.http.body_timeout_secs == 0 {
+            return Err(ConfigError(
+                "http.body_timeout_secs must be at least 1".into(),
+            ));
+        }
+        crate::http::TrustedProxies::parse(&self.http.trusted_proxies).map_err(ConfigError)?;
+        self.rate_limit.validate()?;
+        self.validate_webhook_secrets()
     }
 
     /// The database URL in force: the configured one, or SQLite in the data folder.

@@ -54,16 +54,21 @@ pub fn encode(kind: Kind, raw: i64) -> String {
 }
 
 /// Decodes any global id into its kind and raw key; `None` if it is not one of ours.
+///
+/// Ids are canonical: each object has exactly one id, the one [`encode`] gives. Anything else
+/// that would name the same row (`Account:01`, `Account:+1`, padding, other base64 alphabets
+/// or non-zero trailing bits) is refused, so an id can be compared, cached and used as a key
+/// as a string.
 pub fn decode_any(id: &str) -> Option<(Kind, i64)> {
     if id.len() > 64 {
         return None;
     }
-    let bytes = URL_SAFE_NO_PAD.decode(id.trim_end_matches('=')).ok()?;
+    let bytes = URL_SAFE_NO_PAD.decode(id).ok()?;
     let text = std::str::from_utf8(&bytes).ok()?;
     let (name, raw) = text.split_once(':')?;
     let kind = Kind::ALL.into_iter().find(|k| k.name() == name)?;
     let raw: i64 = raw.parse().ok().filter(|n| *n > 0)?;
-    Some((kind, raw))
+    (encode(kind, raw) == id).then_some((kind, raw))
 }
 
 /// Decodes a global id that must be of `kind`.
@@ -88,5 +93,47 @@ mod tests {
         for junk in ["", "!!!", "QWNjb3VudDo", "QWNjb3VudDotMQ", "Zm9vOjE"] {
             assert_eq!(decode_any(junk), None, "{junk}");
         }
+    }
+
+    #[test]
+    fn an_object_has_exactly_one_id() {
+        let canonical = encode(Kind::Account, 1);
+        assert_eq!(decode_any(&canonical), Some((Kind::Account, 1)));
+        let other_spellings = [
+            "Account:01",
+            "Account:+1",
+            "Account: 1",
+            "Account:1 ",
+            "Account:001",
+            "Account:1\0",
+        ]
+        .map(|text| URL_SAFE_NO_PAD.encode(text));
+        for id in other_spellings {
+            assert_eq!(decode_any(&id), None, "{id}");
+        }
+        let alternatives = [
+            format!("{canonical}="),
+            format!("{canonical}=="),
+            format!(" {canonical}"),
+            canonical.to_lowercase(),
+        ];
+        for id in alternatives {
+            assert_eq!(decode_any(&id), None, "{id}");
+        }
+    }
+
+    #[test]
+    fn non_canonical_trailing_bits_are_refused() {
+        // "Account:1" is 9 bytes: 12 characters, no spare bits. "Account:12" is 10 bytes:
+        // 14 characters whose last one carries 2 unused bits that must be zero.
+        let canonical = encode(Kind::Account, 12);
+        assert_eq!(canonical.len(), 14);
+        let last = canonical.chars().last().expect("a last character");
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let index = alphabet.find(last).expect("in the alphabet");
+        let sibling = alphabet.chars().nth(index + 1).expect("a neighbour");
+        let forged = format!("{}{sibling}", &canonical[..13]);
+        assert_eq!(decode_any(&forged), None, "{forged}");
+        assert_eq!(decode(Kind::Account, &canonical), Some(12));
     }
 }

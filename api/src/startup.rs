@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use chrono::Utc;
@@ -15,7 +15,9 @@ use chrono::Utc;
 use crate::auth::jwt::JwtKeys;
 use crate::config::Settings;
 use crate::graphql::build_schema;
-use crate::http::{AppState, request_id_middleware, routes};
+use crate::http::{
+    AppState, Edge, body_deadline_middleware, rate_limit_middleware, request_id_middleware, routes,
+};
 use crate::service::ensure_bootstrap_admin;
 use crate::store::Store;
 use crate::sync::SyncHandle;
@@ -40,14 +42,36 @@ impl std::fmt::Debug for Application {
     }
 }
 
+/// Creates the data folder readable by this user only (0700, whatever the umask), and
+/// narrows an existing one to that.
+pub fn ensure_data_dir(settings: &Settings) -> anyhow::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+    let dir = &settings.data_dir;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("cannot create the data folder {}", dir.display()))?;
+    let mode = std::fs::metadata(dir)
+        .with_context(|| format!("cannot read the data folder {}", dir.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).with_context(
+            || {
+                format!(
+                    "the data folder {} is open to other users and cannot be narrowed to 0700",
+                    dir.display()
+                )
+            },
+        )?;
+    }
+    Ok(())
+}
+
 /// Opens the store (creating the data folder) and applies migrations when configured.
 pub async fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Store> {
-    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-        format!(
-            "cannot create the data folder {}",
-            settings.data_dir.display()
-        )
-    })?;
+    ensure_data_dir(settings)?;
     let store = Store::connect(&settings.store())
         .await
         .context("cannot open the database (check database_url / DATABASE_URL)")?;
@@ -62,12 +86,14 @@ pub async fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<St
 
 /// Loads the token keys (generating the HS256 secret in the data folder on first use).
 pub fn load_keys(settings: &Settings) -> anyhow::Result<JwtKeys> {
-    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-        format!(
-            "cannot create the data folder {}",
-            settings.data_dir.display()
-        )
-    })?;
+    ensure_data_dir(settings)?;
+    anyhow::ensure!(
+        settings.auth.partner_token_max_days <= i64::from(settings.jwt.max_token_lifetime_days),
+        "auth.partner_token_max_days ({}) is above jwt.max_token_lifetime_days ({}): partner \
+         tokens that long would be refused; lower the one or raise the other",
+        settings.auth.partner_token_max_days,
+        settings.jwt.max_token_lifetime_days
+    );
     JwtKeys::from_settings(&settings.jwt, &settings.data_dir).context("cannot load JWT keys")
 }
 
@@ -81,6 +107,8 @@ impl Application {
 
     /// [`Application::build`] with the given contact-sync providers (tests register fakes).
     pub async fn build_with(settings: Settings, registry: Registry) -> anyhow::Result<Self> {
+        settings.validate()?;
+        let edge = Arc::new(Edge::new(&settings).map_err(anyhow::Error::msg)?);
         let registry = Arc::new(registry);
         let providers: Arc<[String]> = registry.names().iter().map(|n| (*n).to_owned()).collect();
         let store = open_store(&settings, settings.database.migrate_on_start).await?;
@@ -103,11 +131,21 @@ impl Application {
             providers,
             registry: sync.registry().clone(),
             counters: sync.counters().clone(),
+            edge,
         };
         let data = web::Data::new(state);
         let mut server = HttpServer::new(move || {
+            // The last `wrap` runs first: request id and client address, then the limits, then
+            // the body deadline; the default headers go on every answer, 429 and 408 included.
             App::new()
+                .wrap(from_fn(body_deadline_middleware))
+                .wrap(from_fn(rate_limit_middleware))
                 .wrap(from_fn(request_id_middleware))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("x-content-type-options", "nosniff"))
+                        .add(("cache-control", "no-store")),
+                )
                 .app_data(data.clone())
                 .configure(routes)
         })
@@ -147,6 +185,12 @@ impl Application {
     /// Whether this start created the bootstrap admin (the database was empty).
     pub fn bootstrapped(&self) -> bool {
         self.bootstrapped
+    }
+
+    /// Whether this server can mint tokens; a verify-only setup (an asymmetric algorithm
+    /// with public keys and no private key) cannot: its tokens come from an identity provider.
+    pub fn can_mint(&self) -> bool {
+        self.keys.signing_algorithm().is_some()
     }
 
     /// Mints a short-lived token for a team member, as `rapport token` does.
@@ -200,6 +244,30 @@ impl Application {
     }
 }
 
+/// What an operator of a verify-only setup does instead of asking Rapport for a token.
+pub fn identity_provider_instructions(settings: &Settings, subject: &str, role: &str) -> String {
+    let jwt = &settings.jwt;
+    let algorithms: Vec<&str> = jwt.algorithms.iter().map(|a| a.as_str()).collect();
+    let keys = match (&jwt.jwks_file, &jwt.public_key_pem) {
+        (Some(jwks), _) => format!(
+            "a key of the JWKS file {} (the token's `kid` naming it)",
+            jwks.display()
+        ),
+        (None, Some(pem)) => format!("the private key of {}", pem.display()),
+        (None, None) => "your identity provider's key".to_owned(),
+    };
+    format!(
+        "This server only verifies tokens (no signing key: jwt.private_key_pem is not set), so \
+         it cannot mint one: tokens come from your identity provider. Sign one with \
+         sub={subject}, role={role}, iss={}, aud={}, a unique jti, iat and exp (at most {} \
+         days apart), with {} using {keys}.",
+        jwt.issuer,
+        jwt.audience,
+        jwt.max_token_lifetime_days,
+        algorithms.join(" or "),
+    )
+}
+
 /// Mints a token for the team member with `subject`, carrying their current role.
 pub async fn operator_token(
     store: &Store,
@@ -207,6 +275,12 @@ pub async fn operator_token(
     settings: &Settings,
     subject: &str,
 ) -> anyhow::Result<String> {
+    if keys.signing_algorithm().is_none() {
+        anyhow::bail!(
+            "cannot mint a token for `{subject}`. {}",
+            identity_provider_instructions(settings, subject, "<their role>")
+        );
+    }
     let member = store
         .team_member_by_subject(subject)
         .await?

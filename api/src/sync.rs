@@ -13,6 +13,7 @@ use rapport_integrations::{
     SyncError, SyncJob, SyncQueue, Worker, WorkerConfig, async_trait,
 };
 
+use crate::auth::ReadScope;
 use crate::config::SyncSettings;
 use crate::store::{
     BulkSynced, ResyncPage, ResyncRow, Store, SyncDelivered, SyncJobRow, SyncStateRow,
@@ -199,7 +200,7 @@ impl ContactSource for StoreSource {
         let fail = |e: crate::store::StoreError| SourceError(e.to_string());
         let Some(contact) = self
             .store
-            .contacts_by_ids(&[contact_id])
+            .contacts_by_ids(ReadScope::system(), &[contact_id])
             .await
             .map_err(fail)?
             .pop()
@@ -215,7 +216,7 @@ impl ContactSource for StoreSource {
             None
         } else {
             self.store
-                .accounts_by_ids(&[contact.parts().account])
+                .accounts_by_ids(ReadScope::system(), &[contact.parts().account])
                 .await
                 .map_err(fail)?
                 .pop()
@@ -630,7 +631,7 @@ impl SyncHandle {
         provider: &str,
         ids: &[ContactId],
     ) -> Result<Vec<SyncContact>, crate::store::StoreError> {
-        let contacts = self.store.contacts_by_ids(ids).await?;
+        let contacts = self.store.contacts_by_ids(ReadScope::system(), ids).await?;
         let account_ids: Vec<_> = contacts
             .iter()
             .map(|c| c.parts().account)
@@ -639,7 +640,7 @@ impl SyncHandle {
             .collect();
         let accounts: std::collections::HashMap<_, _> = self
             .store
-            .accounts_by_ids(&account_ids)
+            .accounts_by_ids(ReadScope::system(), &account_ids)
             .await?
             .into_iter()
             .map(|a| (a.id(), a))

@@ -17,6 +17,8 @@ pub enum DomainEvent {
     AccountManagerAssigned(AccountId),
     /// An account churned.
     AccountChurned(AccountId),
+    /// Staff confirmed some of an account's email domains: they now route new contacts to it.
+    AccountDomainsConfirmed(AccountId),
     /// A contact was created.
     ContactCreated(ContactId),
     /// A contact changed (details, consent, or its account's relationship).
@@ -90,6 +92,7 @@ impl DomainEvent {
             Self::AccountDemoted(_) => "account.demoted",
             Self::AccountManagerAssigned(_) => "account.manager_assigned",
             Self::AccountChurned(_) => "account.churned",
+            Self::AccountDomainsConfirmed(_) => "account.domains_confirmed",
             Self::ContactCreated(_) => "contact.created",
             Self::ContactChanged(_) => "contact.changed",
             Self::ContactErased(_) => "contact.erased",

@@ -16,8 +16,8 @@ use rapport_tests::mock::MailchimpMock;
 use rapport_tests::{TestApp, spawn_app, spawn_app_with_providers};
 use serde_json::{Value, json};
 
-const MAILCHIMP_SECRET: &str = "mc-hook-7f3a9c2e51d04b8e9a6f";
-const RINGOVER_SECRET: &str = "ro-hook-secret-4e1b";
+const MAILCHIMP_SECRET: &str = "mc-hook-7f3a9c2e51d04b8e9a6f0c1d2e3f";
+const RINGOVER_SECRET: &str = "ro-hook-secret-4e1b9d7c2a5f8e3b6d0c";
 const LIST: &str = "a1b2c3d4e5";
 const SIGNATURE: &str = "X-Ringover-Webhook-Signature";
 

@@ -8,9 +8,11 @@
 //! What is checked here: header shape and size, the algorithm against the
 //! pinned list (`none` can never be pinned), the signature with the key that
 //! belongs to that algorithm (and `kid` for JWKS keys), `exp` (required,
-//! integer), `nbf` (when present), `iss`, `aud`, `sub` (non-empty), `jti`,
-//! and the `role` / `partner_id` pair. Revocation and "is the subject still
-//! active" are the caller's business.
+//! integer), `nbf` (when present), `iat` (not beyond the leeway in the
+//! future), the lifetime (at most `max_token_lifetime_days`), `iss`, `aud`,
+//! `sub` (non-empty), `jti`, and the `role` / `partner_id` pair, a partner
+//! token's `sub` being `partner:<partner_id>`. Revocation and "is the subject
+//! still active" are the caller's business.
 //!
 //! Key-confusion safety: the HS256 key is always the generated secret in
 //! `<data_dir>/jwt-secret`, never bytes of a configured public key, and each
@@ -51,6 +53,10 @@ pub const KNOWN_ROLES: [&str; 5] = [
 ];
 /// The role that must (and alone may) carry a `partner_id` claim.
 pub const PARTNER_ROLE: &str = "PARTNER";
+/// A partner token's `sub` is this prefix followed by its `partner_id`.
+pub const PARTNER_SUBJECT_PREFIX: &str = "partner:";
+/// Largest accepted `max_token_lifetime_days` (ten years).
+pub const MAX_TOKEN_LIFETIME_DAYS_LIMIT: u32 = 3650;
 
 /// Largest secret file we are willing to read (a valid one is ~90 bytes).
 const MAX_SECRET_FILE_BYTES: u64 = 4096;
@@ -138,6 +144,9 @@ pub struct JwtSettings {
     pub private_key_pem: Option<PathBuf>,
     /// Longest accepted `Authorization` value, checked before any decoding.
     pub max_token_bytes: usize,
+    /// Longest token lifetime accepted (`exp - iat`, or `exp - now` without `iat`), in days.
+    /// Partner tokens live up to `auth.partner_token_max_days`, which must fit in it.
+    pub max_token_lifetime_days: u32,
 }
 
 impl Default for JwtSettings {
@@ -151,6 +160,7 @@ impl Default for JwtSettings {
             jwks_file: None,
             private_key_pem: None,
             max_token_bytes: 8192,
+            max_token_lifetime_days: 366,
         }
     }
 }
@@ -193,6 +203,17 @@ impl JwtSettings {
             return Err(JwtError::InvalidSetting {
                 setting: "audience",
                 reason: "must not be empty".to_owned(),
+            });
+        }
+        if self.max_token_lifetime_days == 0
+            || self.max_token_lifetime_days > MAX_TOKEN_LIFETIME_DAYS_LIMIT
+        {
+            return Err(JwtError::InvalidSetting {
+                setting: "max_token_lifetime_days",
+                reason: format!(
+                    "{} is not between 1 and {MAX_TOKEN_LIFETIME_DAYS_LIMIT} days",
+                    self.max_token_lifetime_days
+                ),
             });
         }
         if self.max_token_bytes == 0 {
@@ -300,6 +321,12 @@ pub enum AuthRejection {
     Expired,
     /// `nbf` is in the future, beyond the leeway.
     NotYetValid,
+    /// `iat` is in the future, beyond the leeway.
+    IssuedInTheFuture,
+    /// `exp - iat` (or `exp - now` without `iat`) is above `max_token_lifetime_days`.
+    LifetimeTooLong,
+    /// A partner token whose `sub` is not the subject of its `partner_id`.
+    PartnerSubjectMismatch,
     /// `iss` is not the configured issuer.
     WrongIssuer,
     /// `aud` is not the configured audience.
@@ -339,6 +366,9 @@ impl AuthRejection {
             Self::InvalidSignature => "invalid_signature",
             Self::Expired => "expired",
             Self::NotYetValid => "not_yet_valid",
+            Self::IssuedInTheFuture => "issued_in_the_future",
+            Self::LifetimeTooLong => "lifetime_too_long",
+            Self::PartnerSubjectMismatch => "partner_subject_mismatch",
             Self::WrongIssuer => "wrong_issuer",
             Self::WrongAudience => "wrong_audience",
             Self::MissingClaim(_) => "missing_claim",
@@ -375,6 +405,11 @@ impl fmt::Display for AuthRejection {
             Self::InvalidSignature => f.write_str("token signature does not verify"),
             Self::Expired => f.write_str("token expired"),
             Self::NotYetValid => f.write_str("token not yet valid (nbf)"),
+            Self::IssuedInTheFuture => f.write_str("token issued in the future (iat)"),
+            Self::LifetimeTooLong => f.write_str("token lifetime is above max_token_lifetime_days"),
+            Self::PartnerSubjectMismatch => {
+                f.write_str("PARTNER token whose sub is not `partner:<partner_id>`")
+            }
             Self::WrongIssuer => f.write_str("token issuer is not the configured issuer"),
             Self::WrongAudience => f.write_str("token audience is not the configured audience"),
             Self::MissingClaim(claim) => write!(f, "token lacks the `{claim}` claim"),
@@ -435,13 +470,19 @@ pub struct VerifiedToken {
     pub expires_at: DateTime<Utc>,
 }
 
-fn check_role(role: &str, partner_id: Option<&str>) -> Result<(), AuthRejection> {
+fn check_role(subject: &str, role: &str, partner_id: Option<&str>) -> Result<(), AuthRejection> {
     if !KNOWN_ROLES.contains(&role) {
         return Err(AuthRejection::UnknownRole);
     }
     match (role == PARTNER_ROLE, partner_id) {
         (true, None | Some("")) => Err(AuthRejection::PartnerWithoutPartnerId),
         (false, Some(_)) => Err(AuthRejection::PartnerIdWithoutPartnerRole),
+        // One partner, one subject: a token cannot act for a partner under another name.
+        (true, Some(partner_id))
+            if subject.strip_prefix(PARTNER_SUBJECT_PREFIX) != Some(partner_id) =>
+        {
+            Err(AuthRejection::PartnerSubjectMismatch)
+        }
         _ => Ok(()),
     }
 }
@@ -641,6 +682,7 @@ pub struct JwtKeys {
     pinned: Vec<JwtAlgorithm>,
     leeway_seconds: u64,
     max_token_bytes: usize,
+    max_lifetime_seconds: i64,
     validations: Vec<(JwtAlgorithm, Validation)>,
     hs256: Option<DecodingKey>,
     public: PublicKeys,
@@ -667,6 +709,7 @@ impl fmt::Debug for JwtKeys {
             .field("algorithms", &self.pinned)
             .field("leeway_seconds", &self.leeway_seconds)
             .field("max_token_bytes", &self.max_token_bytes)
+            .field("max_lifetime_seconds", &self.max_lifetime_seconds)
             .field("hs256", &self.hs256.is_some())
             .field("public_keys", &public)
             .field("signing_algorithm", &self.signer.as_ref().map(|s| s.alg))
@@ -745,6 +788,7 @@ impl JwtKeys {
             pinned,
             leeway_seconds: settings.leeway_seconds,
             max_token_bytes: settings.max_token_bytes,
+            max_lifetime_seconds: i64::from(settings.max_token_lifetime_days) * 86_400,
             validations,
             hs256,
             public,
@@ -784,11 +828,18 @@ impl JwtKeys {
         if subject.is_empty() {
             return Err(JwtError::Mint("the subject is empty".to_owned()));
         }
-        check_role(role, partner_id).map_err(|rejection| JwtError::Mint(rejection.to_string()))?;
+        check_role(subject, role, partner_id)
+            .map_err(|rejection| JwtError::Mint(rejection.to_string()))?;
         let ttl_seconds = ttl.num_seconds();
         if ttl_seconds < 1 {
             return Err(JwtError::Mint(format!(
                 "the ttl must be at least one second, got {ttl}"
+            )));
+        }
+        if ttl_seconds > self.max_lifetime_seconds {
+            return Err(JwtError::Mint(format!(
+                "the ttl {ttl} is above max_token_lifetime_days = {} days",
+                self.max_lifetime_seconds / 86_400
             )));
         }
         let iat = now.timestamp();
@@ -911,7 +962,7 @@ impl JwtKeys {
         let token_id = required_str(claims, "jti")?;
         let role = required_str(claims, "role")?;
         let partner_id = optional_str(claims, "partner_id")?;
-        check_role(role, partner_id)?;
+        check_role(subject, role, partner_id)?;
         if required_str(claims, "iss")? != self.issuer {
             return Err(AuthRejection::WrongIssuer);
         }
@@ -920,7 +971,8 @@ impl JwtKeys {
         }
         let exp = optional_int(claims, "exp")?.ok_or(AuthRejection::MissingClaim("exp"))?;
         optional_int(claims, "nbf")?;
-        optional_int(claims, "iat")?;
+        let iat = optional_int(claims, "iat")?;
+        self.check_lifetime(iat, exp, Utc::now().timestamp())?;
         let expires_at =
             DateTime::from_timestamp(exp, 0).ok_or(AuthRejection::InvalidClaim("exp"))?;
         Ok(VerifiedToken {
@@ -930,6 +982,25 @@ impl JwtKeys {
             token_id: token_id.to_owned(),
             expires_at,
         })
+    }
+}
+
+impl JwtKeys {
+    /// `iat` no later than now plus the leeway, and a lifetime within the configured
+    /// maximum: a leaked token must not stay good for decades, nor a clock-skewed issuer
+    /// extend one.
+    fn check_lifetime(&self, iat: Option<i64>, exp: i64, now: i64) -> Result<(), AuthRejection> {
+        let leeway = i64::try_from(self.leeway_seconds).unwrap_or(i64::MAX);
+        if let Some(iat) = iat
+            && iat > now.saturating_add(leeway)
+        {
+            return Err(AuthRejection::IssuedInTheFuture);
+        }
+        let start = iat.unwrap_or(now);
+        if exp.saturating_sub(start) > self.max_lifetime_seconds.saturating_add(leeway) {
+            return Err(AuthRejection::LifetimeTooLong);
+        }
+        Ok(())
     }
 }
 
@@ -1453,7 +1524,7 @@ mod tests {
         let keys = fixture.keys(&hs256_settings());
         let (token, _, _) = keys
             .mint(
-                "p-user",
+                "partner:partner-42",
                 "PARTNER",
                 Some("partner-42"),
                 Duration::minutes(5),

@@ -1,8 +1,13 @@
 //! Who is calling: a verified JWT turned into a [`Caller`], checked against the database on
 //! every request so deactivation and revocation take effect on the very next one.
 
+#[cfg(test)]
+mod claim_bounds_tests;
 mod jwks;
 pub mod jwt;
+mod scope;
+
+pub use scope::ReadScope;
 
 use rapport_domain::ids::{PartnerId, TeamMemberId};
 use rapport_domain::permissions::Principal;
@@ -22,6 +27,13 @@ pub struct Caller {
     pub subject: String,
     /// The token id (`jti`).
     pub token_id: String,
+}
+
+impl Caller {
+    /// The rows this caller's reads may return.
+    pub fn scope(&self) -> ReadScope {
+        ReadScope::of(&self.principal)
+    }
 }
 
 /// Why authentication failed. Logged; the client only ever sees `UNAUTHENTICATED`.
@@ -66,8 +78,13 @@ pub async fn authenticate(
             .as_deref()
             .and_then(|id| global_id::decode(Kind::Partner, id))
             .ok_or(AuthFailure::Subject("partner_id is not a partner id"))?;
+        let claimed = PartnerId::new(raw);
+        // Read within the scope the token claims: only that partner's own row.
         let partner = store
-            .partners_by_ids(&[PartnerId::new(raw)])
+            .partners_by_ids(
+                ReadScope::of(&Principal::Partner { partner: claimed }),
+                &[claimed],
+            )
             .await?
             .pop()
             .ok_or(AuthFailure::Subject("unknown partner"))?;
@@ -111,10 +128,11 @@ pub fn is_token_id(raw: &str) -> bool {
     !raw.is_empty() && raw.len() <= 64 && raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
-/// The subject partner tokens carry.
+/// The subject partner tokens carry; a partner token with any other `sub` is refused.
 pub fn partner_subject(partner: PartnerId) -> String {
     format!(
-        "partner:{}",
+        "{}{}",
+        jwt::PARTNER_SUBJECT_PREFIX,
         global_id::encode(Kind::Partner, partner.get())
     )
 }

@@ -1,5 +1,5 @@
+use super::scalars::DateTimeScalar;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use rapport_domain::account::{Account, NewAccount};
 use rapport_domain::permissions::{Action, Resource, authorize};
 use rapport_domain::values::{EmailDomain, Text};
@@ -14,6 +14,7 @@ use super::ids::{account_id, partner_id, team_member_id, to_id};
 use super::pagination::{connection_complexity, page_request};
 use super::partner::PartnerNode;
 use super::team::TeamMemberNode;
+use crate::auth::ReadScope;
 use crate::error::ApiError;
 use crate::global_id::Kind;
 use crate::service::{self, AccountChanges};
@@ -100,18 +101,19 @@ impl AccountNode {
         let st = state(ctx);
         let query = AccountQuery {
             parent: Some(self.0.id()),
-            scope_partner: st.caller.principal.partner(),
             ..Default::default()
         };
         list(st, query, page_request(first, after, last, before)?).await
     }
+    /// Every email domain named for the account, confirmed or not (see `domainClaims`).
     async fn domains(&self) -> Vec<&str> {
-        self.0
-            .parts()
-            .domains
-            .iter()
-            .map(EmailDomain::as_str)
-            .collect()
+        self.0.domains().iter().map(|d| d.domain.as_str()).collect()
+    }
+    /// The account's email domains with their state: only confirmed ones route new contacts
+    /// created without an `accountId`. Domains named by a partner stay unconfirmed until an
+    /// admin or the account's manager confirms them.
+    async fn domain_claims(&self) -> Vec<super::account_domains::DomainClaim> {
+        super::account_domains::claims(&self.0)
     }
     async fn acquisition_channel(&self) -> AcquisitionChannel {
         self.0.parts().acquisition_channel.into()
@@ -138,8 +140,8 @@ impl AccountNode {
     async fn status(&self) -> AccountStatus {
         self.0.parts().status.into()
     }
-    async fn churned_at(&self) -> Option<DateTime<Utc>> {
-        self.0.parts().churned_at
+    async fn churned_at(&self) -> Option<DateTimeScalar> {
+        self.0.parts().churned_at.map(Into::into)
     }
     #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn contacts(
@@ -177,31 +179,33 @@ impl AccountNode {
     }
     /// Every change between customer and client, oldest first.
     async fn relationship_history(&self, ctx: &Context<'_>) -> Result<Vec<RelationshipChange>> {
-        let history = state(ctx)
+        let st = state(ctx);
+        let history = st
             .histories
             .load_one(self.0.id())
             .await
             .gql()?
             .unwrap_or_default();
+        let shown = super::people::shown(st, history.iter().map(|c| c.actor.as_str())).await?;
         Ok(history
             .into_iter()
             .map(|c| RelationshipChange {
                 from: c.from.into(),
                 to: c.to.into(),
                 reason: c.reason.into_string(),
-                actor: c.actor,
-                at: c.at,
+                actor: shown.of(&c.actor),
+                at: c.at.into(),
             })
             .collect())
     }
     async fn version(&self) -> i32 {
         self.0.parts().version
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.parts().created_at
+    async fn created_at(&self) -> DateTimeScalar {
+        self.0.parts().created_at.into()
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.parts().updated_at
+    async fn updated_at(&self) -> DateTimeScalar {
+        self.0.parts().updated_at.into()
     }
 }
 
@@ -211,12 +215,17 @@ pub struct RelationshipChange {
     from: RelationshipType,
     to: RelationshipType,
     reason: String,
+    /// Who made the change: the subject for staff, the display name for partners.
     actor: String,
-    at: DateTime<Utc>,
+    at: DateTimeScalar,
 }
 
-async fn count_accounts(store: &Store, query: &AccountQuery) -> Result<u64, StoreError> {
-    store.accounts_count(query).await
+async fn count_accounts(
+    store: &Store,
+    scope: ReadScope,
+    query: &AccountQuery,
+) -> Result<u64, StoreError> {
+    store.accounts_count(scope, query).await
 }
 
 connection!(
@@ -229,12 +238,18 @@ connection!(
     super::prime::accounts
 );
 
+/// Lists accounts within the caller's row-level scope.
 pub(crate) async fn list(
     st: &RequestState,
     query: AccountQuery,
     page: crate::store::PageRequest,
 ) -> Result<AccountConnection> {
-    let page = st.store.accounts_page(&query, page).await.gql()?;
+    super::people::refuse_team_filter(st, query.manager)?;
+    let page = st
+        .store
+        .accounts_page(st.scope(), &query, page)
+        .await
+        .gql()?;
     Ok(AccountConnection { page, query })
 }
 
@@ -270,7 +285,6 @@ impl AccountFilter {
             search,
             without_agreement_in_force: self.without_agreement_in_force,
             parent: None,
-            scope_partner: None,
         })
     }
 }
@@ -305,8 +319,7 @@ impl AccountQueries {
         st.ctx()
             .authorize(Action::ReadAccount, &Resource::Global, "account")
             .gql()?;
-        let mut query = filter.unwrap_or_default().into_query("filter.")?;
-        query.scope_partner = st.caller.principal.partner();
+        let query = filter.unwrap_or_default().into_query("filter.")?;
         list(st, query, page_request(first, after, last, before)?).await
     }
 }
@@ -317,6 +330,8 @@ pub struct CreateAccountInput {
     name: String,
     kind: AccountKind,
     parent_id: Option<ID>,
+    /// Email domains. Named by staff they are confirmed and route new contacts created without
+    /// an `accountId`; named by a partner they stay unconfirmed claims until staff confirm them.
     #[graphql(default)]
     domains: Vec<String>,
     acquisition_channel: AcquisitionChannel,
@@ -337,6 +352,8 @@ pub struct UpdateAccountInput {
     name: Option<String>,
     kind: Option<AccountKind>,
     parent_id: MaybeUndefined<ID>,
+    /// Replaces the domains: a domain kept keeps its state (a claim stays unconfirmed until
+    /// `confirmAccountDomains`); a domain added is confirmed.
     domains: Option<Vec<String>>,
     acquisition_channel: Option<AcquisitionChannel>,
 }
@@ -403,7 +420,7 @@ pub struct ChurnAccountPayload {
     account: AccountNode,
 }
 
-fn domains(field: &str, raw: &[String]) -> Result<Vec<EmailDomain>> {
+pub(super) fn domains(field: &str, raw: &[String]) -> Result<Vec<EmailDomain>> {
     raw.iter()
         .enumerate()
         .map(|(i, d)| EmailDomain::parse(d).map_err(|e| e.at(format!("{field}[{i}]"))))
@@ -540,7 +557,7 @@ impl AccountMutations {
         })
     }
 
-    /// Marks an account churned.
+    /// Marks an account churned; refused while an agreement is in force.
     async fn churn_account(
         &self,
         ctx: &Context<'_>,

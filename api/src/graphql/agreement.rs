@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use rapport_domain::agreement::{
     Agreement, AgreementStatus as DomainStatus, MeasurementPeriod, NewMeasurement, Period, Revision,
 };
@@ -22,10 +22,11 @@ use super::enums::{
 use super::error::{GqlResultExt, gql};
 use super::ids::{account_id, to_id};
 use super::pagination::{connection_complexity, page_request};
-use super::scalars::{DateScalar, DecimalScalar};
+use super::scalars::{DateScalar, DateTimeScalar, DecimalScalar};
 use super::sections::{
     AgreementSectionsInput, ConsequenceOut, MetricOut, MoneyOut, SummaryOut, TermsOut,
 };
+use crate::auth::ReadScope;
 use crate::error::ApiError;
 use crate::global_id::{self, Kind};
 use crate::service;
@@ -71,7 +72,12 @@ fn date(d: NaiveDate) -> DateScalar {
 
 /// Loads an agreement the caller may see, or NOT_FOUND.
 pub(crate) async fn load_agreement(st: &RequestState, id: AgreementId) -> Result<AgreementNode> {
-    let agreement = st.store.agreements_by_ids(&[id]).await.gql()?.pop();
+    let agreement = st
+        .store
+        .agreements_by_ids(st.scope(), &[id])
+        .await
+        .gql()?
+        .pop();
     let Some(agreement) = agreement else {
         return Err(gql(ApiError::NotFound("agreement")));
     };
@@ -108,12 +114,14 @@ impl AgreementNode {
             .map_or(self.0.latest_revision().number, |r| r.number)
     }
     /// Every revision, oldest first; revisions are immutable once submitted.
-    async fn revisions(&self) -> Vec<AgreementRevision> {
-        self.0
+    async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<AgreementRevision>> {
+        let shown = super::people::shown(state(ctx), actors_of(&self.0)).await?;
+        Ok(self
+            .0
             .revisions()
             .iter()
-            .map(AgreementRevision::from)
-            .collect()
+            .map(|r| AgreementRevision::new(r, &shown))
+            .collect())
     }
     /// Section 1; the fee is null for callers who may not see money.
     async fn summary(&self, ctx: &Context<'_>) -> Option<SummaryOut> {
@@ -255,7 +263,11 @@ impl AgreementNode {
         }
         let page = st
             .store
-            .credits_page(self.0.id(), page_request(first, after, last, before)?)
+            .credits_page(
+                st.scope(),
+                self.0.id(),
+                page_request(first, after, last, before)?,
+            )
             .await
             .gql()?;
         Ok(ServiceCreditConnection {
@@ -264,42 +276,54 @@ impl AgreementNode {
         })
     }
     /// Reviews held, oldest first.
-    async fn reviews(&self) -> Vec<ReviewOut> {
-        self.0
+    async fn reviews(&self, ctx: &Context<'_>) -> Result<Vec<ReviewOut>> {
+        let shown = super::people::shown(state(ctx), actors_of(&self.0)).await?;
+        Ok(self
+            .0
             .reviews()
             .iter()
             .map(|r| ReviewOut {
                 held_on: date(r.held_on),
                 outcome: r.outcome.into(),
                 notes: r.notes.as_ref().map(Text::to_string),
-                held_by: r.held_by.clone(),
+                held_by: shown.of(&r.held_by),
             })
-            .collect()
+            .collect())
     }
     /// Notice of termination, once given.
-    async fn termination(&self) -> Option<TerminationOut> {
-        self.0.termination().map(|t| TerminationOut {
+    async fn termination(&self, ctx: &Context<'_>) -> Result<Option<TerminationOut>> {
+        let Some(t) = self.0.termination() else {
+            return Ok(None);
+        };
+        Ok(Some(TerminationOut {
             kind: t.kind.into(),
-            notice_given_at: t.notice_given_at,
+            notice_given_at: t.notice_given_at.into(),
             effective_on: date(t.effective_on),
             reason: t.reason.to_string(),
-            by: t.by.clone(),
-        })
+            by: super::people::show(state(ctx), &t.by).await?,
+        }))
     }
-    async fn created_by(&self) -> &str {
-        self.0.created_by()
+    /// Who drafted it: the subject for staff, the display name for partners.
+    async fn created_by(&self, ctx: &Context<'_>) -> Result<String> {
+        super::people::show(state(ctx), self.0.created_by()).await
     }
-    /// Who approved the revision in force.
-    async fn approved_by(&self) -> Option<String> {
-        self.0
+    /// Who approved the revision in force: the subject for staff, the display name for
+    /// partners.
+    async fn approved_by(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        match self
+            .0
             .current_revision()
-            .and_then(|r| r.approved_by.clone())
+            .and_then(|r| r.approved_by.as_deref())
+        {
+            Some(by) => Ok(Some(super::people::show(state(ctx), by).await?)),
+            None => Ok(None),
+        }
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.parts().created_at
+    async fn created_at(&self) -> DateTimeScalar {
+        self.0.parts().created_at.into()
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.parts().updated_at
+    async fn updated_at(&self) -> DateTimeScalar {
+        self.0.parts().updated_at.into()
     }
 }
 
@@ -347,12 +371,13 @@ pub struct ReviewAndTerminationOut {
     termination_conditions: Vec<String>,
 }
 
-/// One revision.
+/// One revision. `createdBy` and `approvedBy` name a person: the subject for staff, the
+/// display name for partners.
 #[derive(Debug, SimpleObject)]
 pub struct AgreementRevision {
     revision: u32,
     status: RevisionStatus,
-    created_at: DateTime<Utc>,
+    created_at: DateTimeScalar,
     created_by: String,
     approved_by: Option<String>,
     in_force_from: Option<DateScalar>,
@@ -360,14 +385,24 @@ pub struct AgreementRevision {
     rejected_because: Option<String>,
 }
 
-impl From<&Revision> for AgreementRevision {
-    fn from(r: &Revision) -> Self {
+/// Every subject an agreement records as having acted on it (for [`super::people::shown`]).
+fn actors_of(a: &Agreement) -> impl Iterator<Item = &str> {
+    a.revisions()
+        .iter()
+        .flat_map(|r| std::iter::once(r.created_by.as_str()).chain(r.approved_by.as_deref()))
+        .chain(a.reviews().iter().map(|r| r.held_by.as_str()))
+        .chain(a.termination().map(|t| t.by.as_str()))
+        .chain(std::iter::once(a.created_by()))
+}
+
+impl AgreementRevision {
+    fn new(r: &Revision, shown: &super::people::Shown) -> Self {
         Self {
             revision: r.number,
             status: r.status.into(),
-            created_at: r.created_at,
-            created_by: r.created_by.clone(),
-            approved_by: r.approved_by.clone(),
+            created_at: r.created_at.into(),
+            created_by: shown.of(&r.created_by),
+            approved_by: r.approved_by.as_deref().map(|by| shown.of(by)),
             in_force_from: r.in_force_from.map(date),
             change_note: r.change_note.as_ref().map(Text::to_string),
             rejected_because: r.rejection.as_ref().map(|x| x.reason.to_string()),
@@ -375,7 +410,7 @@ impl From<&Revision> for AgreementRevision {
     }
 }
 
-/// A review held.
+/// A review held; `heldBy` is the subject for staff, the display name for partners.
 #[derive(Debug, SimpleObject)]
 #[graphql(name = "Review")]
 pub struct ReviewOut {
@@ -385,12 +420,12 @@ pub struct ReviewOut {
     held_by: String,
 }
 
-/// Notice of termination.
+/// Notice of termination; `by` is the subject for staff, the display name for partners.
 #[derive(Debug, SimpleObject)]
 #[graphql(name = "Termination")]
 pub struct TerminationOut {
     kind: TerminationKind,
-    notice_given_at: DateTime<Utc>,
+    notice_given_at: DateTimeScalar,
     /// First day no longer in force (NON_RENEWAL: the last day of the term).
     effective_on: DateScalar,
     reason: String,
@@ -442,8 +477,12 @@ impl ServiceCreditNode {
     }
 }
 
-async fn count_credits(store: &Store, agreement: &AgreementId) -> Result<u64, StoreError> {
-    store.credits_count(*agreement).await
+async fn count_credits(
+    store: &Store,
+    scope: ReadScope,
+    agreement: &AgreementId,
+) -> Result<u64, StoreError> {
+    store.credits_count(scope, *agreement).await
 }
 
 connection!(
@@ -456,8 +495,12 @@ connection!(
     super::prime::nothing
 );
 
-async fn count_agreements(store: &Store, query: &AgreementQuery) -> Result<u64, StoreError> {
-    store.agreements_count(query).await
+async fn count_agreements(
+    store: &Store,
+    scope: ReadScope,
+    query: &AgreementQuery,
+) -> Result<u64, StoreError> {
+    store.agreements_count(scope, query).await
 }
 
 connection!(
@@ -496,6 +539,18 @@ async fn prime_agreements(
     ids.sort();
     ids.dedup();
     st.accounts.load_many(ids).await.gql()?;
+    if [
+        "createdBy",
+        "approvedBy",
+        "revisions",
+        "reviews",
+        "termination",
+    ]
+    .iter()
+    .any(|f| selection.field(f).exists())
+    {
+        super::people::shown(st, items.iter().flat_map(actors_of)).await?;
+    }
     let compliance = selection.field("compliance");
     if !compliance.exists() || items.is_empty() {
         return Ok(());
@@ -553,14 +608,17 @@ async fn prime_agreements(
 /// Lists agreements within the caller's scope.
 pub(crate) async fn list(
     st: &RequestState,
-    mut query: AgreementQuery,
+    query: AgreementQuery,
     page: crate::store::PageRequest,
 ) -> Result<AgreementConnection> {
     st.ctx()
         .authorize(Action::ReadAgreement, &Resource::Global, "agreement")
         .gql()?;
-    query.scope_partner = st.caller.principal.partner();
-    let page = st.store.agreements_page(&query, page).await.gql()?;
+    let page = st
+        .store
+        .agreements_page(st.scope(), &query, page)
+        .await
+        .gql()?;
     Ok(AgreementConnection { page, query })
 }
 
@@ -582,7 +640,6 @@ impl AgreementFilter {
                 .transpose()?,
             status: self.status.map(DomainStatus::from),
             in_force: self.in_force,
-            scope_partner: None,
         })
     }
 }
@@ -682,7 +739,7 @@ pub struct TerminateAgreementInput {
 pub struct MeasurementInput {
     metric_key: String,
     value: DecimalScalar,
-    observed_at: DateTime<Utc>,
+    observed_at: DateTimeScalar,
     /// Where the value comes from (`zendesk`, `manual`); part of its identity.
     source: String,
 }
@@ -869,7 +926,7 @@ impl AgreementMutations {
             .map(|m| NewMeasurement {
                 metric_key: m.metric_key,
                 value: m.value.0,
-                observed_at: m.observed_at,
+                observed_at: m.observed_at.0,
                 source: m.source,
             })
             .collect();

@@ -1,5 +1,5 @@
+use super::scalars::DateTimeScalar;
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use chrono::{DateTime, Utc};
 use rapport_domain::permissions::{Action, Resource};
 
 use super::connection::connection;
@@ -8,6 +8,7 @@ use super::error::GqlResultExt;
 use super::filter_text::filter_text;
 use super::ids::to_id;
 use super::pagination::{connection_complexity, page_request};
+use crate::auth::ReadScope;
 use crate::global_id::{self, Kind};
 use crate::store::{AuditEntry, AuditQuery, Store, StoreError};
 
@@ -20,8 +21,8 @@ impl AuditEntryNode {
     async fn id(&self) -> ID {
         to_id(Kind::AuditEntry, self.0.id)
     }
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+    async fn at(&self) -> DateTimeScalar {
+        self.0.at.into()
     }
     /// Subject of who made the change.
     async fn actor(&self) -> &str {
@@ -62,8 +63,12 @@ impl AuditEntryNode {
     }
 }
 
-async fn count_audit(store: &Store, query: &AuditQuery) -> Result<u64, StoreError> {
-    store.audit_count(query).await
+async fn count_audit(
+    store: &Store,
+    scope: ReadScope,
+    query: &AuditQuery,
+) -> Result<u64, StoreError> {
+    store.audit_count(scope, query).await
 }
 
 connection!(
@@ -130,7 +135,11 @@ impl AuditQueries {
         }
         let page = st
             .store
-            .audit_page(&query, page_request(first, after, last, before)?)
+            .audit_page(
+                st.scope(),
+                &query,
+                page_request(first, after, last, before)?,
+            )
             .await
             .gql()?;
         Ok(AuditEntryConnection { page, query })

@@ -40,7 +40,8 @@ impl RowId for AuditEntry {
 }
 
 /// Declares `$conn` and `$edge` for nodes of type `$node` wrapping `$item`, whose total is
-/// counted by the async function `$count(&Store, &$query)`. Before the items resolve,
+/// counted by the async function `$count(&Store, ReadScope, &$query)` within the caller's
+/// scope. Before the items resolve,
 /// `$prime(&Context, Lookahead, &[$item])` loads what their selected fields need in one batch
 /// per loader (see `graphql::prime`).
 macro_rules! connection {
@@ -117,8 +118,8 @@ macro_rules! connection {
                 ctx: &async_graphql::Context<'_>,
             ) -> async_graphql::Result<i64> {
                 use $crate::graphql::error::GqlResultExt as _;
-                let store = &$crate::graphql::context::state(ctx).store;
-                let n = $count(store, &self.query).await.gql()?;
+                let st = $crate::graphql::context::state(ctx);
+                let n = $count(&st.store, st.scope(), &self.query).await.gql()?;
                 Ok(i64::try_from(n).unwrap_or(i64::MAX))
             }
         }

@@ -1,5 +1,5 @@
+use super::scalars::DateTimeScalar;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use rapport_domain::contact::{Contact, ContactDetails, ContactParts};
 use rapport_domain::permissions::{Action, Resource};
 use rapport_domain::values::{CustomFields, EmailAddress, Phone, PhoneNumber, Tags, Text};
@@ -13,6 +13,7 @@ use super::filter_text::filter_text;
 use super::ids::{account_id, contact_id, to_id};
 use super::pagination::{connection_complexity, page_request};
 use super::scalars::{EmailScalar, PhoneScalar};
+use crate::auth::ReadScope;
 use crate::error::ApiError;
 use crate::global_id::Kind;
 use crate::service::{self, ContactChanges};
@@ -51,7 +52,7 @@ pub struct SyncStatus {
     state: SyncState,
     /// The provider's id for the contact.
     external_id: Option<String>,
-    last_synced_at: Option<DateTime<Utc>>,
+    last_synced_at: Option<DateTimeScalar>,
     /// Attempts of the pending or failed job.
     attempts: i32,
     last_error: Option<String>,
@@ -175,7 +176,7 @@ impl ContactNode {
                         None => SyncState::Pending,
                     },
                     external_id: synced.and_then(|s| s.external_id.clone()),
-                    last_synced_at: synced.and_then(|s| s.last_synced_at),
+                    last_synced_at: synced.and_then(|s| s.last_synced_at).map(Into::into),
                     attempts: job.map_or(0, |j| j.attempts),
                     last_error: job.and_then(|j| j.last_error.clone()),
                 }
@@ -195,22 +196,26 @@ impl ContactNode {
     async fn erased(&self) -> bool {
         self.0.is_erased()
     }
-    async fn erased_at(&self) -> Option<DateTime<Utc>> {
-        self.parts().erased_at
+    async fn erased_at(&self) -> Option<DateTimeScalar> {
+        self.parts().erased_at.map(Into::into)
     }
     async fn version(&self) -> i32 {
         self.parts().version
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.parts().created_at
+    async fn created_at(&self) -> DateTimeScalar {
+        self.parts().created_at.into()
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.parts().updated_at
+    async fn updated_at(&self) -> DateTimeScalar {
+        self.parts().updated_at.into()
     }
 }
 
-async fn count_contacts(store: &Store, query: &ContactQuery) -> Result<u64, StoreError> {
-    store.contacts_count(query).await
+async fn count_contacts(
+    store: &Store,
+    scope: ReadScope,
+    query: &ContactQuery,
+) -> Result<u64, StoreError> {
+    store.contacts_count(scope, query).await
 }
 
 connection!(
@@ -226,14 +231,18 @@ connection!(
 /// Lists contacts, always within the caller's row-level scope.
 pub(crate) async fn list(
     st: &RequestState,
-    mut query: ContactQuery,
+    query: ContactQuery,
     page: PageRequest,
 ) -> Result<ContactConnection> {
     st.ctx()
         .authorize(Action::ReadContact, &Resource::Global, "contact")
         .gql()?;
-    query.scope_partner = st.caller.principal.partner();
-    let page = st.store.contacts_page(&query, page).await.gql()?;
+    super::people::refuse_team_filter(st, query.account_filter.as_ref().and_then(|a| a.manager))?;
+    let page = st
+        .store
+        .contacts_page(st.scope(), &query, page)
+        .await
+        .gql()?;
     Ok(ContactConnection { page, query })
 }
 
@@ -261,7 +270,6 @@ impl ContactFilter {
                 .account
                 .map(|a| a.into_query("filter.account."))
                 .transpose()?,
-            scope_partner: None,
         })
     }
 }

@@ -10,11 +10,11 @@ use chrono::{DateTime, Utc};
 use rapport_domain::ids::{AccountId, AgreementId, ContactId, PartnerId, TeamMemberId};
 
 use super::loaders::{
-    AccountLoader, ContactLoader, HistoryLoader, InteractionPagesLoader, PartnerLoader,
-    PeriodCreditsLoader, QuarterMeasurementsLoader, TeamMemberLoader,
+    AccountLoader, ContactLoader, DisplayNameLoader, HistoryLoader, InteractionPagesLoader,
+    PartnerLoader, PeriodCreditsLoader, QuarterMeasurementsLoader, TeamMemberLoader,
 };
-use crate::auth::Caller;
 use crate::auth::jwt::JwtKeys;
+use crate::auth::{Caller, ReadScope};
 use crate::config::Settings;
 use crate::service::Ctx;
 use crate::store::Store;
@@ -59,6 +59,8 @@ pub struct RequestState {
     pub period_credits: Cached<PeriodCreditsLoader>,
     /// Pages of interactions by contact and page.
     pub interactions: Cached<InteractionPagesLoader>,
+    /// Display names of team members by subject (what partners see of a person).
+    pub names: Cached<DisplayNameLoader>,
 }
 
 impl std::fmt::Debug for RequestState {
@@ -89,15 +91,19 @@ impl RequestState {
         {
             DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).delay(delay)
         }
+        // Every loader reads within the caller's scope: a partner's loaders never hold a row
+        // of another partner's accounts, whatever id a query names.
+        let scope = caller.scope();
         Self {
-            accounts: cached(AccountLoader(store.clone()), delay),
-            team: cached(TeamMemberLoader(store.clone()), delay),
-            partners: cached(PartnerLoader(store.clone()), delay),
-            contacts: cached(ContactLoader(store.clone()), delay),
-            histories: cached(HistoryLoader(store.clone()), delay),
-            quarter_measurements: cached(QuarterMeasurementsLoader(store.clone()), delay),
-            period_credits: cached(PeriodCreditsLoader(store.clone()), delay),
-            interactions: cached(InteractionPagesLoader(store.clone()), delay),
+            accounts: cached(AccountLoader(store.clone(), scope), delay),
+            team: cached(TeamMemberLoader(store.clone(), scope), delay),
+            partners: cached(PartnerLoader(store.clone(), scope), delay),
+            contacts: cached(ContactLoader(store.clone(), scope), delay),
+            histories: cached(HistoryLoader(store.clone(), scope), delay),
+            quarter_measurements: cached(QuarterMeasurementsLoader(store.clone(), scope), delay),
+            period_credits: cached(PeriodCreditsLoader(store.clone(), scope), delay),
+            interactions: cached(InteractionPagesLoader(store.clone(), scope), delay),
+            names: cached(DisplayNameLoader(store.clone()), delay),
             store,
             caller,
             request_id,
@@ -107,6 +113,11 @@ impl RequestState {
             providers,
             registry,
         }
+    }
+
+    /// The rows this request's reads may return (the caller's scope).
+    pub fn scope(&self) -> ReadScope {
+        self.caller.scope()
     }
 
     /// Forgets every row the loaders cached (called before each mutation runs).
@@ -120,6 +131,7 @@ impl RequestState {
             .clear::<(AgreementId, NaiveDate)>();
         self.period_credits.clear::<(AgreementId, NaiveDate)>();
         self.interactions.clear::<super::interaction::PageKey>();
+        self.names.clear::<String>();
     }
 
     /// The use-case context of this request.

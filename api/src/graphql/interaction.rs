@@ -1,8 +1,8 @@
 //! Interactions with a contact (calls recorded from Ringover's webhooks): `Contact.interactions`,
 //! newest first, and `node(id:)`. Whoever may read the contact may read its interactions.
 
+use super::scalars::DateTimeScalar;
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
 use rapport_domain::contact::Contact;
 use rapport_domain::ids::ContactId;
 use rapport_domain::permissions::{Action, authorize};
@@ -13,6 +13,7 @@ use super::context::{RequestState, state};
 use super::error::{GqlResultExt, gql};
 use super::ids::to_id;
 use super::pagination::page_request;
+use crate::auth::ReadScope;
 use crate::error::ApiError;
 use crate::global_id::Kind;
 use crate::store::{Interaction, InteractionPage, InteractionQuery, Page, Store, StoreError};
@@ -35,8 +36,8 @@ impl InteractionNode {
         self.0.direction.as_deref()
     }
     /// When it happened (a call: when it started).
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+    async fn at(&self) -> DateTimeScalar {
+        self.0.at.into()
     }
     async fn duration_seconds(&self) -> Option<i32> {
         self.0.duration_seconds
@@ -57,8 +58,12 @@ impl RowId for Interaction {
     }
 }
 
-async fn count_interactions(store: &Store, query: &InteractionQuery) -> Result<u64, StoreError> {
-    store.interactions_count(query).await
+async fn count_interactions(
+    store: &Store,
+    scope: ReadScope,
+    query: &InteractionQuery,
+) -> Result<u64, StoreError> {
+    store.interactions_count(scope, query).await
 }
 
 connection!(
@@ -130,7 +135,13 @@ pub(crate) async fn load_interaction(
     st: &RequestState,
     id: i64,
 ) -> Result<Option<InteractionNode>> {
-    let Some(interaction) = st.store.interactions_by_ids(&[id]).await.gql()?.pop() else {
+    let Some(interaction) = st
+        .store
+        .interactions_by_ids(st.scope(), &[id])
+        .await
+        .gql()?
+        .pop()
+    else {
         return Ok(None);
     };
     let contact: Option<Contact> = st.contacts.load_one(interaction.contact).await.gql()?;

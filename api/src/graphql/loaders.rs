@@ -10,6 +10,7 @@ use rapport_domain::ids::{AccountId, AgreementId, ContactId, PartnerId, TeamMemb
 use rapport_domain::partner::Partner;
 use rapport_domain::team::TeamMember;
 
+use crate::auth::ReadScope;
 use crate::service::agreement_compute::{end_of, start_of};
 use crate::store::{Interaction, InteractionPage, Page, Store, StoreError, StoredCredit};
 
@@ -37,7 +38,7 @@ impl std::error::Error for LoadError {
 
 /// Accounts by id, one query per batch.
 #[derive(Debug)]
-pub struct AccountLoader(pub Store);
+pub struct AccountLoader(pub Store, pub ReadScope);
 
 impl Loader<AccountId> for AccountLoader {
     type Value = Account;
@@ -46,7 +47,7 @@ impl Loader<AccountId> for AccountLoader {
     async fn load(&self, keys: &[AccountId]) -> Result<HashMap<AccountId, Account>, LoadError> {
         let rows = self
             .0
-            .accounts_by_ids(keys)
+            .accounts_by_ids(self.1, keys)
             .await
             .map_err(|e| LoadError(Arc::new(e)))?;
         Ok(rows.into_iter().map(|a| (a.id(), a)).collect())
@@ -55,7 +56,7 @@ impl Loader<AccountId> for AccountLoader {
 
 /// Team members by id, one query per batch.
 #[derive(Debug)]
-pub struct TeamMemberLoader(pub Store);
+pub struct TeamMemberLoader(pub Store, pub ReadScope);
 
 impl Loader<TeamMemberId> for TeamMemberLoader {
     type Value = TeamMember;
@@ -67,7 +68,7 @@ impl Loader<TeamMemberId> for TeamMemberLoader {
     ) -> Result<HashMap<TeamMemberId, TeamMember>, LoadError> {
         let rows = self
             .0
-            .team_members_by_ids(keys)
+            .team_members_by_ids(self.1, keys)
             .await
             .map_err(|e| LoadError(Arc::new(e)))?;
         Ok(rows.into_iter().map(|m| (m.id, m)).collect())
@@ -76,7 +77,7 @@ impl Loader<TeamMemberId> for TeamMemberLoader {
 
 /// Partners by id, one query per batch.
 #[derive(Debug)]
-pub struct PartnerLoader(pub Store);
+pub struct PartnerLoader(pub Store, pub ReadScope);
 
 impl Loader<PartnerId> for PartnerLoader {
     type Value = Partner;
@@ -85,7 +86,7 @@ impl Loader<PartnerId> for PartnerLoader {
     async fn load(&self, keys: &[PartnerId]) -> Result<HashMap<PartnerId, Partner>, LoadError> {
         let rows = self
             .0
-            .partners_by_ids(keys)
+            .partners_by_ids(self.1, keys)
             .await
             .map_err(|e| LoadError(Arc::new(e)))?;
         Ok(rows.into_iter().map(|p| (p.id, p)).collect())
@@ -94,7 +95,7 @@ impl Loader<PartnerId> for PartnerLoader {
 
 /// Contacts by id, one query per batch.
 #[derive(Debug)]
-pub struct ContactLoader(pub Store);
+pub struct ContactLoader(pub Store, pub ReadScope);
 
 impl Loader<ContactId> for ContactLoader {
     type Value = Contact;
@@ -103,7 +104,7 @@ impl Loader<ContactId> for ContactLoader {
     async fn load(&self, keys: &[ContactId]) -> Result<HashMap<ContactId, Contact>, LoadError> {
         let rows = self
             .0
-            .contacts_by_ids(keys)
+            .contacts_by_ids(self.1, keys)
             .await
             .map_err(|e| LoadError(Arc::new(e)))?;
         Ok(rows.into_iter().map(|c| (c.id(), c)).collect())
@@ -112,7 +113,7 @@ impl Loader<ContactId> for ContactLoader {
 
 /// Relationship histories by account id, one query per batch.
 #[derive(Debug)]
-pub struct HistoryLoader(pub Store);
+pub struct HistoryLoader(pub Store, pub ReadScope);
 
 impl Loader<AccountId> for HistoryLoader {
     type Value = Vec<RelationshipChange>;
@@ -123,7 +124,7 @@ impl Loader<AccountId> for HistoryLoader {
         keys: &[AccountId],
     ) -> Result<HashMap<AccountId, Vec<RelationshipChange>>, LoadError> {
         self.0
-            .relationship_histories(keys)
+            .relationship_histories(self.1, keys)
             .await
             .map_err(|e| LoadError(Arc::new(e)))
     }
@@ -132,7 +133,7 @@ impl Loader<AccountId> for HistoryLoader {
 /// Measurements of an agreement over one calendar quarter, keyed by the agreement and the
 /// quarter's first day; one query per batch (the compliance of a page of agreements).
 #[derive(Debug)]
-pub struct QuarterMeasurementsLoader(pub Store);
+pub struct QuarterMeasurementsLoader(pub Store, pub ReadScope);
 
 impl Loader<(AgreementId, NaiveDate)> for QuarterMeasurementsLoader {
     type Value = Vec<Measurement>;
@@ -155,6 +156,7 @@ impl Loader<(AgreementId, NaiveDate)> for QuarterMeasurementsLoader {
         let rows = self
             .0
             .measurements_of_many(
+                self.1,
                 &ids,
                 start_of(quarter(first).start()),
                 end_of(&quarter(last)),
@@ -175,7 +177,7 @@ impl Loader<(AgreementId, NaiveDate)> for QuarterMeasurementsLoader {
 
 /// Credit-ledger entries of an agreement for one period start; one query per batch.
 #[derive(Debug)]
-pub struct PeriodCreditsLoader(pub Store);
+pub struct PeriodCreditsLoader(pub Store, pub ReadScope);
 
 impl Loader<(AgreementId, NaiveDate)> for PeriodCreditsLoader {
     type Value = Vec<StoredCredit>;
@@ -193,7 +195,7 @@ impl Loader<(AgreementId, NaiveDate)> for PeriodCreditsLoader {
         starts.dedup();
         let rows = self
             .0
-            .credits_for_periods(&ids, &starts)
+            .credits_for_periods(self.1, &ids, &starts)
             .await
             .map_err(|e| LoadError(Arc::new(e)))?;
         let mut out: HashMap<(AgreementId, NaiveDate), Vec<StoredCredit>> =
@@ -210,7 +212,7 @@ impl Loader<(AgreementId, NaiveDate)> for PeriodCreditsLoader {
 /// Pages of contacts' interactions, keyed by the contact and the page; one query per distinct
 /// page in a batch (a page of contacts asks for the same page of each).
 #[derive(Debug)]
-pub struct InteractionPagesLoader(pub Store);
+pub struct InteractionPagesLoader(pub Store, pub ReadScope);
 
 impl Loader<(ContactId, InteractionPage)> for InteractionPagesLoader {
     type Value = Page<Interaction>;
@@ -234,11 +236,28 @@ impl Loader<(ContactId, InteractionPage)> for InteractionPagesLoader {
             contacts.dedup();
             let found = self
                 .0
-                .interaction_pages(&contacts, page)
+                .interaction_pages(self.1, &contacts, page)
                 .await
                 .map_err(|e| LoadError(Arc::new(e)))?;
             out.extend(found.into_iter().map(|(contact, p)| ((contact, page), p)));
         }
         Ok(out)
+    }
+}
+
+/// Display names of team members by JWT subject, one query per batch; subjects of no member
+/// are left out.
+#[derive(Debug)]
+pub struct DisplayNameLoader(pub Store);
+
+impl Loader<String> for DisplayNameLoader {
+    type Value = String;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, String>, LoadError> {
+        self.0
+            .team_names_by_subjects(keys)
+            .await
+            .map_err(|e| LoadError(Arc::new(e)))
     }
 }

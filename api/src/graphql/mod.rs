@@ -1,8 +1,10 @@
 //! The GraphQL schema: one module per area, merged into one query and one mutation root.
 
 mod account;
+mod account_domains;
 mod agreement;
 mod audit;
+pub mod coercion;
 mod connection;
 mod contact;
 pub mod context;
@@ -17,6 +19,7 @@ mod loaders;
 mod node;
 mod pagination;
 mod partner;
+mod people;
 mod prime;
 mod scalars;
 mod sections;
@@ -44,6 +47,7 @@ pub struct Query(
 #[derive(MergedObject, Default, Debug)]
 pub struct Mutation(
     account::AccountMutations,
+    account_domains::AccountDomainMutations,
     agreement::AgreementMutations,
     contact::ContactMutations,
     team::TeamMutations,

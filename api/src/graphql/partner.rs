@@ -1,5 +1,5 @@
+use super::scalars::DateTimeScalar;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use rapport_domain::partner::Partner;
 use rapport_domain::permissions::{Action, Resource};
 use rapport_domain::values::Text;
@@ -10,6 +10,7 @@ use super::context::state;
 use super::error::GqlResultExt;
 use super::ids::{partner_id, to_id};
 use super::pagination::{connection_complexity, page_request};
+use crate::auth::ReadScope;
 use crate::global_id::Kind;
 use crate::service;
 use crate::store::{AccountQuery, Store, StoreError};
@@ -45,15 +46,14 @@ impl PartnerNode {
         let st = state(ctx);
         let query = AccountQuery {
             partner: Some(self.0.id),
-            scope_partner: st.caller.principal.partner(),
             ..Default::default()
         };
         list_accounts(st, query, page_request(first, after, last, before)?).await
     }
 }
 
-async fn count_partners(store: &Store, _: &()) -> Result<u64, StoreError> {
-    store.partners_count().await
+async fn count_partners(store: &Store, scope: ReadScope, _: &()) -> Result<u64, StoreError> {
+    store.partners_count(scope).await
 }
 
 connection!(
@@ -88,7 +88,7 @@ impl PartnerQueries {
             .gql()?;
         let page = st
             .store
-            .partners_page(page_request(first, after, last, before)?)
+            .partners_page(st.scope(), page_request(first, after, last, before)?)
             .await
             .gql()?;
         Ok(PartnerConnection { page, query: () })
@@ -136,7 +136,7 @@ pub struct IssuePartnerTokenInput {
 pub struct IssuePartnerTokenPayload {
     token: String,
     token_id: String,
-    expires_at: DateTime<Utc>,
+    expires_at: DateTimeScalar,
 }
 
 /// Input of `revokeToken`.
@@ -215,7 +215,7 @@ impl PartnerMutations {
         Ok(IssuePartnerTokenPayload {
             token: issued.token,
             token_id: issued.token_id,
-            expires_at: issued.expires_at,
+            expires_at: issued.expires_at.into(),
         })
     }
 

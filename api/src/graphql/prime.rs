@@ -125,7 +125,9 @@ pub(crate) async fn accounts(
     }
     if selection.field("relationshipHistory").exists() {
         let ids = unique(items.iter().map(Account::id));
-        st.histories.load_many(ids).await.gql()?;
+        let histories = st.histories.load_many(ids).await.gql()?;
+        // How the actors are shown (display names, for a partner): one batch for the page.
+        super::people::shown(st, histories.values().flatten().map(|c| c.actor.as_str())).await?;
     }
     Ok(())
 }

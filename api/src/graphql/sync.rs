@@ -1,7 +1,7 @@
 //! Contact-sync administration: dead letters and retries (admins only).
 
+use super::scalars::DateTimeScalar;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use rapport_domain::ids::ContactId;
 use rapport_domain::permissions::{Action, Resource};
 
@@ -43,12 +43,17 @@ impl SyncJobNode {
     async fn last_error(&self) -> Option<&str> {
         self.0.last_error.as_deref()
     }
-    async fn failed_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn failed_at(&self) -> DateTimeScalar {
+        self.0.updated_at.into()
     }
 }
 
-async fn count_failures(store: &Store, provider: &Option<String>) -> Result<u64, StoreError> {
+/// Dead letters are staff-only rows (`ManageIntegrations`): no partner reaches this list.
+async fn count_failures(
+    store: &Store,
+    _: crate::auth::ReadScope,
+    provider: &Option<String>,
+) -> Result<u64, StoreError> {
     store.sync_failures_count(provider.as_deref()).await
 }
 
@@ -118,14 +123,14 @@ impl ResyncNode {
     async fn requested_by(&self) -> &str {
         &self.0.requested_by
     }
-    async fn started_at(&self) -> DateTime<Utc> {
-        self.0.started_at
+    async fn started_at(&self) -> DateTimeScalar {
+        self.0.started_at.into()
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> DateTimeScalar {
+        self.0.updated_at.into()
     }
-    async fn finished_at(&self) -> Option<DateTime<Utc>> {
-        self.0.finished_at
+    async fn finished_at(&self) -> Option<DateTimeScalar> {
+        self.0.finished_at.map(Into::into)
     }
 }
 
@@ -137,7 +142,7 @@ pub struct SyncProviderNode {
     /// Paused after it refused our credentials: nothing is sent until an admin resumes it.
     paused: bool,
     paused_reason: Option<String>,
-    paused_at: Option<DateTime<Utc>>,
+    paused_at: Option<DateTimeScalar>,
     /// Jobs waiting to be sent (including those waiting for a retry).
     pending_jobs: i64,
     /// Jobs a worker holds right now.
@@ -164,7 +169,7 @@ async fn provider_overview(store: &Store, names: &[String]) -> Result<Vec<SyncPr
                 name: name.clone(),
                 paused: pause.is_some(),
                 paused_reason: pause.map(|p| p.reason.clone()),
-                paused_at: pause.map(|p| p.paused_at),
+                paused_at: pause.map(|p| p.paused_at).map(Into::into),
                 pending_jobs: count(name, "PENDING"),
                 in_flight_jobs: count(name, "LEASED"),
                 failed_jobs: count(name, "DEAD"),

@@ -11,6 +11,7 @@ use super::error::GqlResultExt;
 use super::ids::{team_member_id, to_id};
 use super::pagination::{connection_complexity, page_request};
 use super::scalars::EmailScalar;
+use crate::auth::ReadScope;
 use crate::global_id::Kind;
 use crate::service::{self, TeamMemberChanges};
 use crate::store::{AccountQuery, NewTeamMember, Store, StoreError, TeamQuery};
@@ -56,15 +57,14 @@ impl TeamMemberNode {
         let st = state(ctx);
         let query = AccountQuery {
             manager: Some(self.0.id),
-            scope_partner: st.caller.principal.partner(),
             ..Default::default()
         };
         list_accounts(st, query, page_request(first, after, last, before)?).await
     }
 }
 
-async fn count_team(store: &Store, query: &TeamQuery) -> Result<u64, StoreError> {
-    store.team_members_count(*query).await
+async fn count_team(store: &Store, scope: ReadScope, query: &TeamQuery) -> Result<u64, StoreError> {
+    store.team_members_count(scope, *query).await
 }
 
 connection!(
@@ -112,7 +112,7 @@ impl TeamQueries {
         };
         let page = st
             .store
-            .team_members_page(query, page_request(first, after, last, before)?)
+            .team_members_page(st.scope(), query, page_request(first, after, last, before)?)
             .await
             .gql()?;
         Ok(TeamMemberConnection { page, query })

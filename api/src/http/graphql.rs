@@ -6,13 +6,14 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use async_graphql::parser::types::OperationType;
-use async_graphql::{ErrorExtensionValues, Request as GqlRequest, ServerError};
+use async_graphql::{ErrorExtensionValues, Request as GqlRequest, ServerError, Variables};
 use futures_util::StreamExt as _;
 use serde_json::{Map, Value, json};
 
 use super::negotiate::{ResponseKind, is_json, negotiate, wants_html};
 use super::{AppState, RequestId, graphiql};
 use crate::auth::{self, AuthFailure};
+use crate::graphql::coercion;
 use crate::graphql::context::RequestState;
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
@@ -288,7 +289,7 @@ async fn execute(
     }
     // Two Authorization headers are ambiguous credentials: refuse rather than pick one.
     if req.headers().get_all(header::AUTHORIZATION).count() > 1 {
-        tracing::info!("request refused: more than one Authorization header");
+        super::note_refusal(req, "more than one Authorization header");
         return unauthenticated(kind, &rid);
     }
     let header = req
@@ -308,10 +309,13 @@ async fn execute(
             );
         }
         Err(failure) => {
-            tracing::info!(reason = %failure, "request refused: unauthenticated");
+            super::note_refusal(req, failure.to_string());
             return unauthenticated(kind, &rid);
         }
     };
+    if let Some(limited) = super::rate_limit::admit_subject(req, state, &caller.subject) {
+        return limited;
+    }
     let request_state = RequestState::new(
         state.store.clone(),
         caller,
@@ -321,6 +325,9 @@ async fn execute(
         state.registry.clone(),
         chrono::Utc::now(),
     );
+    // Kept to trace a coercion failure back to its argument.
+    let gql_query = gql_request.query.clone();
+    let gql_variables = gql_request.variables.clone();
     let response = state.schema.execute(gql_request.data(request_state)).await;
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
@@ -328,7 +335,7 @@ async fn execute(
     let errors: Vec<Value> = response
         .errors
         .into_iter()
-        .map(|e| error_json(e, &rid))
+        .map(|e| error_json(e, &gql_query, &gql_variables, &rid))
         .collect();
     let mut body = Map::new();
     if !request_error {
@@ -367,9 +374,20 @@ fn is_limit_error(err: &ServerError) -> bool {
 }
 
 /// Serializes one error, giving every error a code: parse, validation and limit errors from
-/// the executor get theirs here; INTERNAL ones also get the request id.
-fn error_json(mut err: ServerError, rid: &str) -> Value {
+/// the executor get theirs here, and every input coercion failure is the client's
+/// (`BAD_USER_INPUT` naming the field, see [`coercion`]); INTERNAL ones also get the request
+/// id.
+fn error_json(mut err: ServerError, query: &str, variables: &Variables, rid: &str) -> Value {
     let limit = is_limit_error(&err);
+    let has_code = matches!(
+        err.extensions.as_ref().and_then(|ext| ext.get("code")),
+        Some(async_graphql::Value::String(_))
+    );
+    let bad_input = if has_code || limit {
+        None
+    } else {
+        coercion::classify(&err, query, variables)
+    };
     let ext = err
         .extensions
         .get_or_insert_with(ErrorExtensionValues::default);
@@ -378,6 +396,12 @@ fn error_json(mut err: ServerError, rid: &str) -> Value {
         _ => {
             let code = if limit {
                 "QUERY_TOO_COMPLEX"
+            } else if let Some(bad) = bad_input {
+                // The client's mistake, told to the client: not worth a log line per error.
+                tracing::debug!(field = %bad.field, "bad input");
+                ext.set("field", bad.field);
+                err.message = bad.message;
+                "BAD_USER_INPUT"
             } else if err.path.is_empty() {
                 "GRAPHQL_VALIDATION_FAILED"
             } else {

@@ -74,6 +74,15 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
             }
         }
     }
+    out.push_str(
+        "# HELP rapport_rate_limit_tracked_keys Subjects, addresses and routes with a rate-limit bucket in memory.\n\
+         # TYPE rapport_rate_limit_tracked_keys gauge\n",
+    );
+    let _ = writeln!(
+        out,
+        "rapport_rate_limit_tracked_keys {}",
+        state.edge.limits.tracked()
+    );
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(out)

@@ -1,10 +1,14 @@
 //! HTTP: routes, the GraphQL-over-HTTP handler, request ids, health.
 
+mod body_deadline;
+mod client_addr;
 mod graphiql;
 mod graphql;
 mod health;
 mod metrics;
 mod negotiate;
+mod rate_limit;
+mod refusal_log;
 mod request_id;
 
 use std::sync::Arc;
@@ -16,7 +20,45 @@ use crate::config::Settings;
 use crate::graphql::AppSchema;
 use crate::store::Store;
 
+pub use body_deadline::body_deadline_middleware;
+pub use client_addr::{ClientAddr, TrustedProxies};
+pub use rate_limit::{Decision, Limits, rate_limit_middleware};
+pub use refusal_log::{RefusalLog, RefusalReason};
 pub use request_id::{RequestId, request_id_middleware};
+
+/// What every request passes through before its handler: the limits, the trusted proxies and
+/// the refusal-log sampler of this server.
+#[derive(Debug)]
+pub struct Edge {
+    /// Rate limits.
+    pub limits: Limits,
+    /// Proxies whose forwarding headers are believed.
+    pub proxies: TrustedProxies,
+    /// The sampler of refusal log lines.
+    pub refusals: RefusalLog,
+}
+
+impl Edge {
+    /// The edge `settings` describe.
+    ///
+    /// # Errors
+    /// A `http.trusted_proxies` entry that is not an address or block, named.
+    pub fn new(settings: &Settings) -> Result<Self, String> {
+        Ok(Self {
+            limits: Limits::new(&settings.rate_limit),
+            proxies: TrustedProxies::parse(&settings.http.trusted_proxies)?,
+            refusals: RefusalLog::new(
+                settings.log.refusal_lines,
+                std::time::Duration::from_secs(settings.log.refusal_window_secs),
+            ),
+        })
+    }
+}
+
+/// Marks the request as refused for `reason`, for its log line (written sampled).
+pub fn note_refusal(req: &actix_web::HttpRequest, reason: impl Into<String>) {
+    actix_web::HttpMessage::extensions_mut(req).insert(RefusalReason(reason.into()));
+}
 
 /// Shared by every request.
 #[derive(Clone)]
@@ -35,6 +77,8 @@ pub struct AppState {
     pub registry: Arc<rapport_integrations::Registry>,
     /// Contact-sync job counters of this process, for `/metrics`.
     pub counters: Arc<rapport_integrations::Counters>,
+    /// Limits, trusted proxies, refusal-log sampling.
+    pub edge: Arc<Edge>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -1,5 +1,5 @@
 use rapport_domain::account::{
-    Account, AccountKind, AcquisitionChannel, AgreementInForce, NewAccount,
+    Account, AccountKind, AcquisitionChannel, AgreementInForce, NamedBy, NewAccount,
 };
 use rapport_domain::events::DomainEvent;
 use rapport_domain::ids::{AccountId, TeamMemberId};
@@ -18,6 +18,7 @@ pub fn account_scope(account: &Account) -> AccountScope {
         partner: account.partner(),
         manager: account.account_manager(),
         relationship: account.relationship(),
+        created_by: account.created_by(),
     }
 }
 
@@ -87,8 +88,11 @@ async fn agreement_in_force(
 
 /// Creates an account (always as a customer). A partner's accounts are always referred by the
 /// partner itself.
-pub async fn create_account(ctx: &Ctx<'_>, mut new: NewAccount) -> Result<Account, ApiError> {
+pub async fn create_account(ctx: &Ctx<'_>, new: NewAccount) -> Result<Account, ApiError> {
     ctx.authorize(Action::CreateAccount, &Resource::Global, "account")?;
+    // Staff-named domains are confirmed; a partner's stay unconfirmed claims, which route
+    // nothing and collide with nobody, so its answer never depends on other accounts.
+    let mut new = new.by(&ctx.caller.principal);
     if let Principal::Partner { partner } = ctx.caller.principal {
         if new.partner.is_some_and(|p| p != partner) {
             return Err(ApiError::bad_input(
@@ -106,6 +110,13 @@ pub async fn create_account(ctx: &Ctx<'_>, mut new: NewAccount) -> Result<Accoun
     {
         return Err(ApiError::bad_input("partnerId", "no such partner"));
     }
+    let confirmed: Vec<EmailDomain> = new
+        .domains
+        .iter()
+        .filter(|d| d.confirmed)
+        .map(|d| d.domain.clone())
+        .collect();
+    super::account_domains::refuse_confirmed_elsewhere(&tx, &confirmed, None).await?;
     let account = tx.insert_account(&new, ctx.now).await?;
     record(
         &tx,
@@ -166,10 +177,15 @@ pub async fn update_account(
         changes.name.unwrap_or(p.name),
         changes.kind.unwrap_or(p.kind),
         parent,
-        changes.domains.unwrap_or(p.domains),
+        changes
+            .domains
+            .unwrap_or_else(|| p.domains.into_iter().map(|d| d.domain).collect()),
+        NamedBy::of(&ctx.caller.principal),
         changes.acquisition_channel.unwrap_or(p.acquisition_channel),
         ctx.now,
     )?;
+    let confirmed: Vec<EmailDomain> = account.confirmed_domains().cloned().collect();
+    super::account_domains::refuse_confirmed_elsewhere(&tx, &confirmed, Some(id)).await?;
     finish(
         tx,
         ctx,
@@ -203,7 +219,7 @@ async fn creates_cycle(tx: &Tx, id: AccountId, parent: AccountId) -> Result<bool
 
 /// Opens an edit of an account: loaded, authorized for `action`, checked against
 /// `expected_version`, with its snapshot for the audit log.
-async fn open_edit(
+pub(super) async fn open_edit(
     tx: &Tx,
     ctx: &Ctx<'_>,
     id: AccountId,
@@ -321,8 +337,22 @@ pub async fn assign_account_manager(
     expected_version: i32,
 ) -> Result<Account, ApiError> {
     let tx = ctx.store.begin().await?;
-    let (mut account, before) =
-        open_edit(&tx, ctx, id, Action::AssignAccountManager, expected_version).await?;
+    let mut account = tx
+        .load_account(id)
+        .await?
+        .ok_or(ApiError::NotFound("account"))?;
+    let scope = account_scope(&account);
+    ctx.authorize(Action::ReadAccount, &Resource::Account(scope), "account")?;
+    ctx.authorize(
+        Action::AssignAccountManager,
+        &Resource::Assignment {
+            account: scope,
+            manager,
+        },
+        "account",
+    )?;
+    check_version(account.parts().version, expected_version)?;
+    let before = snapshot::account(&account);
     let manager = match manager {
         Some(m) => Some(load_manager(&tx, m).await?),
         None => None,
@@ -340,7 +370,7 @@ pub async fn assign_account_manager(
     .await
 }
 
-/// Marks an account churned.
+/// Marks an account churned; refused while an agreement is in force, naming it.
 pub async fn churn_account(
     ctx: &Ctx<'_>,
     id: AccountId,
@@ -349,7 +379,8 @@ pub async fn churn_account(
     let tx = ctx.store.begin().await?;
     let (mut account, before) =
         open_edit(&tx, ctx, id, Action::ChurnAccount, expected_version).await?;
-    account.churn(ctx.now)?;
+    let in_force = agreement_in_force(&tx, id, ctx.now.date_naive()).await?;
+    account.churn(in_force.as_ref(), ctx.now)?;
     finish(
         tx,
         ctx,

@@ -11,7 +11,8 @@ use crate::error::ApiError;
 use crate::global_id::Kind;
 use crate::store::Tx;
 
-/// Resolves the account of a new contact: the one given, or the one owning the email's domain.
+/// Resolves the account of a new contact: the one given, or the one the email's domain is
+/// confirmed for. Unconfirmed claims (a partner's) never route: staff own routing.
 async fn resolve_account(
     tx: &Tx,
     given: Option<AccountId>,
@@ -27,7 +28,7 @@ async fn resolve_account(
     }
     Err(ApiError::bad_input(
         "accountId",
-        "is required unless the email's domain belongs to an account",
+        "is required unless the email's domain is confirmed for an account",
     ))
 }
 

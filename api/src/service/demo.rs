@@ -7,6 +7,7 @@ use rapport_domain::account::{AccountKind, AcquisitionChannel, NewAccount};
 use rapport_domain::contact::{ContactDetails, EmailConsent};
 use rapport_domain::values::{EmailAddress, Phone, PhoneNumber, PhoneType, Tags, Text};
 
+use crate::auth::ReadScope;
 use crate::error::ApiError;
 use crate::store::{AuditRecord, Store};
 
@@ -44,7 +45,11 @@ pub async fn seed_demo_data(
     if accounts == 0 {
         return Err(ApiError::bad_input("accounts", "must be at least 1"));
     }
-    if store.contacts_count(&Default::default()).await? > 0 {
+    if store
+        .contacts_count(ReadScope::system(), &Default::default())
+        .await?
+        > 0
+    {
         return Err(ApiError::bad_input(
             "database",
             "already has contacts: demo data goes into an empty database only",

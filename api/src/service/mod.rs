@@ -1,6 +1,7 @@
 //! Use cases. Each runs in one transaction that writes the change, its audit row and its
 //! outbox events together; authorization is decided here, with the row-level facts at hand.
 
+mod account_domains;
 mod accounts;
 pub(crate) mod agreement_compute;
 mod agreements;
@@ -15,6 +16,7 @@ mod team;
 mod tokens;
 mod webhooks;
 
+pub use account_domains::confirm_account_domains;
 pub use accounts::{
     AccountChanges, account_scope, assign_account_manager, churn_account, create_account,
     demote_to_customer, promote_to_client, update_account,

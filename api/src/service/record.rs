@@ -25,7 +25,8 @@ fn event_subject(event: &DomainEvent) -> Option<(Kind, i64)> {
         | E::AccountPromoted(id)
         | E::AccountDemoted(id)
         | E::AccountManagerAssigned(id)
-        | E::AccountChurned(id) => Some((Kind::Account, id.get())),
+        | E::AccountChurned(id)
+        | E::AccountDomainsConfirmed(id) => Some((Kind::Account, id.get())),
         E::ContactCreated(id) | E::ContactChanged(id) | E::ContactErased(id) => {
             Some((Kind::Contact, id.get()))
         }

@@ -7,6 +7,7 @@ use rapport_domain::values::{EmailAddress, Text};
 
 use super::record::{Change, record};
 use super::{Ctx, check_version, snapshot};
+use crate::auth::ReadScope;
 use crate::error::ApiError;
 use crate::global_id::Kind;
 use crate::store::{NewTeamMember, TeamQuery};
@@ -85,10 +86,14 @@ pub async fn update_team_member(
     if was_admin && !(member.active && member.role == Role::Admin) {
         let admins = ctx
             .store
-            .team_members_count(TeamQuery {
-                role: Some(Role::Admin),
-                active: Some(true),
-            })
+            .team_members_count(
+                // A rule over the whole team, not a read shown to the caller.
+                ReadScope::system(),
+                TeamQuery {
+                    role: Some(Role::Admin),
+                    active: Some(true),
+                },
+            )
             .await?;
         if admins <= 1 {
             let field = if member.active { "role" } else { "active" };

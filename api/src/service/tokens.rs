@@ -31,6 +31,17 @@ pub async fn issue_partner_token(
     max_days: i64,
 ) -> Result<IssuedToken, ApiError> {
     ctx.authorize(Action::ManageTokens, &Resource::Global, "partner")?;
+    if keys.signing_algorithm().is_none() {
+        return Err(ApiError::InvalidTransition {
+            current: "VERIFY_ONLY".to_owned(),
+            message: format!(
+                "this server only verifies tokens (no jwt.private_key_pem): partner tokens come \
+                 from your identity provider, with role=PARTNER, partner_id=<the partner's id> \
+                 and sub=partner:<the partner's id> (here {})",
+                partner_subject(partner)
+            ),
+        });
+    }
     if !(1..=max_days).contains(&valid_for_days) {
         return Err(ApiError::bad_input(
             "validForDays",

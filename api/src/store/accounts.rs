@@ -2,8 +2,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rapport_domain::account::{
-    Account, AccountKind, AccountParts, AccountStatus, AcquisitionChannel, NewAccount,
-    RelationshipChange, RelationshipType,
+    Account, AccountDomain, AccountKind, AccountParts, AccountStatus, AcquisitionChannel,
+    NewAccount, RelationshipChange, RelationshipType,
 };
 use rapport_domain::ids::{AccountId, PartnerId, TeamMemberId};
 use rapport_domain::values::{EmailDomain, Text};
@@ -15,10 +15,11 @@ use sea_orm::{
 
 use super::entity::{account, account_domain, relationship_change};
 use super::page::fetch_page;
-use super::{Page, PageRequest, Store, StoreError, Tx};
+use super::{Page, PageRequest, Store, StoreError, Tx, scope};
+use crate::auth::ReadScope;
 
-/// Which accounts a list shows. `scope_partner` is the caller's row-level scope: a partner sees
-/// only the accounts it referred, whatever else the filter says.
+/// Which accounts a list shows, within the [`ReadScope`] the read is given: a partner sees only
+/// the accounts it referred, whatever else the filter says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccountQuery {
     /// Only customers or only clients.
@@ -38,8 +39,6 @@ pub struct AccountQuery {
     /// Only clients without an agreement in force (`true`), or only accounts with one
     /// (`false`).
     pub without_agreement_in_force: Option<bool>,
-    /// Row-level scope of a partner caller.
-    pub scope_partner: Option<PartnerId>,
 }
 
 impl AccountQuery {
@@ -83,9 +82,6 @@ impl AccountQuery {
             }
             None => {}
         }
-        if let Some(scope) = self.scope_partner {
-            cond = cond.add(account::Column::PartnerId.eq(scope.get()));
-        }
         cond
     }
 }
@@ -98,7 +94,7 @@ fn parse<T>(
     result.map_err(|e| StoreError::corrupt("accounts", id, format!("{what}: {e}")))
 }
 
-fn to_domain(row: account::Model, domains: Vec<String>) -> Result<Account, StoreError> {
+fn to_domain(row: account::Model, domains: Vec<(String, bool)>) -> Result<Account, StoreError> {
     let account::Model {
         id,
         name,
@@ -109,6 +105,7 @@ fn to_domain(row: account::Model, domains: Vec<String>) -> Result<Account, Store
         parent_id,
         acquisition_channel,
         partner_id,
+        created_by_member_id,
         status,
         churned_at,
         version,
@@ -117,8 +114,13 @@ fn to_domain(row: account::Model, domains: Vec<String>) -> Result<Account, Store
     } = row;
     let domains = domains
         .iter()
-        .map(|d| parse(id, "domain", EmailDomain::parse(d)))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|(d, confirmed)| {
+            Ok(AccountDomain {
+                domain: parse(id, "domain", EmailDomain::parse(d))?,
+                confirmed: *confirmed,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
     Account::restore(AccountParts {
         id: AccountId::new(id),
         name: parse(id, "name", Text::name("name", &name))?,
@@ -133,6 +135,7 @@ fn to_domain(row: account::Model, domains: Vec<String>) -> Result<Account, Store
             AcquisitionChannel::parse(&acquisition_channel),
         )?,
         partner: partner_id.map(PartnerId::new),
+        created_by: created_by_member_id.map(TeamMemberId::new),
         status: parse(id, "status", AccountStatus::parse(&status))?,
         churned_at,
         version,
@@ -147,7 +150,7 @@ async fn with_domains(
     rows: Vec<account::Model>,
 ) -> Result<Vec<Account>, StoreError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut domains: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut domains: HashMap<i64, Vec<(String, bool)>> = HashMap::new();
     if !ids.is_empty() {
         for d in account_domain::Entity::find()
             .filter(account_domain::Column::AccountId.is_in(ids))
@@ -155,7 +158,10 @@ async fn with_domains(
             .all(db)
             .await?
         {
-            domains.entry(d.account_id).or_default().push(d.domain);
+            domains
+                .entry(d.account_id)
+                .or_default()
+                .push((d.domain, d.confirmed));
         }
     }
     rows.into_iter()
@@ -167,10 +173,16 @@ async fn with_domains(
 }
 
 impl Store {
-    /// Accounts by id, in no particular order; missing ids are skipped.
-    pub async fn accounts_by_ids(&self, ids: &[AccountId]) -> Result<Vec<Account>, StoreError> {
+    /// Accounts by id, in no particular order; missing ids and ids outside `scope` are
+    /// skipped.
+    pub async fn accounts_by_ids(
+        &self,
+        scope: ReadScope,
+        ids: &[AccountId],
+    ) -> Result<Vec<Account>, StoreError> {
         let rows = account::Entity::find()
             .filter(account::Column::Id.is_in(ids.iter().map(|id| id.get())))
+            .filter(scope::accounts(scope))
             .all(self.reader())
             .await?;
         with_domains(self.reader(), rows).await
@@ -179,10 +191,13 @@ impl Store {
     /// One page of accounts matching `query`.
     pub async fn accounts_page(
         &self,
+        scope: ReadScope,
         query: &AccountQuery,
         page: PageRequest,
     ) -> Result<Page<Account>, StoreError> {
-        let select = account::Entity::find().filter(query.condition());
+        let select = account::Entity::find()
+            .filter(query.condition())
+            .filter(scope::accounts(scope));
         let page = fetch_page(self.reader(), select, account::Column::Id, page).await?;
         let items = with_domains(self.reader(), page.items).await?;
         Ok(Page {
@@ -193,9 +208,14 @@ impl Store {
     }
 
     /// How many accounts match `query`.
-    pub async fn accounts_count(&self, query: &AccountQuery) -> Result<u64, StoreError> {
+    pub async fn accounts_count(
+        &self,
+        scope: ReadScope,
+        query: &AccountQuery,
+    ) -> Result<u64, StoreError> {
         Ok(account::Entity::find()
             .filter(query.condition())
+            .filter(scope::accounts(scope))
             .count(self.reader())
             .await?)
     }
@@ -203,19 +223,21 @@ impl Store {
     /// Every relationship change of an account, oldest first.
     pub async fn relationship_history(
         &self,
+        scope: ReadScope,
         id: AccountId,
     ) -> Result<Vec<RelationshipChange>, StoreError> {
         Ok(self
-            .relationship_histories(&[id])
+            .relationship_histories(scope, &[id])
             .await?
             .remove(&id)
             .unwrap_or_default())
     }
 
     /// The relationship history of each of these accounts, oldest first, in one query; every
-    /// id gets an entry (empty when the account never changed).
+    /// id gets an entry (empty when the account never changed or is outside `scope`).
     pub async fn relationship_histories(
         &self,
+        scope: ReadScope,
         ids: &[AccountId],
     ) -> Result<HashMap<AccountId, Vec<RelationshipChange>>, StoreError> {
         let mut out: HashMap<AccountId, Vec<RelationshipChange>> =
@@ -225,6 +247,10 @@ impl Store {
         }
         let rows = relationship_change::Entity::find()
             .filter(relationship_change::Column::AccountId.is_in(ids.iter().map(|id| id.get())))
+            .filter(scope::by_account(
+                scope,
+                relationship_change::Column::AccountId,
+            ))
             .order_by_asc(relationship_change::Column::Id)
             .all(self.reader())
             .await?;
@@ -263,6 +289,7 @@ impl Tx {
             parent_id: Set(new.parent.map(AccountId::get)),
             acquisition_channel: Set(new.acquisition_channel.as_str().to_owned()),
             partner_id: Set(new.partner.map(PartnerId::get)),
+            created_by_member_id: Set(new.created_by.map(TeamMemberId::get)),
             status: Set(AccountStatus::Active.as_str().to_owned()),
             churned_at: Set(None),
             version: Set(1),
@@ -275,7 +302,10 @@ impl Tx {
         self.replace_domains(row.id, &new.domains).await?;
         to_domain(
             row,
-            new.domains.iter().map(|d| d.as_str().to_owned()).collect(),
+            new.domains
+                .iter()
+                .map(|d| (d.domain.as_str().to_owned(), d.confirmed))
+                .collect(),
         )
     }
 
@@ -339,27 +369,6 @@ impl Tx {
         Account::restore(parts).map_err(|e| StoreError::corrupt("accounts", "saved", e))
     }
 
-    async fn replace_domains(
-        &self,
-        account_id: i64,
-        domains: &[EmailDomain],
-    ) -> Result<(), StoreError> {
-        account_domain::Entity::delete_many()
-            .filter(account_domain::Column::AccountId.eq(account_id))
-            .exec(&self.inner)
-            .await?;
-        if domains.is_empty() {
-            return Ok(());
-        }
-        account_domain::Entity::insert_many(domains.iter().map(|d| account_domain::ActiveModel {
-            domain: Set(d.as_str().to_owned()),
-            account_id: Set(account_id),
-        }))
-        .exec(&self.inner)
-        .await?;
-        Ok(())
-    }
-
     /// Appends to an account's relationship history.
     pub async fn insert_relationship_change(
         &self,
@@ -378,14 +387,6 @@ impl Tx {
         .insert(&self.inner)
         .await?;
         Ok(())
-    }
-
-    /// The account that owns `domain`, if any (new contacts on it join that account).
-    pub async fn account_for_domain(&self, domain: &str) -> Result<Option<AccountId>, StoreError> {
-        Ok(account_domain::Entity::find_by_id(domain.to_owned())
-            .one(&self.inner)
-            .await?
-            .map(|d| AccountId::new(d.account_id)))
     }
 
     /// Whether an account exists.

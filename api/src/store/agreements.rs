@@ -8,19 +8,20 @@ use rapport_domain::agreement::{
     Agreement, AgreementParts, AgreementStatus, Rejection, Review, ReviewOutcome, Revision,
     RevisionStatus, ScheduleMarker, Term, Termination, TerminationKind,
 };
-use rapport_domain::ids::{AccountId, AgreementId, PartnerId};
+use rapport_domain::ids::{AccountId, AgreementId};
 use rapport_domain::values::Text;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, Set,
 };
 use serde_json::{Value, json};
 
-use super::entity::{account, agreement, agreement_revision};
+use super::entity::{agreement, agreement_revision};
 use super::page::fetch_page;
 use super::sections_json;
-use super::{Page, PageRequest, Store, StoreError, Tx};
+use super::{Page, PageRequest, Store, StoreError, Tx, scope};
+use crate::auth::ReadScope;
 
 /// Which agreements a list shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,8 +32,6 @@ pub struct AgreementQuery {
     pub status: Option<AgreementStatus>,
     /// Only agreements in force (ACTIVE or UNDER_REVIEW).
     pub in_force: Option<bool>,
-    /// Row-level scope of a partner caller: only agreements of accounts it referred.
-    pub scope_partner: Option<PartnerId>,
 }
 
 impl AgreementQuery {
@@ -46,17 +45,6 @@ impl AgreementQuery {
         }
         if let Some(f) = self.in_force {
             cond = cond.add(agreement::Column::InForce.eq(f));
-        }
-        if let Some(p) = self.scope_partner {
-            cond = cond.add(
-                Expr::col(agreement::Column::AccountId).in_subquery(
-                    Query::select()
-                        .column(account::Column::Id)
-                        .from(account::Entity)
-                        .and_where(account::Column::PartnerId.eq(p.get()))
-                        .to_owned(),
-                ),
-            );
         }
         cond
     }
@@ -298,13 +286,16 @@ async fn with_revisions(
 }
 
 impl Store {
-    /// Agreements by id (with every revision); missing ids are skipped.
+    /// Agreements by id (with every revision); missing ids and ids outside `scope` are
+    /// skipped.
     pub async fn agreements_by_ids(
         &self,
+        scope: ReadScope,
         ids: &[AgreementId],
     ) -> Result<Vec<Agreement>, StoreError> {
         let rows = agreement::Entity::find()
             .filter(agreement::Column::Id.is_in(ids.iter().map(|id| id.get())))
+            .filter(scope::by_account(scope, agreement::Column::AccountId))
             .all(self.reader())
             .await?;
         with_revisions(self.reader(), rows).await
@@ -313,10 +304,13 @@ impl Store {
     /// One page of agreements.
     pub async fn agreements_page(
         &self,
+        scope: ReadScope,
         query: &AgreementQuery,
         page: PageRequest,
     ) -> Result<Page<Agreement>, StoreError> {
-        let select = agreement::Entity::find().filter(query.condition());
+        let select = agreement::Entity::find()
+            .filter(query.condition())
+            .filter(scope::by_account(scope, agreement::Column::AccountId));
         let page = fetch_page(self.reader(), select, agreement::Column::Id, page).await?;
         let items = with_revisions(self.reader(), page.items).await?;
         Ok(Page {
@@ -327,9 +321,14 @@ impl Store {
     }
 
     /// How many agreements match.
-    pub async fn agreements_count(&self, query: &AgreementQuery) -> Result<u64, StoreError> {
+    pub async fn agreements_count(
+        &self,
+        scope: ReadScope,
+        query: &AgreementQuery,
+    ) -> Result<u64, StoreError> {
         Ok(agreement::Entity::find()
             .filter(query.condition())
+            .filter(scope::by_account(scope, agreement::Column::AccountId))
             .count(self.reader())
             .await?)
     }

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::entity::{audit_log, outbox};
 use super::page::fetch_page;
 use super::{Page, PageRequest, Store, StoreError, Tx};
+use crate::auth::ReadScope;
 
 /// One audit row to write: who did what to which entity, with before and after snapshots.
 #[derive(Debug, Clone)]
@@ -101,12 +102,16 @@ pub struct OutboxRecord {
 }
 
 impl Store {
-    /// One page of audit rows.
+    /// One page of audit rows; a partner's scope reads none.
     pub async fn audit_page(
         &self,
+        scope: ReadScope,
         query: &AuditQuery,
         page: PageRequest,
     ) -> Result<Page<AuditEntry>, StoreError> {
+        if !super::scope::reads_staff_rows(scope) {
+            return Ok(Page::empty());
+        }
         let select = audit_log::Entity::find().filter(query.condition());
         let page = fetch_page(self.reader(), select, audit_log::Column::Id, page).await?;
         page.try_map(|r| {
@@ -124,8 +129,15 @@ impl Store {
         })
     }
 
-    /// How many audit rows match.
-    pub async fn audit_count(&self, query: &AuditQuery) -> Result<u64, StoreError> {
+    /// How many audit rows match (none in a partner's scope).
+    pub async fn audit_count(
+        &self,
+        scope: ReadScope,
+        query: &AuditQuery,
+    ) -> Result<u64, StoreError> {
+        if !super::scope::reads_staff_rows(scope) {
+            return Ok(0);
+        }
         Ok(audit_log::Entity::find()
             .filter(query.condition())
             .count(self.reader())

@@ -1,3 +1,4 @@
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -42,9 +43,16 @@ impl Store {
             });
         };
         if settings.url.starts_with("sqlite:") {
+            let file = sqlite_file(&settings.url);
+            if let Some(file) = &file {
+                private_files(file)?;
+            }
             let mut writer = Database::connect(sqlite_options(settings, 1, false)).await?;
             // Opening the writer first creates the file and turns WAL on before readers attach.
             writer.execute_unprepared("SELECT 1").await?;
+            if let Some(file) = &file {
+                private_files(file)?;
+            }
             let mut reader =
                 Database::connect(sqlite_options(settings, settings.pool_size, true)).await?;
             counter(&mut writer);
@@ -160,6 +168,51 @@ impl Store {
         let _ = self.writer.close().await;
         let _ = self.reader.close().await;
     }
+}
+
+/// The database file a SQLite URL names (`sqlite://data/rapport.db?mode=rwc`), if any.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:" && !path.starts_with("file::memory:"))
+        .then(|| PathBuf::from(path))
+}
+
+/// Makes the database file and its `-wal` and `-shm` companions readable by this user only
+/// (0600), whatever the umask: the file is created 0600 before SQLite opens it (SQLite gives
+/// the companions the database file's mode), and existing files are narrowed.
+fn private_files(db: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    let io = |e: std::io::Error| {
+        StoreError::Db(sea_orm::DbErr::Custom(format!(
+            "cannot make {} private: {e}",
+            db.display()
+        )))
+    };
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(db)
+    {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(io(e)),
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let path = PathBuf::from(name);
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if meta.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+        }
+    }
+    Ok(())
 }
 
 fn sqlite_options(settings: &StoreSettings, size: u32, read_only: bool) -> ConnectOptions {

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use rapport_domain::contact::{Contact, ContactDetails, ContactParts, EmailConsent};
-use rapport_domain::ids::{AccountId, ContactId, PartnerId};
+use rapport_domain::ids::{AccountId, ContactId};
 use rapport_domain::values::{
     CustomFieldType, CustomFields, EmailAddress, Phone, PhoneNumber, PhoneType, Tags, Text,
 };
@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 use super::entity::{account, contact, contact_phone, contact_tag};
 use super::page::fetch_page;
-use super::{AccountQuery, Page, PageRequest, Store, StoreError, Tx};
+use super::{AccountQuery, Page, PageRequest, Store, StoreError, Tx, scope};
+use crate::auth::ReadScope;
 
 /// Which contacts a list shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,8 +29,6 @@ pub struct ContactQuery {
     pub tag: Option<String>,
     /// Only contacts whose account matches this filter (relationship type, manager, partner…).
     pub account_filter: Option<AccountQuery>,
-    /// Row-level scope of a partner caller.
-    pub scope_partner: Option<PartnerId>,
 }
 
 impl ContactQuery {
@@ -58,10 +57,7 @@ impl ContactQuery {
                 ),
             );
         }
-        let mut accounts = self.account_filter.clone().unwrap_or_default();
-        if self.scope_partner.is_some() {
-            accounts.scope_partner = self.scope_partner;
-        }
+        let accounts = self.account_filter.clone().unwrap_or_default();
         if accounts != AccountQuery::default() {
             cond = cond.add(
                 Expr::col(contact::Column::AccountId).in_subquery(
@@ -246,10 +242,15 @@ fn detail_columns(details: Option<&ContactDetails>) -> contact::ActiveModel {
 }
 
 impl Store {
-    /// Contacts by id; missing ids are skipped.
-    pub async fn contacts_by_ids(&self, ids: &[ContactId]) -> Result<Vec<Contact>, StoreError> {
+    /// Contacts by id; missing ids and ids outside `scope` are skipped.
+    pub async fn contacts_by_ids(
+        &self,
+        scope: ReadScope,
+        ids: &[ContactId],
+    ) -> Result<Vec<Contact>, StoreError> {
         contact::Entity::find()
             .filter(contact::Column::Id.is_in(ids.iter().map(|id| id.get())))
+            .filter(scope::by_account(scope, contact::Column::AccountId))
             .all(self.reader())
             .await?
             .into_iter()
@@ -274,19 +275,27 @@ impl Store {
     /// One page of contacts matching `query`.
     pub async fn contacts_page(
         &self,
+        scope: ReadScope,
         query: &ContactQuery,
         page: PageRequest,
     ) -> Result<Page<Contact>, StoreError> {
-        let select = contact::Entity::find().filter(query.condition());
+        let select = contact::Entity::find()
+            .filter(query.condition())
+            .filter(scope::by_account(scope, contact::Column::AccountId));
         fetch_page(self.reader(), select, contact::Column::Id, page)
             .await?
             .try_map(to_domain)
     }
 
     /// How many contacts match `query`.
-    pub async fn contacts_count(&self, query: &ContactQuery) -> Result<u64, StoreError> {
+    pub async fn contacts_count(
+        &self,
+        scope: ReadScope,
+        query: &ContactQuery,
+    ) -> Result<u64, StoreError> {
         Ok(contact::Entity::find()
             .filter(query.condition())
+            .filter(scope::by_account(scope, contact::Column::AccountId))
             .count(self.reader())
             .await?)
     }

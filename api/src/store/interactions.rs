@@ -11,7 +11,8 @@ use sea_orm::{
 };
 
 use super::entity::interaction;
-use super::{Page, Store, StoreError, Tx};
+use super::{Page, Store, StoreError, Tx, scope};
+use crate::auth::ReadScope;
 
 /// An interaction as read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,10 +144,15 @@ impl Tx {
 }
 
 impl Store {
-    /// Interactions by id; missing ids are skipped.
-    pub async fn interactions_by_ids(&self, ids: &[i64]) -> Result<Vec<Interaction>, StoreError> {
+    /// Interactions by id; missing ids and ids outside `scope` are skipped.
+    pub async fn interactions_by_ids(
+        &self,
+        scope: ReadScope,
+        ids: &[i64],
+    ) -> Result<Vec<Interaction>, StoreError> {
         Ok(interaction::Entity::find()
             .filter(interaction::Column::Id.is_in(ids.iter().copied()))
+            .filter(scope::by_contact(scope, interaction::Column::ContactId))
             .all(self.reader())
             .await?
             .into_iter()
@@ -155,18 +161,25 @@ impl Store {
     }
 
     /// How many interactions `query` matches.
-    pub async fn interactions_count(&self, query: &InteractionQuery) -> Result<u64, StoreError> {
+    pub async fn interactions_count(
+        &self,
+        scope: ReadScope,
+        query: &InteractionQuery,
+    ) -> Result<u64, StoreError> {
         Ok(interaction::Entity::find()
             .filter(interaction::Column::ContactId.eq(query.contact.get()))
+            .filter(scope::by_contact(scope, interaction::Column::ContactId))
             .count(self.reader())
             .await?)
     }
 
     /// The same page of interactions for each of `contacts`, newest first, in one statement
     /// (a page of contacts with their interactions costs one query, not one per contact).
-    /// Every contact asked for gets a page, empty when it has no interactions.
+    /// Every contact asked for gets a page, empty when it has no interactions or is outside
+    /// `scope`.
     pub async fn interaction_pages(
         &self,
+        scope: ReadScope,
         contacts: &[ContactId],
         page: InteractionPage,
     ) -> Result<HashMap<ContactId, Page<Interaction>>, StoreError> {
@@ -204,6 +217,14 @@ impl Store {
             ),
             None => String::new(),
         };
+        let in_scope = match scope.partner() {
+            Some(partner) => format!(
+                " AND \"i\".\"contact_id\" IN (SELECT \"id\" FROM \"contacts\" WHERE \"account_id\" IN \
+                 (SELECT \"id\" FROM \"accounts\" WHERE \"partner_id\" = {}))",
+                param(partner.get().into())
+            ),
+            None => String::new(),
+        };
         let limit = i64::try_from(page.limit.saturating_add(1)).unwrap_or(i64::MAX);
         let rank_limit = param(limit.into());
         let sql = format!(
@@ -211,7 +232,7 @@ impl Store {
              \"source\", \"summary\", \"external_key\", \"created_at\" FROM (\
              SELECT \"i\".*, ROW_NUMBER() OVER (PARTITION BY \"i\".\"contact_id\" \
              ORDER BY \"i\".\"at\" DESC, \"i\".\"id\" DESC) AS \"rank\" \
-             FROM \"interactions\" \"i\" WHERE \"i\".\"contact_id\" IN ({ids}){cursor}) \"ranked\" \
+             FROM \"interactions\" \"i\" WHERE \"i\".\"contact_id\" IN ({ids}){cursor}{in_scope}) \"ranked\" \
              WHERE \"rank\" <= {rank_limit} ORDER BY \"contact_id\", \"at\" DESC, \"id\" DESC",
             ids = ids.join(", "),
         );

@@ -13,7 +13,8 @@ use sea_orm::{
 
 use super::entity::{measurement, service_credit};
 use super::page::fetch_page;
-use super::{Page, PageRequest, Store, StoreError, Tx};
+use super::{Page, PageRequest, Store, StoreError, Tx, scope};
+use crate::auth::ReadScope;
 
 /// What recording one measurement did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +74,7 @@ impl Store {
     /// its agreement: one statement for a whole page of agreements.
     pub async fn measurements_of_many(
         &self,
+        scope: ReadScope,
         agreements: &[AgreementId],
         from: DateTime<Utc>,
         to: DateTime<Utc>,
@@ -82,6 +84,7 @@ impl Store {
         }
         measurement::Entity::find()
             .filter(measurement::Column::AgreementId.is_in(agreements.iter().map(|a| a.get())))
+            .filter(scope::by_agreement(scope, measurement::Column::AgreementId))
             .filter(measurement::Column::ObservedAt.gte(from))
             .filter(measurement::Column::ObservedAt.lt(to))
             .order_by_asc(measurement::Column::ObservedAt)
@@ -96,11 +99,16 @@ impl Store {
     /// One page of an agreement's credit ledger.
     pub async fn credits_page(
         &self,
+        scope: ReadScope,
         agreement: AgreementId,
         page: PageRequest,
     ) -> Result<Page<StoredCredit>, StoreError> {
         let select = service_credit::Entity::find()
-            .filter(service_credit::Column::AgreementId.eq(agreement.get()));
+            .filter(service_credit::Column::AgreementId.eq(agreement.get()))
+            .filter(scope::by_agreement(
+                scope,
+                service_credit::Column::AgreementId,
+            ));
         fetch_page(self.reader(), select, service_credit::Column::Id, page)
             .await?
             .try_map(|r| {
@@ -116,9 +124,17 @@ impl Store {
     }
 
     /// How many ledger entries an agreement has.
-    pub async fn credits_count(&self, agreement: AgreementId) -> Result<u64, StoreError> {
+    pub async fn credits_count(
+        &self,
+        scope: ReadScope,
+        agreement: AgreementId,
+    ) -> Result<u64, StoreError> {
         Ok(service_credit::Entity::find()
             .filter(service_credit::Column::AgreementId.eq(agreement.get()))
+            .filter(scope::by_agreement(
+                scope,
+                service_credit::Column::AgreementId,
+            ))
             .count(self.reader())
             .await?)
     }
@@ -127,6 +143,7 @@ impl Store {
     /// its agreement: one statement for a whole page of agreements.
     pub async fn credits_for_periods(
         &self,
+        scope: ReadScope,
         agreements: &[AgreementId],
         period_starts: &[NaiveDate],
     ) -> Result<Vec<(AgreementId, StoredCredit)>, StoreError> {
@@ -135,6 +152,10 @@ impl Store {
         }
         Ok(service_credit::Entity::find()
             .filter(service_credit::Column::AgreementId.is_in(agreements.iter().map(|a| a.get())))
+            .filter(scope::by_agreement(
+                scope,
+                service_credit::Column::AgreementId,
+            ))
             .filter(service_credit::Column::PeriodStart.is_in(period_starts.iter().copied()))
             .order_by_asc(service_credit::Column::Id)
             .all(self.reader())

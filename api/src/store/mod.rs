@@ -1,6 +1,7 @@
 //! Persistence: the only module that names `sea_orm`. Everything above it sees domain values,
 //! the store's read models, and [`StoreError`].
 
+mod account_domains;
 mod accounts;
 mod agreements;
 mod audit;
@@ -14,6 +15,7 @@ mod measurements;
 mod page;
 mod partners;
 mod resync;
+mod scope;
 mod sections_json;
 mod sync;
 mod sync_overview;

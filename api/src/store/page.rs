@@ -31,6 +31,15 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// No rows at all.
+    pub fn empty() -> Self {
+        Page {
+            items: Vec::new(),
+            has_next: false,
+            has_previous: false,
+        }
+    }
+
     /// Converts every row, failing on the first that cannot be converted.
     pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
         Ok(Page {

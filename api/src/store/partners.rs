@@ -7,7 +7,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 
 use super::entity::partner;
 use super::page::fetch_page;
-use super::{Page, PageRequest, Store, StoreError, Tx};
+use super::{Page, PageRequest, Store, StoreError, Tx, scope};
+use crate::auth::ReadScope;
 
 fn to_domain(row: partner::Model) -> Result<Partner, StoreError> {
     let partner::Model {
@@ -27,10 +28,16 @@ fn to_domain(row: partner::Model) -> Result<Partner, StoreError> {
 }
 
 impl Store {
-    /// Partners by id; missing ids are skipped.
-    pub async fn partners_by_ids(&self, ids: &[PartnerId]) -> Result<Vec<Partner>, StoreError> {
+    /// Partners by id; missing ids and ids outside `scope` (a partner reads only its own)
+    /// are skipped.
+    pub async fn partners_by_ids(
+        &self,
+        scope: ReadScope,
+        ids: &[PartnerId],
+    ) -> Result<Vec<Partner>, StoreError> {
         partner::Entity::find()
             .filter(partner::Column::Id.is_in(ids.iter().map(|id| id.get())))
+            .filter(scope::partners(scope))
             .all(self.reader())
             .await?
             .into_iter()
@@ -39,10 +46,14 @@ impl Store {
     }
 
     /// One page of partners.
-    pub async fn partners_page(&self, page: PageRequest) -> Result<Page<Partner>, StoreError> {
+    pub async fn partners_page(
+        &self,
+        scope: ReadScope,
+        page: PageRequest,
+    ) -> Result<Page<Partner>, StoreError> {
         fetch_page(
             self.reader(),
-            partner::Entity::find(),
+            partner::Entity::find().filter(scope::partners(scope)),
             partner::Column::Id,
             page,
         )
@@ -51,8 +62,11 @@ impl Store {
     }
 
     /// How many partners there are.
-    pub async fn partners_count(&self) -> Result<u64, StoreError> {
-        Ok(partner::Entity::find().count(self.reader()).await?)
+    pub async fn partners_count(&self, scope: ReadScope) -> Result<u64, StoreError> {
+        Ok(partner::Entity::find()
+            .filter(scope::partners(scope))
+            .count(self.reader())
+            .await?)
     }
 }
 

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use rapport_domain::ids::TeamMemberId;
 use rapport_domain::role::Role;
@@ -8,7 +10,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 
 use super::entity::team_member;
 use super::page::fetch_page;
-use super::{Page, PageRequest, Store, StoreError, Tx};
+use super::{Page, PageRequest, Store, StoreError, Tx, scope};
+use crate::auth::ReadScope;
 
 fn to_domain(row: team_member::Model) -> Result<TeamMember, StoreError> {
     let team_member::Model {
@@ -58,11 +61,15 @@ impl TeamQuery {
 }
 
 impl Store {
-    /// Members by id; missing ids are skipped.
+    /// Members by id; missing ids are skipped, and a partner's scope reads none.
     pub async fn team_members_by_ids(
         &self,
+        scope: ReadScope,
         ids: &[TeamMemberId],
     ) -> Result<Vec<TeamMember>, StoreError> {
+        if !scope::reads_staff_rows(scope) {
+            return Ok(Vec::new());
+        }
         team_member::Entity::find()
             .filter(team_member::Column::Id.is_in(ids.iter().map(|id| id.get())))
             .all(self.reader())
@@ -85,20 +92,50 @@ impl Store {
             .transpose()
     }
 
-    /// One page of members.
+    /// The display names of the members whose tokens carry these subjects, by subject; other
+    /// subjects are left out. Names only: this is what every caller may see of a person who
+    /// acted on a record it can read.
+    pub async fn team_names_by_subjects(
+        &self,
+        subjects: &[String],
+    ) -> Result<HashMap<String, String>, StoreError> {
+        if subjects.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(team_member::Entity::find()
+            .filter(team_member::Column::Subject.is_in(subjects.iter().cloned()))
+            .all(self.reader())
+            .await?
+            .into_iter()
+            .map(|m| (m.subject, m.name))
+            .collect())
+    }
+
+    /// One page of members; a partner's scope reads none.
     pub async fn team_members_page(
         &self,
+        scope: ReadScope,
         query: TeamQuery,
         page: PageRequest,
     ) -> Result<Page<TeamMember>, StoreError> {
+        if !scope::reads_staff_rows(scope) {
+            return Ok(Page::empty());
+        }
         let select = team_member::Entity::find().filter(query.condition());
         fetch_page(self.reader(), select, team_member::Column::Id, page)
             .await?
             .try_map(to_domain)
     }
 
-    /// How many members match.
-    pub async fn team_members_count(&self, query: TeamQuery) -> Result<u64, StoreError> {
+    /// How many members match (none in a partner's scope).
+    pub async fn team_members_count(
+        &self,
+        scope: ReadScope,
+        query: TeamQuery,
+    ) -> Result<u64, StoreError> {
+        if !scope::reads_staff_rows(scope) {
+            return Ok(0);
+        }
         Ok(team_member::Entity::find()
             .filter(query.condition())
             .count(self.reader())

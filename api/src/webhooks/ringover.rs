@@ -53,7 +53,7 @@ pub(super) async fn receive(
         .filter(|s| !s.is_empty())
         .map(str::to_owned);
     let Some(signature) = signature else {
-        tracing::warn!(provider = PROVIDER, "webhook refused: no signature");
+        crate::http::note_refusal(&req, "ringover webhook without a signature");
         return unauthorized(&rid);
     };
     let body = match read_body(&req, payload).await {
@@ -63,7 +63,7 @@ pub(super) async fn receive(
     if let Err(err) =
         rapport_ringover::verify_webhook(Some(&signature), &body, &config.webhook_secret)
     {
-        tracing::warn!(provider = PROVIDER, code = err.code(), "webhook refused");
+        crate::http::note_refusal(&req, format!("ringover webhook refused: {}", err.code()));
         return unauthorized(&rid);
     }
     let event = match rapport_ringover::parse_webhook(&body) {

@@ -1,63 +1,14 @@
 use chrono::{DateTime, Utc};
 
+use super::domains::{self, AccountDomain, NamedBy};
 use super::{
-    AccountKind, AccountStatus, AcquisitionChannel, AgreementInForce, RelationshipChange,
-    RelationshipType,
+    AccountKind, AccountStatus, AcquisitionChannel, AgreementInForce, NewAccount,
+    RelationshipChange, RelationshipType,
 };
-use crate::error::{DomainError, ValidationError};
+use crate::error::DomainError;
 use crate::ids::{AccountId, PartnerId, TeamMemberId};
 use crate::team::TeamMember;
 use crate::values::{EmailDomain, Text};
-
-/// A validated request to create an account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewAccount {
-    /// Display name.
-    pub name: Text,
-    /// Individual or organization.
-    pub kind: AccountKind,
-    /// Parent account, if part of a group.
-    pub parent: Option<AccountId>,
-    /// Email domains owned by the account, deduplicated.
-    pub domains: Vec<EmailDomain>,
-    /// How the account came to us.
-    pub acquisition_channel: AcquisitionChannel,
-    /// The partner who referred it.
-    pub partner: Option<PartnerId>,
-}
-
-impl NewAccount {
-    /// Checks the cross-field rules of a new account: a partner-referred account must be
-    /// acquired through the partner channel, and domains are deduplicated.
-    pub fn new(
-        name: Text,
-        kind: AccountKind,
-        parent: Option<AccountId>,
-        mut domains: Vec<EmailDomain>,
-        acquisition_channel: AcquisitionChannel,
-        partner: Option<PartnerId>,
-    ) -> Result<Self, ValidationError> {
-        if partner.is_some() && acquisition_channel != AcquisitionChannel::Partner {
-            return Err(ValidationError::new(
-                "acquisitionChannel",
-                "must be PARTNER when a referring partner is given",
-            ));
-        }
-        domains.sort();
-        domains.dedup();
-        if domains.len() > 20 {
-            return Err(ValidationError::new("domains", "at most 20 domains"));
-        }
-        Ok(Self {
-            name,
-            kind,
-            parent,
-            domains,
-            acquisition_channel,
-            partner,
-        })
-    }
-}
 
 /// Every stored field of an account, for loading and saving. Only the store builds these.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,12 +25,15 @@ pub struct AccountParts {
     pub account_manager: Option<TeamMemberId>,
     /// Parent account.
     pub parent: Option<AccountId>,
-    /// Email domains owned.
-    pub domains: Vec<EmailDomain>,
+    /// Email domains named for the account, sorted; only confirmed ones route new contacts.
+    pub domains: Vec<AccountDomain>,
     /// How the account came to us.
     pub acquisition_channel: AcquisitionChannel,
     /// Referring partner.
     pub partner: Option<PartnerId>,
+    /// The member of staff who created the account (`None` when a partner did, or when it is
+    /// not known).
+    pub created_by: Option<TeamMemberId>,
     /// Active or churned.
     pub status: AccountStatus,
     /// When it churned.
@@ -95,7 +49,7 @@ pub struct AccountParts {
 /// An account with its relationship rules. Fields that carry invariants are reachable only
 /// through methods that enforce them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Account(AccountParts);
+pub struct Account(pub(super) AccountParts);
 
 impl Account {
     /// Rebuilds an account from storage, refusing a state that breaks the invariants (a client
@@ -140,6 +94,11 @@ impl Account {
         self.0.partner
     }
 
+    /// The member of staff who created the account, if known.
+    pub fn created_by(&self) -> Option<TeamMemberId> {
+        self.0.created_by
+    }
+
     fn ensure_active(&self, action: &'static str) -> Result<(), DomainError> {
         if self.0.status == AccountStatus::Churned {
             return Err(DomainError::transition(
@@ -165,18 +124,24 @@ impl Account {
         }
     }
 
-    fn touch(&mut self, now: DateTime<Utc>) {
+    pub(super) fn touch(&mut self, now: DateTime<Utc>) {
         self.0.updated_at = now;
     }
 
     /// Edits the plain details (name, kind, parent, domains, channel). A parent may not be the
-    /// account itself.
+    /// account itself. `domains` replaces the list: a domain kept keeps its state, a domain
+    /// added is confirmed only when staff name it (`by`).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per editable detail"
+    )]
     pub fn update_details(
         &mut self,
         name: Text,
         kind: AccountKind,
         parent: Option<AccountId>,
         domains: Vec<EmailDomain>,
+        by: NamedBy,
         acquisition_channel: AcquisitionChannel,
         now: DateTime<Utc>,
     ) -> Result<(), DomainError> {
@@ -194,10 +159,11 @@ impl Account {
             acquisition_channel,
             self.0.partner,
         )?;
+        let wanted = checked.domains.into_iter().map(|d| d.domain).collect();
         self.0.name = checked.name;
         self.0.kind = checked.kind;
         self.0.parent = checked.parent;
-        self.0.domains = checked.domains;
+        self.0.domains = domains::replace(&self.0.domains, wanted, by);
         self.0.acquisition_channel = checked.acquisition_channel;
         self.touch(now);
         Ok(())
@@ -293,9 +259,24 @@ impl Account {
         Ok(())
     }
 
-    /// Marks the account churned as of `now`.
-    pub fn churn(&mut self, now: DateTime<Utc>) -> Result<(), DomainError> {
+    /// Marks the account churned as of `now`; refused while an agreement is in force, naming it
+    /// (as demotion is): the account would end churned yet still bound and billed.
+    pub fn churn(
+        &mut self,
+        in_force: Option<&AgreementInForce>,
+        now: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
         self.ensure_active("churn")?;
+        if let Some(agreement) = in_force {
+            return Err(DomainError::transition(
+                self.0.relationship.as_str(),
+                "churn",
+                format!(
+                    "agreement {} (\"{}\") is in force; terminate or let it expire first",
+                    agreement.reference, agreement.title
+                ),
+            ));
+        }
         self.0.status = AccountStatus::Churned;
         self.0.churned_at = Some(now);
         self.touch(now);

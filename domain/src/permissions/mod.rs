@@ -60,6 +60,8 @@ pub enum Action {
     AssignAccountManager,
     /// Mark an account churned.
     ChurnAccount,
+    /// Confirm an account's email domains, so that they route new contacts to it.
+    ConfirmAccountDomains,
     /// Read a contact, or list contacts.
     ReadContact,
     /// Add a contact to an account.
@@ -100,7 +102,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, for table tests.
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::ReadAccount,
         Action::CreateAccount,
         Action::UpdateAccount,
@@ -108,6 +110,7 @@ impl Action {
         Action::DemoteToCustomer,
         Action::AssignAccountManager,
         Action::ChurnAccount,
+        Action::ConfirmAccountDomains,
         Action::ReadContact,
         Action::CreateContact,
         Action::UpdateContact,
@@ -138,6 +141,16 @@ pub struct AccountScope {
     pub manager: Option<TeamMemberId>,
     /// Customer or client.
     pub relationship: RelationshipType,
+    /// The member of staff who created the account, if known: while nobody manages the
+    /// account, an account manager who created it may add its contacts and become its manager.
+    pub created_by: Option<TeamMemberId>,
+}
+
+impl AccountScope {
+    /// Nobody manages the account and `member` created it.
+    fn created_unmanaged_by(&self, member: TeamMemberId) -> bool {
+        self.manager.is_none() && self.created_by == Some(member)
+    }
 }
 
 /// What the action applies to.
@@ -154,13 +167,22 @@ pub enum Resource {
         /// The manager the promotion names.
         manager: TeamMemberId,
     },
+    /// Naming (or removing, with `None`) the account's manager.
+    Assignment {
+        /// The account.
+        account: AccountScope,
+        /// The manager the assignment names.
+        manager: Option<TeamMemberId>,
+    },
 }
 
 impl Resource {
     fn account(&self) -> Option<&AccountScope> {
         match self {
             Resource::Global => None,
-            Resource::Account(scope) | Resource::Promotion { account: scope, .. } => Some(scope),
+            Resource::Account(scope)
+            | Resource::Promotion { account: scope, .. }
+            | Resource::Assignment { account: scope, .. } => Some(scope),
         }
     }
 }
@@ -231,11 +253,23 @@ fn authorize_staff(
             Role::AccountManager,
             A::UpdateAccount
             | A::DemoteToCustomer
-            | A::AssignAccountManager
             | A::ChurnAccount
-            | A::CreateContact
-            | A::UpdateContact,
+            | A::UpdateContact
+            | A::ConfirmAccountDomains,
         ) => matches!(resource, Resource::Account(_)) && manages(),
+        // The creator of an account nobody manages yet may add its first contacts...
+        (Role::AccountManager, A::CreateContact) => match resource {
+            Resource::Account(s) => manages() || s.created_unmanaged_by(member),
+            _ => false,
+        },
+        // ...and make itself its manager; the manager may name anyone.
+        (Role::AccountManager, A::AssignAccountManager) => match resource {
+            Resource::Account(_) => manages(),
+            Resource::Assignment { account, manager } => {
+                manages() || (account.created_unmanaged_by(member) && *manager == Some(member))
+            }
+            _ => false,
+        },
         (Role::AccountManager, A::PromoteToClient) => {
             matches!(resource, Resource::Promotion { manager, .. } if *manager == member)
         }

@@ -29,7 +29,7 @@ use super::server::{MockApi, MockOptions, MockServer, Request, Response};
 pub const API_KEY: &str = "test-ringover-key";
 
 /// The webhook secret of [`RingoverMock::config`].
-pub const WEBHOOK_SECRET: &str = "test-ringover-webhook-secret";
+pub const WEBHOOK_SECRET: &str = "test-ringover-webhook-secret-0123456";
 
 /// Route names, for [`FaultScript`](super::FaultScript) rules and [`Stats`](super::Stats).
 pub mod routes {

@@ -7,6 +7,7 @@ use rapport_domain::values::PhoneNumber;
 use serde_json::json;
 
 use super::{WebhookOutcome, system_caller};
+use crate::auth::ReadScope;
 use crate::error::ApiError;
 use crate::global_id::{self, Kind};
 use crate::service::Ctx;
@@ -131,12 +132,16 @@ pub async fn identify_caller(
         return Ok(None);
     };
     let account_id = contact.parts().account;
-    let Some(account) = store.accounts_by_ids(&[account_id]).await?.pop() else {
+    let Some(account) = store
+        .accounts_by_ids(ReadScope::system(), &[account_id])
+        .await?
+        .pop()
+    else {
         return Ok(None);
     };
     let account_manager = match account.account_manager() {
         Some(manager) => store
-            .team_members_by_ids(&[manager])
+            .team_members_by_ids(ReadScope::system(), &[manager])
             .await?
             .pop()
             .map(|m| m.name.as_str().to_owned()),

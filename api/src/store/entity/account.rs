@@ -13,6 +13,7 @@ pub struct Model {
     pub parent_id: Option<i64>,
     pub acquisition_channel: String,
     pub partner_id: Option<i64>,
+    pub created_by_member_id: Option<i64>,
     pub status: String,
     pub churned_at: Option<DateTimeUtc>,
     pub version: i32,

@@ -34,6 +34,7 @@ fn customer() -> Account {
         domains: vec![],
         acquisition_channel: AcquisitionChannel::Direct,
         partner: None,
+        created_by: None,
         status: AccountStatus::Active,
         churned_at: None,
         version: 1,
@@ -155,9 +156,9 @@ fn a_stored_client_without_a_manager_is_refused_on_load() {
 #[test]
 fn a_churned_account_cannot_be_promoted_or_churned_again() {
     let mut account = customer();
-    account.churn(now()).expect("churn");
+    account.churn(None, now()).expect("churn");
     assert_eq!(account.parts().status, AccountStatus::Churned);
-    assert!(account.churn(now()).is_err());
+    assert!(account.churn(None, now()).is_err());
     assert!(
         account
             .promote_to_client(
@@ -193,9 +194,49 @@ fn an_account_cannot_be_its_own_parent() {
             AccountKind::Organization,
             Some(AccountId::new(1)),
             vec![],
+            NamedBy::Staff,
             AcquisitionChannel::Direct,
             now(),
         )
         .expect_err("refused");
     assert!(matches!(err, DomainError::Invalid(ref e) if e.field == "parentId"));
+}
+
+fn in_force() -> AgreementInForce {
+    AgreementInForce {
+        reference: "QWdyZWVtZW50OjE".into(),
+        title: "Support retainer".into(),
+    }
+}
+
+#[test]
+fn churning_an_account_with_an_agreement_in_force_is_refused_naming_the_agreement() {
+    for mut account in [client(), customer()] {
+        let before = account.clone();
+        let err = account
+            .churn(Some(&in_force()), now())
+            .expect_err("refused");
+        assert!(
+            matches!(
+                err,
+                DomainError::InvalidTransition {
+                    action: "churn",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(text.contains("QWdyZWVtZW50OjE"), "{text}");
+        assert!(text.contains("Support retainer"), "{text}");
+        assert_eq!(account, before, "a refused churn changes nothing");
+    }
+}
+
+#[test]
+fn churning_a_client_without_an_agreement_in_force_marks_it_churned() {
+    let mut account = client();
+    account.churn(None, now()).expect("churn");
+    assert_eq!(account.parts().status, AccountStatus::Churned);
+    assert_eq!(account.parts().churned_at, Some(now()));
 }

@@ -165,6 +165,7 @@ fn an_agreement_that_binds_the_account_refuses_its_demotion_naming_it() {
         domains: vec![],
         acquisition_channel: AcquisitionChannel::Direct,
         partner: None,
+        created_by: None,
         status: AccountStatus::Active,
         churned_at: None,
         version: 1,

@@ -1,0 +1,75 @@
+//! Domain routing in GraphQL: each domain's state on `Account.domainClaims`, and
+//! `confirmAccountDomains` for admins and the account's manager.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use rapport_domain::account::Account;
+
+use super::account::{AccountNode, domains};
+use super::context::state;
+use super::error::GqlResultExt;
+use super::ids::account_id;
+use crate::service;
+
+/// One email domain named for an account.
+#[derive(Debug, SimpleObject)]
+pub struct DomainClaim {
+    /// The domain (lowercase).
+    domain: String,
+    /// Set or confirmed by staff: new contacts on this domain join the account. A domain is
+    /// confirmed for one account at most.
+    confirmed: bool,
+}
+
+/// The domains of `account` with their state.
+pub(super) fn claims(account: &Account) -> Vec<DomainClaim> {
+    account
+        .domains()
+        .iter()
+        .map(|d| DomainClaim {
+            domain: d.domain.as_str().to_owned(),
+            confirmed: d.confirmed,
+        })
+        .collect()
+}
+
+/// Input of `confirmAccountDomains`.
+#[derive(Debug, InputObject)]
+pub struct ConfirmAccountDomainsInput {
+    account_id: ID,
+    /// Domains already named for the account (its unconfirmed claims, usually).
+    domains: Vec<String>,
+    expected_version: i32,
+}
+
+/// Result of `confirmAccountDomains`.
+#[derive(Debug, SimpleObject)]
+pub struct ConfirmAccountDomainsPayload {
+    account: AccountNode,
+}
+
+/// Domain routing mutations.
+#[derive(Debug, Default)]
+pub struct AccountDomainMutations;
+
+#[Object]
+impl AccountDomainMutations {
+    /// Confirms email domains named for an account so that they route new contacts to it
+    /// (for admins and the account's manager). CONFLICT when a domain is confirmed for another
+    /// account.
+    async fn confirm_account_domains(
+        &self,
+        ctx: &Context<'_>,
+        input: ConfirmAccountDomainsInput,
+    ) -> Result<ConfirmAccountDomainsPayload> {
+        let st = state(ctx);
+        let id = account_id("accountId", &input.account_id)?;
+        let wanted = domains("domains", &input.domains)?;
+        let account =
+            service::confirm_account_domains(&st.ctx(), id, wanted, input.expected_version)
+                .await
+                .gql()?;
+        Ok(ConfirmAccountDomainsPayload {
+            account: AccountNode(account),
+        })
+    }
+}
