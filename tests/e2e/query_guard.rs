@@ -310,3 +310,15 @@ async fn suggestions_name_no_field_when_introspection_is_off() {
         res.body
     );
 }
+
+/// The guard admits graphql-js's standard introspection query (its `TypeRef` fragment nests
+/// eight `ofType` levels). Whether the depth limit admits it is the depth limit's concern:
+/// this only checks that no guard bound refuses it.
+#[tokio::test]
+async fn graphql_js_standard_introspection_query_passes_the_guard() {
+    let app = spawn_app().await;
+    let query = include_str!("../../api/src/graphql/guard/introspection_query.graphql");
+    let res = app.gql(query, json!({})).await;
+    let bound = res.body.pointer("/errors/0/extensions/bound");
+    assert!(bound.is_none(), "refused by the guard: {}", res.body);
+}
