@@ -58,9 +58,11 @@ pub async fn spawn_app_with_providers(
     // Tests drive the scheduler step themselves, with a clock of their choosing.
     settings.scheduler.interval_secs = 0;
     settings.sync.run_in_server = false;
-    // Every test sends from 127.0.0.1, and some send dozens of refused credentials on purpose;
-    // the rate-limit tests set their own small limits.
+    // Every test sends from 127.0.0.1, some send dozens of refused credentials on purpose, and
+    // some seed a thousand contacts as one admin as fast as the server takes them; the
+    // rate-limit tests set their own small limits.
     settings.rate_limit.address_burst = 10_000;
+    settings.rate_limit.subject_burst = 100_000;
     let backend = match std::env::var("TEST_DATABASE_URL") {
         Ok(server) if !server.trim().is_empty() => {
             let name = format!("rapport_test_{}", uuid::Uuid::new_v4().simple());
