@@ -1,0 +1,169 @@
+//! Settings: the pinned algorithms, issuer, audience, leeway and limits.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use jsonwebtoken::Algorithm;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::error::JwtError;
+use super::{MAX_LEEWAY_SECONDS, MAX_TOKEN_LIFETIME_DAYS_LIMIT};
+
+/// A signature algorithm that may be pinned. Spelled exactly as in JOSE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum JwtAlgorithm {
+    /// HMAC-SHA256 with the generated secret in `<data_dir>/jwt-secret`.
+    HS256,
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    RS256,
+    /// ECDSA on P-256 with SHA-256.
+    ES256,
+    /// Ed25519.
+    EdDSA,
+}
+
+impl JwtAlgorithm {
+    /// The JOSE `alg` name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::HS256 => "HS256",
+            Self::RS256 => "RS256",
+            Self::ES256 => "ES256",
+            Self::EdDSA => "EdDSA",
+        }
+    }
+
+    /// Whether the algorithm uses a public/private key pair.
+    pub const fn is_asymmetric(self) -> bool {
+        !matches!(self, Self::HS256)
+    }
+
+    /// Exact (case-sensitive) match on the JOSE `alg` name.
+    pub(super) fn from_jose_name(name: &str) -> Option<Self> {
+        match name {
+            "HS256" => Some(Self::HS256),
+            "RS256" => Some(Self::RS256),
+            "ES256" => Some(Self::ES256),
+            "EdDSA" => Some(Self::EdDSA),
+            _ => None,
+        }
+    }
+
+    pub(super) const fn to_jsonwebtoken(self) -> Algorithm {
+        match self {
+            Self::HS256 => Algorithm::HS256,
+            Self::RS256 => Algorithm::RS256,
+            Self::ES256 => Algorithm::ES256,
+            Self::EdDSA => Algorithm::EdDSA,
+        }
+    }
+}
+
+impl fmt::Display for JwtAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// JWT configuration. Every field has a default, unknown fields are refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JwtSettings {
+    /// Required `iss` of every token, and the `iss` of minted tokens.
+    pub issuer: String,
+    /// Required `aud` of every token, and the `aud` of minted tokens.
+    pub audience: String,
+    /// The only algorithms accepted, in order of preference for minting.
+    pub algorithms: Vec<JwtAlgorithm>,
+    /// Clock skew tolerated on `exp` and `nbf`, at most [`MAX_LEEWAY_SECONDS`].
+    #[serde(deserialize_with = "deserialize_leeway")]
+    pub leeway_seconds: u64,
+    /// PEM public key (SPKI) for the pinned RS256 / ES256 / EdDSA algorithm.
+    pub public_key_pem: Option<PathBuf>,
+    /// JWKS file; keys are selected by `kid` and must declare a pinned `alg`.
+    pub jwks_file: Option<PathBuf>,
+    /// PEM private key (PKCS#8, or PKCS#1 for RSA) used to mint asymmetric tokens.
+    pub private_key_pem: Option<PathBuf>,
+    /// Longest accepted `Authorization` value, checked before any decoding.
+    pub max_token_bytes: usize,
+    /// Longest token lifetime accepted (`exp - iat`, or `exp - now` without `iat`), in days.
+    /// Partner tokens live up to `auth.partner_token_max_days`, which must fit in it.
+    pub max_token_lifetime_days: u32,
+}
+
+impl Default for JwtSettings {
+    fn default() -> Self {
+        Self {
+            issuer: "rapport".to_owned(),
+            audience: "rapport-api".to_owned(),
+            algorithms: vec![JwtAlgorithm::HS256],
+            leeway_seconds: 5,
+            public_key_pem: None,
+            jwks_file: None,
+            private_key_pem: None,
+            max_token_bytes: 8192,
+            max_token_lifetime_days: 366,
+        }
+    }
+}
+
+fn deserialize_leeway<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    let value = u64::deserialize(deserializer)?;
+    if value > MAX_LEEWAY_SECONDS {
+        return Err(serde::de::Error::custom(format!(
+            "leeway_seconds = {value} is above the maximum of {MAX_LEEWAY_SECONDS} seconds"
+        )));
+    }
+    Ok(value)
+}
+
+impl JwtSettings {
+    /// Checks the values that do not need any file. Called by [`JwtKeys::from_settings`].
+    pub fn validate(&self) -> Result<(), JwtError> {
+        if self.leeway_seconds > MAX_LEEWAY_SECONDS {
+            return Err(JwtError::InvalidSetting {
+                setting: "leeway_seconds",
+                reason: format!(
+                    "{} is above the maximum of {MAX_LEEWAY_SECONDS} seconds",
+                    self.leeway_seconds
+                ),
+            });
+        }
+        if self.algorithms.is_empty() {
+            return Err(JwtError::InvalidSetting {
+                setting: "algorithms",
+                reason: "at least one algorithm must be pinned".to_owned(),
+            });
+        }
+        if self.issuer.trim().is_empty() {
+            return Err(JwtError::InvalidSetting {
+                setting: "issuer",
+                reason: "must not be empty".to_owned(),
+            });
+        }
+        if self.audience.trim().is_empty() {
+            return Err(JwtError::InvalidSetting {
+                setting: "audience",
+                reason: "must not be empty".to_owned(),
+            });
+        }
+        if self.max_token_lifetime_days == 0
+            || self.max_token_lifetime_days > MAX_TOKEN_LIFETIME_DAYS_LIMIT
+        {
+            return Err(JwtError::InvalidSetting {
+                setting: "max_token_lifetime_days",
+                reason: format!(
+                    "{} is not between 1 and {MAX_TOKEN_LIFETIME_DAYS_LIMIT} days",
+                    self.max_token_lifetime_days
+                ),
+            });
+        }
+        if self.max_token_bytes == 0 {
+            return Err(JwtError::InvalidSetting {
+                setting: "max_token_bytes",
+                reason: "must be greater than 0".to_owned(),
+            });
+        }
+        Ok(())
+    }
+}

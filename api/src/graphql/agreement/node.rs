@@ -1,0 +1,297 @@
+//! The `Agreement` node and its fields.
+
+use std::collections::BTreeSet;
+
+use async_graphql::{Context, ID, Object, Result};
+use chrono::NaiveDate;
+use rapport_domain::agreement::{Agreement, MeasurementPeriod, Period};
+use rapport_domain::ids::AgreementId;
+use rapport_domain::permissions::Action;
+use rapport_domain::values::Text;
+
+use crate::global_id::Kind;
+use crate::graphql::account::{AccountNode, load_visible};
+use crate::graphql::connection::RowId;
+use crate::graphql::context::state;
+use crate::graphql::enums::AgreementStatus;
+use crate::graphql::error::GqlResultExt;
+use crate::graphql::ids::to_id;
+use crate::graphql::pagination::{connection_complexity, page_request};
+use crate::graphql::scalars::{DateScalar, DateTimeScalar, DecimalScalar};
+use crate::graphql::sections::{ConsequenceOut, MetricOut, MoneyOut, SummaryOut, TermsOut};
+use crate::service;
+use crate::store::StoredCredit;
+
+use super::outputs::{
+    AgreementRevision, ComplianceReportOut, MetricComplianceOut, PerformanceMeasurement,
+    ReviewAndTerminationOut, ReviewOut, ServiceCreditConnection, TerminationOut, actors_of,
+};
+use super::{compliance_date, date, forbidden, may};
+
+/// A formal agreement with an account.
+#[derive(Debug, Clone)]
+pub struct AgreementNode(pub Agreement);
+
+impl RowId for Agreement {
+    fn row_id(&self) -> i64 {
+        self.id().get()
+    }
+}
+
+#[Object(name = "Agreement")]
+impl AgreementNode {
+    pub async fn id(&self) -> ID {
+        to_id(Kind::Agreement, self.0.id().get())
+    }
+    async fn account(&self, ctx: &Context<'_>) -> Result<AccountNode> {
+        Ok(AccountNode(
+            load_visible(state(ctx), self.0.account()).await?,
+        ))
+    }
+    async fn status(&self) -> AgreementStatus {
+        self.0.status().into()
+    }
+    /// Optimistic-concurrency version; every agreement mutation takes it as `expectedVersion`.
+    async fn version(&self) -> i32 {
+        self.0.parts().version
+    }
+    /// Number of the revision in force (or of the draft before approval).
+    async fn revision(&self) -> u32 {
+        self.0
+            .current_revision()
+            .map_or(self.0.latest_revision().number, |r| r.number)
+    }
+    /// Every revision, oldest first; revisions are immutable once submitted.
+    async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<AgreementRevision>> {
+        let shown = crate::graphql::people::shown(state(ctx), actors_of(&self.0)).await?;
+        Ok(self
+            .0
+            .revisions()
+            .iter()
+            .map(|r| AgreementRevision::new(r, &shown))
+            .collect())
+    }
+    /// Section 1; the fee is null for callers who may not see money.
+    async fn summary(&self, ctx: &Context<'_>) -> Option<SummaryOut> {
+        let st = state(ctx);
+        let summary = self.0.sections().summary.as_ref()?;
+        let mut out = SummaryOut::from(summary);
+        if !may(st, &self.0, Action::ReadAgreementTerms).await {
+            out.hide_fee();
+        }
+        Some(out)
+    }
+    /// Section 2 (FORBIDDEN for support agents and partners).
+    async fn terms(&self, ctx: &Context<'_>) -> Result<Option<TermsOut>> {
+        if !may(state(ctx), &self.0, Action::ReadAgreementTerms).await {
+            return forbidden();
+        }
+        Ok(self.0.sections().terms.as_ref().map(TermsOut::from))
+    }
+    /// Section 3: the metrics and their targets.
+    async fn performance(&self) -> Option<PerformanceMeasurement> {
+        self.0
+            .sections()
+            .metrics
+            .as_ref()
+            .map(|ms| PerformanceMeasurement {
+                metrics: ms.iter().map(MetricOut::from).collect(),
+            })
+    }
+    /// Section 4 (FORBIDDEN for support agents and partners).
+    async fn consequences(&self, ctx: &Context<'_>) -> Result<Option<Vec<ConsequenceOut>>> {
+        if !may(state(ctx), &self.0, Action::ReadAgreementTerms).await {
+            return forbidden();
+        }
+        Ok(self
+            .0
+            .sections()
+            .consequences
+            .as_ref()
+            .map(|rs| rs.iter().map(ConsequenceOut::from).collect()))
+    }
+    /// Section 5 with its derived dates (FORBIDDEN for support agents and partners).
+    async fn review_and_termination(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<ReviewAndTerminationOut>> {
+        if !may(state(ctx), &self.0, Action::ReadAgreementTerms).await {
+            return forbidden();
+        }
+        Ok(self
+            .0
+            .sections()
+            .review
+            .as_ref()
+            .map(|r| ReviewAndTerminationOut {
+                review_every_months: r.review_every_months,
+                next_review_on: self.0.next_review_on().map(date),
+                auto_renew: r.auto_renew,
+                renewal_term_months: r.renewal_term_months,
+                notice_period_days: r.notice_period_days,
+                cancel_by: self.0.cancel_by().map(date),
+                term_end: self.0.term_end().map(date),
+                termination_conditions: r
+                    .termination_conditions
+                    .iter()
+                    .map(Text::to_string)
+                    .collect(),
+            }))
+    }
+    /// Compliance for the period containing `period` (default: today), each metric judged
+    /// over its own calendar month or quarter against the revision in force then.
+    async fn compliance(
+        &self,
+        ctx: &Context<'_>,
+        period: Option<DateScalar>,
+    ) -> Result<ComplianceReportOut> {
+        let st = state(ctx);
+        let date = compliance_date(st, period.as_ref().map(|p| p.0.as_str()))?;
+        let quarter = Period::containing(date, MeasurementPeriod::Quarterly).start();
+        let measurements = st
+            .quarter_measurements
+            .load_one((self.0.id(), quarter))
+            .await
+            .gql()?
+            .unwrap_or_default();
+        let report = service::agreement_compute::report_from(&self.0, date, &measurements);
+        let credits = if ctx.look_ahead().field("creditsIncurred").exists()
+            && may(st, &self.0, Action::ReadAgreementTerms).await
+        {
+            let keys: BTreeSet<(AgreementId, NaiveDate)> = report
+                .metrics
+                .iter()
+                .map(|m| (self.0.id(), m.period.start()))
+                .collect();
+            let all: Vec<StoredCredit> = st
+                .period_credits
+                .load_many(keys)
+                .await
+                .gql()?
+                .into_values()
+                .flatten()
+                .collect();
+            total(&all, &self.0)
+        } else {
+            None
+        };
+        Ok(ComplianceReportOut {
+            period_start: date_of(report.period_start),
+            period_end: date_of(report.period_end),
+            overall: report.overall.into(),
+            metrics: report
+                .metrics
+                .iter()
+                .map(|m| MetricComplianceOut {
+                    metric_key: m.metric_key.to_string(),
+                    period_start: date_of(m.period.start()),
+                    period_end: date_of(m.period.end()),
+                    status: m.status.into(),
+                    observed: m.observed.map(|o| DecimalScalar(o.normalize().to_string())),
+                    target: DecimalScalar(m.target.normalize().to_string()),
+                    measurement_count: i32::try_from(m.measurement_count).unwrap_or(i32::MAX),
+                })
+                .collect(),
+            credits_incurred: credits,
+        })
+    }
+    /// The service-credit ledger (FORBIDDEN for support agents and partners).
+    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    async fn credits(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<ServiceCreditConnection> {
+        let st = state(ctx);
+        if !may(st, &self.0, Action::ReadAgreementTerms).await {
+            return forbidden();
+        }
+        let page = st
+            .store
+            .credits_page(
+                st.scope(),
+                self.0.id(),
+                page_request(first, after, last, before)?,
+            )
+            .await
+            .gql()?;
+        Ok(ServiceCreditConnection {
+            page,
+            query: self.0.id(),
+        })
+    }
+    /// Reviews held, oldest first.
+    async fn reviews(&self, ctx: &Context<'_>) -> Result<Vec<ReviewOut>> {
+        let shown = crate::graphql::people::shown(state(ctx), actors_of(&self.0)).await?;
+        Ok(self
+            .0
+            .reviews()
+            .iter()
+            .map(|r| ReviewOut {
+                held_on: date(r.held_on),
+                outcome: r.outcome.into(),
+                notes: r.notes.as_ref().map(Text::to_string),
+                held_by: shown.of(&r.held_by),
+            })
+            .collect())
+    }
+    /// Notice of termination, once given.
+    async fn termination(&self, ctx: &Context<'_>) -> Result<Option<TerminationOut>> {
+        let Some(t) = self.0.termination() else {
+            return Ok(None);
+        };
+        Ok(Some(TerminationOut {
+            kind: t.kind.into(),
+            notice_given_at: t.notice_given_at.into(),
+            effective_on: date(t.effective_on),
+            reason: t.reason.to_string(),
+            by: crate::graphql::people::show(state(ctx), &t.by).await?,
+        }))
+    }
+    /// Who drafted it: the subject for staff, the display name for partners.
+    async fn created_by(&self, ctx: &Context<'_>) -> Result<String> {
+        crate::graphql::people::show(state(ctx), self.0.created_by()).await
+    }
+    /// Who approved the revision in force: the subject for staff, the display name for
+    /// partners.
+    async fn approved_by(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        match self
+            .0
+            .current_revision()
+            .and_then(|r| r.approved_by.as_deref())
+        {
+            Some(by) => Ok(Some(crate::graphql::people::show(state(ctx), by).await?)),
+            None => Ok(None),
+        }
+    }
+    async fn created_at(&self) -> DateTimeScalar {
+        self.0.parts().created_at.into()
+    }
+    async fn updated_at(&self) -> DateTimeScalar {
+        self.0.parts().updated_at.into()
+    }
+}
+
+fn date_of(d: NaiveDate) -> DateScalar {
+    date(d)
+}
+
+fn total(credits: &[StoredCredit], agreement: &Agreement) -> Option<MoneyOut> {
+    let currency = agreement
+        .sections()
+        .summary
+        .as_ref()?
+        .fee
+        .as_ref()?
+        .currency();
+    let sum: rust_decimal::Decimal = credits
+        .iter()
+        .filter_map(|c| c.amount.parse::<rust_decimal::Decimal>().ok())
+        .sum();
+    Some(MoneyOut::from(&rapport_domain::agreement::Money::new(
+        sum, currency,
+    )))
+}

@@ -1,0 +1,169 @@
+//! What the `Agreement` node's fields answer: sections, revisions, reviews, compliance and
+//! the service-credit ledger.
+
+use async_graphql::{Object, Result, SimpleObject};
+use rapport_domain::agreement::{Agreement, Revision};
+use rapport_domain::ids::AgreementId;
+use rapport_domain::values::Text;
+
+use crate::auth::ReadScope;
+use crate::graphql::connection::{RowId, connection};
+use crate::graphql::enums::{ComplianceStatus, ReviewOutcome, RevisionStatus, TerminationKind};
+use crate::graphql::scalars::{DateScalar, DateTimeScalar, DecimalScalar};
+use crate::graphql::sections::{MetricOut, MoneyOut};
+use crate::store::{Store, StoreError, StoredCredit};
+
+use super::date;
+
+impl RowId for StoredCredit {
+    fn row_id(&self) -> i64 {
+        self.id
+    }
+}
+
+/// Section 3.
+#[derive(Debug, SimpleObject)]
+pub struct PerformanceMeasurement {
+    pub(super) metrics: Vec<MetricOut>,
+}
+
+/// Section 5 with derived dates.
+#[derive(Debug, SimpleObject)]
+#[graphql(name = "ReviewAndTermination")]
+pub struct ReviewAndTerminationOut {
+    pub(super) review_every_months: u32,
+    /// Derived: the last review (or the start) plus the cadence.
+    pub(super) next_review_on: Option<DateScalar>,
+    pub(super) auto_renew: bool,
+    pub(super) renewal_term_months: Option<u32>,
+    pub(super) notice_period_days: u32,
+    /// Derived: the end of the current term minus the notice period.
+    pub(super) cancel_by: Option<DateScalar>,
+    /// Last day of the current term.
+    pub(super) term_end: Option<DateScalar>,
+    pub(super) termination_conditions: Vec<String>,
+}
+
+/// One revision. `createdBy` and `approvedBy` name a person: the subject for staff, the
+/// display name for partners.
+#[derive(Debug, SimpleObject)]
+pub struct AgreementRevision {
+    pub(super) revision: u32,
+    pub(super) status: RevisionStatus,
+    pub(super) created_at: DateTimeScalar,
+    pub(super) created_by: String,
+    pub(super) approved_by: Option<String>,
+    pub(super) in_force_from: Option<DateScalar>,
+    pub(super) change_note: Option<String>,
+    pub(super) rejected_because: Option<String>,
+}
+
+/// Every subject an agreement records as having acted on it (for [`crate::graphql::people::shown`]).
+pub(super) fn actors_of(a: &Agreement) -> impl Iterator<Item = &str> {
+    a.revisions()
+        .iter()
+        .flat_map(|r| std::iter::once(r.created_by.as_str()).chain(r.approved_by.as_deref()))
+        .chain(a.reviews().iter().map(|r| r.held_by.as_str()))
+        .chain(a.termination().map(|t| t.by.as_str()))
+        .chain(std::iter::once(a.created_by()))
+}
+
+impl AgreementRevision {
+    pub(super) fn new(r: &Revision, shown: &crate::graphql::people::Shown) -> Self {
+        Self {
+            revision: r.number,
+            status: r.status.into(),
+            created_at: r.created_at.into(),
+            created_by: shown.of(&r.created_by),
+            approved_by: r.approved_by.as_deref().map(|by| shown.of(by)),
+            in_force_from: r.in_force_from.map(date),
+            change_note: r.change_note.as_ref().map(Text::to_string),
+            rejected_because: r.rejection.as_ref().map(|x| x.reason.to_string()),
+        }
+    }
+}
+
+/// A review held; `heldBy` is the subject for staff, the display name for partners.
+#[derive(Debug, SimpleObject)]
+#[graphql(name = "Review")]
+pub struct ReviewOut {
+    pub(super) held_on: DateScalar,
+    pub(super) outcome: ReviewOutcome,
+    pub(super) notes: Option<String>,
+    pub(super) held_by: String,
+}
+
+/// Notice of termination; `by` is the subject for staff, the display name for partners.
+#[derive(Debug, SimpleObject)]
+#[graphql(name = "Termination")]
+pub struct TerminationOut {
+    pub(super) kind: TerminationKind,
+    pub(super) notice_given_at: DateTimeScalar,
+    /// First day no longer in force (NON_RENEWAL: the last day of the term).
+    pub(super) effective_on: DateScalar,
+    pub(super) reason: String,
+    pub(super) by: String,
+}
+
+/// Compliance over a period.
+#[derive(Debug, SimpleObject)]
+#[graphql(name = "ComplianceReport")]
+pub struct ComplianceReportOut {
+    pub(super) period_start: DateScalar,
+    pub(super) period_end: DateScalar,
+    pub(super) overall: ComplianceStatus,
+    pub(super) metrics: Vec<MetricComplianceOut>,
+    /// Credits of the periods reported (null for callers who may not see money).
+    pub(super) credits_incurred: Option<MoneyOut>,
+}
+
+/// Compliance of one metric over its period.
+#[derive(Debug, SimpleObject)]
+#[graphql(name = "MetricCompliance")]
+pub struct MetricComplianceOut {
+    pub(super) metric_key: String,
+    pub(super) period_start: DateScalar,
+    pub(super) period_end: DateScalar,
+    pub(super) status: ComplianceStatus,
+    pub(super) observed: Option<DecimalScalar>,
+    pub(super) target: DecimalScalar,
+    pub(super) measurement_count: i32,
+}
+
+/// A service credit in the ledger.
+#[derive(Debug, Clone)]
+pub struct ServiceCreditNode(pub StoredCredit);
+
+#[Object(name = "ServiceCredit")]
+impl ServiceCreditNode {
+    async fn metric_key(&self) -> &str {
+        &self.0.metric_key
+    }
+    async fn period_start(&self) -> DateScalar {
+        date(self.0.period_start)
+    }
+    async fn amount(&self) -> MoneyOut {
+        MoneyOut::raw(&self.0.amount, &self.0.currency)
+    }
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+}
+
+async fn count_credits(
+    store: &Store,
+    scope: ReadScope,
+    agreement: &AgreementId,
+) -> Result<u64, StoreError> {
+    store.credits_count(scope, *agreement).await
+}
+
+connection!(
+    ServiceCreditConnection,
+    ServiceCreditEdge,
+    ServiceCreditNode,
+    StoredCredit,
+    AgreementId,
+    count_credits,
+    crate::graphql::prime::nothing
+);

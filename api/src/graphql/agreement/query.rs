@@ -1,0 +1,192 @@
+//! Listing and reading agreements: the connection, its batch loading, the filter and the
+//! queries.
+
+use std::collections::BTreeSet;
+
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::NaiveDate;
+use rapport_domain::agreement::{
+    Agreement, AgreementStatus as DomainStatus, MeasurementPeriod, Period,
+};
+use rapport_domain::ids::AgreementId;
+use rapport_domain::permissions::{Action, Resource};
+
+use crate::auth::ReadScope;
+use crate::error::ApiError;
+use crate::graphql::connection::connection;
+use crate::graphql::context::{RequestState, state};
+use crate::graphql::enums::AgreementStatus;
+use crate::graphql::error::{GqlResultExt, gql};
+use crate::graphql::ids::account_id;
+use crate::graphql::pagination::{connection_complexity, page_request};
+use crate::store::{AgreementQuery, Store, StoreError};
+
+use super::node::AgreementNode;
+use super::outputs::actors_of;
+use super::{agreement_id, compliance_date, load_agreement, may};
+
+async fn count_agreements(
+    store: &Store,
+    scope: ReadScope,
+    query: &AgreementQuery,
+) -> Result<u64, StoreError> {
+    store.agreements_count(scope, query).await
+}
+
+connection!(
+    AgreementConnection,
+    AgreementEdge,
+    AgreementNode,
+    Agreement,
+    AgreementQuery,
+    count_agreements,
+    prime_agreements
+);
+
+/// Loads the accounts of a page of agreements in one batch (each agreement's fields need its
+/// account for permissions), and, when `compliance` is selected, the measurements and credits
+/// it reads, one batch each for the whole page.
+async fn prime_agreements(
+    ctx: &Context<'_>,
+    selection: async_graphql::Lookahead<'_>,
+    items: &[Agreement],
+) -> Result<()> {
+    let st = state(ctx);
+    let mut ids: Vec<_> = items.iter().map(Agreement::account).collect();
+    ids.sort();
+    ids.dedup();
+    st.accounts.load_many(ids).await.gql()?;
+    if [
+        "createdBy",
+        "approvedBy",
+        "revisions",
+        "reviews",
+        "termination",
+    ]
+    .iter()
+    .any(|f| selection.field(f).exists())
+    {
+        crate::graphql::people::shown(st, items.iter().flat_map(actors_of)).await?;
+    }
+    let compliance = selection.field("compliance");
+    if !compliance.exists() || items.is_empty() {
+        return Ok(());
+    }
+    // The dates asked for; a bad one is left to the resolver to report.
+    let dates: BTreeSet<NaiveDate> = compliance
+        .selection_fields()
+        .iter()
+        .filter_map(|field| {
+            let period = field
+                .arguments()
+                .ok()?
+                .into_iter()
+                .find(|(name, _)| name.as_str() == "period")
+                .map(|(_, value)| value);
+            match period {
+                None | Some(async_graphql::Value::Null) => compliance_date(st, None).ok(),
+                Some(async_graphql::Value::String(d)) => compliance_date(st, Some(&d)).ok(),
+                Some(_) => None,
+            }
+        })
+        .collect();
+    let periods: Vec<(NaiveDate, NaiveDate)> = dates
+        .iter()
+        .map(|d| {
+            (
+                Period::containing(*d, MeasurementPeriod::Monthly).start(),
+                Period::containing(*d, MeasurementPeriod::Quarterly).start(),
+            )
+        })
+        .collect();
+    let measurements: BTreeSet<(AgreementId, NaiveDate)> = items
+        .iter()
+        .flat_map(|a| periods.iter().map(move |(_, quarter)| (a.id(), *quarter)))
+        .collect();
+    st.quarter_measurements
+        .load_many(measurements)
+        .await
+        .gql()?;
+    if compliance.field("creditsIncurred").exists() {
+        let mut credits = BTreeSet::new();
+        for a in items {
+            if may(st, a, Action::ReadAgreementTerms).await {
+                for (month, quarter) in &periods {
+                    credits.insert((a.id(), *month));
+                    credits.insert((a.id(), *quarter));
+                }
+            }
+        }
+        st.period_credits.load_many(credits).await.gql()?;
+    }
+    Ok(())
+}
+
+/// Lists agreements within the caller's scope.
+pub(crate) async fn list(
+    st: &RequestState,
+    query: AgreementQuery,
+    page: crate::store::PageRequest,
+) -> Result<AgreementConnection> {
+    st.ctx()
+        .authorize(Action::ReadAgreement, &Resource::Global, "agreement")
+        .gql()?;
+    let page = st
+        .store
+        .agreements_page(st.scope(), &query, page)
+        .await
+        .gql()?;
+    Ok(AgreementConnection { page, query })
+}
+
+/// Which agreements to list.
+#[derive(Debug, Default, InputObject)]
+pub struct AgreementFilter {
+    status: Option<AgreementStatus>,
+    /// Only agreements in force (ACTIVE or UNDER_REVIEW), or only those not in force.
+    in_force: Option<bool>,
+    account_id: Option<ID>,
+}
+
+impl AgreementFilter {
+    pub(crate) fn into_query(self) -> Result<AgreementQuery> {
+        Ok(AgreementQuery {
+            account: self
+                .account_id
+                .map(|id| account_id("filter.accountId", &id))
+                .transpose()?,
+            status: self.status.map(DomainStatus::from),
+            in_force: self.in_force,
+        })
+    }
+}
+
+/// Agreement queries.
+#[derive(Debug, Default)]
+pub struct AgreementQueries;
+
+#[Object]
+impl AgreementQueries {
+    /// One agreement; NOT_FOUND when it does not exist or is outside the caller's scope.
+    async fn agreement(&self, ctx: &Context<'_>, id: ID) -> Result<Option<AgreementNode>> {
+        let Ok(id) = agreement_id("id", &id) else {
+            return Err(gql(ApiError::NotFound("agreement")));
+        };
+        Ok(Some(load_agreement(state(ctx), id).await?))
+    }
+
+    /// Agreements, oldest first; a partner sees only those of accounts it referred.
+    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    async fn agreements(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<AgreementFilter>,
+    ) -> Result<AgreementConnection> {
+        let query = filter.unwrap_or_default().into_query()?;
+        list(state(ctx), query, page_request(first, after, last, before)?).await
+    }
+}
