@@ -6,7 +6,7 @@ use std::path::Path;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use rand::TryRngCore as _;
+use rand::TryRng as _;
 use secrecy::SecretSlice;
 use secrecy::zeroize::Zeroize as _;
 
@@ -95,7 +95,7 @@ fn create_secret_file(data_dir: &Path, path: &Path) -> Result<SecretSlice<u8>, J
     })?;
 
     let mut raw = vec![0_u8; HS256_SECRET_LEN];
-    if let Err(err) = rand::rngs::OsRng.try_fill_bytes(&mut raw) {
+    if let Err(err) = rand::rngs::SysRng.try_fill_bytes(&mut raw) {
         return Err(JwtError::Randomness(err.to_string()));
     }
     let mut encoded = STANDARD.encode(&raw);

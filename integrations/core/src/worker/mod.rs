@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rand::SeedableRng;
 use rand::rngs::StdRng;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -95,7 +94,7 @@ impl Worker {
             queue,
             source,
             counters,
-            rng: Arc::new(Mutex::new(StdRng::from_os_rng())),
+            rng: Arc::new(Mutex::new(rand::make_rng::<StdRng>())),
         }
     }
 
