@@ -214,8 +214,11 @@ impl Default for DatabaseSettings {
 pub struct GraphqlSettings {
     /// Allow introspection queries (and serve the SDL).
     pub introspection: bool,
-    /// Deepest selection nesting.
+    /// Deepest nesting of data fields (fields under `__schema` / `__type` are not counted).
     pub max_depth: usize,
+    /// Deepest nesting of fields under `__schema` / `__type` (introspection), bounded apart
+    /// from data so that GraphiQL, codegen and IDE plugins work under the default data limit.
+    pub max_introspection_depth: usize,
     /// Highest complexity (each field counts 1; connections count `first` times their selection).
     pub max_complexity: usize,
     /// Most aliases in one document.
@@ -246,6 +249,7 @@ impl Default for GraphqlSettings {
         Self {
             introspection: true,
             max_depth: 12,
+            max_introspection_depth: 15,
             max_complexity: 5_000,
             max_aliases: 30,
             max_directives: 5,

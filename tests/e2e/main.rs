@@ -13,6 +13,7 @@ mod domain_routing;
 mod edge;
 mod edge_process;
 mod faults;
+mod introspection;
 mod limits;
 mod measurements;
 mod n_plus_one;

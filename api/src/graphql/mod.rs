@@ -60,12 +60,14 @@ pub struct Mutation(
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema with the configured limits. The guard bounds the work of every document
-/// before async-graphql parses it again or validates it; async-graphql's own depth,
-/// complexity and recursion limits stay as a second line. With introspection off, "Did you
+/// before async-graphql parses it again or validates it, and holds data fields to
+/// `max_depth` and introspection (under `__schema` / `__type`) to its own
+/// `max_introspection_depth`, so tooling's standard introspection query is never held to the
+/// data limit; async-graphql's own complexity and recursion limits stay as a second line (its
+/// depth limit is not used: it would count introspection against the data limit). With introspection off, "Did you
 /// mean …" suggestions are off too: they would name fields.
 pub fn build_schema(settings: &GraphqlSettings) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(settings.max_depth)
         .limit_complexity(settings.max_complexity)
         .limit_directives(settings.max_directives)
         .limit_recursive_depth(settings.max_nesting)

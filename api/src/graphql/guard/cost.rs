@@ -17,6 +17,18 @@ struct SetCost {
     /// Deepest nesting below the set, counted as async-graphql's recursion limit counts it:
     /// one level per field with a selection, inline fragment and fragment spread.
     nesting: u64,
+    /// Deepest path of fields below the set that passes through no introspection field,
+    /// counted as async-graphql's depth limit counts it: one level per field, leaves
+    /// included, fragments transparent.
+    depth: u64,
+    /// Deepest path of fields below the set that passes through `__schema` or `__type`,
+    /// counted the same way from the top of the set.
+    introspection_depth: u64,
+}
+
+/// Whether a field opens an introspection selection.
+fn is_introspection(name: &str) -> bool {
+    matches!(name, "__schema" | "__type")
 }
 
 impl SetCost {
@@ -25,6 +37,8 @@ impl SetCost {
             size: self.size.saturating_add(other.size),
             spreads: self.spreads.saturating_add(other.spreads),
             nesting: self.nesting.max(other.nesting),
+            depth: self.depth.max(other.depth),
+            introspection_depth: self.introspection_depth.max(other.introspection_depth),
         }
     }
 
@@ -34,7 +48,33 @@ impl SetCost {
             size: self.size.saturating_add(1),
             spreads: self.spreads.saturating_add(u64::from(spread)),
             nesting: self.nesting.saturating_add(1),
+            ..self
         }
+    }
+
+    /// This set as the selection of a field named `name` one level up (a leaf field when the
+    /// set is empty): one more level of depth, and every path below an introspection field
+    /// counted as introspection.
+    fn under_field(self, name: &str, leaf: bool) -> Self {
+        let mut cost = if leaf {
+            Self {
+                size: 1,
+                ..Self::default()
+            }
+        } else {
+            self.under(false)
+        };
+        if is_introspection(name) {
+            cost.depth = 0;
+            cost.introspection_depth = self.depth.max(self.introspection_depth).saturating_add(1);
+        } else {
+            cost.depth = self.depth.saturating_add(1);
+            cost.introspection_depth = match self.introspection_depth {
+                0 => 0,
+                d => d.saturating_add(1),
+            };
+        }
+        cost
     }
 }
 
@@ -50,6 +90,12 @@ pub struct DocumentCost {
     pub spreads: u64,
     /// Deepest nesting of an operation or fragment.
     pub nesting: u64,
+    /// Deepest path of data fields (fields, leaves included, on no path through `__schema`
+    /// or `__type`): the depth `graphql.max_depth` bounds.
+    pub depth: u64,
+    /// Deepest path of fields through `__schema` or `__type`: the depth
+    /// `graphql.max_introspection_depth` bounds.
+    pub introspection_depth: u64,
     /// Aliases written in the document.
     pub aliases: u64,
 }
@@ -91,6 +137,8 @@ pub fn cost_of(doc: &ExecutableDocument) -> Result<DocumentCost, Cycle> {
     }
     for (name, cost) in &memo {
         if used.contains(name) {
+            // Its depth counts where it is spread: alone, a fragment on `__Type` would look
+            // like data.
             total.nesting = total.nesting.max(cost.nesting);
         } else {
             total = total.add(*cost);
@@ -101,6 +149,8 @@ pub fn cost_of(doc: &ExecutableDocument) -> Result<DocumentCost, Cycle> {
         expanded: total.size,
         spreads: total.spreads,
         nesting: total.nesting,
+        depth: total.depth,
+        introspection_depth: total.introspection_depth,
         aliases,
     })
 }
@@ -115,13 +165,11 @@ fn set_cost(set: &SelectionSet, memo: &HashMap<&str, SetCost>, aliases: &mut u64
             Selection::Field(f) => {
                 *aliases = aliases.saturating_add(u64::from(f.node.alias.is_some()));
                 let sub = &f.node.selection_set.node;
+                let name = f.node.name.node.as_str();
                 if sub.items.is_empty() {
-                    SetCost {
-                        size: 1,
-                        ..SetCost::default()
-                    }
+                    SetCost::default().under_field(name, true)
                 } else {
-                    set_cost(sub, memo, aliases).under(false)
+                    set_cost(sub, memo, aliases).under_field(name, false)
                 }
             }
             Selection::InlineFragment(f) => {
@@ -227,6 +275,8 @@ mod tests {
                 expanded: 4,
                 spreads: 0,
                 nesting: 1,
+                depth: 2,
+                introspection_depth: 0,
                 aliases: 1,
             }
         );
@@ -298,6 +348,35 @@ mod tests {
         assert_eq!(err, Cycle(vec!["A".into(), "B".into()]));
         let err = cost("{ ...A } fragment A on Query { viewer { ...A } }").unwrap_err();
         assert_eq!(err, Cycle(vec!["A".into()]));
+    }
+
+    #[test]
+    fn depth_counts_fields_leaves_included_through_fragments() {
+        let c = cost("{ viewer { ...V } } fragment V on Viewer { teamMember { name } }").unwrap();
+        assert_eq!((c.depth, c.introspection_depth), (3, 0));
+        let c = cost("{ ... on Query { ... on Query { __typename } } }").unwrap();
+        assert_eq!(c.depth, 1);
+    }
+
+    #[test]
+    fn paths_through_schema_or_type_count_as_introspection_depth_only() {
+        let c = cost(
+            "{ viewer { subject } __schema { types { ...T } } } \
+             fragment T on __Type { fields { type { ofType { name } } } }",
+        )
+        .unwrap();
+        assert_eq!((c.depth, c.introspection_depth), (2, 6));
+        let c = cost("{ __type(name: \"Account\") { name } }").unwrap();
+        assert_eq!((c.depth, c.introspection_depth), (0, 2));
+        // An introspection field under a data field counts the whole path as introspection.
+        let c = cost("{ viewer { subject __type(name: \"X\") { name } } }").unwrap();
+        assert_eq!((c.depth, c.introspection_depth), (2, 3));
+        // A fragment used both ways counts for each.
+        let c = cost(
+            "{ viewer { ...N } __type(name: \"X\") { ...N } } fragment N on Query { a { b { c } } }",
+        )
+        .unwrap();
+        assert_eq!((c.depth, c.introspection_depth), (4, 4));
     }
 
     #[test]

@@ -35,6 +35,11 @@ pub struct GuardLimits {
     pub max_fragments: u64,
     /// Deepest nesting through fields, inline fragments and spreads.
     pub max_nesting: u64,
+    /// Deepest path of data fields (leaves included, fragments transparent).
+    pub max_depth: u64,
+    /// Deepest path of fields through `__schema` or `__type`, bounded apart from data so
+    /// that introspection tools are never held to the data limit.
+    pub max_introspection_depth: u64,
     /// Most selections once fragments are spread (the complexity limit).
     pub max_expanded: u64,
     /// Most fragment spreads once expanded.
@@ -51,6 +56,8 @@ impl GuardLimits {
             max_tokens: n(s.max_tokens),
             max_fragments: n(s.max_fragments),
             max_nesting: n(s.max_nesting),
+            max_depth: n(s.max_depth),
+            max_introspection_depth: n(s.max_introspection_depth),
             max_expanded: n(s.max_complexity),
             max_fragment_spreads: n(s.max_fragment_spreads),
             max_aliases: n(s.max_aliases),
@@ -63,12 +70,18 @@ impl GuardLimits {
     }
 
     /// Refuses a parsed document past any bound, checked in this order: fragments, cycles,
-    /// nesting, expanded size, spreads, aliases.
+    /// nesting, data depth, introspection depth, expanded size, spreads, aliases.
     pub fn check_document(&self, doc: &ExecutableDocument) -> Result<DocumentCost, Refusal> {
         let fragments = u64::try_from(doc.fragments.len()).unwrap_or(u64::MAX);
         within(Bound::Fragments, fragments, self.max_fragments)?;
         let cost = cost_of(doc).map_err(|Cycle(names)| Refusal::FragmentCycle(names))?;
         within(Bound::Nesting, cost.nesting, self.max_nesting)?;
+        within(Bound::Depth, cost.depth, self.max_depth)?;
+        within(
+            Bound::IntrospectionDepth,
+            cost.introspection_depth,
+            self.max_introspection_depth,
+        )?;
         within(Bound::Expansion, cost.expanded, self.max_expanded)?;
         within(
             Bound::FragmentSpreads,

@@ -11,6 +11,10 @@ pub enum Bound {
     Fragments,
     /// `graphql.max_nesting`.
     Nesting,
+    /// `graphql.max_depth`, held against data fields.
+    Depth,
+    /// `graphql.max_introspection_depth`, held against fields under `__schema` or `__type`.
+    IntrospectionDepth,
     /// `graphql.max_complexity`, held against the expanded size.
     Expansion,
     /// `graphql.max_fragment_spreads`.
@@ -26,6 +30,8 @@ impl Bound {
             Self::Tokens => "graphql.max_tokens",
             Self::Fragments => "graphql.max_fragments",
             Self::Nesting => "graphql.max_nesting",
+            Self::Depth => "graphql.max_depth",
+            Self::IntrospectionDepth => "graphql.max_introspection_depth",
             Self::Expansion => "graphql.max_complexity",
             Self::FragmentSpreads => "graphql.max_fragment_spreads",
             Self::Aliases => "graphql.max_aliases",
@@ -39,6 +45,10 @@ impl Bound {
             Self::Fragments => format!("the document defines {n} fragments"),
             Self::Nesting => format!(
                 "the document nests selections {n} deep (counting fields, inline fragments and fragment spreads)"
+            ),
+            Self::Depth => format!("the query is nested too deep: its fields nest {n} levels"),
+            Self::IntrospectionDepth => format!(
+                "the introspection query is nested too deep: its fields under __schema or __type nest {n} levels"
             ),
             Self::Expansion => {
                 format!("the document expands to {n} selections once its fragments are spread")

@@ -8,6 +8,8 @@ const LIMITS: GuardLimits = GuardLimits {
     max_tokens: 10_000,
     max_fragments: 200,
     max_nesting: 64,
+    max_depth: 12,
+    max_introspection_depth: 15,
     max_expanded: 5_000,
     max_fragment_spreads: 1_000,
     max_aliases: 30,
@@ -42,15 +44,80 @@ fn doubling_chain(levels: usize) -> String {
     doc
 }
 
-/// graphql-js's standard introspection query (`getIntrospectionQuery()`, v16 defaults).
+/// graphql-js's standard introspection query (`getIntrospectionQuery()` with every option
+/// on: descriptions, specifiedByUrl, directiveIsRepeatable, schemaDescription,
+/// inputValueDeprecation, oneOf).
 pub const INTROSPECTION_QUERY: &str = include_str!("introspection_query.graphql");
 
 #[test]
-fn the_standard_introspection_query_passes_every_bound() {
+fn the_standard_introspection_query_passes_every_default_bound() {
+    let limits = GuardLimits::from_settings(&crate::config::GraphqlSettings::default());
     let doc = parse_query(INTROSPECTION_QUERY).expect("parses");
-    let cost = LIMITS.check_document(&doc).expect("admitted");
-    LIMITS.check_source(INTROSPECTION_QUERY).expect("admitted");
-    assert!(cost.nesting >= 8, "{cost:?}");
+    let cost = limits.check_document(&doc).expect("admitted");
+    limits.check_source(INTROSPECTION_QUERY).expect("admitted");
+    // __schema > types > fields > args > type > eight ofType > kind: past the data limit,
+    // within the introspection limit.
+    assert_eq!(cost.introspection_depth, 14, "{cost:?}");
+    assert!(cost.introspection_depth > limits.max_depth, "{cost:?}");
+    assert_eq!(cost.depth, 0, "{cost:?}");
+}
+
+/// `{ a { a { … __typename } } }`: `levels` fields deep, the leaf included.
+fn data_nest(levels: usize) -> String {
+    format!(
+        "{{ {}__typename{} }}",
+        "a { ".repeat(levels - 1),
+        " }".repeat(levels - 1)
+    )
+}
+
+/// `{ __schema { types { ofType { … name } } } }`: `levels` fields deep, the leaf included.
+fn introspection_nest(levels: usize) -> String {
+    format!(
+        "{{ __schema {{ types {{ {}name{} }} }} }}",
+        "ofType { ".repeat(levels - 3),
+        " }".repeat(levels - 3)
+    )
+}
+
+#[test]
+fn data_depth_is_held_to_max_depth_whatever_the_introspection_limit() {
+    assert_eq!(check(LIMITS, &data_nest(12)), Ok(()));
+    assert_eq!(refused_by(LIMITS, &data_nest(13)), (Bound::Depth, 13, 12));
+    let roomy = GuardLimits {
+        max_introspection_depth: 100,
+        ..LIMITS
+    };
+    assert_eq!(refused_by(roomy, &data_nest(13)), (Bound::Depth, 13, 12));
+    // Through fragments, and beside an introspection selection.
+    let via_fragment = format!(
+        "{{ __schema {{ description }} ...F }} fragment F on Query {}",
+        data_nest(13)
+    );
+    assert_eq!(refused_by(roomy, &via_fragment), (Bound::Depth, 13, 12));
+}
+
+#[test]
+fn introspection_depth_is_held_to_its_own_limit_not_the_data_limit() {
+    assert_eq!(check(LIMITS, &introspection_nest(15)), Ok(()));
+    assert_eq!(
+        refused_by(LIMITS, &introspection_nest(16)),
+        (Bound::IntrospectionDepth, 16, 15)
+    );
+    let tight = GuardLimits {
+        max_depth: 2,
+        ..LIMITS
+    };
+    assert_eq!(check(tight, &introspection_nest(15)), Ok(()));
+    // __type counts the same way, through fragments.
+    let by_type = format!(
+        "{{ __type(name: \"Account\") {{ ...T }} }} fragment T on __Type {}",
+        introspection_nest(16).replacen("__schema { types", "fields { type", 1)
+    );
+    assert_eq!(
+        refused_by(LIMITS, &by_type),
+        (Bound::IntrospectionDepth, 17, 15)
+    );
 }
 
 #[test]
