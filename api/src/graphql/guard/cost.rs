@@ -221,12 +221,13 @@ fn dependency_order(doc: &ExecutableDocument) -> Result<Vec<&str>, Cycle> {
     while let Some(name) = ready.pop() {
         order.push(name);
         for dependent in dependents.get(name).into_iter().flatten() {
-            let n = waiting_on
-                .get_mut(dependent)
-                .expect("every fragment is counted");
-            *n -= 1;
-            if *n == 0 {
-                ready.push(dependent);
+            // Every dependent is a key of `waiting_on` (both come from `doc.fragments`); a
+            // missing one is simply not released, never a panic on a client's document.
+            if let Some(n) = waiting_on.get_mut(dependent) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    ready.push(dependent);
+                }
             }
         }
     }
