@@ -123,3 +123,28 @@ lib_start_server() {
   done
   log "server is up"
 }
+
+# Browser checks (CORS, GraphiQL) drive Debian's Chromium headless. Sets
+# `chromium_bin`. Installs the `chromium` package when it is missing and this
+# user may (root, or passwordless sudo); otherwise, or when the install fails,
+# the check fails naming what is missing. Never skips.
+lib_ensure_chromium() {
+  chromium_bin="${CHROMIUM_BIN:-$(command -v chromium || true)}"
+  if [[ -z "$chromium_bin" ]]; then
+    local sudo=()
+    if [[ "$(id -u)" != 0 ]]; then
+      sudo -n true 2>/dev/null || die "Chromium is not installed and this user cannot install it: run 'apt-get install chromium' (Debian) or set CHROMIUM_BIN"
+      sudo=(sudo -n)
+    fi
+    log "Chromium is missing: installing Debian's chromium package"
+    if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >>"$server_log" 2>&1; then
+      "${sudo[@]}" apt-get update >>"$server_log" 2>&1 || true
+      "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >>"$server_log" 2>&1 \
+        || die "could not install Debian's chromium package (apt-get failed; its output is in the server log below)"
+    fi
+    chromium_bin="$(command -v chromium || true)"
+    [[ -n "$chromium_bin" ]] || die "the chromium package installed but no 'chromium' is on PATH"
+  fi
+  "$chromium_bin" --version >/dev/null 2>&1 || die "$chromium_bin does not run ('$chromium_bin --version' failed)"
+  log "browser: $("$chromium_bin" --version 2>/dev/null)"
+}
