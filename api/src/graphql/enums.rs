@@ -268,3 +268,28 @@ mirror!(
         Terminate,
     }
 );
+mirror!(
+    /// What a sync job asks of a provider.
+    SyncJobKind => "rapport_integrations::JobKind" {
+        /// Send the contact's current state (create or update it at the provider).
+        Upsert,
+        /// Erase the contact at the provider.
+        Erase,
+    }
+);
+mirror!(
+    /// What kind of interaction it was.
+    InteractionKind => "rapport_domain::contact::InteractionKind" {
+        /// A phone call.
+        Call,
+    }
+);
+mirror!(
+    /// Who started an interaction.
+    InteractionDirection => "rapport_domain::contact::InteractionDirection" {
+        /// The contact reached us (an incoming call).
+        Inbound,
+        /// We reached the contact (an outgoing call).
+        Outbound,
+    }
+);

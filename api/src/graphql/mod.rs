@@ -86,7 +86,13 @@ pub fn build_schema(settings: &GraphqlSettings) -> AppSchema {
 
 /// The schema in SDL, as served at `/graphql/schema.graphql` and printed by `rapport schema`.
 pub fn sdl() -> String {
-    build_schema(&GraphqlSettings::default()).sdl()
+    sdl_of(&build_schema(&GraphqlSettings::default()))
+}
+
+/// The SDL of a built schema, with `@specifiedBy(url:)` on the scalars that follow a standard
+/// (async-graphql leaves the directive out unless asked).
+pub fn sdl_of(schema: &AppSchema) -> String {
+    schema.sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 #[cfg(test)]
