@@ -22,6 +22,8 @@ mod partner;
 mod people;
 mod prime;
 mod scalars;
+#[cfg(test)]
+mod schema_tests;
 mod sections;
 mod sync;
 mod team;
