@@ -36,7 +36,8 @@ impl AuditEntryNode {
     async fn action(&self) -> &str {
         &self.0.action
     }
-    /// The type of the changed entity (`Account`, `Contact`, `Agreement`, …).
+    /// The type of the changed entity: a GraphQL type name (`Account`, `Contact`, `Agreement`,
+    /// `TeamMember`, `Partner`), or `Resync` / `SyncProvider` for sync administration.
     async fn entity_type(&self) -> &str {
         &self.0.entity_type
     }

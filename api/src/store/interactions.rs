@@ -157,14 +157,14 @@ impl Store {
         scope: ReadScope,
         ids: &[i64],
     ) -> Result<Vec<Interaction>, StoreError> {
-        Ok(interaction::Entity::find()
+        interaction::Entity::find()
             .filter(interaction::Column::Id.is_in(ids.iter().copied()))
             .filter(scope::by_contact(scope, interaction::Column::ContactId))
             .all(self.reader())
             .await?
             .into_iter()
             .map(to_read)
-            .collect::<Result<_, _>>()?)
+            .collect()
     }
 
     /// How many interactions `query` matches.
