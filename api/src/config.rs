@@ -170,6 +170,36 @@ pub struct HttpSettings {
     /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed, as addresses
     /// or CIDR blocks (`["127.0.0.1/32", "10.0.0.0/8"]`). Empty: the client is the peer.
     pub trusted_proxies: Vec<String>,
+    /// Origins whose pages may call the API from a browser (CORS), exactly as browsers send
+    /// them: `scheme://host[:port]`, no path (`["https://app.example.com"]`, or in the
+    /// environment a comma-separated list). `["*"]` allows any origin; credentials are never
+    /// allowed (the API takes bearer tokens, not cookies). Empty: same-origin only.
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub cors_allowed_origins: Vec<String>,
+    /// How long a browser may cache a preflight answer, in seconds (browsers cap it: Chromium
+    /// at 7200).
+    pub cors_max_age_secs: u64,
+}
+
+/// A list, or one string of comma-separated entries (as an environment variable gives it).
+fn list_or_comma_separated<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrString {
+        List(Vec<String>),
+        String(String),
+    }
+    Ok(match ListOrString::deserialize(deserializer)? {
+        ListOrString::List(list) => list,
+        ListOrString::String(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
 }
 
 impl Default for HttpSettings {
@@ -182,6 +212,8 @@ impl Default for HttpSettings {
             workers: 0,
             body_timeout_secs: 10,
             trusted_proxies: Vec::new(),
+            cors_allowed_origins: Vec::new(),
+            cors_max_age_secs: 600,
         }
     }
 }
@@ -397,6 +429,7 @@ impl Settings {
             ));
         }
         crate::http::TrustedProxies::parse(&self.http.trusted_proxies).map_err(ConfigError)?;
+        crate::http::AllowedOrigins::parse(&self.http.cors_allowed_origins).map_err(ConfigError)?;
         self.rate_limit.validate()?;
         self.validate_webhook_secrets()
     }

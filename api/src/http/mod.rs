@@ -2,6 +2,7 @@
 
 mod body_deadline;
 mod client_addr;
+mod cors;
 mod graphiql;
 mod graphql;
 mod health;
@@ -22,6 +23,7 @@ use crate::store::Store;
 
 pub use body_deadline::body_deadline_middleware;
 pub use client_addr::{ClientAddr, TrustedProxies};
+pub use cors::{ALLOWED_HEADERS, AllowedOrigins, EXPOSED_HEADERS, middleware as cors_middleware};
 pub use rate_limit::{Decision, Limits, rate_limit_middleware};
 pub use refusal_log::{RefusalLog, RefusalReason};
 pub use request_id::{RequestId, request_id_middleware};
