@@ -269,8 +269,10 @@ pub struct GraphqlSettings {
     pub max_nesting: usize,
     /// Serve GraphiQL at `GET /graphql` to browsers.
     pub graphiql: bool,
-    /// Base URL GraphiQL's scripts and styles load from (a CDN by default; point it at a local
-    /// mirror for machines without internet).
+    /// Empty (the default): GraphiQL's scripts and styles are served by rapport itself (built
+    /// in by `api/graphiql/build.sh`; a binary built without them loads the same pinned files
+    /// from unpkg). Set to a CDN or mirror base URL with npm's layout
+    /// (`https://cdn.jsdelivr.net/npm`) to load them from there, pinned and integrity-checked.
     pub graphiql_assets_url: String,
     /// DataLoader batch window, in microseconds.
     pub loader_delay_us: u64,
@@ -291,7 +293,7 @@ impl Default for GraphqlSettings {
             max_fragment_spreads: 1_000,
             max_nesting: 64,
             graphiql: true,
-            graphiql_assets_url: "https://unpkg.com".into(),
+            graphiql_assets_url: String::new(),
             loader_delay_us: 200,
         }
     }
@@ -430,6 +432,8 @@ impl Settings {
         }
         crate::http::TrustedProxies::parse(&self.http.trusted_proxies).map_err(ConfigError)?;
         crate::http::AllowedOrigins::parse(&self.http.cors_allowed_origins).map_err(ConfigError)?;
+        crate::http::graphiql::validate_assets_url(&self.graphql.graphiql_assets_url)
+            .map_err(ConfigError)?;
         self.rate_limit.validate()?;
         self.validate_webhook_secrets()
     }
@@ -537,6 +541,43 @@ mod tests {
             jail.set_env("RAPPORT_JWT__LEEWAY_SECONDS", "120");
             let err = Settings::load(None).expect_err("leeway too large");
             assert!(err.to_string().contains("leeway"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment::Jail fixes the closure's error type"
+    )]
+    fn cors_origins_come_as_a_list_in_the_file_or_comma_separated_in_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "rapport.toml",
+                "[http]\ncors_allowed_origins = [\"https://app.example.com\"]\n",
+            )?;
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.http.cors_allowed_origins, ["https://app.example.com"]);
+            assert_eq!(s.http.cors_max_age_secs, 600);
+            jail.set_env(
+                "RAPPORT_HTTP__CORS_ALLOWED_ORIGINS",
+                "http://localhost:5173, https://admin.example.com",
+            );
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(
+                s.http.cors_allowed_origins,
+                ["http://localhost:5173", "https://admin.example.com"]
+            );
+            jail.set_env(
+                "RAPPORT_HTTP__CORS_ALLOWED_ORIGINS",
+                "https://app.example.com/",
+            );
+            let err = Settings::load(None).expect_err("a path is not an origin");
+            assert!(
+                err.to_string()
+                    .contains("http.cors_allowed_origins: `https://app.example.com/`"),
+                "{err}"
+            );
             Ok(())
         });
     }

@@ -109,6 +109,17 @@ impl Application {
     pub async fn build_with(settings: Settings, registry: Registry) -> anyhow::Result<Self> {
         settings.validate()?;
         let edge = Arc::new(Edge::new(&settings).map_err(anyhow::Error::msg)?);
+        if settings.graphql.graphiql
+            && settings.graphql.graphiql_assets_url.trim().is_empty()
+            && !crate::http::graphiql::embedded()
+        {
+            tracing::warn!(
+                cdn = crate::http::graphiql::FALLBACK_CDN,
+                "GraphiQL's browser bundles are not built into this binary (run \
+                 api/graphiql/build.sh, then cargo build): the GraphiQL page loads the same \
+                 pinned, integrity-checked files from the CDN, which needs internet"
+            );
+        }
         let registry = Arc::new(registry);
         let providers: Arc<[String]> = registry.names().iter().map(|n| (*n).to_owned()).collect();
         let store = open_store(&settings, settings.database.migrate_on_start).await?;

@@ -3,7 +3,7 @@
 mod body_deadline;
 mod client_addr;
 mod cors;
-mod graphiql;
+pub mod graphiql;
 mod graphql;
 mod health;
 mod metrics;
@@ -96,6 +96,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/graphql/schema.graphql",
             web::get().to(graphql::schema_sdl),
+        )
+        .route(
+            &format!("{}/{{name}}", graphiql::ASSET_PATH),
+            web::get().to(graphiql::asset),
         )
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
