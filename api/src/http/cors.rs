@@ -101,10 +101,8 @@ fn parse_origin(entry: &str) -> Result<String, &'static str> {
 }
 
 /// The CORS middleware for `settings`, and whether it is on (an origin is configured).
-///
-/// # Panics
-/// Never for settings that passed [`crate::config::Settings::validate`], which parses the
-/// origins first.
+/// Settings reach it validated ([`crate::config::Settings::validate`] parses the origins
+/// first); origins that do not parse would turn it off, never widen it.
 pub fn middleware(settings: &HttpSettings) -> (bool, Cors) {
     let origins =
         AllowedOrigins::parse(&settings.cors_allowed_origins).unwrap_or(AllowedOrigins::None);
