@@ -141,6 +141,23 @@ async fn the_real_request_from_an_allowed_origin_carries_the_origin_and_exposes_
         header(&headers, "access-control-allow-origin"),
         Some(ALLOWED)
     );
+    // The body cap still applies to a cross-origin request.
+    let pad = "x".repeat(257 * 1024);
+    let res = app
+        .client()
+        .post(format!("{}/graphql", app.address))
+        .header("origin", ALLOWED)
+        .header("content-type", "application/json")
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"query": "{ viewer { subject } }", "pad": pad}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        header(res.headers(), "access-control-allow-origin"),
+        Some(ALLOWED)
+    );
 }
 
 #[tokio::test]
