@@ -117,6 +117,7 @@ async fn main() {
         "| document | bytes | answer | HTTP median ms | HTTP p90 ms | guard alone median µs |"
     );
     println!("|---|---:|---|---:|---:|---:|");
+    let shapes = rapport_api::graphql::shapes();
     let limits = GuardLimits::from_settings(&GraphqlSettings {
         max_query_bytes: 128 * 1024,
         ..GraphqlSettings::default()
@@ -177,7 +178,7 @@ async fn main() {
         let mut guard_times = Vec::with_capacity(runs);
         for _ in 0..runs {
             let t = Instant::now();
-            std::hint::black_box(limits.check_query(doc).is_ok());
+            std::hint::black_box(limits.check_query(&shapes, doc).is_ok());
             guard_times.push(t.elapsed());
         }
         guard_times.sort();

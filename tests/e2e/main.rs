@@ -9,6 +9,7 @@ mod backfill;
 mod bad_input;
 mod claims;
 mod coercion;
+mod cost_model;
 mod domain_routing;
 mod edge;
 mod edge_process;
