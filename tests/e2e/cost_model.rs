@@ -3,6 +3,7 @@
 //! anything runs — with the cost, the limit and the setting — aliases are each paid for,
 //! and introspection is not costed.
 
+use rapport_tests::documents::CONTACT_PAGE;
 use rapport_tests::{Gql, TestApp, complete_sections, measurement, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 
@@ -180,6 +181,11 @@ async fn a_lower_limit_is_held_and_named() {
     let smaller = ACCOUNTS_AGREEMENTS.replace("accounts(first: 100)", "accounts(first: 80)");
     let res = app.gql(&smaller, json!({})).await.ok();
     assert!(res.data("/accounts/nodes").is_array(), "{}", res.body);
+
+    // The page of 100 contacts read through fragments costs 602.
+    let app = spawn_app_with(|s| s.graphql.max_complexity = 601).await;
+    let res = app.gql(CONTACT_PAGE, json!({})).await;
+    assert_eq!(assert_too_costly(&res, 601), 602);
 }
 
 #[tokio::test]
