@@ -50,8 +50,10 @@ pub struct Shapes {
 }
 
 impl Shapes {
-    /// The shapes of the schema printed as `sdl`. A definition the parser does not take is
-    /// left out (its fields are then costed as plain objects, never as free).
+    /// The shapes of the schema printed as `sdl`. An SDL the parser refuses gives no shapes,
+    /// and every field would then cost as a plain object with no page multiplied: the
+    /// model's tests cost every connection of the real schema through these shapes, so such
+    /// an SDL cannot ship unnoticed.
     pub fn from_sdl(sdl: &str) -> Self {
         let mut shapes = Self {
             query: "Query".into(),
