@@ -112,13 +112,13 @@ impl PersistedQueries {
         role: Role,
     ) -> Result<Resolved, Refusal> {
         let has_query = !query.trim().is_empty();
-        if let (Some(PersistedRef(hash)), true) = (reference, has_query) {
-            if sha256_hex(query) != *hash {
-                return Err(Refusal::BadInput {
-                    field: "extensions.persistedQuery.sha256Hash",
-                    message: "provided sha does not match query".into(),
-                });
-            }
+        if let (Some(PersistedRef(hash)), true) = (reference, has_query)
+            && sha256_hex(query) != *hash
+        {
+            return Err(Refusal::BadInput {
+                field: "extensions.persistedQuery.sha256Hash",
+                message: "provided sha does not match query".into(),
+            });
         }
         if self.trusted_only {
             let set = self
