@@ -87,6 +87,36 @@ mod tests {
     }
 
     #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment::Jail fixes the closure's error type"
+    )]
+    fn trusted_documents_per_role_can_be_set_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("RAPPORT_GRAPHQL__TRUSTED_DOCUMENTS_ONLY", "true");
+            jail.set_env("RAPPORT_GRAPHQL__TRUSTED_DOCUMENTS", "/srv/all.json");
+            jail.set_env(
+                "RAPPORT_GRAPHQL__TRUSTED_DOCUMENTS_BY_ROLE__PARTNER",
+                "/srv/partner.json",
+            );
+            let s = crate::config::Settings::load(None).map_err(|e| e.to_string())?;
+            assert!(s.graphql.trusted_documents_only);
+            let (key, path) = s
+                .graphql
+                .trusted_documents_by_role
+                .iter()
+                .next()
+                .expect("one role");
+            assert_eq!(
+                GraphqlSettings::trusted_documents_role(key),
+                Ok(Role::Partner)
+            );
+            assert_eq!(path, &PathBuf::from("/srv/partner.json"));
+            Ok(())
+        });
+    }
+
+    #[test]
     fn role_keys_match_whatever_their_case() {
         assert_eq!(
             GraphqlSettings::trusted_documents_role("partner"),
