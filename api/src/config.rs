@@ -1,6 +1,7 @@
 //! Settings: defaults, then an optional `rapport.toml`, then `RAPPORT_*` environment variables
 //! (nested keys joined by `__`, e.g. `RAPPORT_HTTP__PORT=9090`), then `DATABASE_URL`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 mod edge;
 mod http;
+mod persisted;
 
 pub use edge::{MIN_WEBHOOK_SECRET_CHARS, RateLimitSettings};
 pub use http::HttpSettings;
@@ -215,6 +217,21 @@ pub struct GraphqlSettings {
     pub graphiql_assets_url: String,
     /// DataLoader batch window, in microseconds.
     pub loader_delay_us: u64,
+    /// Automatic persisted queries (Apollo's protocol): a client may send a query's SHA-256
+    /// instead of its text once the server has seen the text.
+    pub apq_enabled: bool,
+    /// Most documents the automatic persisted-query store keeps (least recently used out).
+    pub apq_cache_size: usize,
+    /// Most bytes of document text that store keeps (least recently used out).
+    pub apq_cache_bytes: usize,
+    /// Run only the documents registered in `trusted_documents` (and, for a role listed in
+    /// `trusted_documents_by_role`, only that role's file); automatic registration is off.
+    pub trusted_documents_only: bool,
+    /// A JSON file mapping document hash to document text, as a client build writes it.
+    pub trusted_documents: Option<PathBuf>,
+    /// Per role (`PARTNER = "partner-documents.json"`), the only documents that role may run
+    /// in trusted-documents mode, instead of `trusted_documents`.
+    pub trusted_documents_by_role: BTreeMap<String, PathBuf>,
 }
 
 impl Default for GraphqlSettings {
@@ -235,6 +252,12 @@ impl Default for GraphqlSettings {
             graphiql: true,
             graphiql_assets_url: String::new(),
             loader_delay_us: 200,
+            apq_enabled: true,
+            apq_cache_size: 1_000,
+            apq_cache_bytes: 8 * 1024 * 1024,
+            trusted_documents_only: false,
+            trusted_documents: None,
+            trusted_documents_by_role: BTreeMap::new(),
         }
     }
 }
@@ -374,6 +397,7 @@ impl Settings {
         crate::http::AllowedOrigins::parse(&self.http.cors_allowed_origins).map_err(ConfigError)?;
         crate::http::graphiql::validate_assets_url(&self.graphql.graphiql_assets_url)
             .map_err(ConfigError)?;
+        self.graphql.validate_persisted().map_err(ConfigError)?;
         self.rate_limit.validate()?;
         self.validate_webhook_secrets()
     }

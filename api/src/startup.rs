@@ -16,7 +16,8 @@ use crate::auth::jwt::JwtKeys;
 use crate::config::Settings;
 use crate::graphql::build_schema;
 use crate::http::{
-    AppState, Edge, body_deadline_middleware, rate_limit_middleware, request_id_middleware, routes,
+    AppState, Edge, PersistedQueries, body_deadline_middleware, rate_limit_middleware,
+    request_id_middleware, routes,
 };
 use crate::service::ensure_bootstrap_admin;
 use crate::store::Store;
@@ -120,6 +121,10 @@ impl Application {
                  pinned, integrity-checked files from the CDN, which needs internet"
             );
         }
+        let persisted = Arc::new(
+            PersistedQueries::from_settings(&settings.graphql)
+                .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?,
+        );
         let registry = Arc::new(registry);
         let providers: Arc<[String]> = registry.names().iter().map(|n| (*n).to_owned()).collect();
         let store = open_store(&settings, settings.database.migrate_on_start).await?;
@@ -143,6 +148,7 @@ impl Application {
             registry: sync.registry().clone(),
             counters: sync.counters().clone(),
             edge,
+            persisted,
         };
         let data = web::Data::new(state);
         let http = settings.http.clone();

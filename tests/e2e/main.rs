@@ -22,6 +22,7 @@ mod measurements;
 mod n_plus_one;
 mod partner_scope;
 mod permissions;
+mod persisted;
 mod query_guard;
 mod records;
 mod running;

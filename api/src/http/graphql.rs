@@ -11,6 +11,8 @@ use futures_util::StreamExt as _;
 use serde_json::{Map, Value, json};
 
 use super::negotiate::{ResponseKind, is_json, negotiate, wants_html};
+use super::params::parse_params;
+use super::persisted::PersistedRef;
 use super::{AppState, RequestId, graphiql};
 use crate::auth::{self, AuthFailure};
 use crate::graphql::coercion;
@@ -114,13 +116,19 @@ pub async fn post(
             &rid,
         );
     }
-    let gql_request = match parse_params(value) {
+    let (gql_request, reference) = match parse_params(value) {
         Ok(r) => r,
-        Err(message) => {
-            return error_response(StatusCode::BAD_REQUEST, kind, "BAD_REQUEST", &message, &rid);
-        }
+        Err(err) => return err.response(kind, &rid),
     };
-    execute(&req, &state, kind, gql_request, rid).await
+    execute(
+        &req,
+        &state,
+        kind,
+        (gql_request, reference),
+        Method::Post,
+        rid,
+    )
+    .await
 }
 
 /// GET /graphql: GraphiQL for browsers, queries for everyone else. Mutations are refused.
@@ -168,72 +176,62 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         };
         map.insert(key, value);
     }
-    let gql_request = match parse_params(Value::Object(map)) {
+    let (gql_request, reference) = match parse_params(Value::Object(map)) {
         Ok(r) => r,
-        Err(message) => {
-            return error_response(StatusCode::BAD_REQUEST, kind, "BAD_REQUEST", &message, &rid);
-        }
+        Err(err) => return err.response(kind, &rid),
     };
-    if let Ok(doc) = async_graphql::parser::parse_query(&gql_request.query) {
-        let op = match &gql_request.operation_name {
-            Some(name) => doc
-                .operations
-                .iter()
-                .find(|(n, _)| n.is_some_and(|n| n.as_str() == name))
-                .map(|(_, o)| o),
-            None => doc.operations.iter().next().map(|(_, o)| o),
-        };
-        if op.is_some_and(|o| o.node.ty != OperationType::Query) {
-            return HttpResponse::MethodNotAllowed()
-                .insert_header((header::ALLOW, "POST"))
-                .content_type(kind.content_type())
-                .json(json!({"errors": [{
-                    "message": "only queries may be sent with GET; send mutations with POST",
-                    "extensions": {"code": "BAD_REQUEST", "requestId": rid}
-                }]}));
-        }
+    if let Some(refused) = refuse_mutation_over_get(&gql_request, kind, &rid) {
+        return refused;
     }
-    execute(&req, &state, kind, gql_request, rid).await
+    // A GET carries only queries: `execute` checks again once a hash is resolved to a text.
+    execute(
+        &req,
+        &state,
+        kind,
+        (gql_request, reference),
+        Method::Get,
+        rid,
+    )
+    .await
+}
+
+/// How the request came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
+}
+
+/// 405 for a GET whose operation is not a query (mutations only travel by POST).
+fn refuse_mutation_over_get(
+    gql_request: &GqlRequest,
+    kind: ResponseKind,
+    rid: &str,
+) -> Option<HttpResponse> {
+    let doc = async_graphql::parser::parse_query(&gql_request.query).ok()?;
+    let op = match &gql_request.operation_name {
+        Some(name) => doc
+            .operations
+            .iter()
+            .find(|(n, _)| n.is_some_and(|n| n.as_str() == name))
+            .map(|(_, o)| o),
+        None => doc.operations.iter().next().map(|(_, o)| o),
+    };
+    op.filter(|o| o.node.ty != OperationType::Query).map(|_| {
+        HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, "POST"))
+            .content_type(kind.content_type())
+            .json(json!({"errors": [{
+                "message": "only queries may be sent with GET; send mutations with POST",
+                "extensions": {"code": "BAD_REQUEST", "requestId": rid}
+            }]}))
+    })
 }
 
 fn query_pairs(query: &str) -> Result<Vec<(String, String)>, ()> {
     web::Query::<Vec<(String, String)>>::from_query(query)
         .map(web::Query::into_inner)
         .map_err(|_| ())
-}
-
-/// Checks the request parameters' types as the specification asks, then builds the request.
-fn parse_params(value: Value) -> Result<GqlRequest, String> {
-    let Value::Object(map) = value else {
-        return Err("the request body must be a JSON object".into());
-    };
-    match map.get("query") {
-        Some(Value::String(q)) if !q.trim().is_empty() => {}
-        Some(Value::String(_)) | None | Some(Value::Null) => {
-            return Err("the query parameter is required".into());
-        }
-        Some(_) => return Err("the query parameter must be a string".into()),
-    }
-    if !matches!(
-        map.get("operationName"),
-        None | Some(Value::Null) | Some(Value::String(_))
-    ) {
-        return Err("operationName must be a string".into());
-    }
-    if !matches!(
-        map.get("variables"),
-        None | Some(Value::Null) | Some(Value::Object(_))
-    ) {
-        return Err("variables must be an object".into());
-    }
-    if !matches!(
-        map.get("extensions"),
-        None | Some(Value::Null) | Some(Value::Object(_))
-    ) {
-        return Err("extensions must be an object".into());
-    }
-    serde_json::from_value(Value::Object(map))
-        .map_err(|_| "the request parameters are malformed".into())
 }
 
 enum BodyError {
@@ -267,7 +265,8 @@ async fn execute(
     req: &HttpRequest,
     state: &AppState,
     kind: ResponseKind,
-    gql_request: GqlRequest,
+    (mut gql_request, reference): (GqlRequest, Option<PersistedRef>),
+    method: Method,
     rid: String,
 ) -> HttpResponse {
     if gql_request.query.len() > state.settings.graphql.max_query_bytes {
@@ -311,6 +310,26 @@ async fn execute(
     if let Some(limited) = super::rate_limit::admit_subject(req, state, &caller.subject) {
         return limited;
     }
+    // After authentication: trusted documents may differ by role.
+    let resolved = match state.persisted.resolve(
+        &gql_request.query,
+        reference.as_ref(),
+        caller.principal.role(),
+    ) {
+        Ok(resolved) => resolved,
+        Err(refusal) => {
+            super::note_refusal(req, format!("persisted query: {refusal:?}"));
+            return refusal.response(kind, &rid);
+        }
+    };
+    if resolved.by_hash {
+        gql_request.query = resolved.query;
+        if method == Method::Get
+            && let Some(refused) = refuse_mutation_over_get(&gql_request, kind, &rid)
+        {
+            return refused;
+        }
+    }
     let request_state = RequestState::new(
         state.store.clone(),
         caller,
@@ -341,6 +360,11 @@ async fn execute(
     }
     if !errors.is_empty() {
         body.insert("errors".into(), Value::Array(errors));
+    }
+    // Stored only once it parsed, validated and passed the guard: a document that cannot run
+    // never takes a place in the store.
+    if let (false, Some((hash, text))) = (request_error, resolved.register) {
+        state.persisted.register(hash, text);
     }
     let status = if request_error && kind == ResponseKind::GraphqlResponse {
         StatusCode::BAD_REQUEST

@@ -8,6 +8,8 @@ mod graphql;
 mod health;
 mod metrics;
 mod negotiate;
+mod params;
+mod persisted;
 mod rate_limit;
 mod refusal_log;
 mod request_id;
@@ -24,6 +26,7 @@ use crate::store::Store;
 pub use body_deadline::body_deadline_middleware;
 pub use client_addr::{ClientAddr, TrustedProxies};
 pub use cors::{ALLOWED_HEADERS, AllowedOrigins, EXPOSED_HEADERS, middleware as cors_middleware};
+pub use persisted::PersistedQueries;
 pub use rate_limit::{Decision, Limits, rate_limit_middleware};
 pub use refusal_log::{RefusalLog, RefusalReason};
 pub use request_id::{RequestId, request_id_middleware};
@@ -81,6 +84,8 @@ pub struct AppState {
     pub counters: Arc<rapport_integrations::Counters>,
     /// Limits, trusted proxies, refusal-log sampling.
     pub edge: Arc<Edge>,
+    /// Automatic persisted queries and trusted documents.
+    pub persisted: Arc<PersistedQueries>,
 }
 
 impl std::fmt::Debug for AppState {
