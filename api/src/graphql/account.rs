@@ -1,4 +1,5 @@
 use super::scalars::DateTimeScalar;
+use crate::graphql::order::{AccountOrder, AgreementOrder, ContactOrder};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use rapport_domain::account::{Account, NewAccount};
 use rapport_domain::permissions::{Action, Resource, authorize};
@@ -97,13 +98,22 @@ impl AccountNode {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<AccountOrder>>,
     ) -> Result<AccountConnection> {
         let st = state(ctx);
         let query = AccountQuery {
             parent: Some(self.0.id()),
             ..Default::default()
         };
-        list(st, query, page_request(first, after, last, before)?).await
+        list(
+            st,
+            query,
+            page_request(first, after, last, before, AccountOrder::sorted(order_by)?)?,
+        )
+        .await
     }
     /// Every email domain named for the account, confirmed or not (see `domainClaims`).
     async fn domains(&self) -> Vec<&str> {
@@ -152,6 +162,10 @@ impl AccountNode {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<ContactFilter>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<ContactOrder>>,
     ) -> Result<ContactConnection> {
         let st = state(ctx);
         let mut query = match filter {
@@ -159,7 +173,12 @@ impl AccountNode {
             None => ContactQuery::default(),
         };
         query.account = Some(self.0.id());
-        super::contact::list(st, query, page_request(first, after, last, before)?).await
+        super::contact::list(
+            st,
+            query,
+            page_request(first, after, last, before, ContactOrder::sorted(order_by)?)?,
+        )
+        .await
     }
     /// The account's agreements, oldest first.
     #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
@@ -171,11 +190,26 @@ impl AccountNode {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<super::agreement::AgreementFilter>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<AgreementOrder>>,
     ) -> Result<super::agreement::AgreementConnection> {
         let st = state(ctx);
         let mut query = filter.unwrap_or_default().into_query()?;
         query.account = Some(self.0.id());
-        super::agreement::list(st, query, page_request(first, after, last, before)?).await
+        super::agreement::list(
+            st,
+            query,
+            page_request(
+                first,
+                after,
+                last,
+                before,
+                AgreementOrder::sorted(order_by)?,
+            )?,
+        )
+        .await
     }
     /// Every change between customer and client, oldest first.
     async fn relationship_history(&self, ctx: &Context<'_>) -> Result<Vec<RelationshipChange>> {
@@ -242,12 +276,19 @@ connection!(
 pub(crate) async fn list(
     st: &RequestState,
     query: AccountQuery,
-    page: crate::store::PageRequest,
+    page: crate::store::PageRequest<crate::store::AccountSort>,
 ) -> Result<AccountConnection> {
     super::people::refuse_team_filter(st, query.manager)?;
+    if page
+        .order
+        .iter()
+        .any(|s| s.field == crate::store::AccountSort::NextDeadline)
+    {
+        super::order::refuse_terms_sort(st)?;
+    }
     let page = st
         .store
-        .accounts_page(st.scope(), &query, page)
+        .accounts_page(st.scope(), &query, &page)
         .await
         .gql()?;
     Ok(AccountConnection { page, query })
@@ -314,13 +355,22 @@ impl AccountQueries {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<AccountFilter>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<AccountOrder>>,
     ) -> Result<AccountConnection> {
         let st = state(ctx);
         st.ctx()
             .authorize(Action::ReadAccount, &Resource::Global, "account")
             .gql()?;
         let query = filter.unwrap_or_default().into_query("filter.")?;
-        list(st, query, page_request(first, after, last, before)?).await
+        list(
+            st,
+            query,
+            page_request(first, after, last, before, AccountOrder::sorted(order_by)?)?,
+        )
+        .await
     }
 }
 

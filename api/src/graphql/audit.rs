@@ -1,4 +1,5 @@
 use super::scalars::DateTimeScalar;
+use crate::graphql::order::AuditEntryOrder;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use rapport_domain::permissions::{Action, Resource};
 
@@ -108,6 +109,10 @@ impl AuditQueries {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<AuditFilter>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<AuditEntryOrder>>,
     ) -> Result<AuditEntryConnection> {
         let st = state(ctx);
         st.ctx()
@@ -138,7 +143,13 @@ impl AuditQueries {
             .audit_page(
                 st.scope(),
                 &query,
-                page_request(first, after, last, before)?,
+                &page_request(
+                    first,
+                    after,
+                    last,
+                    before,
+                    AuditEntryOrder::sorted(order_by)?,
+                )?,
             )
             .await
             .gql()?;

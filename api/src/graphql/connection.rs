@@ -49,15 +49,14 @@ macro_rules! connection {
         #[doc = concat!("An edge to a `", stringify!($node), "`.")]
         pub struct $edge {
             node: $item,
+            cursor: String,
         }
 
         #[async_graphql::Object]
         impl $edge {
             /// Where this edge is, for `after`/`before`.
-            async fn cursor(&self) -> String {
-                $crate::graphql::pagination::cursor($crate::graphql::connection::RowId::row_id(
-                    &self.node,
-                ))
+            async fn cursor(&self) -> &str {
+                &self.cursor
             }
 
             /// The item.
@@ -72,6 +71,29 @@ macro_rules! connection {
             pub(crate) query: $query,
         }
 
+        impl $conn {
+            /// One cursor per item: its place in the sorted list, or its id.
+            fn cursors(&self) -> Vec<String> {
+                if self.page.cursors.len() == self.page.items.len() {
+                    self.page
+                        .cursors
+                        .iter()
+                        .map($crate::graphql::pagination::keyset_cursor)
+                        .collect()
+                } else {
+                    self.page
+                        .items
+                        .iter()
+                        .map(|n| {
+                            $crate::graphql::pagination::cursor(
+                                $crate::graphql::connection::RowId::row_id(n),
+                            )
+                        })
+                        .collect()
+                }
+            }
+        }
+
         #[async_graphql::Object]
         impl $conn {
             /// The items with their cursors.
@@ -84,7 +106,11 @@ macro_rules! connection {
                     .page
                     .items
                     .iter()
-                    .map(|node| $edge { node: node.clone() })
+                    .zip(self.cursors())
+                    .map(|(node, cursor)| $edge {
+                        node: node.clone(),
+                        cursor,
+                    })
                     .collect())
             }
 
@@ -99,14 +125,8 @@ macro_rules! connection {
 
             /// Where this page is.
             async fn page_info(&self) -> $crate::graphql::pagination::PageInfo {
-                let ids: Vec<i64> = self
-                    .page
-                    .items
-                    .iter()
-                    .map($crate::graphql::connection::RowId::row_id)
-                    .collect();
                 $crate::graphql::pagination::page_info(
-                    &ids,
+                    &self.cursors(),
                     self.page.has_next,
                     self.page.has_previous,
                 )

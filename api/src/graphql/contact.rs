@@ -1,4 +1,5 @@
 use super::scalars::DateTimeScalar;
+use crate::graphql::order::ContactOrder;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use rapport_domain::contact::{Contact, ContactDetails, ContactParts};
 use rapport_domain::permissions::{Action, Resource};
@@ -232,7 +233,7 @@ connection!(
 pub(crate) async fn list(
     st: &RequestState,
     query: ContactQuery,
-    page: PageRequest,
+    page: PageRequest<crate::store::ContactSort>,
 ) -> Result<ContactConnection> {
     st.ctx()
         .authorize(Action::ReadContact, &Resource::Global, "contact")
@@ -240,7 +241,7 @@ pub(crate) async fn list(
     super::people::refuse_team_filter(st, query.account_filter.as_ref().and_then(|a| a.manager))?;
     let page = st
         .store
-        .contacts_page(st.scope(), &query, page)
+        .contacts_page(st.scope(), &query, &page)
         .await
         .gql()?;
     Ok(ContactConnection { page, query })
@@ -298,9 +299,18 @@ impl ContactQueries {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<ContactFilter>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<ContactOrder>>,
     ) -> Result<ContactConnection> {
         let query = filter.unwrap_or_default().into_query()?;
-        list(state(ctx), query, page_request(first, after, last, before)?).await
+        list(
+            state(ctx),
+            query,
+            page_request(first, after, last, before, ContactOrder::sorted(order_by)?)?,
+        )
+        .await
     }
 }
 

@@ -12,7 +12,7 @@ use super::connection::{RowId, connection};
 use super::context::{RequestState, state};
 use super::error::{GqlResultExt, gql};
 use super::ids::to_id;
-use super::pagination::page_request;
+use super::pagination::id_page_request;
 use crate::auth::ReadScope;
 use crate::error::ApiError;
 use crate::global_id::Kind;
@@ -81,9 +81,9 @@ pub(crate) fn interaction_page(
     first: Option<i32>,
     after: Option<String>,
 ) -> Result<InteractionPage> {
-    let page = page_request(first, after, None, None)?;
+    let page = id_page_request(first, after, None, None)?;
     Ok(InteractionPage {
-        after: page.after,
+        after: page.after.map(|k| k.id),
         limit: page.limit,
     })
 }
@@ -126,6 +126,7 @@ pub(crate) async fn of_contact(
             items: Vec::new(),
             has_next: false,
             has_previous: page.after.is_some(),
+            cursors: Vec::new(),
         });
     Ok(InteractionConnection { page, query })
 }

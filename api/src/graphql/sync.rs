@@ -1,6 +1,7 @@
 //! Contact-sync administration: dead letters and retries (admins only).
 
 use super::scalars::DateTimeScalar;
+use crate::graphql::order::SyncJobOrder;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use rapport_domain::ids::ContactId;
 use rapport_domain::permissions::{Action, Resource};
@@ -230,6 +231,10 @@ impl SyncQueries {
         last: Option<i32>,
         before: Option<String>,
         provider: Option<String>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<SyncJobOrder>>,
     ) -> Result<SyncJobConnection> {
         let st = state(ctx);
         st.ctx()
@@ -244,7 +249,7 @@ impl SyncQueries {
             .store
             .sync_failures_page(
                 provider.as_deref(),
-                page_request(first, after, last, before)?,
+                &page_request(first, after, last, before, SyncJobOrder::sorted(order_by)?)?,
             )
             .await
             .gql()?;

@@ -1,3 +1,4 @@
+use crate::graphql::order::{AccountOrder, TeamMemberOrder};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use rapport_domain::permissions::{Action, Resource};
 use rapport_domain::team::{Subject, TeamMember, staff_role};
@@ -53,13 +54,22 @@ impl TeamMemberNode {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<AccountOrder>>,
     ) -> Result<AccountConnection> {
         let st = state(ctx);
         let query = AccountQuery {
             manager: Some(self.0.id),
             ..Default::default()
         };
-        list_accounts(st, query, page_request(first, after, last, before)?).await
+        list_accounts(
+            st,
+            query,
+            page_request(first, after, last, before, AccountOrder::sorted(order_by)?)?,
+        )
+        .await
     }
 }
 
@@ -100,6 +110,10 @@ impl TeamQueries {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<TeamMemberFilter>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<TeamMemberOrder>>,
     ) -> Result<TeamMemberConnection> {
         let st = state(ctx);
         st.ctx()
@@ -112,7 +126,17 @@ impl TeamQueries {
         };
         let page = st
             .store
-            .team_members_page(st.scope(), query, page_request(first, after, last, before)?)
+            .team_members_page(
+                st.scope(),
+                query,
+                &page_request(
+                    first,
+                    after,
+                    last,
+                    before,
+                    TeamMemberOrder::sorted(order_by)?,
+                )?,
+            )
             .await
             .gql()?;
         Ok(TeamMemberConnection { page, query })

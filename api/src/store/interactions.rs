@@ -192,6 +192,7 @@ impl Store {
                         items: Vec::new(),
                         has_next: false,
                         has_previous: page.after.is_some(),
+                        cursors: Vec::new(),
                     },
                 )
             })
