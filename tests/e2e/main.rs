@@ -23,5 +23,6 @@ mod query_guard;
 mod records;
 mod running;
 mod scheduler;
+mod sorting;
 mod sync;
 mod webhooks;
