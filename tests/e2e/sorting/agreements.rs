@@ -81,3 +81,66 @@ async fn agreements_sort_by_every_field_both_ways() {
     };
     assert_eq!(nested.check_fields(&fields(), 1).await, 2);
 }
+
+#[tokio::test]
+async fn credits_sort_by_period_and_amount_both_ways() {
+    use chrono::Months;
+    use rapport_tests::{credit_rule, frt_metric, measurement, sections_with};
+
+    let app = spawn_app().await;
+    let admin = app.admin_token.clone();
+    let fx = app
+        .client_with_agreement(
+            "Credited Co",
+            sections_with(vec![frt_metric()], vec![credit_rule("frt", "5")]),
+        )
+        .await;
+    let cal = calendar();
+    // Missed by 100 % (the 10 % tier) or by a third (the flat 5 %), over four months: two
+    // equal amounts, so the id decides between them.
+    for (months_ago, value) in [(1, "120"), (2, "80"), (3, "120"), (4, "70")] {
+        let at = cal.last_month - Months::new(months_ago - 1);
+        app.record_measurements(
+            &admin,
+            &fx.agreement,
+            json!([measurement("frt", value, at)]),
+        )
+        .await
+        .ok();
+    }
+    let c = Conn {
+        app: &app,
+        token: admin.clone(),
+        query: query(
+            "ServiceCreditOrder",
+            Some(("node", "Agreement")),
+            "credits",
+            "",
+            "periodStart amount { amount }",
+        ),
+        path: "/node/credits",
+        vars: json!({"id": fx.agreement}),
+    };
+    let listed = c
+        .check_fields(
+            &[
+                ("PERIOD_START", Read::Plain("/periodStart")),
+                ("AMOUNT", Read::Amount("/amount/amount")),
+                ("CREATED_AT", Read::IdOrder),
+            ],
+            1,
+        )
+        .await;
+    assert_eq!(listed, 4);
+    let amounts: Vec<String> = c
+        .walk(
+            &json!([{"field": "AMOUNT", "direction": "DESC"}]),
+            100,
+            false,
+        )
+        .await
+        .iter()
+        .map(|n| n["amount"]["amount"].as_str().expect("amount").to_owned())
+        .collect();
+    assert_eq!(amounts, ["300.00", "300.00", "150.00", "150.00"]);
+}
