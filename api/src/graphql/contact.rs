@@ -191,8 +191,12 @@ impl ContactNode {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        #[graphql(
+            desc = "One sort key, then the id in the same direction (default: newest first)."
+        )]
+        order_by: Option<Vec<super::interaction::InteractionOrder>>,
     ) -> Result<super::interaction::InteractionConnection> {
-        super::interaction::of_contact(ctx, &self.0, first, after).await
+        super::interaction::of_contact(ctx, &self.0, first, after, order_by).await
     }
     async fn erased(&self) -> bool {
         self.0.is_erased()

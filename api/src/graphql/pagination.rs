@@ -39,7 +39,7 @@ pub fn keyset_cursor(k: &Keyset) -> String {
     URL_SAFE_NO_PAD.encode(format!("k1:{json}"))
 }
 
-fn decode_cursor(field: &str, raw: &str) -> Result<Keyset, ApiError> {
+pub fn decode_cursor(field: &str, raw: &str) -> Result<Keyset, ApiError> {
     let text = URL_SAFE_NO_PAD
         .decode(raw)
         .ok()

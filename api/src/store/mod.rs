@@ -32,7 +32,9 @@ pub use audit::{AuditEntry, AuditQuery, AuditRecord, OutboxRecord};
 pub use connect::{Store, StoreSettings, create_postgres_database};
 pub use contacts::ContactQuery;
 pub use error::StoreError;
-pub use interactions::{Interaction, InteractionPage, InteractionQuery, NewInteraction};
+pub use interactions::{
+    Interaction, InteractionPage, InteractionQuery, InteractionSort, NewInteraction,
+};
 pub use measurements::{Recorded, StoredCredit};
 pub use page::{
     KeyValue, Keyset, NoSort, Page, PageRequest, SortField, Sorted, check_keyset, signature,

@@ -85,14 +85,7 @@ async fn answered(store: &Store, scope: ReadScope, asked: &Rows) -> Vec<(&'stati
     }
     let mut interaction_pages = 0;
     for (_, p) in store
-        .interaction_pages(
-            scope,
-            &asked.contacts,
-            InteractionPage {
-                after: None,
-                limit: 100,
-            },
-        )
+        .interaction_pages(scope, &asked.contacts, InteractionPage::newest(100))
         .await
         .expect("pages")
     {

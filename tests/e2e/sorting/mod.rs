@@ -6,6 +6,7 @@
 mod accounts;
 mod agreements;
 mod contacts;
+mod interactions;
 mod misuse;
 mod others;
 mod paging;
