@@ -154,6 +154,10 @@ impl AccountNode {
         self.0.parts().churned_at.map(Into::into)
     }
     #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one per GraphQL argument: paging, filter and orderBy"
+    )]
     async fn contacts(
         &self,
         ctx: &Context<'_>,
@@ -182,6 +186,10 @@ impl AccountNode {
     }
     /// The account's agreements, oldest first.
     #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one per GraphQL argument: paging, filter and orderBy"
+    )]
     async fn agreements(
         &self,
         ctx: &Context<'_>,
@@ -347,6 +355,10 @@ impl AccountQueries {
 
     /// Accounts, newest last; a partner sees only the accounts it referred.
     #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one per GraphQL argument: paging, filter and orderBy"
+    )]
     async fn accounts(
         &self,
         ctx: &Context<'_>,

@@ -101,6 +101,10 @@ pub struct AuditQueries;
 impl AuditQueries {
     /// The audit log, oldest first.
     #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one per GraphQL argument: paging, filter and orderBy"
+    )]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

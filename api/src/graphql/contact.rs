@@ -295,6 +295,10 @@ impl ContactQueries {
 
     /// Contacts, newest last, filtered by their own fields and their account's.
     #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one per GraphQL argument: paging, filter and orderBy"
+    )]
     async fn contacts(
         &self,
         ctx: &Context<'_>,

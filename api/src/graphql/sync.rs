@@ -223,6 +223,10 @@ impl SyncQueries {
 
     /// Syncs parked as failed, oldest first (admins).
     #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one per GraphQL argument: paging, filter and orderBy"
+    )]
     async fn sync_failures(
         &self,
         ctx: &Context<'_>,

@@ -102,6 +102,10 @@ pub struct TeamQueries;
 impl TeamQueries {
     /// The team.
     #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one per GraphQL argument: paging, filter and orderBy"
+    )]
     async fn team_members(
         &self,
         ctx: &Context<'_>,

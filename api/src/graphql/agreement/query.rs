@@ -186,6 +186,10 @@ impl AgreementQueries {
 
     /// Agreements, oldest first; a partner sees only those of accounts it referred.
     #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one per GraphQL argument: paging, filter and orderBy"
+    )]
     async fn agreements(
         &self,
         ctx: &Context<'_>,

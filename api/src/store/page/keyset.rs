@@ -127,7 +127,7 @@ impl<C: ColumnTrait> Key<C> {
     }
 
     pub(super) fn expr(&self) -> SimpleExpr {
-        Expr::col((self.column.entity_name(), self.column)).into()
+        Expr::col((self.column.entity_name(), self.column))
     }
 
     fn eq(&self, v: &KeyValue) -> SimpleExpr {
