@@ -12,7 +12,7 @@ use super::enums::{AccountKind, AccountStatus, AcquisitionChannel, RelationshipT
 use super::error::{GqlResultExt, gql};
 use super::filter_text::filter_text;
 use super::ids::{account_id, partner_id, team_member_id, to_id};
-use super::pagination::{connection_complexity, page_request};
+use super::pagination::page_request;
 use super::partner::PartnerNode;
 use super::team::TeamMemberNode;
 use crate::auth::ReadScope;
@@ -90,7 +90,6 @@ impl AccountNode {
             .filter(|a| visible(st, a))
             .map(AccountNode))
     }
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn children(
         &self,
         ctx: &Context<'_>,
@@ -153,7 +152,6 @@ impl AccountNode {
     async fn churned_at(&self) -> Option<DateTimeScalar> {
         self.0.parts().churned_at.map(Into::into)
     }
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     #[expect(
         clippy::too_many_arguments,
         reason = "one per GraphQL argument: paging, filter and orderBy"
@@ -185,7 +183,6 @@ impl AccountNode {
         .await
     }
     /// The account's agreements, oldest first.
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     #[expect(
         clippy::too_many_arguments,
         reason = "one per GraphQL argument: paging, filter and orderBy"
@@ -354,7 +351,6 @@ impl AccountQueries {
     }
 
     /// Accounts, newest last; a partner sees only the accounts it referred.
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     #[expect(
         clippy::too_many_arguments,
         reason = "one per GraphQL argument: paging, filter and orderBy"

@@ -8,7 +8,7 @@ use super::context::state;
 use super::error::GqlResultExt;
 use super::filter_text::filter_text;
 use super::ids::to_id;
-use super::pagination::{connection_complexity, page_request};
+use super::pagination::page_request;
 use crate::auth::ReadScope;
 use crate::global_id::{self, Kind};
 use crate::store::{AuditEntry, AuditQuery, Store, StoreError};
@@ -100,7 +100,6 @@ pub struct AuditQueries;
 #[Object]
 impl AuditQueries {
     /// The audit log, oldest first.
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     #[expect(
         clippy::too_many_arguments,
         reason = "one per GraphQL argument: paging, filter and orderBy"

@@ -8,7 +8,8 @@ use crate::store::{Keyset, NoSort, PageRequest, SortField, Sorted, check_keyset}
 
 /// Largest page a client may ask for.
 pub const MAX_PAGE: i32 = 100;
-/// Page size when the client names none.
+/// Page size when the client names none (also what the cost model counts for such a
+/// connection, see `guard::model`).
 pub const DEFAULT_PAGE: i32 = 20;
 
 /// Relay page info.
@@ -126,10 +127,4 @@ pub fn page_info(cursors: &[String], has_next: bool, has_previous: bool) -> Page
         start_cursor: cursors.first().cloned(),
         end_cursor: cursors.last().cloned(),
     }
-}
-
-/// Complexity of a connection field: its selection counted once per requested item.
-pub fn connection_complexity(child: usize, first: Option<i32>, last: Option<i32>) -> usize {
-    let n = first.or(last).unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE) as usize;
-    n.saturating_mul(child).saturating_add(1)
 }

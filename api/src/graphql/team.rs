@@ -10,7 +10,7 @@ use super::context::state;
 use super::enums::Role;
 use super::error::GqlResultExt;
 use super::ids::{team_member_id, to_id};
-use super::pagination::{connection_complexity, page_request};
+use super::pagination::page_request;
 use super::scalars::EmailScalar;
 use crate::auth::ReadScope;
 use crate::global_id::Kind;
@@ -46,7 +46,6 @@ impl TeamMemberNode {
         self.0.version
     }
     /// Accounts this member manages.
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn managed_accounts(
         &self,
         ctx: &Context<'_>,
@@ -101,7 +100,6 @@ pub struct TeamQueries;
 #[Object]
 impl TeamQueries {
     /// The team.
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     #[expect(
         clippy::too_many_arguments,
         reason = "one per GraphQL argument: paging, filter and orderBy"

@@ -19,7 +19,7 @@ use crate::graphql::context::{RequestState, state};
 use crate::graphql::enums::AgreementStatus;
 use crate::graphql::error::{GqlResultExt, gql};
 use crate::graphql::ids::account_id;
-use crate::graphql::pagination::{connection_complexity, page_request};
+use crate::graphql::pagination::page_request;
 use crate::store::{AgreementQuery, AgreementSort, Store, StoreError};
 
 use super::node::AgreementNode;
@@ -185,7 +185,6 @@ impl AgreementQueries {
     }
 
     /// Agreements, oldest first; a partner sees only those of accounts it referred.
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     #[expect(
         clippy::too_many_arguments,
         reason = "one per GraphQL argument: paging, filter and orderBy"
