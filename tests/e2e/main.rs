@@ -27,5 +27,6 @@ mod query_guard;
 mod records;
 mod running;
 mod scheduler;
+mod sorting;
 mod sync;
 mod webhooks;

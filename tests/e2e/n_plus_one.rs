@@ -208,3 +208,56 @@ async fn fetching_many_nodes_by_id_costs_the_same_for_5_or_40() {
         "nodes(ids:) costs at most 10 statements, not {small}"
     );
 }
+
+/// Sorted pages load their nested fields the same way: the statement count of a page sorted
+/// by name (descending, then by creation) and of a page after a sorted cursor does not grow
+/// with the page size.
+#[tokio::test]
+async fn sorted_pages_of_contacts_and_accounts_cost_the_same_for_10_or_50() {
+    let app = spawn_app_with(|s| s.graphql.loader_delay_us = 0).await;
+    spread(&app, 12, 60).await;
+    let contacts = "query($first: Int!, $after: String) {
+      contacts(first: $first, after: $after, orderBy: [{field: FIRST_NAME, direction: DESC}, {field: CREATED_AT}]) {
+        nodes { firstName relationshipType account { name accountManager { name } } }
+        pageInfo { endCursor }
+      }
+    }";
+    let accounts = "query($first: Int!, $after: String) {
+      accounts(first: $first, after: $after, orderBy: [{field: RELATIONSHIP_TYPE}, {field: NAME, direction: DESC}]) {
+        nodes { name accountManager { name } partner { name } parent { name } relationshipHistory { to } }
+        pageInfo { endCursor }
+      }
+    }";
+    for (query, path, expect_first) in [
+        (contacts, "/contacts", "Person 59"),
+        (accounts, "/accounts", "Spread 58"),
+    ] {
+        let (small, small_res) = measured(&app, query, json!({"first": 10})).await;
+        let (large, large_res) = measured(&app, query, json!({"first": 50})).await;
+        assert_eq!(list(&small_res, &format!("{path}/nodes")).len(), 10);
+        let nodes = list(&large_res, &format!("{path}/nodes"));
+        assert_eq!(nodes.len(), 50);
+        let first = &nodes[0];
+        assert!(
+            first["firstName"] == expect_first || first["name"] == expect_first,
+            "{path} sorted: {first}"
+        );
+        let after = small_res
+            .data(&format!("{path}/pageInfo/endCursor"))
+            .clone();
+        let (small_after, res) = measured(&app, query, json!({"first": 10, "after": after})).await;
+        assert_eq!(list(&res, &format!("{path}/nodes")).len(), 10);
+        let (large_after, res) = measured(&app, query, json!({"first": 40, "after": after})).await;
+        assert_eq!(list(&res, &format!("{path}/nodes")).len(), 40);
+
+        eprintln!(
+            "{path} sorted: page of 10 = {small}, of 50 = {large}; after a cursor: 10 = {small_after}, 40 = {large_after}"
+        );
+        assert_eq!(small, large, "{path}: {small} for 10, {large} for 50");
+        assert_eq!(small_after, large_after, "{path} after a cursor");
+        assert!(
+            small <= 10,
+            "{path}: a sorted page costs at most 10 statements, not {small}"
+        );
+    }
+}

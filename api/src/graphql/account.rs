@@ -1,4 +1,5 @@
 use super::scalars::DateTimeScalar;
+use crate::graphql::order::{AccountOrder, AgreementOrder, ContactOrder};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use rapport_domain::account::{Account, NewAccount};
 use rapport_domain::permissions::{Action, Resource, authorize};
@@ -111,13 +112,22 @@ impl AccountNode {
         last: Option<i32>,
         #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<AccountOrder>>,
     ) -> Result<AccountConnection> {
         let st = state(ctx);
         let query = AccountQuery {
             parent: Some(self.0.id()),
             ..Default::default()
         };
-        list(st, query, page_request(first, after, last, before)?).await
+        list(
+            st,
+            query,
+            page_request(first, after, last, before, AccountOrder::sorted(order_by)?)?,
+        )
+        .await
     }
     /// Every email domain named for the account, confirmed or not (see `domainClaims`).
     async fn domains(&self) -> Vec<&str> {
@@ -161,6 +171,10 @@ impl AccountNode {
         self.0.parts().churned_at.map(Into::into)
     }
     /// The account's contacts, oldest first.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one per GraphQL argument: paging, filter and orderBy"
+    )]
     async fn contacts(
         &self,
         ctx: &Context<'_>,
@@ -178,6 +192,10 @@ impl AccountNode {
         before: Option<String>,
         #[graphql(desc = "Which of the account's contacts to list; all when omitted.")]
         filter: Option<ContactFilter>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<ContactOrder>>,
     ) -> Result<ContactConnection> {
         let st = state(ctx);
         let mut query = match filter {
@@ -185,9 +203,18 @@ impl AccountNode {
             None => ContactQuery::default(),
         };
         query.account = Some(self.0.id());
-        super::contact::list(st, query, page_request(first, after, last, before)?).await
+        super::contact::list(
+            st,
+            query,
+            page_request(first, after, last, before, ContactOrder::sorted(order_by)?)?,
+        )
+        .await
     }
     /// The account's agreements, oldest first.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one per GraphQL argument: paging, filter and orderBy"
+    )]
     async fn agreements(
         &self,
         ctx: &Context<'_>,
@@ -205,11 +232,26 @@ impl AccountNode {
         before: Option<String>,
         #[graphql(desc = "Which of the account's agreements to list; all when omitted.")]
         filter: Option<super::agreement::AgreementFilter>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<AgreementOrder>>,
     ) -> Result<super::agreement::AgreementConnection> {
         let st = state(ctx);
         let mut query = filter.unwrap_or_default().into_query()?;
         query.account = Some(self.0.id());
-        super::agreement::list(st, query, page_request(first, after, last, before)?).await
+        super::agreement::list(
+            st,
+            query,
+            page_request(
+                first,
+                after,
+                last,
+                before,
+                AgreementOrder::sorted(order_by)?,
+            )?,
+        )
+        .await
     }
     /// Every change between customer and client, oldest first.
     async fn relationship_history(&self, ctx: &Context<'_>) -> Result<Vec<RelationshipChange>> {
@@ -284,12 +326,19 @@ connection!(
 pub(crate) async fn list(
     st: &RequestState,
     query: AccountQuery,
-    page: crate::store::PageRequest,
+    page: crate::store::PageRequest<crate::store::AccountSort>,
 ) -> Result<AccountConnection> {
     super::people::refuse_team_filter(st, query.manager)?;
+    if page
+        .order
+        .iter()
+        .any(|s| s.field == crate::store::AccountSort::NextDeadline)
+    {
+        super::order::refuse_terms_sort(st)?;
+    }
     let page = st
         .store
-        .accounts_page(st.scope(), &query, page)
+        .accounts_page(st.scope(), &query, &page)
         .await
         .gql()?;
     Ok(AccountConnection { page, query })
@@ -356,6 +405,10 @@ impl AccountQueries {
     }
 
     /// Accounts, newest last; a partner sees only the accounts it referred.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one per GraphQL argument: paging, filter and orderBy"
+    )]
     async fn accounts(
         &self,
         ctx: &Context<'_>,
@@ -373,13 +426,22 @@ impl AccountQueries {
         before: Option<String>,
         #[graphql(desc = "Which accounts to list; all (within the caller's scope) when omitted.")]
         filter: Option<AccountFilter>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<AccountOrder>>,
     ) -> Result<AccountConnection> {
         let st = state(ctx);
         st.ctx()
             .authorize(Action::ReadAccount, &Resource::Global, "account")
             .gql()?;
         let query = filter.unwrap_or_default().into_query("filter.")?;
-        list(st, query, page_request(first, after, last, before)?).await
+        list(
+            st,
+            query,
+            page_request(first, after, last, before, AccountOrder::sorted(order_by)?)?,
+        )
+        .await
     }
 }
 

@@ -1,4 +1,5 @@
 use super::scalars::DateTimeScalar;
+use crate::graphql::order::AuditEntryOrder;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use rapport_domain::permissions::{Action, Resource};
 
@@ -105,6 +106,10 @@ pub struct AuditQueries;
 #[Object]
 impl AuditQueries {
     /// The audit log, oldest first.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one per GraphQL argument: paging, filter and orderBy"
+    )]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
@@ -121,6 +126,10 @@ impl AuditQueries {
         #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
         #[graphql(desc = "Which entries to list; all when omitted.")] filter: Option<AuditFilter>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<AuditEntryOrder>>,
     ) -> Result<AuditEntryConnection> {
         let st = state(ctx);
         st.ctx()
@@ -151,7 +160,13 @@ impl AuditQueries {
             .audit_page(
                 st.scope(),
                 &query,
-                page_request(first, after, last, before)?,
+                &page_request(
+                    first,
+                    after,
+                    last,
+                    before,
+                    AuditEntryOrder::sorted(order_by)?,
+                )?,
             )
             .await
             .gql()?;

@@ -49,16 +49,15 @@ macro_rules! connection {
         #[doc = concat!("An edge to a `", stringify!($node), "`.")]
         pub struct $edge {
             node: $item,
+            cursor: String,
         }
 
         /// One item of a page with its cursor (a Relay edge).
         #[async_graphql::Object]
         impl $edge {
             /// Opaque position of this item: pass it as `after` or `before` to page from here.
-            async fn cursor(&self) -> String {
-                $crate::graphql::pagination::cursor($crate::graphql::connection::RowId::row_id(
-                    &self.node,
-                ))
+            async fn cursor(&self) -> &str {
+                &self.cursor
             }
 
             /// The item itself.
@@ -71,6 +70,29 @@ macro_rules! connection {
         pub struct $conn {
             pub(crate) page: $crate::store::Page<$item>,
             pub(crate) query: $query,
+        }
+
+        impl $conn {
+            /// One cursor per item: its place in the sorted list, or its id.
+            fn cursors(&self) -> Vec<String> {
+                if self.page.cursors.len() == self.page.items.len() {
+                    self.page
+                        .cursors
+                        .iter()
+                        .map($crate::graphql::pagination::keyset_cursor)
+                        .collect()
+                } else {
+                    self.page
+                        .items
+                        .iter()
+                        .map(|n| {
+                            $crate::graphql::pagination::cursor(
+                                $crate::graphql::connection::RowId::row_id(n),
+                            )
+                        })
+                        .collect()
+                }
+            }
         }
 
         /// One page of a list (a Relay connection): the items as `edges` (with cursors) or as
@@ -88,7 +110,11 @@ macro_rules! connection {
                     .page
                     .items
                     .iter()
-                    .map(|node| $edge { node: node.clone() })
+                    .zip(self.cursors())
+                    .map(|(node, cursor)| $edge {
+                        node: node.clone(),
+                        cursor,
+                    })
                     .collect())
             }
 
@@ -103,14 +129,8 @@ macro_rules! connection {
 
             /// Whether more items come before or after this page, and the cursors of its ends.
             async fn page_info(&self) -> $crate::graphql::pagination::PageInfo {
-                let ids: Vec<i64> = self
-                    .page
-                    .items
-                    .iter()
-                    .map($crate::graphql::connection::RowId::row_id)
-                    .collect();
                 $crate::graphql::pagination::page_info(
-                    &ids,
+                    &self.cursors(),
                     self.page.has_next,
                     self.page.has_previous,
                 )

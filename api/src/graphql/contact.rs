@@ -1,4 +1,5 @@
 use super::scalars::DateTimeScalar;
+use crate::graphql::order::ContactOrder;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use rapport_domain::contact::{Contact, ContactDetails, ContactParts};
 use rapport_domain::permissions::{Action, Resource};
@@ -213,8 +214,12 @@ impl ContactNode {
         first: Option<i32>,
         #[graphql(desc = "An edge's `cursor`: the page starts just after that item.")]
         after: Option<String>,
+        #[graphql(
+            desc = "One sort key, then the id in the same direction (default: newest first)."
+        )]
+        order_by: Option<Vec<super::interaction::InteractionOrder>>,
     ) -> Result<super::interaction::InteractionConnection> {
-        super::interaction::of_contact(ctx, &self.0, first, after).await
+        super::interaction::of_contact(ctx, &self.0, first, after, order_by).await
     }
     /// True once the contact's personal data was erased (`eraseContact`).
     async fn erased(&self) -> bool {
@@ -261,7 +266,7 @@ connection!(
 pub(crate) async fn list(
     st: &RequestState,
     query: ContactQuery,
-    page: PageRequest,
+    page: PageRequest<crate::store::ContactSort>,
 ) -> Result<ContactConnection> {
     st.ctx()
         .authorize(Action::ReadContact, &Resource::Global, "contact")
@@ -269,7 +274,7 @@ pub(crate) async fn list(
     super::people::refuse_team_filter(st, query.account_filter.as_ref().and_then(|a| a.manager))?;
     let page = st
         .store
-        .contacts_page(st.scope(), &query, page)
+        .contacts_page(st.scope(), &query, &page)
         .await
         .gql()?;
     Ok(ContactConnection { page, query })
@@ -324,6 +329,10 @@ impl ContactQueries {
     }
 
     /// Contacts, newest last, filtered by their own fields and their account's.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one per GraphQL argument: paging, filter and orderBy"
+    )]
     async fn contacts(
         &self,
         ctx: &Context<'_>,
@@ -341,9 +350,18 @@ impl ContactQueries {
         before: Option<String>,
         #[graphql(desc = "Which contacts to list; all (within the caller's scope) when omitted.")]
         filter: Option<ContactFilter>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<ContactOrder>>,
     ) -> Result<ContactConnection> {
         let query = filter.unwrap_or_default().into_query()?;
-        list(state(ctx), query, page_request(first, after, last, before)?).await
+        list(
+            state(ctx),
+            query,
+            page_request(first, after, last, before, ContactOrder::sorted(order_by)?)?,
+        )
+        .await
     }
 }
 

@@ -13,11 +13,14 @@ use super::connection::{RowId, connection};
 use super::context::{RequestState, state};
 use super::error::{GqlResultExt, gql};
 use super::ids::to_id;
-use super::pagination::page_request;
+use super::order::OrderDirection;
+use super::pagination::{decode_cursor, id_page_request};
 use crate::auth::ReadScope;
 use crate::error::ApiError;
 use crate::global_id::Kind;
-use crate::store::{Interaction, InteractionPage, InteractionQuery, Page, Store, StoreError};
+use crate::store::{
+    Interaction, InteractionPage, InteractionQuery, InteractionSort, Page, Store, StoreError,
+};
 
 /// Something that happened with a contact: a call, …
 #[derive(Debug, Clone)]
@@ -80,16 +83,79 @@ connection!(
     super::prime::nothing
 );
 
-/// The page `first`/`after` ask for.
+/// The page `first`/`after`/`orderBy` ask for: by default newest first. A cursor continues
+/// only the order it was made in.
 pub(crate) fn interaction_page(
     first: Option<i32>,
     after: Option<String>,
+    order: Option<Vec<InteractionOrder>>,
 ) -> Result<InteractionPage> {
-    let page = page_request(first, after, None, None)?;
-    Ok(InteractionPage {
-        after: page.after,
+    let page = id_page_request(first, None, None, None)?;
+    let order = order.unwrap_or_default();
+    if order.len() > 1 {
+        return Err(gql(ApiError::bad_input(
+            "orderBy",
+            "may name one sort key for interactions",
+        )));
+    }
+    let (sort, desc) = order.first().map_or((InteractionSort::At, true), |o| {
+        (
+            match o.field {
+                InteractionOrderField::At => InteractionSort::At,
+                InteractionOrderField::CreatedAt => InteractionSort::CreatedAt,
+            },
+            o.direction == OrderDirection::Desc,
+        )
+    });
+    let mut out = InteractionPage {
+        after: None,
         limit: page.limit,
-    })
+        sort,
+        desc,
+    };
+    if let Some(raw) = after {
+        let k = decode_cursor("after", &raw).map_err(gql)?;
+        let expected = out.signature();
+        if k.order != expected || !k.values.is_empty() {
+            return Err(gql(ApiError::bad_input(
+                "after",
+                format!(
+                    "was made for another order ({}) than this request's ({}); start again without a cursor",
+                    if k.order.is_empty() {
+                        "newest first"
+                    } else {
+                        &k.order
+                    },
+                    if expected.is_empty() {
+                        "newest first"
+                    } else {
+                        &expected
+                    },
+                ),
+            )));
+        }
+        out.after = Some(k.id);
+    }
+    Ok(out)
+}
+
+/// One sort key of interactions (one at most; without it, newest first).
+#[derive(async_graphql::InputObject, Clone, Copy, Debug)]
+pub struct InteractionOrder {
+    /// The sort key.
+    pub field: InteractionOrderField,
+    /// The direction (ascending unless given).
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+/// What interactions can be sorted by.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, Eq, PartialEq)]
+pub enum InteractionOrderField {
+    /// When it happened.
+    At,
+    /// When Rapport recorded it.
+    CreatedAt,
 }
 
 /// Whether the caller may read the contacts of this contact's account.
@@ -112,9 +178,10 @@ pub(crate) async fn of_contact(
     contact: &Contact,
     first: Option<i32>,
     after: Option<String>,
+    order: Option<Vec<InteractionOrder>>,
 ) -> Result<InteractionConnection> {
     let st = state(ctx);
-    let page = interaction_page(first, after)?;
+    let page = interaction_page(first, after, order)?;
     if !may_read(st, contact).await {
         return Err(gql(ApiError::NotFound("contact")));
     }
@@ -130,6 +197,7 @@ pub(crate) async fn of_contact(
             items: Vec::new(),
             has_next: false,
             has_previous: page.after.is_some(),
+            cursors: Vec::new(),
         });
     Ok(InteractionConnection { page, query })
 }

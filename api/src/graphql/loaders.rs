@@ -223,7 +223,7 @@ impl Loader<(ContactId, InteractionPage)> for InteractionPagesLoader {
         keys: &[(ContactId, InteractionPage)],
     ) -> Result<HashMap<(ContactId, InteractionPage), Page<Interaction>>, LoadError> {
         let mut pages: Vec<InteractionPage> = keys.iter().map(|(_, p)| *p).collect();
-        pages.sort_by_key(|p| (p.after, p.limit));
+        pages.sort_by_key(|p| (p.after, p.limit, p.sort, p.desc));
         pages.dedup();
         let mut out = HashMap::with_capacity(keys.len());
         for page in pages {

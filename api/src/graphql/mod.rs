@@ -17,6 +17,7 @@ mod interaction;
 pub mod limits;
 mod loaders;
 mod node;
+mod order;
 mod pagination;
 mod partner;
 mod people;

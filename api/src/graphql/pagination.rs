@@ -4,7 +4,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::error::gql;
 use crate::error::ApiError;
-use crate::store::PageRequest;
+use crate::store::{Keyset, NoSort, PageRequest, SortField, Sorted, check_keyset};
 
 /// Largest page a client may ask for.
 pub const MAX_PAGE: i32 = 100;
@@ -25,27 +25,50 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
-/// An opaque cursor for a row id.
+/// An opaque cursor for a row id (lists in id order).
 pub fn cursor(id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("cursor:{id}"))
 }
 
-fn decode_cursor(field: &str, raw: &str) -> Result<i64, ApiError> {
-    URL_SAFE_NO_PAD
-        .decode(raw)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.strip_prefix("cursor:").and_then(|n| n.parse().ok()))
-        .ok_or_else(|| ApiError::bad_input(field, "is not a cursor from this API"))
+/// The opaque cursor of a row in a sorted list: `k1:` and the order, sort values and id as
+/// JSON, in URL-safe base64. A list in id order keeps the plain id cursor of earlier versions.
+pub fn keyset_cursor(k: &Keyset) -> String {
+    if k.order.is_empty() && k.values.is_empty() {
+        return cursor(k.id);
+    }
+    let json = serde_json::to_string(k).unwrap_or_default();
+    URL_SAFE_NO_PAD.encode(format!("k1:{json}"))
 }
 
-/// Turns Relay arguments into a keyset page request, refusing nonsense with the field named.
-pub fn page_request(
+pub fn decode_cursor(field: &str, raw: &str) -> Result<Keyset, ApiError> {
+    let text = URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok());
+    let keyset = text.and_then(|s| {
+        if let Some(id) = s.strip_prefix("cursor:") {
+            id.parse().ok().map(|id| Keyset {
+                order: String::new(),
+                values: Vec::new(),
+                id,
+            })
+        } else {
+            s.strip_prefix("k1:")
+                .and_then(|json| serde_json::from_str(json).ok())
+        }
+    });
+    keyset.ok_or_else(|| ApiError::bad_input(field, "is not a cursor from this API"))
+}
+
+/// Turns Relay arguments and an order into a keyset page request, refusing nonsense with the
+/// field named: a cursor made under another `orderBy` is refused on `after`/`before`.
+pub fn page_request<F: SortField>(
     first: Option<i32>,
     after: Option<String>,
     last: Option<i32>,
     before: Option<String>,
-) -> Result<PageRequest, Error> {
+    order: Vec<Sorted<F>>,
+) -> Result<PageRequest<F>, Error> {
     let check = |field: &str, n: i32| {
         if (0..=MAX_PAGE).contains(&n) {
             Ok(n as u64)
@@ -62,36 +85,46 @@ pub fn page_request(
             "cannot be combined with first",
         )));
     }
-    let after = after
-        .map(|a| decode_cursor("after", &a))
+    let keyset = |field: &str, raw: Option<String>| {
+        raw.map(|raw| {
+            let k = decode_cursor(field, &raw)?;
+            check_keyset(&order, &k).map_err(|e| ApiError::bad_input(field, e))?;
+            Ok(k)
+        })
         .transpose()
-        .map_err(gql)?;
-    let before = before
-        .map(|b| decode_cursor("before", &b))
-        .transpose()
-        .map_err(gql)?;
-    Ok(match (first, last) {
-        (_, Some(last)) => PageRequest {
-            after,
-            before,
-            limit: check("last", last)?,
-            from_end: true,
-        },
-        (first, None) => PageRequest {
-            after,
-            before,
-            limit: check("first", first.unwrap_or(DEFAULT_PAGE))?,
-            from_end: false,
-        },
+        .map_err(gql)
+    };
+    let after = keyset("after", after)?;
+    let before = keyset("before", before)?;
+    let (limit, from_end) = match (first, last) {
+        (_, Some(last)) => (check("last", last)?, true),
+        (first, None) => (check("first", first.unwrap_or(DEFAULT_PAGE))?, false),
+    };
+    Ok(PageRequest {
+        after,
+        before,
+        limit,
+        from_end,
+        order,
     })
 }
 
-/// Page info for a page of rows with these ids.
-pub fn page_info(ids: &[i64], has_next: bool, has_previous: bool) -> PageInfo {
+/// A page request in id order (lists without `orderBy`).
+pub fn id_page_request(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> Result<PageRequest, Error> {
+    page_request::<NoSort>(first, after, last, before, Vec::new())
+}
+
+/// Page info for a page whose rows have these cursors.
+pub fn page_info(cursors: &[String], has_next: bool, has_previous: bool) -> PageInfo {
     PageInfo {
         has_next_page: has_next,
         has_previous_page: has_previous,
-        start_cursor: ids.first().map(|id| cursor(*id)),
-        end_cursor: ids.last().map(|id| cursor(*id)),
+        start_cursor: cursors.first().cloned(),
+        end_cursor: cursors.last().cloned(),
     }
 }

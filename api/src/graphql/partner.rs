@@ -1,4 +1,5 @@
 use super::scalars::DateTimeScalar;
+use crate::graphql::order::{AccountOrder, PartnerOrder};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use rapport_domain::partner::Partner;
 use rapport_domain::permissions::{Action, Resource};
@@ -56,13 +57,22 @@ impl PartnerNode {
         last: Option<i32>,
         #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<AccountOrder>>,
     ) -> Result<AccountConnection> {
         let st = state(ctx);
         let query = AccountQuery {
             partner: Some(self.0.id),
             ..Default::default()
         };
-        list_accounts(st, query, page_request(first, after, last, before)?).await
+        list_accounts(
+            st,
+            query,
+            page_request(first, after, last, before, AccountOrder::sorted(order_by)?)?,
+        )
+        .await
     }
 }
 
@@ -102,6 +112,10 @@ impl PartnerQueries {
         last: Option<i32>,
         #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<PartnerOrder>>,
     ) -> Result<PartnerConnection> {
         let st = state(ctx);
         st.ctx()
@@ -109,7 +123,10 @@ impl PartnerQueries {
             .gql()?;
         let page = st
             .store
-            .partners_page(st.scope(), page_request(first, after, last, before)?)
+            .partners_page(
+                st.scope(),
+                &page_request(first, after, last, before, PartnerOrder::sorted(order_by)?)?,
+            )
             .await
             .gql()?;
         Ok(PartnerConnection { page, query: () })

@@ -76,18 +76,21 @@ async fn interactions(
     }
     let st = state(ctx);
     for field in selection.field("interactions").selection_fields() {
-        let (mut first, mut after) = (None, None);
+        let (mut first, mut after, mut order) = (None, None, None);
         for (name, value) in field.arguments()? {
             match (name.as_str(), value) {
                 ("first", async_graphql::Value::Number(n)) => {
                     first = n.as_i64().and_then(|n| i32::try_from(n).ok());
                 }
                 ("after", async_graphql::Value::String(cursor)) => after = Some(cursor),
+                ("orderBy", value @ async_graphql::Value::List(_)) => {
+                    order = <Vec<super::interaction::InteractionOrder> as async_graphql::InputType>::parse(Some(value)).ok();
+                }
                 _ => {}
             }
         }
         // A bad argument is reported by the field itself.
-        let Ok(page) = super::interaction::interaction_page(first, after) else {
+        let Ok(page) = super::interaction::interaction_page(first, after, order) else {
             continue;
         };
         let keys = items.iter().map(|c| (c.id(), page));

@@ -2,6 +2,7 @@
 
 use super::enums::SyncJobKind;
 use super::scalars::DateTimeScalar;
+use crate::graphql::order::SyncJobOrder;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use rapport_domain::permissions::{Action, Resource};
 
@@ -241,6 +242,10 @@ impl SyncQueries {
     }
 
     /// Syncs parked as failed, oldest first (admins).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one per GraphQL argument: paging, filter and orderBy"
+    )]
     async fn sync_failures(
         &self,
         ctx: &Context<'_>,
@@ -256,9 +261,12 @@ impl SyncQueries {
         last: Option<i32>,
         #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
-        #[graphql(desc = "Only the failures of this provider (`mailchimp`).")] provider: Option<
-            String,
-        >,
+        #[graphql(desc = "Only the failures of this provider (`mailchimp`).")]
+        provider: Option<String>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<SyncJobOrder>>,
     ) -> Result<SyncJobConnection> {
         let st = state(ctx);
         st.ctx()
@@ -273,7 +281,7 @@ impl SyncQueries {
             .store
             .sync_failures_page(
                 provider.as_deref(),
-                page_request(first, after, last, before)?,
+                &page_request(first, after, last, before, SyncJobOrder::sorted(order_by)?)?,
             )
             .await
             .gql()?;

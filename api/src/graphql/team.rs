@@ -1,3 +1,4 @@
+use crate::graphql::order::{AccountOrder, TeamMemberOrder};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use rapport_domain::permissions::{Action, Resource};
 use rapport_domain::team::{Subject, TeamMember, staff_role};
@@ -68,13 +69,22 @@ impl TeamMemberNode {
         last: Option<i32>,
         #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<AccountOrder>>,
     ) -> Result<AccountConnection> {
         let st = state(ctx);
         let query = AccountQuery {
             manager: Some(self.0.id),
             ..Default::default()
         };
-        list_accounts(st, query, page_request(first, after, last, before)?).await
+        list_accounts(
+            st,
+            query,
+            page_request(first, after, last, before, AccountOrder::sorted(order_by)?)?,
+        )
+        .await
     }
 }
 
@@ -108,6 +118,10 @@ pub struct TeamQueries;
 #[Object]
 impl TeamQueries {
     /// The team.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one per GraphQL argument: paging, filter and orderBy"
+    )]
     async fn team_members(
         &self,
         ctx: &Context<'_>,
@@ -123,9 +137,12 @@ impl TeamQueries {
         last: Option<i32>,
         #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
-        #[graphql(desc = "Which members to list; all when omitted.")] filter: Option<
-            TeamMemberFilter,
-        >,
+        #[graphql(desc = "Which members to list; all when omitted.")]
+        filter: Option<TeamMemberFilter>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<TeamMemberOrder>>,
     ) -> Result<TeamMemberConnection> {
         let st = state(ctx);
         st.ctx()
@@ -138,7 +155,17 @@ impl TeamQueries {
         };
         let page = st
             .store
-            .team_members_page(st.scope(), query, page_request(first, after, last, before)?)
+            .team_members_page(
+                st.scope(),
+                query,
+                &page_request(
+                    first,
+                    after,
+                    last,
+                    before,
+                    TeamMemberOrder::sorted(order_by)?,
+                )?,
+            )
             .await
             .gql()?;
         Ok(TeamMemberConnection { page, query })

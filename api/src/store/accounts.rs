@@ -15,7 +15,7 @@ use sea_orm::{
 
 use super::entity::{account, account_domain, relationship_change};
 use super::page::fetch_page;
-use super::{Page, PageRequest, Store, StoreError, Tx, scope};
+use super::{AccountSort, Page, PageRequest, Store, StoreError, Tx, scope};
 use crate::auth::ReadScope;
 
 /// Which accounts a list shows, within the [`ReadScope`] the read is given: a partner sees only
@@ -99,6 +99,7 @@ fn to_domain(row: account::Model, domains: Vec<(String, bool)>) -> Result<Accoun
         id,
         name,
         name_key: _,
+        next_deadline: _,
         kind,
         relationship,
         account_manager_id,
@@ -193,7 +194,7 @@ impl Store {
         &self,
         scope: ReadScope,
         query: &AccountQuery,
-        page: PageRequest,
+        page: &PageRequest<AccountSort>,
     ) -> Result<Page<Account>, StoreError> {
         let select = account::Entity::find()
             .filter(query.condition())
@@ -204,6 +205,7 @@ impl Store {
             items,
             has_next: page.has_next,
             has_previous: page.has_previous,
+            cursors: page.cursors,
         })
     }
 

@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 
 use super::entity::{agreement, agreement_revision};
 use super::page::fetch_page;
-use super::sections_json;
-use super::{Page, PageRequest, Store, StoreError, Tx, scope};
+use super::{AgreementSort, Page, PageRequest, Store, StoreError, Tx, scope};
+use super::{agreement_sort, sections_json};
 use crate::auth::ReadScope;
 
 /// Which agreements a list shows.
@@ -260,7 +260,7 @@ fn to_domain(
     .map_err(|e| bad(e.to_string()))
 }
 
-async fn with_revisions(
+pub(super) async fn with_revisions(
     db: &impl ConnectionTrait,
     rows: Vec<agreement::Model>,
 ) -> Result<Vec<Agreement>, StoreError> {
@@ -306,7 +306,7 @@ impl Store {
         &self,
         scope: ReadScope,
         query: &AgreementQuery,
-        page: PageRequest,
+        page: &PageRequest<AgreementSort>,
     ) -> Result<Page<Agreement>, StoreError> {
         let select = agreement::Entity::find()
             .filter(query.condition())
@@ -317,6 +317,7 @@ impl Store {
             items,
             has_next: page.has_next,
             has_previous: page.has_previous,
+            cursors: page.cursors,
         })
     }
 
@@ -379,7 +380,7 @@ impl Tx {
         .await?;
         let agreement = build(AgreementId::new(row.id));
         let (status, state, in_force) = row_values(agreement.parts());
-        agreement::Entity::update_many()
+        agreement_sort::set_dates(agreement::Entity::update_many(), &agreement)
             .col_expr(agreement::Column::Status, Expr::value(status))
             .col_expr(agreement::Column::State, Expr::value(state))
             .col_expr(agreement::Column::InForce, Expr::value(in_force))
@@ -387,6 +388,7 @@ impl Tx {
             .exec(&self.inner)
             .await?;
         self.write_revisions(agreement.parts()).await?;
+        agreement_sort::refresh_account(&self.inner, account).await?;
         Ok(agreement)
     }
 
@@ -407,9 +409,10 @@ impl Tx {
         agreement: Agreement,
         expected_version: i32,
     ) -> Result<Agreement, StoreError> {
+        let update = agreement_sort::set_dates(agreement::Entity::update_many(), &agreement);
         let mut parts = agreement.into_parts();
         let (status, state, in_force) = row_values(&parts);
-        let result = agreement::Entity::update_many()
+        let result = update
             .col_expr(agreement::Column::Status, Expr::value(status))
             .col_expr(agreement::Column::State, Expr::value(state))
             .col_expr(agreement::Column::InForce, Expr::value(in_force))
@@ -428,6 +431,7 @@ impl Tx {
             });
         }
         self.write_revisions(&parts).await?;
+        agreement_sort::refresh_account(&self.inner, parts.account).await?;
         parts.version = expected_version + 1;
         Agreement::restore(parts).map_err(|e| StoreError::corrupt("agreements", "saved", e))
     }

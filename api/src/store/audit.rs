@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::entity::{audit_log, outbox};
 use super::page::fetch_page;
-use super::{Page, PageRequest, Store, StoreError, Tx};
+use super::{AuditSort, Page, PageRequest, Store, StoreError, Tx};
 use crate::auth::ReadScope;
 
 /// One audit row to write: who did what to which entity, with before and after snapshots.
@@ -107,7 +107,7 @@ impl Store {
         &self,
         scope: ReadScope,
         query: &AuditQuery,
-        page: PageRequest,
+        page: &PageRequest<AuditSort>,
     ) -> Result<Page<AuditEntry>, StoreError> {
         if !super::scope::reads_staff_rows(scope) {
             return Ok(Page::empty());

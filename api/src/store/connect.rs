@@ -82,6 +82,7 @@ impl Store {
     /// Applies pending migrations.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         Migrator::up(&self.writer, None).await?;
+        self.fill_agreement_sort_columns().await?;
         Ok(())
     }
 

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::entity::{account, contact, contact_phone, contact_tag};
 use super::page::fetch_page;
-use super::{AccountQuery, Page, PageRequest, Store, StoreError, Tx, scope};
+use super::{AccountQuery, ContactSort, Page, PageRequest, Store, StoreError, Tx, scope};
 use crate::auth::ReadScope;
 
 /// Which contacts a list shows.
@@ -135,6 +135,8 @@ fn to_domain(row: contact::Model) -> Result<Contact, StoreError> {
         tags,
         custom_fields,
         search_text: _,
+        first_name_key: _,
+        last_name_key: _,
         erased_at,
         version,
         created_at,
@@ -214,7 +216,9 @@ fn detail_columns(details: Option<&ContactDetails>) -> contact::ActiveModel {
     match details {
         Some(d) => contact::ActiveModel {
             first_name: Set(Some(d.first_name.as_str().to_owned())),
+            first_name_key: Set(Some(d.first_name.as_str().to_lowercase())),
             last_name: Set(d.last_name.as_ref().map(|t| t.as_str().to_owned())),
+            last_name_key: Set(d.last_name.as_ref().map(|t| t.as_str().to_lowercase())),
             email: Set(d.email.as_ref().map(|e| e.as_str().to_owned())),
             email_key: Set(d.email.as_ref().map(EmailAddress::normalized)),
             phones: Set(phones_json(&d.phones)),
@@ -227,7 +231,9 @@ fn detail_columns(details: Option<&ContactDetails>) -> contact::ActiveModel {
         },
         None => contact::ActiveModel {
             first_name: Set(None),
+            first_name_key: Set(None),
             last_name: Set(None),
+            last_name_key: Set(None),
             email: Set(None),
             email_key: Set(None),
             phones: Set("[]".to_owned()),
@@ -277,7 +283,7 @@ impl Store {
         &self,
         scope: ReadScope,
         query: &ContactQuery,
-        page: PageRequest,
+        page: &PageRequest<ContactSort>,
     ) -> Result<Page<Contact>, StoreError> {
         let select = contact::Entity::find()
             .filter(query.condition())

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 
 use super::entity::interaction;
-use super::{Page, Store, StoreError, Tx, scope};
+use super::{Keyset, Page, Store, StoreError, Tx, scope};
 use crate::auth::ReadScope;
 
 /// An interaction as read back.
@@ -66,13 +66,49 @@ pub struct InteractionQuery {
     pub contact: ContactId,
 }
 
-/// A forward page of a contact's interactions, newest first (by `at`, then by id).
+/// What a contact's interactions are sorted by (then by id, in the same direction).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InteractionSort {
+    /// When it happened.
+    #[default]
+    At,
+    /// When Rapport recorded it.
+    CreatedAt,
+}
+
+/// A forward page of a contact's interactions, by default newest first (by `at`, then by id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct InteractionPage {
-    /// Only interactions after (older than) this one.
+    /// Only interactions after this one in the page's order.
     pub after: Option<i64>,
     /// How many.
     pub limit: u64,
+    /// The sort key.
+    pub sort: InteractionSort,
+    /// Descending (the default: newest first).
+    pub desc: bool,
+}
+
+impl InteractionPage {
+    /// The first `limit` interactions, newest first.
+    pub fn newest(limit: u64) -> Self {
+        InteractionPage {
+            after: None,
+            limit,
+            sort: InteractionSort::At,
+            desc: true,
+        }
+    }
+
+    /// The signature cursors of this order carry (empty for the default, newest first).
+    pub fn signature(&self) -> String {
+        match (self.sort, self.desc) {
+            (InteractionSort::At, true) => String::new(),
+            (InteractionSort::At, false) => "at:asc".to_owned(),
+            (InteractionSort::CreatedAt, true) => "created_at:desc".to_owned(),
+            (InteractionSort::CreatedAt, false) => "created_at:asc".to_owned(),
+        }
+    }
 }
 
 /// The row as read back; the kind and direction are parsed here, once, from their wire names.
@@ -199,6 +235,7 @@ impl Store {
                         items: Vec::new(),
                         has_next: false,
                         has_previous: page.after.is_some(),
+                        cursors: Vec::new(),
                     },
                 )
             })
@@ -216,10 +253,19 @@ impl Store {
             }
         };
         let ids: Vec<String> = contacts.iter().map(|c| param(c.get().into())).collect();
+        let col = match page.sort {
+            InteractionSort::At => "at",
+            InteractionSort::CreatedAt => "created_at",
+        };
+        let (op, dir) = if page.desc {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
         let cursor = match page.after {
             Some(after) => format!(
                 " AND EXISTS (SELECT 1 FROM \"interactions\" \"c\" WHERE \"c\".\"id\" = {} \
-                 AND (\"i\".\"at\" < \"c\".\"at\" OR (\"i\".\"at\" = \"c\".\"at\" AND \"i\".\"id\" < \"c\".\"id\")))",
+                 AND (\"i\".\"{col}\" {op} \"c\".\"{col}\" OR (\"i\".\"{col}\" = \"c\".\"{col}\" AND \"i\".\"id\" {op} \"c\".\"id\")))",
                 param(after.into())
             ),
             None => String::new(),
@@ -238,17 +284,23 @@ impl Store {
             "SELECT \"id\", \"contact_id\", \"kind\", \"direction\", \"at\", \"duration_seconds\", \
              \"source\", \"summary\", \"external_key\", \"created_at\" FROM (\
              SELECT \"i\".*, ROW_NUMBER() OVER (PARTITION BY \"i\".\"contact_id\" \
-             ORDER BY \"i\".\"at\" DESC, \"i\".\"id\" DESC) AS \"rank\" \
+             ORDER BY \"i\".\"{col}\" {dir}, \"i\".\"id\" {dir}) AS \"rank\" \
              FROM \"interactions\" \"i\" WHERE \"i\".\"contact_id\" IN ({ids}){cursor}{in_scope}) \"ranked\" \
-             WHERE \"rank\" <= {rank_limit} ORDER BY \"contact_id\", \"at\" DESC, \"id\" DESC",
+             WHERE \"rank\" <= {rank_limit} ORDER BY \"contact_id\", \"{col}\" {dir}, \"id\" {dir}",
             ids = ids.join(", "),
         );
         let rows = interaction::Entity::find()
             .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
             .all(self.reader())
             .await?;
+        let signature = page.signature();
         for row in rows {
             if let Some(page) = pages.get_mut(&ContactId::new(row.contact_id)) {
+                page.cursors.push(Keyset {
+                    order: signature.clone(),
+                    values: Vec::new(),
+                    id: row.id,
+                });
                 page.items.push(to_read(row)?);
             }
         }
@@ -256,6 +308,7 @@ impl Store {
         for page in pages.values_mut() {
             if page.items.len() > limit {
                 page.items.truncate(limit);
+                page.cursors.truncate(limit);
                 page.has_next = true;
             }
         }

@@ -13,7 +13,7 @@ use sea_orm::{
 
 use super::entity::{measurement, service_credit};
 use super::page::fetch_page;
-use super::{Page, PageRequest, Store, StoreError, Tx, scope};
+use super::{CreditSort, Page, PageRequest, Store, StoreError, Tx, scope};
 use crate::auth::ReadScope;
 
 /// What recording one measurement did.
@@ -101,7 +101,7 @@ impl Store {
         &self,
         scope: ReadScope,
         agreement: AgreementId,
-        page: PageRequest,
+        page: &PageRequest<CreditSort>,
     ) -> Result<Page<StoredCredit>, StoreError> {
         let select = service_credit::Entity::find()
             .filter(service_credit::Column::AgreementId.eq(agreement.get()))
@@ -254,6 +254,7 @@ impl Tx {
                 metric_key: Set(e.metric_key.as_str().to_owned()),
                 period_start: Set(e.period_start),
                 amount: Set(e.amount.amount_string()),
+                amount_key: Set(amount_key(&e.amount.amount_string())),
                 currency: Set(e.amount.currency().as_str().to_owned()),
                 reason: Set(e.reason.clone()),
                 computed_at: Set(now),
@@ -284,4 +285,12 @@ impl Tx {
             .map(to_domain)
             .collect()
     }
+}
+
+/// A credit's amount in ten-thousandths, truncated (what `amount` sorts by; the migration
+/// `sort_indexes` fills old rows the same way).
+fn amount_key(amount: &str) -> Option<i64> {
+    use rust_decimal::prelude::ToPrimitive as _;
+    let d = amount.parse::<Decimal>().ok()?;
+    d.checked_mul(Decimal::from(10_000))?.trunc().to_i64()
 }

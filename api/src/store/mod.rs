@@ -3,6 +3,7 @@
 
 mod account_domains;
 mod accounts;
+mod agreement_sort;
 mod agreements;
 mod audit;
 mod connect;
@@ -17,6 +18,7 @@ mod partners;
 mod resync;
 mod scope;
 mod sections_json;
+mod sort;
 mod sync;
 mod sync_overview;
 mod team;
@@ -30,10 +32,18 @@ pub use audit::{AuditEntry, AuditQuery, AuditRecord, OutboxRecord};
 pub use connect::{Store, StoreSettings, create_postgres_database};
 pub use contacts::ContactQuery;
 pub use error::StoreError;
-pub use interactions::{Interaction, InteractionPage, InteractionQuery, NewInteraction};
+pub use interactions::{
+    Interaction, InteractionPage, InteractionQuery, InteractionSort, NewInteraction,
+};
 pub use measurements::{Recorded, StoredCredit};
-pub use page::{Page, PageRequest};
+pub use page::{
+    KeyValue, Keyset, NoSort, Page, PageRequest, SortField, Sorted, check_keyset, signature,
+};
 pub use resync::{BulkSynced, ResyncPage, ResyncRow};
+pub use sort::{
+    AccountSort, AgreementSort, AuditSort, ContactSort, CreditSort, PartnerSort, SyncJobSort,
+    TeamSort,
+};
 pub use sync::{FailedSync, SyncDelivered, SyncJobRow, SyncStateRow};
 pub use sync_overview::ProviderPauseRow;
 pub use team::{NewTeamMember, TeamQuery};

@@ -7,7 +7,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 
 use super::entity::partner;
 use super::page::fetch_page;
-use super::{Page, PageRequest, Store, StoreError, Tx, scope};
+use super::{Page, PageRequest, PartnerSort, Store, StoreError, Tx, scope};
 use crate::auth::ReadScope;
 
 fn to_domain(row: partner::Model) -> Result<Partner, StoreError> {
@@ -18,6 +18,7 @@ fn to_domain(row: partner::Model) -> Result<Partner, StoreError> {
         version,
         created_at: _,
         updated_at: _,
+        name_key: _,
     } = row;
     Ok(Partner {
         id: PartnerId::new(id),
@@ -49,7 +50,7 @@ impl Store {
     pub async fn partners_page(
         &self,
         scope: ReadScope,
-        page: PageRequest,
+        page: &PageRequest<PartnerSort>,
     ) -> Result<Page<Partner>, StoreError> {
         fetch_page(
             self.reader(),
@@ -79,6 +80,7 @@ impl Tx {
     ) -> Result<Partner, StoreError> {
         let row = partner::ActiveModel {
             name: Set(name.as_str().to_owned()),
+            name_key: Set(name.as_str().to_lowercase()),
             active: Set(true),
             version: Set(1),
             created_at: Set(now),
@@ -108,6 +110,10 @@ impl Tx {
     ) -> Result<Partner, StoreError> {
         let result = partner::Entity::update_many()
             .col_expr(partner::Column::Name, Expr::value(p.name.as_str()))
+            .col_expr(
+                partner::Column::NameKey,
+                Expr::value(p.name.as_str().to_lowercase()),
+            )
             .col_expr(partner::Column::Active, Expr::value(p.active))
             .col_expr(partner::Column::Version, Expr::value(expected_version + 1))
             .col_expr(partner::Column::UpdatedAt, Expr::value(now))

@@ -8,12 +8,12 @@ use rapport_integrations::JobKind;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    QueryFilter, QuerySelect, Set, Statement,
 };
 
 use super::entity::{contact, provider_pause, sync_job, sync_state};
 use super::page::fetch_page;
-use super::{Page, PageRequest, Store, StoreError, Tx};
+use super::{Page, PageRequest, Store, StoreError, SyncJobSort, Tx};
 
 const PENDING: &str = "PENDING";
 const LEASED: &str = "LEASED";
@@ -549,28 +549,15 @@ impl Store {
     pub async fn sync_failures_page(
         &self,
         provider: Option<&str>,
-        page: PageRequest,
+        page: &PageRequest<SyncJobSort>,
     ) -> Result<Page<FailedSync>, StoreError> {
         let mut select = sync_job::Entity::find().filter(sync_job::Column::State.eq(DEAD));
         if let Some(p) = provider {
             select = select.filter(sync_job::Column::Provider.eq(p));
         }
-        let page = fetch_page(
-            self.reader(),
-            select.order_by_asc(sync_job::Column::Id),
-            sync_job::Column::Id,
-            page,
-        )
-        .await?;
-        Ok(Page {
-            items: page
-                .items
-                .into_iter()
-                .map(FailedSync::try_from)
-                .collect::<Result<_, _>>()?,
-            has_next: page.has_next,
-            has_previous: page.has_previous,
-        })
+        fetch_page(self.reader(), select, sync_job::Column::Id, page)
+            .await?
+            .try_map(FailedSync::try_from)
     }
 }
 

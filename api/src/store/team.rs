@@ -10,7 +10,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 
 use super::entity::team_member;
 use super::page::fetch_page;
-use super::{Page, PageRequest, Store, StoreError, Tx, scope};
+use super::{Page, PageRequest, Store, StoreError, TeamSort, Tx, scope};
 use crate::auth::ReadScope;
 
 fn to_domain(row: team_member::Model) -> Result<TeamMember, StoreError> {
@@ -25,6 +25,7 @@ fn to_domain(row: team_member::Model) -> Result<TeamMember, StoreError> {
         version,
         created_at: _,
         updated_at: _,
+        name_key: _,
     } = row;
     let bad = |e: rapport_domain::ValidationError| StoreError::corrupt("team_members", id, e);
     Ok(TeamMember {
@@ -116,7 +117,7 @@ impl Store {
         &self,
         scope: ReadScope,
         query: TeamQuery,
-        page: PageRequest,
+        page: &PageRequest<TeamSort>,
     ) -> Result<Page<TeamMember>, StoreError> {
         if !scope::reads_staff_rows(scope) {
             return Ok(Page::empty());
@@ -171,6 +172,7 @@ impl Tx {
         let row = team_member::ActiveModel {
             subject: Set(new.subject.as_str().to_owned()),
             name: Set(new.name.as_str().to_owned()),
+            name_key: Set(new.name.as_str().to_lowercase()),
             email: Set(new.email.as_str().to_owned()),
             email_key: Set(new.email.normalized()),
             role: Set(new.role.as_str().to_owned()),
@@ -206,6 +208,10 @@ impl Tx {
     ) -> Result<TeamMember, StoreError> {
         let result = team_member::Entity::update_many()
             .col_expr(team_member::Column::Name, Expr::value(member.name.as_str()))
+            .col_expr(
+                team_member::Column::NameKey,
+                Expr::value(member.name.as_str().to_lowercase()),
+            )
             .col_expr(
                 team_member::Column::Email,
                 Expr::value(member.email.as_str()),

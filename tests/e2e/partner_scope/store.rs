@@ -46,13 +46,8 @@ fn rows<'a>(ids: impl IntoIterator<Item = &'a String>) -> Rows {
     out
 }
 
-fn page() -> PageRequest {
-    PageRequest {
-        after: None,
-        before: None,
-        limit: 100,
-        from_end: false,
-    }
+fn page<F>() -> PageRequest<F> {
+    PageRequest::first(100)
 }
 
 /// How many rows each scoped read answers for `asked` (the lists: how many of `asked` they
@@ -80,7 +75,7 @@ async fn answered(store: &Store, scope: ReadScope, asked: &Rows) -> Vec<(&'stati
     let mut credits = 0;
     for a in &asked.agreements {
         credits += store
-            .credits_page(scope, *a, page())
+            .credits_page(scope, *a, &page())
             .await
             .expect("credits")
             .items
@@ -90,14 +85,7 @@ async fn answered(store: &Store, scope: ReadScope, asked: &Rows) -> Vec<(&'stati
     }
     let mut interaction_pages = 0;
     for (_, p) in store
-        .interaction_pages(
-            scope,
-            &asked.contacts,
-            InteractionPage {
-                after: None,
-                limit: 100,
-            },
-        )
+        .interaction_pages(scope, &asked.contacts, InteractionPage::newest(100))
         .await
         .expect("pages")
     {
@@ -123,7 +111,7 @@ async fn answered(store: &Store, scope: ReadScope, asked: &Rows) -> Vec<(&'stati
             "accounts_page",
             of(
                 store
-                    .accounts_page(scope, &AccountQuery::default(), page())
+                    .accounts_page(scope, &AccountQuery::default(), &page())
                     .await
                     .expect("read")
                     .items
@@ -145,7 +133,7 @@ async fn answered(store: &Store, scope: ReadScope, asked: &Rows) -> Vec<(&'stati
             "contacts_page",
             of(
                 store
-                    .contacts_page(scope, &ContactQuery::default(), page())
+                    .contacts_page(scope, &ContactQuery::default(), &page())
                     .await
                     .expect("read")
                     .items
@@ -167,7 +155,7 @@ async fn answered(store: &Store, scope: ReadScope, asked: &Rows) -> Vec<(&'stati
             "agreements_page",
             of(
                 store
-                    .agreements_page(scope, &AgreementQuery::default(), page())
+                    .agreements_page(scope, &AgreementQuery::default(), &page())
                     .await
                     .expect("read")
                     .items
@@ -227,7 +215,7 @@ async fn answered(store: &Store, scope: ReadScope, asked: &Rows) -> Vec<(&'stati
         (
             "team_members_page",
             store
-                .team_members_page(scope, TeamQuery::default(), page())
+                .team_members_page(scope, TeamQuery::default(), &page())
                 .await
                 .expect("read")
                 .items
@@ -236,7 +224,7 @@ async fn answered(store: &Store, scope: ReadScope, asked: &Rows) -> Vec<(&'stati
         (
             "audit_page",
             store
-                .audit_page(scope, &AuditQuery::default(), page())
+                .audit_page(scope, &AuditQuery::default(), &page())
                 .await
                 .expect("read")
                 .items

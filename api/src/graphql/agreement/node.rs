@@ -1,5 +1,6 @@
 //! The `Agreement` node and its fields.
 
+use crate::graphql::order::ServiceCreditOrder;
 use std::collections::BTreeSet;
 
 use async_graphql::{Context, ID, Object, Result};
@@ -220,6 +221,10 @@ impl AgreementNode {
         last: Option<i32>,
         #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<ServiceCreditOrder>>,
     ) -> Result<ServiceCreditConnection> {
         let st = state(ctx);
         if !may(st, &self.0, Action::ReadAgreementTerms).await {
@@ -230,7 +235,13 @@ impl AgreementNode {
             .credits_page(
                 st.scope(),
                 self.0.id(),
-                page_request(first, after, last, before)?,
+                &page_request(
+                    first,
+                    after,
+                    last,
+                    before,
+                    ServiceCreditOrder::sorted(order_by)?,
+                )?,
             )
             .await
             .gql()?;

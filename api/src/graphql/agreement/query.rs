@@ -1,6 +1,7 @@
 //! Listing and reading agreements: the connection, its batch loading, the filter and the
 //! queries.
 
+use crate::graphql::order::AgreementOrder;
 use std::collections::BTreeSet;
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
@@ -19,7 +20,7 @@ use crate::graphql::enums::AgreementStatus;
 use crate::graphql::error::{GqlResultExt, gql};
 use crate::graphql::ids::account_id;
 use crate::graphql::pagination::page_request;
-use crate::store::{AgreementQuery, Store, StoreError};
+use crate::store::{AgreementQuery, AgreementSort, Store, StoreError};
 
 use super::node::AgreementNode;
 use super::outputs::actors_of;
@@ -126,14 +127,22 @@ async fn prime_agreements(
 pub(crate) async fn list(
     st: &RequestState,
     query: AgreementQuery,
-    page: crate::store::PageRequest,
+    page: crate::store::PageRequest<AgreementSort>,
 ) -> Result<AgreementConnection> {
     st.ctx()
         .authorize(Action::ReadAgreement, &Resource::Global, "agreement")
         .gql()?;
+    if page.order.iter().any(|s| {
+        matches!(
+            s.field,
+            AgreementSort::TermEnd | AgreementSort::CancelBy | AgreementSort::NextReviewOn
+        )
+    }) {
+        crate::graphql::order::refuse_terms_sort(st)?;
+    }
     let page = st
         .store
-        .agreements_page(st.scope(), &query, page)
+        .agreements_page(st.scope(), &query, &page)
         .await
         .gql()?;
     Ok(AgreementConnection { page, query })
@@ -182,6 +191,10 @@ impl AgreementQueries {
     }
 
     /// Agreements, oldest first; a partner sees only those of accounts it referred.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one per GraphQL argument: paging, filter and orderBy"
+    )]
     async fn agreements(
         &self,
         ctx: &Context<'_>,
@@ -201,8 +214,23 @@ impl AgreementQueries {
             desc = "Which agreements to list; all (within the caller's scope) when omitted."
         )]
         filter: Option<AgreementFilter>,
+        #[graphql(
+            desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
+        )]
+        order_by: Option<Vec<AgreementOrder>>,
     ) -> Result<AgreementConnection> {
         let query = filter.unwrap_or_default().into_query()?;
-        list(state(ctx), query, page_request(first, after, last, before)?).await
+        list(
+            state(ctx),
+            query,
+            page_request(
+                first,
+                after,
+                last,
+                before,
+                AgreementOrder::sorted(order_by)?,
+            )?,
+        )
+        .await
     }
 }

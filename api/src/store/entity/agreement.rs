@@ -13,6 +13,12 @@ pub struct Model {
     pub created_by: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub effective_from: Option<Date>,
+    pub term_end: Option<Date>,
+    pub cancel_by: Option<Date>,
+    pub next_review_on: Option<Date>,
+    pub deadline: Option<Date>,
+    pub sort_version: i16,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ pub struct Model {
     pub currency: String,
     pub reason: String,
     pub computed_at: DateTimeUtc,
+    pub amount_key: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
