@@ -10,6 +10,7 @@ mod m20261122_000005_resyncs;
 mod m20261122_000006_sent_consent;
 mod m20261122_000007_contact_phones;
 mod m20261207_000008_domain_claims;
+mod m20261207_000010_filter_indexes;
 
 /// Every migration step of Rapport, in order.
 #[derive(Debug)]
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_sent_consent::Migration),
             Box::new(m20261122_000007_contact_phones::Migration),
             Box::new(m20261207_000008_domain_claims::Migration),
+            Box::new(m20261207_000010_filter_indexes::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 use super::scalars::DateTimeScalar;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
+use chrono::NaiveDate;
 use rapport_domain::account::{Account, NewAccount};
 use rapport_domain::permissions::{Action, Resource, authorize};
 use rapport_domain::values::{EmailDomain, Text};
@@ -7,7 +8,9 @@ use rapport_domain::values::{EmailDomain, Text};
 use super::connection::connection;
 use super::contact::{ContactConnection, ContactFilter};
 use super::context::{RequestState, state};
-use super::enums::{AccountKind, AccountStatus, AcquisitionChannel, RelationshipType};
+use super::enums::{
+    AccountKind, AccountStatus, AcquisitionChannel, ComplianceStatus, RelationshipType,
+};
 use super::error::{GqlResultExt, gql};
 use super::filter_text::filter_text;
 use super::ids::{account_id, partner_id, team_member_id, to_id};
@@ -155,7 +158,7 @@ impl AccountNode {
     ) -> Result<ContactConnection> {
         let st = state(ctx);
         let mut query = match filter {
-            Some(f) => f.into_query()?,
+            Some(f) => f.into_query(st.now.date_naive())?,
             None => ContactQuery::default(),
         };
         query.account = Some(self.0.id());
@@ -170,12 +173,20 @@ impl AccountNode {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        filter: Option<super::agreement::AgreementFilter>,
+        filter: Option<super::filters::AgreementFilter>,
     ) -> Result<super::agreement::AgreementConnection> {
         let st = state(ctx);
-        let mut query = filter.unwrap_or_default().into_query()?;
+        let mut query = filter.unwrap_or_default().into_query("filter.")?;
+        let page = page_request(first, after, last, before)?;
+        // The filter's account and this one must both hold: another account matches nothing.
+        if query.account.is_some_and(|a| a != self.0.id()) {
+            return Ok(super::agreement::AgreementConnection {
+                page: crate::store::Page::empty(),
+                query,
+            });
+        }
         query.account = Some(self.0.id());
-        super::agreement::list(st, query, page_request(first, after, last, before)?).await
+        super::agreement::list(st, query, page).await
     }
     /// Every change between customer and client, oldest first.
     async fn relationship_history(&self, ctx: &Context<'_>) -> Result<Vec<RelationshipChange>> {
@@ -265,11 +276,21 @@ pub struct AccountFilter {
     search: Option<String>,
     /// `true`: only clients without an agreement in force; `false`: only accounts with one.
     without_agreement_in_force: Option<bool>,
+    /// Only accounts with an agreement in force that has any metric in one of these states
+    /// in its current period (each metric's own month or quarter, today by the server's
+    /// clock), e.g. `[BREACHED, AT_RISK]`. `NOT_MEASURED` is refused.
+    compliance_in: Option<Vec<ComplianceStatus>>,
 }
 
 impl AccountFilter {
-    pub(crate) fn into_query(self, prefix: &str) -> Result<AccountQuery> {
+    /// The store query; `prefix` names the argument in errors, `today` dates `complianceIn`.
+    pub(crate) fn into_query(self, prefix: &str, today: NaiveDate) -> Result<AccountQuery> {
         let search = filter_text(&format!("{prefix}search"), self.search)?;
+        let compliance = super::filters::compliance_query(
+            self.compliance_in,
+            &format!("{prefix}complianceIn"),
+            today,
+        )?;
         Ok(AccountQuery {
             relationship: self.relationship_type.map(Into::into),
             manager: self
@@ -285,6 +306,7 @@ impl AccountFilter {
             search,
             without_agreement_in_force: self.without_agreement_in_force,
             parent: None,
+            compliance,
         })
     }
 }
@@ -319,7 +341,9 @@ impl AccountQueries {
         st.ctx()
             .authorize(Action::ReadAccount, &Resource::Global, "account")
             .gql()?;
-        let query = filter.unwrap_or_default().into_query("filter.")?;
+        let query = filter
+            .unwrap_or_default()
+            .into_query("filter.", st.now.date_naive())?;
         list(st, query, page_request(first, after, last, before)?).await
     }
 }

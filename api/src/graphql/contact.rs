@@ -258,7 +258,7 @@ pub struct ContactFilter {
 }
 
 impl ContactFilter {
-    pub(crate) fn into_query(self) -> Result<ContactQuery> {
+    pub(crate) fn into_query(self, today: chrono::NaiveDate) -> Result<ContactQuery> {
         let search = filter_text("filter.search", self.search)?;
         let tag = filter_text("filter.tag", self.tag)?;
         Ok(ContactQuery {
@@ -268,7 +268,7 @@ impl ContactFilter {
             tag,
             account_filter: self
                 .account
-                .map(|a| a.into_query("filter.account."))
+                .map(|a| a.into_query("filter.account.", today))
                 .transpose()?,
         })
     }
@@ -299,7 +299,9 @@ impl ContactQueries {
         before: Option<String>,
         filter: Option<ContactFilter>,
     ) -> Result<ContactConnection> {
-        let query = filter.unwrap_or_default().into_query()?;
+        let query = filter
+            .unwrap_or_default()
+            .into_query(state(ctx).now.date_naive())?;
         list(state(ctx), query, page_request(first, after, last, before)?).await
     }
 }

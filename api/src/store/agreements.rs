@@ -12,43 +12,17 @@ use rapport_domain::ids::{AccountId, AgreementId};
 use rapport_domain::values::Text;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde_json::{Value, json};
 
 use super::entity::{agreement, agreement_revision};
+use super::filters::{AgreementDates, AgreementQuery, with_dates};
 use super::page::fetch_page;
 use super::sections_json;
 use super::{Page, PageRequest, Store, StoreError, Tx, scope};
 use crate::auth::ReadScope;
-
-/// Which agreements a list shows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AgreementQuery {
-    /// Only agreements with this account.
-    pub account: Option<AccountId>,
-    /// Only agreements in this state.
-    pub status: Option<AgreementStatus>,
-    /// Only agreements in force (ACTIVE or UNDER_REVIEW).
-    pub in_force: Option<bool>,
-}
-
-impl AgreementQuery {
-    fn condition(&self) -> Condition {
-        let mut cond = Condition::all();
-        if let Some(a) = self.account {
-            cond = cond.add(agreement::Column::AccountId.eq(a.get()));
-        }
-        if let Some(s) = self.status {
-            cond = cond.add(agreement::Column::Status.eq(s.as_str()));
-        }
-        if let Some(f) = self.in_force {
-            cond = cond.add(agreement::Column::InForce.eq(f));
-        }
-        cond
-    }
-}
 
 /// The condition "this account has an agreement in force", for account filters.
 pub(crate) fn accounts_with_agreement_in_force() -> sea_orm::sea_query::SelectStatement {
@@ -260,6 +234,14 @@ fn to_domain(
     .map_err(|e| bad(e.to_string()))
 }
 
+/// Restores agreement rows into aggregates (one statement for all their revisions).
+pub(super) async fn restore_rows(
+    db: &impl ConnectionTrait,
+    rows: Vec<agreement::Model>,
+) -> Result<Vec<Agreement>, StoreError> {
+    with_revisions(db, rows).await
+}
+
 async fn with_revisions(
     db: &impl ConnectionTrait,
     rows: Vec<agreement::Model>,
@@ -379,13 +361,16 @@ impl Tx {
         .await?;
         let agreement = build(AgreementId::new(row.id));
         let (status, state, in_force) = row_values(agreement.parts());
-        agreement::Entity::update_many()
-            .col_expr(agreement::Column::Status, Expr::value(status))
-            .col_expr(agreement::Column::State, Expr::value(state))
-            .col_expr(agreement::Column::InForce, Expr::value(in_force))
-            .filter(agreement::Column::Id.eq(row.id))
-            .exec(&self.inner)
-            .await?;
+        with_dates(
+            agreement::Entity::update_many(),
+            AgreementDates::of(&agreement),
+        )
+        .col_expr(agreement::Column::Status, Expr::value(status))
+        .col_expr(agreement::Column::State, Expr::value(state))
+        .col_expr(agreement::Column::InForce, Expr::value(in_force))
+        .filter(agreement::Column::Id.eq(row.id))
+        .exec(&self.inner)
+        .await?;
         self.write_revisions(agreement.parts()).await?;
         Ok(agreement)
     }
@@ -407,9 +392,10 @@ impl Tx {
         agreement: Agreement,
         expected_version: i32,
     ) -> Result<Agreement, StoreError> {
+        let dates = AgreementDates::of(&agreement);
         let mut parts = agreement.into_parts();
         let (status, state, in_force) = row_values(&parts);
-        let result = agreement::Entity::update_many()
+        let result = with_dates(agreement::Entity::update_many(), dates)
             .col_expr(agreement::Column::Status, Expr::value(status))
             .col_expr(agreement::Column::State, Expr::value(state))
             .col_expr(agreement::Column::InForce, Expr::value(in_force))

@@ -65,6 +65,8 @@ pub struct AuditQuery {
     pub actor: Option<String>,
     /// Only this action.
     pub action: Option<String>,
+    /// Only changes made on a day of this window (UTC).
+    pub at: super::filters::DateWindow,
 }
 
 impl AuditQuery {
@@ -82,7 +84,7 @@ impl AuditQuery {
         if let Some(a) = &self.action {
             cond = cond.add(audit_log::Column::Action.eq(a.clone()));
         }
-        cond
+        cond.add(self.at.on_instant(audit_log::Column::At))
     }
 }
 

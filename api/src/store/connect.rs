@@ -79,9 +79,11 @@ impl Store {
         }
     }
 
-    /// Applies pending migrations.
+    /// Applies pending migrations, then fills the derived columns a migration cannot compute
+    /// (see `filters::agreement_dates`).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         Migrator::up(&self.writer, None).await?;
+        self.backfill_agreement_dates().await?;
         Ok(())
     }
 

@@ -15,6 +15,7 @@ use crate::graphql::connection::RowId;
 use crate::graphql::context::state;
 use crate::graphql::enums::AgreementStatus;
 use crate::graphql::error::GqlResultExt;
+use crate::graphql::filters::CreditFilter;
 use crate::graphql::ids::to_id;
 use crate::graphql::pagination::{connection_complexity, page_request};
 use crate::graphql::scalars::{DateScalar, DateTimeScalar, DecimalScalar};
@@ -204,24 +205,28 @@ impl AgreementNode {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
+        filter: Option<CreditFilter>,
     ) -> Result<ServiceCreditConnection> {
         let st = state(ctx);
         if !may(st, &self.0, Action::ReadAgreementTerms).await {
             return forbidden();
         }
+        let mut query = filter.unwrap_or_default().into_query("filter.")?;
+        let page = page_request(first, after, last, before)?;
+        // The filter's agreement and this one must both hold: another matches nothing.
+        if query.agreement.is_some_and(|a| a != self.0.id()) {
+            return Ok(ServiceCreditConnection {
+                page: crate::store::Page::empty(),
+                query,
+            });
+        }
+        query.agreement = Some(self.0.id());
         let page = st
             .store
-            .credits_page(
-                st.scope(),
-                self.0.id(),
-                page_request(first, after, last, before)?,
-            )
+            .credits_page(st.scope(), &query, page)
             .await
             .gql()?;
-        Ok(ServiceCreditConnection {
-            page,
-            query: self.0.id(),
-        })
+        Ok(ServiceCreditConnection { page, query })
     }
     /// Reviews held, oldest first.
     async fn reviews(&self, ctx: &Context<'_>) -> Result<Vec<ReviewOut>> {

@@ -1,0 +1,105 @@
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use rapport_domain::agreement::MetricKey;
+use rapport_domain::permissions::{Action, Resource};
+
+use super::DateRange;
+use super::date_range::window;
+use crate::error::ApiError;
+use crate::global_id::{self, Kind};
+use crate::graphql::agreement::ServiceCreditConnection;
+use crate::graphql::context::state;
+use crate::graphql::error::{GqlResultExt, gql};
+use crate::graphql::ids::account_id;
+use crate::graphql::pagination::{connection_complexity, page_request};
+use crate::store::CreditQuery;
+
+/// Which service credits to list: every part given must hold (AND).
+#[derive(Debug, Default, InputObject)]
+pub struct CreditFilter {
+    /// Only credits of this account's agreements.
+    account_id: Option<ID>,
+    /// Only credits of this agreement.
+    agreement_id: Option<ID>,
+    /// Only credits for this metric (its key, e.g. `frt`).
+    metric_key: Option<String>,
+    /// Only credits whose period starts in the window.
+    period_start: Option<DateRange>,
+}
+
+impl CreditFilter {
+    /// The store query; `prefix` names the argument in errors (`filter.`).
+    pub(crate) fn into_query(self, prefix: &str) -> Result<CreditQuery> {
+        let metric = match self.metric_key {
+            None => None,
+            Some(raw) => Some(
+                MetricKey::parse(&format!("{prefix}metricKey"), &raw)
+                    .map_err(|e| gql(ApiError::from(e)))?
+                    .as_str()
+                    .to_owned(),
+            ),
+        };
+        let agreement = match self.agreement_id {
+            None => None,
+            Some(id) => Some(
+                global_id::decode(Kind::Agreement, id.as_str())
+                    .map(rapport_domain::ids::AgreementId::new)
+                    .ok_or_else(|| {
+                        gql(ApiError::bad_input(
+                            format!("{prefix}agreementId"),
+                            "is not an Agreement id",
+                        ))
+                    })?,
+            ),
+        };
+        Ok(CreditQuery {
+            agreement,
+            account: self
+                .account_id
+                .map(|id| account_id(&format!("{prefix}accountId"), &id))
+                .transpose()?,
+            metric,
+            period: window(self.period_start, &format!("{prefix}periodStart"))?,
+        })
+    }
+}
+
+/// The service-credit ledger across agreements.
+#[derive(Debug, Default)]
+pub struct CreditQueries;
+
+#[Object]
+impl CreditQueries {
+    /// Service credits across agreements (e.g. an account's, with `filter.accountId`),
+    /// oldest first. Credits are money: FORBIDDEN to those who may not read agreement terms
+    /// (support agents and partners), as `Agreement.credits` is.
+    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
+    async fn service_credits(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<CreditFilter>,
+    ) -> Result<ServiceCreditConnection> {
+        let st = state(ctx);
+        st.ctx()
+            .authorize(
+                Action::ReadAgreementTerms,
+                &Resource::Global,
+                "service credit",
+            )
+            .gql()?;
+        let query = filter.unwrap_or_default().into_query("filter.")?;
+        let page = st
+            .store
+            .credits_page(
+                st.scope(),
+                &query,
+                page_request(first, after, last, before)?,
+            )
+            .await
+            .gql()?;
+        Ok(ServiceCreditConnection { page, query })
+    }
+}

@@ -1,0 +1,17 @@
+//! The WHERE side of list reads that screens filter: agreements by status, account,
+//! relationship and date windows; the credit ledger by period, account and metric; accounts by
+//! the compliance of their agreements in force. Every part is a condition the database
+//! evaluates (composable, AND of the given parts), so pages and keysets hold whatever the
+//! filter says; the partner scope is added by the reads themselves, never by a filter.
+
+mod agreement_dates;
+mod agreements;
+mod compliance;
+mod credits;
+mod window;
+
+pub(crate) use agreement_dates::{AgreementDates, with_dates};
+pub use agreements::AgreementQuery;
+pub use compliance::ComplianceQuery;
+pub use credits::CreditQuery;
+pub use window::DateWindow;
