@@ -13,6 +13,7 @@ mod domain_routing;
 mod edge;
 mod edge_process;
 mod faults;
+mod filters;
 mod introspection;
 mod limits;
 mod measurements;

@@ -179,12 +179,7 @@ impl AccountNode {
         let mut query = filter.unwrap_or_default().into_query("filter.")?;
         let page = page_request(first, after, last, before)?;
         // The filter's account and this one must both hold: another account matches nothing.
-        if query.account.is_some_and(|a| a != self.0.id()) {
-            return Ok(super::agreement::AgreementConnection {
-                page: crate::store::Page::empty(),
-                query,
-            });
-        }
+        query.contradiction = query.account.is_some_and(|a| a != self.0.id());
         query.account = Some(self.0.id());
         super::agreement::list(st, query, page).await
     }

@@ -152,13 +152,9 @@ impl AuditQueries {
         if let Some(id) = filter.entity_id {
             match global_id::decode_any(id.as_str()) {
                 // An id of another type than `entityType` matches nothing.
-                Some((kind, _)) if query.entity_type.as_ref().is_some_and(|t| t != kind.name()) => {
-                    return Ok(AuditEntryConnection {
-                        page: crate::store::Page::empty(),
-                        query,
-                    });
-                }
                 Some((kind, raw)) => {
+                    query.contradiction =
+                        query.entity_type.as_ref().is_some_and(|t| t != kind.name());
                     query.entity_type = Some(kind.name().to_owned());
                     query.entity_id = Some(raw.to_string());
                 }

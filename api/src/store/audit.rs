@@ -67,11 +67,17 @@ pub struct AuditQuery {
     pub action: Option<String>,
     /// Only changes made on a day of this window (UTC).
     pub at: super::filters::DateWindow,
+    /// Two parts of the filter cannot both hold (an id of another type than
+    /// `entityType`): nothing matches, and `totalCount` says 0.
+    pub contradiction: bool,
 }
 
 impl AuditQuery {
     fn condition(&self) -> Condition {
         let mut cond = Condition::all();
+        if self.contradiction {
+            return super::filters::nothing();
+        }
         if let Some(t) = &self.entity_type {
             cond = cond.add(audit_log::Column::EntityType.eq(t.clone()));
         }

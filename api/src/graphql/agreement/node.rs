@@ -214,12 +214,7 @@ impl AgreementNode {
         let mut query = filter.unwrap_or_default().into_query("filter.")?;
         let page = page_request(first, after, last, before)?;
         // The filter's agreement and this one must both hold: another matches nothing.
-        if query.agreement.is_some_and(|a| a != self.0.id()) {
-            return Ok(ServiceCreditConnection {
-                page: crate::store::Page::empty(),
-                query,
-            });
-        }
+        query.contradiction = query.agreement.is_some_and(|a| a != self.0.id());
         query.agreement = Some(self.0.id());
         let page = st
             .store

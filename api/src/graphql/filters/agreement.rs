@@ -59,6 +59,7 @@ impl AgreementFilter {
             term_end: window(self.term_end, &format!("{prefix}termEnd"))?,
             cancel_by: window(self.cancel_by, &format!("{prefix}cancelBy"))?,
             next_review_on: window(self.next_review_on, &format!("{prefix}nextReviewOn"))?,
+            contradiction: false,
         })
     }
 }

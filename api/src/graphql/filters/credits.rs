@@ -59,6 +59,7 @@ impl CreditFilter {
                 .transpose()?,
             metric,
             period: window(self.period_start, &format!("{prefix}periodStart"))?,
+            contradiction: false,
         })
     }
 }

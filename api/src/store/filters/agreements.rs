@@ -29,11 +29,17 @@ pub struct AgreementQuery {
     pub cancel_by: DateWindow,
     /// Next review within the window.
     pub next_review_on: DateWindow,
+    /// Two parts of the filter cannot both hold (an account's list asked for another
+    /// account): nothing matches, and `totalCount` says 0.
+    pub contradiction: bool,
 }
 
 impl AgreementQuery {
     pub(crate) fn condition(&self) -> Condition {
         let mut cond = Condition::all();
+        if self.contradiction {
+            return super::nothing();
+        }
         if let Some(a) = self.account {
             cond = cond.add(agreement::Column::AccountId.eq(a.get()));
         }

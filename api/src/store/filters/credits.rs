@@ -16,6 +16,9 @@ pub struct CreditQuery {
     pub metric: Option<String>,
     /// Period start within the window.
     pub period: DateWindow,
+    /// Two parts of the filter cannot both hold (an account's list asked for another
+    /// account): nothing matches, and `totalCount` says 0.
+    pub contradiction: bool,
 }
 
 impl CreditQuery {
@@ -29,6 +32,9 @@ impl CreditQuery {
 
     pub(crate) fn condition(&self) -> Condition {
         let mut cond = Condition::all();
+        if self.contradiction {
+            return super::nothing();
+        }
         if let Some(a) = self.agreement {
             cond = cond.add(service_credit::Column::AgreementId.eq(a.get()));
         }

@@ -15,3 +15,11 @@ pub use agreements::AgreementQuery;
 pub use compliance::ComplianceQuery;
 pub use credits::CreditQuery;
 pub use window::DateWindow;
+
+use sea_orm::Condition;
+use sea_orm::sea_query::{Expr, ExprTrait};
+
+/// A condition no row meets.
+pub(crate) fn nothing() -> Condition {
+    Condition::all().add(Expr::val(1).eq(0))
+}
