@@ -275,3 +275,31 @@ async fn a_partner_filtering_agreements_sees_only_those_of_accounts_it_referred(
         4
     );
 }
+
+#[tokio::test]
+async fn agreements_written_before_the_date_columns_existed_get_them_when_migrations_run() {
+    let app = spawn_app().await;
+    let fx = app.client_with_agreement("Older", complete_sections()).await;
+    let filter = json!({"termEnd": {"from": calendar().today.to_string()}});
+    assert_eq!(
+        listed(&app, &app.admin_token.clone(), filter.clone()).await,
+        [fx.agreement.clone()]
+    );
+    // As the migration leaves a row written by an older Rapport.
+    app.store
+        .execute_raw(
+            "UPDATE agreements SET effective_from = NULL, term_end = NULL, cancel_by = NULL, \
+             next_review_on = NULL, dates_derived = FALSE",
+        )
+        .await
+        .expect("reset");
+    assert_eq!(
+        listed(&app, &app.admin_token.clone(), filter.clone()).await,
+        Vec::<String>::new()
+    );
+    app.store.migrate().await.expect("migrate");
+    assert_eq!(
+        listed(&app, &app.admin_token.clone(), filter).await,
+        [fx.agreement.clone()]
+    );
+}
