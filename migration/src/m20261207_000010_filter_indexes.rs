@@ -83,14 +83,21 @@ const INDEXES: [(&str, &str, &[&str]); 9] = [
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        // One column per statement: SQLite alters one thing at a time.
-        for col in [
-            date_null(Agreements::EffectiveFrom),
-            date_null(Agreements::TermEnd),
-            date_null(Agreements::CancelBy),
-            date_null(Agreements::NextReviewOn),
-            boolean(Agreements::DatesDerived).default(false).to_owned(),
+        // One column per statement: SQLite alters one thing at a time. A column another step
+        // already added (the sort keys name the same dates) is left as it is.
+        for (name, col) in [
+            ("effective_from", date_null(Agreements::EffectiveFrom)),
+            ("term_end", date_null(Agreements::TermEnd)),
+            ("cancel_by", date_null(Agreements::CancelBy)),
+            ("next_review_on", date_null(Agreements::NextReviewOn)),
+            (
+                "dates_derived",
+                boolean(Agreements::DatesDerived).default(false).to_owned(),
+            ),
         ] {
+            if m.has_column("agreements", name).await? {
+                continue;
+            }
             let mut col = col;
             m.alter_table(
                 Table::alter()

@@ -192,7 +192,12 @@ async fn agreements_filter_by_status_set_account_relationship_and_date_windows_a
         .await
         .ok();
     assert_eq!(ids(&res, "/account/agreements"), Vec::<String>::new());
-    assert_eq!(res.data("/account/agreements/totalCount"), 0, "{}", res.body);
+    assert_eq!(
+        res.data("/account/agreements/totalCount"),
+        0,
+        "{}",
+        res.body
+    );
     let res = app
         .gql(
             nested,
@@ -279,7 +284,9 @@ async fn a_partner_filtering_agreements_sees_only_those_of_accounts_it_referred(
 #[tokio::test]
 async fn agreements_written_before_the_date_columns_existed_get_them_when_migrations_run() {
     let app = spawn_app().await;
-    let fx = app.client_with_agreement("Older", complete_sections()).await;
+    let fx = app
+        .client_with_agreement("Older", complete_sections())
+        .await;
     let filter = json!({"termEnd": {"from": calendar().today.to_string()}});
     assert_eq!(
         listed(&app, &app.admin_token.clone(), filter.clone()).await,
