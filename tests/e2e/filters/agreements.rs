@@ -160,7 +160,7 @@ async fn agreements_filter_by_status_set_account_relationship_and_date_windows_a
         .gql(LIST, json!({"filter": filter, "first": 1}))
         .await
         .ok();
-    assert_eq!(ids(&first, "/agreements"), [w.alpha.clone()]);
+    assert_eq!(ids(&first, "/agreements"), vec![w.alpha.clone()]);
     assert_eq!(first.data("/agreements/pageInfo/hasNextPage"), true);
     let second = app
         .gql(
@@ -169,7 +169,7 @@ async fn agreements_filter_by_status_set_account_relationship_and_date_windows_a
         )
         .await
         .ok();
-    assert_eq!(ids(&second, "/agreements"), [w.beta.clone()]);
+    assert_eq!(ids(&second, "/agreements"), vec![w.beta.clone()]);
     assert_eq!(second.data("/agreements/pageInfo/hasNextPage"), false);
 
     // On an account, the filter narrows its agreements; another account's id matches none.
@@ -183,7 +183,7 @@ async fn agreements_filter_by_status_set_account_relationship_and_date_windows_a
         )
         .await
         .ok();
-    assert_eq!(ids(&res, "/account/agreements"), [w.gamma.clone()]);
+    assert_eq!(ids(&res, "/account/agreements"), vec![w.gamma.clone()]);
     let res = app
         .gql(
             nested,
@@ -248,11 +248,11 @@ async fn a_partner_filtering_agreements_sees_only_those_of_accounts_it_referred(
 
     assert_eq!(
         listed(&app, &partner, json!({"statusIn": ["ACTIVE", "DRAFT"]})).await,
-        [own.clone()]
+        vec![own.clone()]
     );
     assert_eq!(
         listed(&app, &partner, json!({"relationshipType": "CLIENT"})).await,
-        [own.clone()]
+        vec![own.clone()]
     );
     // Naming an account it did not refer widens nothing.
     assert_eq!(
@@ -290,7 +290,7 @@ async fn agreements_written_before_the_date_columns_existed_get_them_when_migrat
     let filter = json!({"termEnd": {"from": calendar().today.to_string()}});
     assert_eq!(
         listed(&app, &app.admin_token.clone(), filter.clone()).await,
-        [fx.agreement.clone()]
+        vec![fx.agreement.clone()]
     );
     // As the migration leaves a row written by an older Rapport.
     app.store
@@ -307,6 +307,6 @@ async fn agreements_written_before_the_date_columns_existed_get_them_when_migrat
     app.store.migrate().await.expect("migrate");
     assert_eq!(
         listed(&app, &app.admin_token.clone(), filter).await,
-        [fx.agreement.clone()]
+        vec![fx.agreement.clone()]
     );
 }

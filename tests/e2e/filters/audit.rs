@@ -9,6 +9,9 @@ const LOG: &str = "query($filter: AuditFilter) {
   auditLog(first: 100, filter: $filter) { totalCount nodes { actor action entityType entityId } }
 }";
 
+/// Which of all entries a filter must keep.
+type Keep<'a> = Box<dyn Fn(&Value) -> bool + 'a>;
+
 fn entries(res: &rapport_tests::Gql) -> Vec<Value> {
     res.data("/auditLog/nodes")
         .as_array()
@@ -33,7 +36,7 @@ async fn the_audit_log_filters_by_day_window_actor_and_entity_together() {
     let total = entries(&all).len();
     assert!(total >= 4, "{}", all.body);
 
-    let cases: Vec<(Value, Box<dyn Fn(&Value) -> bool>, &str)> = vec![
+    let cases: Vec<(Value, Keep<'_>, &str)> = vec![
         (
             json!({"at": {"from": today}}),
             Box::new(|_| true),

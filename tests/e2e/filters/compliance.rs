@@ -150,7 +150,7 @@ async fn accounts_filter_by_the_current_compliance_of_their_agreements_in_force(
         )
         .await
         .ok();
-    assert_eq!(ids(&rest, "/accounts"), [referred.clone()]);
+    assert_eq!(ids(&rest, "/accounts"), vec![referred.clone()]);
 
     // Nested: contacts by their account's compliance.
     let contacts = app
@@ -179,7 +179,7 @@ async fn accounts_filter_by_the_current_compliance_of_their_agreements_in_force(
             json!({"complianceIn": ["BREACHED", "AT_RISK", "COMPLIANT"]})
         )
         .await,
-        [referred.clone()]
+        vec![referred.clone()]
     );
 
     // Kept current: a better measurement brings the average to 55 (at risk, not breached)...
@@ -192,7 +192,7 @@ async fn accounts_filter_by_the_current_compliance_of_their_agreements_in_force(
     .ok();
     assert_eq!(
         accounts(&app, &admin, json!({"complianceIn": ["BREACHED"]})).await,
-        [referred.clone()]
+        vec![referred.clone()]
     );
     // ...and an approved amendment that loosens the target re-judges the period.
     let loose = sections_with(
@@ -220,7 +220,7 @@ async fn accounts_filter_by_the_current_compliance_of_their_agreements_in_force(
         .ok();
     assert_eq!(
         accounts(&app, &admin, json!({"complianceIn": ["AT_RISK"]})).await,
-        [breached.clone()]
+        vec![breached.clone()]
     );
     assert_eq!(
         accounts(&app, &admin, json!({"complianceIn": ["COMPLIANT"]})).await,

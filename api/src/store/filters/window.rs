@@ -35,11 +35,8 @@ impl DateWindow {
         if let Some(from) = self.from {
             cond = cond.add(Expr::col(column).gte(midnight(from)));
         }
-        if let Some(to) = self.to {
-            match to.checked_add_days(Days::new(1)) {
-                Some(next) => cond = cond.add(Expr::col(column).lt(midnight(next))),
-                None => {}
-            }
+        if let Some(next) = self.to.and_then(|to| to.checked_add_days(Days::new(1))) {
+            cond = cond.add(Expr::col(column).lt(midnight(next)));
         }
         cond
     }
