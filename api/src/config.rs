@@ -9,8 +9,10 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 mod edge;
+mod http;
 
 pub use edge::{MIN_WEBHOOK_SECRET_CHARS, RateLimitSettings};
+pub use http::HttpSettings;
 
 use crate::auth::jwt::JwtSettings;
 use crate::store::StoreSettings;
@@ -150,42 +152,6 @@ impl Default for Settings {
     }
 }
 
-/// The HTTP listener.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct HttpSettings {
-    /// Interface to bind.
-    pub host: String,
-    /// Port to bind; 0 picks a free one.
-    pub port: u16,
-    /// Largest request body accepted, checked before parsing.
-    pub max_body_bytes: usize,
-    /// How long in-flight requests get to finish on shutdown.
-    pub shutdown_timeout_secs: u64,
-    /// Worker threads (0: one per core).
-    pub workers: usize,
-    /// How long a request body may take to arrive, in seconds, before the request is answered
-    /// 408 (request headers have their own fixed 30 s bound).
-    pub body_timeout_secs: u64,
-    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed, as addresses
-    /// or CIDR blocks (`["127.0.0.1/32", "10.0.0.0/8"]`). Empty: the client is the peer.
-    pub trusted_proxies: Vec<String>,
-}
-
-impl Default for HttpSettings {
-    fn default() -> Self {
-        Self {
-            host: "127.0.0.1".into(),
-            port: 8080,
-            max_body_bytes: 256 * 1024,
-            shutdown_timeout_secs: 30,
-            workers: 0,
-            body_timeout_secs: 10,
-            trusted_proxies: Vec::new(),
-        }
-    }
-}
-
 /// Database pools and migrations.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -237,8 +203,10 @@ pub struct GraphqlSettings {
     pub max_nesting: usize,
     /// Serve GraphiQL at `GET /graphql` to browsers.
     pub graphiql: bool,
-    /// Base URL GraphiQL's scripts and styles load from (a CDN by default; point it at a local
-    /// mirror for machines without internet).
+    /// Empty (the default): GraphiQL's scripts and styles are served by rapport itself (built
+    /// in by `api/graphiql/build.sh`; a binary built without them loads the same pinned files
+    /// from unpkg). Set to a CDN or mirror base URL with npm's layout
+    /// (`https://cdn.jsdelivr.net/npm`) to load them from there, pinned and integrity-checked.
     pub graphiql_assets_url: String,
     /// DataLoader batch window, in microseconds.
     pub loader_delay_us: u64,
@@ -259,7 +227,7 @@ impl Default for GraphqlSettings {
             max_fragment_spreads: 1_000,
             max_nesting: 64,
             graphiql: true,
-            graphiql_assets_url: "https://unpkg.com".into(),
+            graphiql_assets_url: String::new(),
             loader_delay_us: 200,
         }
     }
@@ -397,6 +365,9 @@ impl Settings {
             ));
         }
         crate::http::TrustedProxies::parse(&self.http.trusted_proxies).map_err(ConfigError)?;
+        crate::http::AllowedOrigins::parse(&self.http.cors_allowed_origins).map_err(ConfigError)?;
+        crate::http::graphiql::validate_assets_url(&self.graphql.graphiql_assets_url)
+            .map_err(ConfigError)?;
         self.rate_limit.validate()?;
         self.validate_webhook_secrets()
     }

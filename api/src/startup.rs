@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::middleware::{Condition, DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use chrono::Utc;
@@ -109,6 +109,17 @@ impl Application {
     pub async fn build_with(settings: Settings, registry: Registry) -> anyhow::Result<Self> {
         settings.validate()?;
         let edge = Arc::new(Edge::new(&settings).map_err(anyhow::Error::msg)?);
+        if settings.graphql.graphiql
+            && settings.graphql.graphiql_assets_url.trim().is_empty()
+            && !crate::http::graphiql::embedded()
+        {
+            tracing::warn!(
+                cdn = crate::http::graphiql::FALLBACK_CDN,
+                "GraphiQL's browser bundles are not built into this binary (run \
+                 api/graphiql/build.sh, then cargo build): the GraphiQL page loads the same \
+                 pinned, integrity-checked files from the CDN, which needs internet"
+            );
+        }
         let registry = Arc::new(registry);
         let providers: Arc<[String]> = registry.names().iter().map(|n| (*n).to_owned()).collect();
         let store = open_store(&settings, settings.database.migrate_on_start).await?;
@@ -134,12 +145,19 @@ impl Application {
             edge,
         };
         let data = web::Data::new(state);
+        let http = settings.http.clone();
         let mut server = HttpServer::new(move || {
-            // The last `wrap` runs first: request id and client address, then the limits, then
-            // the body deadline; the default headers go on every answer, 429 and 408 included.
+            // The last `wrap` runs first: request id and client address, then CORS, then the
+            // limits, then the body deadline; the default headers go on every answer, 429 and
+            // 408 included. CORS sits outside the limits so that a 429 still carries
+            // `Access-Control-Allow-Origin` (a page can read it and back off), and a preflight,
+            // a static answer a browser sends before its real request, is not counted against
+            // the real request's budget.
+            let (cors_on, cors) = crate::http::cors_middleware(&http);
             App::new()
                 .wrap(from_fn(body_deadline_middleware))
                 .wrap(from_fn(rate_limit_middleware))
+                .wrap(Condition::new(cors_on, cors))
                 .wrap(from_fn(request_id_middleware))
                 .wrap(
                     DefaultHeaders::new()

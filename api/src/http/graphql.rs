@@ -138,12 +138,7 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     };
     let has_query = params.iter().any(|(k, _)| k == "query");
     if !has_query && wants_html(accept) && state.settings.graphql.graphiql {
-        return HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .body(graphiql::page(
-                "/graphql",
-                &state.settings.graphql.graphiql_assets_url,
-            ));
+        return graphiql::page_response("/graphql", &state.settings.graphql.graphiql_assets_url);
     }
     let Some(kind) = negotiate(accept) else {
         return error_response(

@@ -2,7 +2,8 @@
 
 mod body_deadline;
 mod client_addr;
-mod graphiql;
+mod cors;
+pub mod graphiql;
 mod graphql;
 mod health;
 mod metrics;
@@ -22,6 +23,7 @@ use crate::store::Store;
 
 pub use body_deadline::body_deadline_middleware;
 pub use client_addr::{ClientAddr, TrustedProxies};
+pub use cors::{ALLOWED_HEADERS, AllowedOrigins, EXPOSED_HEADERS, middleware as cors_middleware};
 pub use rate_limit::{Decision, Limits, rate_limit_middleware};
 pub use refusal_log::{RefusalLog, RefusalReason};
 pub use request_id::{RequestId, request_id_middleware};
@@ -94,6 +96,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/graphql/schema.graphql",
             web::get().to(graphql::schema_sdl),
+        )
+        .route(
+            &format!("{}/{{name}}", graphiql::ASSET_PATH),
+            web::get().to(graphiql::asset),
         )
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
