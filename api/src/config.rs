@@ -185,8 +185,13 @@ pub struct GraphqlSettings {
     /// Deepest nesting of fields under `__schema` / `__type` (introspection), bounded apart
     /// from data so that GraphiQL, codegen and IDE plugins work under the default data limit.
     pub max_introspection_depth: usize,
-    /// Highest complexity (each field counts 1; connections count `first` times their selection).
+    /// Highest cost of a query: the most objects its answer can hold, every connection
+    /// counted by `first`/`last` (or the default page size) times the objects of one item;
+    /// scalars count nothing (the model: `graphql::guard::model`).
     pub max_complexity: usize,
+    /// Most selections a document may expand to once its fragments are spread (bounds the
+    /// validator's walk, whatever the document asks for).
+    pub max_selections: usize,
     /// Most aliases in one document.
     pub max_aliases: usize,
     /// Most directives on one field.
@@ -218,7 +223,8 @@ impl Default for GraphqlSettings {
             introspection: true,
             max_depth: 12,
             max_introspection_depth: 15,
-            max_complexity: 5_000,
+            max_complexity: 20_000,
+            max_selections: 5_000,
             max_aliases: 30,
             max_directives: 5,
             max_query_bytes: 32 * 1024,

@@ -138,27 +138,61 @@ async fn selections_nested_64_deep_pass_and_65_deep_are_refused_as_too_complex()
 
 #[tokio::test]
 async fn a_query_at_the_complexity_limit_passes_and_a_costlier_one_is_refused() {
-    // `accounts(first: n) { nodes { id } }` costs n × (nodes + id) + 1 = 2n + 1.
+    // `accounts(first: n) { nodes { id } }` can answer the connection and n accounts: it
+    // costs n + 1 (the cost model counts objects; `id` is a scalar and costs nothing).
     let app = spawn_app_with(|s| s.graphql.max_complexity = 5).await;
     let at = app
-        .gql("{ accounts(first: 2) { nodes { id } } }", json!({}))
+        .gql("{ accounts(first: 4) { nodes { id } } }", json!({}))
         .await
         .ok();
     assert!(at.data("/accounts/nodes").is_array());
 
     let past = app
-        .gql("{ accounts(first: 3) { nodes { id } } }", json!({}))
+        .gql("{ accounts(first: 5) { nodes { id } } }", json!({}))
         .await;
     assert_refused(&past, 400, "QUERY_TOO_COMPLEX", "too complex");
+    assert_eq!(
+        past.body["errors"][0]["extensions"]["cost"], 6,
+        "{}",
+        past.body
+    );
+    assert_eq!(
+        past.body["errors"][0]["extensions"]["limit"], 5,
+        "{}",
+        past.body
+    );
 
     // The page size in a variable counts the same.
     let via_variable = app
         .gql(
             "query($n: Int) { accounts(first: $n) { nodes { id } } }",
-            json!({"n": 3}),
+            json!({"n": 5}),
         )
         .await;
     assert_refused(&via_variable, 400, "QUERY_TOO_COMPLEX", "too complex");
+}
+
+#[tokio::test]
+async fn a_document_at_the_selection_limit_passes_and_one_more_selection_is_refused() {
+    // Selections once fragments are spread: viewer, subject, role = 3 per spread.
+    let app = spawn_app_with(|s| s.graphql.max_selections = 7).await;
+    let doc = |times: usize| {
+        format!(
+            "{{ {} }} fragment V on Query {{ viewer {{ subject role }} }}",
+            "...V ".repeat(times)
+        )
+    };
+    // Two spreads: 2 × (spread + viewer + subject + role) = 8 — one too many.
+    let past = app.gql(&doc(2), json!({})).await;
+    assert_refused(&past, 400, "QUERY_TOO_COMPLEX", "graphql.max_selections");
+    let at = app
+        .gql(
+            "{ viewer { subject role } a: viewer { subject role } b: __typename }",
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(at.data("/a/subject"), "bootstrap-admin");
 }
 
 #[tokio::test]

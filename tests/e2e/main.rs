@@ -10,6 +10,7 @@ mod bad_input;
 mod claims;
 mod coercion;
 mod cors;
+mod cost_model;
 mod domain_routing;
 mod edge;
 mod edge_process;

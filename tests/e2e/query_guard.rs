@@ -34,14 +34,14 @@ async fn the_doubling_chain_is_refused_at_20_30_and_60_levels_for_its_expanded_s
     let app = spawn_app().await;
     for levels in [20, 30, 60] {
         let res = app.gql(&doubling_chain(levels), json!({})).await;
-        assert_guard_refused(&res, "graphql.max_complexity");
+        assert_guard_refused(&res, "graphql.max_selections");
     }
     // A partner is refused the same way.
     let (_, partner) = app.partner("Curious Partners").await;
     let res = app
         .gql_as(Some(&partner), &doubling_chain(30), json!({}))
         .await;
-    assert_guard_refused(&res, "graphql.max_complexity");
+    assert_guard_refused(&res, "graphql.max_selections");
 }
 
 #[tokio::test]
@@ -82,7 +82,7 @@ async fn the_doubling_chain_at_1000_levels_is_refused_before_parsing_or_expansio
     })
     .await;
     let res = roomiest.gql(&chain, json!({})).await;
-    assert_guard_refused(&res, "graphql.max_complexity");
+    assert_guard_refused(&res, "graphql.max_selections");
     assert_eq!(
         res.body["errors"][0]["extensions"]["value"],
         json!(u64::MAX),
@@ -99,7 +99,7 @@ async fn one_fragment_spread_thousands_of_times_is_refused_for_its_spreads() {
     assert_guard_refused(&res, "graphql.max_fragment_spreads");
     // 3,000 spreads expand to 6,000: the size refuses them first.
     let res = app.gql(&wide_spreads(3_000), json!({})).await;
-    assert_guard_refused(&res, "graphql.max_complexity");
+    assert_guard_refused(&res, "graphql.max_selections");
     // The same fragment spread 1,000 times runs.
     let res = app.gql(&wide_spreads(1_000), json!({})).await.ok();
     assert_eq!(res.data("/__typename"), "Query");
@@ -113,7 +113,7 @@ async fn inline_fragment_nests_are_refused_for_their_nesting_or_their_size() {
     assert_guard_refused(&res, "graphql.max_nesting");
     // Twelve fragments nest 48 deep, within the nesting bound, but expand past the size.
     let res = app.gql(&inline_nests(12, 3), json!({})).await;
-    assert_guard_refused(&res, "graphql.max_complexity");
+    assert_guard_refused(&res, "graphql.max_selections");
     // A lower nesting bound is held through spreads too.
     let low = spawn_app_with(|s| s.graphql.max_nesting = 10).await;
     let res = low.gql(&inline_nests(3, 3), json!({})).await;
@@ -124,9 +124,9 @@ async fn inline_fragment_nests_are_refused_for_their_nesting_or_their_size() {
 async fn a_mix_of_chains_wide_spreads_nests_and_aliases_is_refused() {
     let app = spawn_app().await;
     let res = app.gql(&mix(20, 50), json!({})).await;
-    assert_guard_refused(&res, "graphql.max_complexity");
+    assert_guard_refused(&res, "graphql.max_selections");
     let res = app.gql(&mix(4, 200), json!({})).await;
-    assert_guard_refused(&res, "graphql.max_complexity");
+    assert_guard_refused(&res, "graphql.max_selections");
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use super::enums::{
 use super::error::{GqlResultExt, gql};
 use super::filter_text::filter_text;
 use super::ids::{account_id, partner_id, team_member_id, to_id};
-use super::pagination::{connection_complexity, page_request};
+use super::pagination::page_request;
 use super::partner::PartnerNode;
 use super::team::TeamMemberNode;
 use crate::auth::ReadScope;
@@ -92,7 +92,6 @@ impl AccountNode {
             .filter(|a| visible(st, a))
             .map(AccountNode))
     }
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn children(
         &self,
         ctx: &Context<'_>,
@@ -146,7 +145,6 @@ impl AccountNode {
     async fn churned_at(&self) -> Option<DateTimeScalar> {
         self.0.parts().churned_at.map(Into::into)
     }
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn contacts(
         &self,
         ctx: &Context<'_>,
@@ -165,7 +163,6 @@ impl AccountNode {
         super::contact::list(st, query, page_request(first, after, last, before)?).await
     }
     /// The account's agreements, oldest first.
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn agreements(
         &self,
         ctx: &Context<'_>,
@@ -322,7 +319,6 @@ impl AccountQueries {
     }
 
     /// Accounts, newest last; a partner sees only the accounts it referred.
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn accounts(
         &self,
         ctx: &Context<'_>,

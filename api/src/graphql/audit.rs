@@ -8,7 +8,7 @@ use super::error::GqlResultExt;
 use super::filter_text::filter_text;
 use super::filters::DateRange;
 use super::ids::to_id;
-use super::pagination::{connection_complexity, page_request};
+use super::pagination::page_request;
 use crate::auth::ReadScope;
 use crate::global_id::{self, Kind};
 use crate::store::{AuditEntry, AuditQuery, Store, StoreError};
@@ -118,7 +118,6 @@ pub struct AuditQueries;
 #[Object]
 impl AuditQueries {
     /// The audit log, oldest first.
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

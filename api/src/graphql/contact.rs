@@ -11,7 +11,7 @@ use super::enums::{CustomFieldType, EmailConsent, PhoneType, RelationshipType};
 use super::error::{GqlResultExt, gql};
 use super::filter_text::filter_text;
 use super::ids::{account_id, contact_id, to_id};
-use super::pagination::{connection_complexity, page_request};
+use super::pagination::page_request;
 use super::scalars::{EmailScalar, PhoneScalar};
 use crate::auth::ReadScope;
 use crate::error::ApiError;
@@ -184,7 +184,6 @@ impl ContactNode {
             .collect())
     }
     /// Calls and other touch points with the contact, newest first (by when they happened).
-    #[graphql(complexity = "connection_complexity(child_complexity, first, None)")]
     async fn interactions(
         &self,
         ctx: &Context<'_>,
@@ -289,7 +288,6 @@ impl ContactQueries {
     }
 
     /// Contacts, newest last, filtered by their own fields and their account's.
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn contacts(
         &self,
         ctx: &Context<'_>,

@@ -27,6 +27,8 @@ mod sections;
 mod sync;
 mod team;
 
+use std::sync::Arc;
+
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use crate::config::GraphqlSettings;
@@ -65,17 +67,19 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 /// before async-graphql parses it again or validates it, and holds data fields to
 /// `max_depth` and introspection (under `__schema` / `__type`) to its own
 /// `max_introspection_depth`, so tooling's standard introspection query is never held to the
-/// data limit; async-graphql's own complexity and recursion limits stay as a second line (its
-/// depth limit is not used: it would count introspection against the data limit). With introspection off, "Did you
-/// mean …" suggestions are off too: they would name fields.
+/// data limit; then it prices the operation with the cost model (`max_complexity`, see
+/// [`guard::model`]), which replaces async-graphql's field count. async-graphql's recursion
+/// and directive limits stay as a second line (its depth limit is not used: it would count
+/// introspection against the data limit). With introspection off, "Did you mean …"
+/// suggestions are off too: they would name fields.
 pub fn build_schema(settings: &GraphqlSettings) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_complexity(settings.max_complexity)
         .limit_directives(settings.max_directives)
         .limit_recursive_depth(settings.max_nesting)
-        .extension(guard::QueryGuard(guard::GuardLimits::from_settings(
-            settings,
-        )))
+        .extension(guard::QueryGuard {
+            limits: guard::GuardLimits::from_settings(settings),
+            shapes: Arc::new(shapes()),
+        })
         .extension(context::FreshMutations);
     if !settings.introspection {
         builder = builder
@@ -89,6 +93,13 @@ pub fn build_schema(settings: &GraphqlSettings) -> AppSchema {
 /// The schema in SDL, as served at `/graphql/schema.graphql` and printed by `rapport schema`.
 pub fn sdl() -> String {
     build_schema(&GraphqlSettings::default()).sdl()
+}
+
+/// The field shapes the cost model reads, from the SDL of the schema without its
+/// extensions (the same types and fields).
+pub fn shapes() -> guard::Shapes {
+    let bare = Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish();
+    guard::Shapes::from_sdl(&bare.sdl())
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ use crate::store::PageRequest;
 
 /// Largest page a client may ask for.
 pub const MAX_PAGE: i32 = 100;
-/// Page size when the client names none.
+/// Page size when the client names none (also what the cost model counts for such a
+/// connection, see `guard::model`).
 pub const DEFAULT_PAGE: i32 = 20;
 
 /// Relay page info.
@@ -93,10 +94,4 @@ pub fn page_info(ids: &[i64], has_next: bool, has_previous: bool) -> PageInfo {
         start_cursor: ids.first().map(|id| cursor(*id)),
         end_cursor: ids.last().map(|id| cursor(*id)),
     }
-}
-
-/// Complexity of a connection field: its selection counted once per requested item.
-pub fn connection_complexity(child: usize, first: Option<i32>, last: Option<i32>) -> usize {
-    let n = first.or(last).unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE) as usize;
-    n.saturating_mul(child).saturating_add(1)
 }

@@ -9,7 +9,7 @@ use super::connection::connection;
 use super::context::state;
 use super::error::GqlResultExt;
 use super::ids::{partner_id, to_id};
-use super::pagination::{connection_complexity, page_request};
+use super::pagination::page_request;
 use crate::auth::ReadScope;
 use crate::global_id::Kind;
 use crate::service;
@@ -34,7 +34,6 @@ impl PartnerNode {
         self.0.version
     }
     /// The accounts this partner referred.
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn accounts(
         &self,
         ctx: &Context<'_>,
@@ -73,7 +72,6 @@ pub struct PartnerQueries;
 #[Object]
 impl PartnerQueries {
     /// Partners (staff only).
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn partners(
         &self,
         ctx: &Context<'_>,

@@ -11,7 +11,7 @@ use super::context::state;
 use super::error::GqlResultExt;
 use super::filter_text::filter_text;
 use super::ids::contact_id;
-use super::pagination::{connection_complexity, page_request};
+use super::pagination::page_request;
 use crate::service;
 use crate::store::{ResyncRow, Store, StoreError, SyncJobRow};
 
@@ -221,7 +221,6 @@ impl SyncQueries {
     }
 
     /// Syncs parked as failed, oldest first (admins).
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn sync_failures(
         &self,
         ctx: &Context<'_>,

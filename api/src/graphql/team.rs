@@ -9,7 +9,7 @@ use super::context::state;
 use super::enums::Role;
 use super::error::GqlResultExt;
 use super::ids::{team_member_id, to_id};
-use super::pagination::{connection_complexity, page_request};
+use super::pagination::page_request;
 use super::scalars::EmailScalar;
 use crate::auth::ReadScope;
 use crate::global_id::Kind;
@@ -45,7 +45,6 @@ impl TeamMemberNode {
         self.0.version
     }
     /// Accounts this member manages.
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn managed_accounts(
         &self,
         ctx: &Context<'_>,
@@ -91,7 +90,6 @@ pub struct TeamQueries;
 #[Object]
 impl TeamQueries {
     /// The team.
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn team_members(
         &self,
         ctx: &Context<'_>,

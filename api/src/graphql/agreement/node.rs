@@ -17,7 +17,7 @@ use crate::graphql::enums::AgreementStatus;
 use crate::graphql::error::GqlResultExt;
 use crate::graphql::filters::CreditFilter;
 use crate::graphql::ids::to_id;
-use crate::graphql::pagination::{connection_complexity, page_request};
+use crate::graphql::pagination::page_request;
 use crate::graphql::scalars::{DateScalar, DateTimeScalar, DecimalScalar};
 use crate::graphql::sections::{ConsequenceOut, MetricOut, MoneyOut, SummaryOut, TermsOut};
 use crate::service;
@@ -197,7 +197,6 @@ impl AgreementNode {
         })
     }
     /// The service-credit ledger (FORBIDDEN for support agents and partners).
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn credits(
         &self,
         ctx: &Context<'_>,

@@ -15,7 +15,7 @@ use crate::graphql::connection::connection;
 use crate::graphql::context::{RequestState, state};
 use crate::graphql::error::{GqlResultExt, gql};
 use crate::graphql::filters::AgreementFilter;
-use crate::graphql::pagination::{connection_complexity, page_request};
+use crate::graphql::pagination::page_request;
 use crate::store::{AgreementQuery, Store, StoreError};
 
 use super::node::AgreementNode;
@@ -151,7 +151,6 @@ impl AgreementQueries {
     }
 
     /// Agreements, oldest first; a partner sees only those of accounts it referred.
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn agreements(
         &self,
         ctx: &Context<'_>,

@@ -10,7 +10,7 @@ use crate::graphql::agreement::ServiceCreditConnection;
 use crate::graphql::context::state;
 use crate::graphql::error::{GqlResultExt, gql};
 use crate::graphql::ids::account_id;
-use crate::graphql::pagination::{connection_complexity, page_request};
+use crate::graphql::pagination::page_request;
 use crate::store::CreditQuery;
 
 /// Which service credits to list: every part given must hold (AND).
@@ -73,7 +73,6 @@ impl CreditQueries {
     /// Service credits across agreements (e.g. an account's, with `filter.accountId`),
     /// oldest first. Credits are money: FORBIDDEN to those who may not read agreement terms
     /// (support agents and partners), as `Agreement.credits` is.
-    #[graphql(complexity = "connection_complexity(child_complexity, first, last)")]
     async fn service_credits(
         &self,
         ctx: &Context<'_>,

@@ -197,7 +197,7 @@ fn spread_names<'a>(set: &'a SelectionSet, f: &mut impl FnMut(&'a str)) {
 
 /// The document's fragments, each after every fragment it spreads (Kahn's algorithm, so no
 /// recursion however long the chain), or the fragments left in a cycle.
-fn dependency_order(doc: &ExecutableDocument) -> Result<Vec<&str>, Cycle> {
+pub(super) fn dependency_order(doc: &ExecutableDocument) -> Result<Vec<&str>, Cycle> {
     let mut waiting_on: HashMap<&str, usize> = HashMap::with_capacity(doc.fragments.len());
     let mut dependents: HashMap<&str, Vec<&str>> = HashMap::new();
     for (name, fragment) in &doc.fragments {

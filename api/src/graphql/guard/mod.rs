@@ -6,9 +6,12 @@
 //! first, in the `prepare_request` hook (before async-graphql parses, checks recursion and
 //! validates): it counts tokens before parsing, parses once (the parsed document is handed
 //! on, not parsed again), and costs the document with every fragment costed once. Its work
-//! is linear in the size of the document, so refusing is never dearer than reading.
+//! is linear in the size of the document, so refusing is never dearer than reading. Last,
+//! it prices the operation with the cost model of data queries ([`model`]): the objects its
+//! answer can hold, refused past `graphql.max_complexity` before anything runs.
 
 mod cost;
+pub mod model;
 mod refusal;
 mod tokens;
 
@@ -18,11 +21,12 @@ use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
 };
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Request, ServerResult};
+use async_graphql::{Request, ServerResult, Variables};
 
 use crate::config::GraphqlSettings;
 
 pub use cost::{Cycle, DocumentCost, cost_of};
+pub use model::{Shapes, object_cost};
 pub use refusal::{Bound, Refusal};
 pub use tokens::count_tokens;
 
@@ -40,8 +44,10 @@ pub struct GuardLimits {
     /// Deepest path of fields through `__schema` or `__type`, bounded apart from data so
     /// that introspection tools are never held to the data limit.
     pub max_introspection_depth: u64,
-    /// Most selections once fragments are spread (the complexity limit).
+    /// Most selections once fragments are spread.
     pub max_expanded: u64,
+    /// Highest cost: the most objects an answer may hold (see [`model`]).
+    pub max_cost: u64,
     /// Most fragment spreads once expanded.
     pub max_fragment_spreads: u64,
     /// Most aliases.
@@ -58,7 +64,8 @@ impl GuardLimits {
             max_nesting: n(s.max_nesting),
             max_depth: n(s.max_depth),
             max_introspection_depth: n(s.max_introspection_depth),
-            max_expanded: n(s.max_complexity),
+            max_expanded: n(s.max_selections),
+            max_cost: n(s.max_complexity),
             max_fragment_spreads: n(s.max_fragment_spreads),
             max_aliases: n(s.max_aliases),
         }
@@ -69,8 +76,9 @@ impl GuardLimits {
         within(Bound::Tokens, count_tokens(src), self.max_tokens)
     }
 
-    /// Refuses a parsed document past any bound, checked in this order: fragments, cycles,
-    /// nesting, data depth, introspection depth, expanded size, spreads, aliases.
+    /// Refuses a parsed document past any bound of its shape, checked in this order:
+    /// fragments, cycles, nesting, data depth, introspection depth, expanded size, spreads,
+    /// aliases. The cost model is [`Self::check_cost`], which needs the schema.
     pub fn check_document(&self, doc: &ExecutableDocument) -> Result<DocumentCost, Refusal> {
         let fragments = u64::try_from(doc.fragments.len()).unwrap_or(u64::MAX);
         within(Bound::Fragments, fragments, self.max_fragments)?;
@@ -92,12 +100,30 @@ impl GuardLimits {
         Ok(cost)
     }
 
+    /// Refuses an operation whose answer can hold more objects than `max_cost`, and
+    /// otherwise gives its cost. Run after [`Self::check_document`], which bounds the walk.
+    pub fn check_cost(
+        &self,
+        shapes: &Shapes,
+        doc: &ExecutableDocument,
+        variables: &Variables,
+        operation: Option<&str>,
+    ) -> Result<u64, Refusal> {
+        let cost = object_cost(shapes, doc, variables, operation);
+        within(Bound::Complexity, cost, self.max_cost)?;
+        Ok(cost)
+    }
+
     /// The whole guard on a query text, as the extension runs it: count, parse, cost. A text
     /// that does not parse is `Ok(None)` (the parse error is async-graphql's to report).
-    pub fn check_query(&self, src: &str) -> Result<Option<DocumentCost>, Refusal> {
+    pub fn check_query(&self, shapes: &Shapes, src: &str) -> Result<Option<DocumentCost>, Refusal> {
         self.check_source(src)?;
         match async_graphql::parser::parse_query(src) {
-            Ok(doc) => self.check_document(&doc).map(Some),
+            Ok(doc) => {
+                let cost = self.check_document(&doc)?;
+                self.check_cost(shapes, &doc, &Variables::default(), None)?;
+                Ok(Some(cost))
+            }
             Err(_) => Ok(None),
         }
     }
@@ -114,13 +140,19 @@ fn within(bound: Bound, value: u64, limit: u64) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// The guard as an async-graphql extension.
-#[derive(Debug, Clone, Copy)]
-pub struct QueryGuard(pub GuardLimits);
+/// The guard as an async-graphql extension: the bounds, and the shapes of the schema it
+/// guards for the cost model.
+#[derive(Debug, Clone)]
+pub struct QueryGuard {
+    /// The bounds.
+    pub limits: GuardLimits,
+    /// The schema's field shapes.
+    pub shapes: Arc<Shapes>,
+}
 
 impl ExtensionFactory for QueryGuard {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
+        Arc::new(self.clone())
     }
 }
 
@@ -132,13 +164,18 @@ impl Extension for QueryGuard {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        self.0
+        self.limits
             .check_source(&request.query)
             .map_err(Refusal::into_server_error)?;
         // Parsed here once; async-graphql takes this document instead of parsing again.
+        let variables = request.variables.clone();
+        let operation = request.operation_name.clone();
         let doc = request.parsed_query()?;
-        self.0
+        self.limits
             .check_document(doc)
+            .map_err(Refusal::into_server_error)?;
+        self.limits
+            .check_cost(&self.shapes, doc, &variables, operation.as_deref())
             .map_err(Refusal::into_server_error)?;
         next.run(ctx, request).await
     }

@@ -15,8 +15,11 @@ pub enum Bound {
     Depth,
     /// `graphql.max_introspection_depth`, held against fields under `__schema` or `__type`.
     IntrospectionDepth,
-    /// `graphql.max_complexity`, held against the expanded size.
+    /// `graphql.max_selections`, held against the expanded size.
     Expansion,
+    /// `graphql.max_complexity`, held against the cost model: the objects the answer can
+    /// hold (see `super::model`).
+    Complexity,
     /// `graphql.max_fragment_spreads`.
     FragmentSpreads,
     /// `graphql.max_aliases`.
@@ -32,7 +35,8 @@ impl Bound {
             Self::Nesting => "graphql.max_nesting",
             Self::Depth => "graphql.max_depth",
             Self::IntrospectionDepth => "graphql.max_introspection_depth",
-            Self::Expansion => "graphql.max_complexity",
+            Self::Expansion => "graphql.max_selections",
+            Self::Complexity => "graphql.max_complexity",
             Self::FragmentSpreads => "graphql.max_fragment_spreads",
             Self::Aliases => "graphql.max_aliases",
         }
@@ -57,6 +61,11 @@ impl Bound {
                 format!("the document spreads fragments {n} times once nested spreads are followed")
             }
             Self::Aliases => format!("the document uses {n} aliases"),
+            Self::Complexity => format!(
+                "the query is too complex: its answer can hold {n} objects (its cost: every \
+                 object counts 1, a connection counts its `first` or `last`, or 20, times the \
+                 objects in each item)"
+            ),
         }
     }
 }
@@ -79,7 +88,8 @@ pub enum Refusal {
 
 impl Refusal {
     /// The error the client gets: `QUERY_TOO_COMPLEX` naming the bound, with `bound`, `value`
-    /// and `limit` in `extensions`; a cycle is a `GRAPHQL_VALIDATION_FAILED` naming the
+    /// and `limit` in `extensions` (and `cost`, the same as `value`, when the bound is the
+    /// cost model's); a cycle is a `GRAPHQL_VALIDATION_FAILED` naming the
     /// fragments.
     pub fn into_server_error(self) -> ServerError {
         let mut ext = ErrorExtensionValues::default();
@@ -93,6 +103,9 @@ impl Refusal {
                 ext.set("bound", bound.setting());
                 ext.set("value", value);
                 ext.set("limit", limit);
+                if bound == Bound::Complexity {
+                    ext.set("cost", value);
+                }
                 let n = if value == u64::MAX {
                     format!("at least {value}")
                 } else {
@@ -143,6 +156,36 @@ mod tests {
                 "bound": "graphql.max_fragment_spreads",
                 "value": 2000,
                 "limit": 1000,
+            })
+        );
+    }
+
+    #[test]
+    fn a_cost_refusal_carries_the_cost_and_names_the_setting() {
+        let err = Refusal::TooComplex {
+            bound: Bound::Complexity,
+            value: 1_020_201,
+            limit: 20_000,
+        }
+        .into_server_error();
+        assert!(
+            err.message
+                .starts_with("the query is too complex: its answer can hold 1020201 objects")
+                && err
+                    .message
+                    .ends_with("; at most 20000 are allowed (graphql.max_complexity)"),
+            "{}",
+            err.message
+        );
+        let ext = serde_json::to_value(err.extensions).unwrap();
+        assert_eq!(
+            ext,
+            serde_json::json!({
+                "code": "QUERY_TOO_COMPLEX",
+                "bound": "graphql.max_complexity",
+                "value": 1_020_201,
+                "cost": 1_020_201,
+                "limit": 20_000,
             })
         );
     }

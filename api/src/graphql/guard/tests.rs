@@ -11,6 +11,7 @@ const LIMITS: GuardLimits = GuardLimits {
     max_depth: 12,
     max_introspection_depth: 15,
     max_expanded: 5_000,
+    max_cost: 20_000,
     max_fragment_spreads: 1_000,
     max_aliases: 30,
 };
