@@ -34,8 +34,18 @@ fn assert_too_deep(res: &Gql, setting: &str, value: u64, limit: u64) {
 }
 
 /// The named types the SDL defines (`type`, `input`, `enum`, `scalar`, `interface`, `union`).
+/// Definitions start at the beginning of a line, outside descriptions (`"""` blocks, whose
+/// prose may well have a line starting with "input" or "type"); indented lines are fields.
 fn sdl_type_names(sdl: &str) -> BTreeSet<String> {
+    let mut in_description = false;
     sdl.lines()
+        .filter(|line| {
+            if line.trim() == "\"\"\"" {
+                in_description = !in_description;
+                return false;
+            }
+            !in_description && !line.starts_with(char::is_whitespace)
+        })
         .filter_map(|line| {
             let mut words = line.split_whitespace();
             let keyword = words.next()?;

@@ -52,17 +52,23 @@ pub(crate) async fn load_visible(
     }
 }
 
+/// An account: the individual or organization we have a relationship with, as a customer or as a
+/// client.
 #[Object(name = "Account")]
 impl AccountNode {
+    /// Global id, for `node(id:)` and every `accountId` input.
     pub async fn id(&self) -> ID {
         to_id(Kind::Account, self.0.id().get())
     }
+    /// Display name of the person or organization.
     async fn name(&self) -> &str {
         self.0.parts().name.as_str()
     }
+    /// A single person or an organization.
     async fn kind(&self) -> AccountKind {
         self.0.parts().kind.into()
     }
+    /// CUSTOMER or CLIENT; changed only by `promoteToClient` and `demoteToCustomer`.
     async fn relationship_type(&self) -> RelationshipType {
         self.0.relationship().into()
     }
@@ -92,12 +98,21 @@ impl AccountNode {
             .filter(|a| visible(st, a))
             .map(AccountNode))
     }
+    /// Accounts whose parent this account is, oldest first.
     async fn children(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start of the list (or after `after`): 0 to 100. Without `first` and `last`, the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page starts just after that item.")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end of the list (or before `before`): 0 to 100."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
     ) -> Result<AccountConnection> {
         let st = state(ctx);
@@ -117,6 +132,7 @@ impl AccountNode {
     async fn domain_claims(&self) -> Vec<super::account_domains::DomainClaim> {
         super::account_domains::claims(&self.0)
     }
+    /// How the account came to us.
     async fn acquisition_channel(&self) -> AcquisitionChannel {
         self.0.parts().acquisition_channel.into()
     }
@@ -139,19 +155,31 @@ impl AccountNode {
         }
         Ok(st.partners.load_one(id).await.gql()?.map(PartnerNode))
     }
+    /// ACTIVE while we serve the account; CHURNED after `churnAccount`.
     async fn status(&self) -> AccountStatus {
         self.0.parts().status.into()
     }
+    /// When the account was marked churned; null while active.
     async fn churned_at(&self) -> Option<DateTimeScalar> {
         self.0.parts().churned_at.map(Into::into)
     }
+    /// The account's contacts, oldest first.
     async fn contacts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start of the list (or after `after`): 0 to 100. Without `first` and `last`, the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page starts just after that item.")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end of the list (or before `before`): 0 to 100."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
+        #[graphql(desc = "Which of the account's contacts to list; all when omitted.")]
         filter: Option<ContactFilter>,
     ) -> Result<ContactConnection> {
         let st = state(ctx);
@@ -166,10 +194,19 @@ impl AccountNode {
     async fn agreements(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start of the list (or after `after`): 0 to 100. Without `first` and `last`, the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page starts just after that item.")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end of the list (or before `before`): 0 to 100."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
+        #[graphql(desc = "Which of the account's agreements to list; all when omitted.")]
         filter: Option<super::filters::AgreementFilter>,
     ) -> Result<super::agreement::AgreementConnection> {
         let st = state(ctx);
@@ -201,12 +238,16 @@ impl AccountNode {
             })
             .collect())
     }
+    /// Optimistic-concurrency version: it grows with every change; mutations take it as
+    /// `expectedVersion`.
     async fn version(&self) -> i32 {
         self.0.parts().version
     }
+    /// When the account was created.
     async fn created_at(&self) -> DateTimeScalar {
         self.0.parts().created_at.into()
     }
+    /// When the account last changed.
     async fn updated_at(&self) -> DateTimeScalar {
         self.0.parts().updated_at.into()
     }
@@ -215,11 +256,15 @@ impl AccountNode {
 /// One change of relationship type.
 #[derive(Debug, SimpleObject)]
 pub struct RelationshipChange {
+    /// The relationship type before the change.
     from: RelationshipType,
+    /// The relationship type after the change.
     to: RelationshipType,
+    /// Why, as given to `promoteToClient` or `demoteToCustomer`.
     reason: String,
     /// Who made the change: the subject for staff, the display name for partners.
     actor: String,
+    /// When the change was made.
     at: DateTimeScalar,
 }
 
@@ -259,10 +304,15 @@ pub(crate) async fn list(
 /// Which accounts to list.
 #[derive(Debug, Default, InputObject)]
 pub struct AccountFilter {
+    /// Only customers or only clients.
     relationship_type: Option<RelationshipType>,
+    /// Only accounts managed by this team member (global id).
     account_manager_id: Option<ID>,
+    /// Only accounts referred by this partner (global id).
     partner_id: Option<ID>,
+    /// Only active or only churned accounts.
     status: Option<AccountStatus>,
+    /// Only individuals or only organizations.
     kind: Option<AccountKind>,
     /// Name contains this text (case-insensitive).
     search: Option<String>,
@@ -310,7 +360,11 @@ pub struct AccountQueries;
 #[Object]
 impl AccountQueries {
     /// One account; NOT_FOUND when it does not exist or is outside the caller's scope.
-    async fn account(&self, ctx: &Context<'_>, id: ID) -> Result<Option<AccountNode>> {
+    async fn account(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the account.")] id: ID,
+    ) -> Result<Option<AccountNode>> {
         let st = state(ctx);
         let Ok(id) = account_id("id", &id) else {
             return Err(gql(ApiError::NotFound("account")));
@@ -322,10 +376,19 @@ impl AccountQueries {
     async fn accounts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start of the list (or after `after`): 0 to 100. Without `first` and `last`, the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page starts just after that item.")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end of the list (or before `before`): 0 to 100."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
+        #[graphql(desc = "Which accounts to list; all (within the caller's scope) when omitted.")]
         filter: Option<AccountFilter>,
     ) -> Result<AccountConnection> {
         let st = state(ctx);
@@ -342,96 +405,128 @@ impl AccountQueries {
 /// Input of `createAccount`.
 #[derive(Debug, InputObject)]
 pub struct CreateAccountInput {
+    /// Display name of the person or organization (not blank).
     name: String,
+    /// A single person or an organization.
     kind: AccountKind,
+    /// Global id of the parent account (a group's subsidiary, say); none when omitted.
     parent_id: Option<ID>,
     /// Email domains. Named by staff they are confirmed and route new contacts created without
     /// an `accountId`; named by a partner they stay unconfirmed claims until staff confirm them.
     #[graphql(default)]
     domains: Vec<String>,
+    /// How the account came to us.
     acquisition_channel: AcquisitionChannel,
+    /// Global id of the referring partner (staff only; a partner's own accounts are always
+    /// referred by it).
     partner_id: Option<ID>,
 }
 
 /// Result of `createAccount`.
 #[derive(Debug, SimpleObject)]
 pub struct CreateAccountPayload {
+    /// The new account.
     account: AccountNode,
 }
 
 /// Input of `updateAccount`: omitted fields keep their value; `parentId: null` removes the parent.
 #[derive(Debug, InputObject)]
 pub struct UpdateAccountInput {
+    /// Global id of the account to edit.
     account_id: ID,
+    /// The `version` last read; a stale one is refused with CONFLICT.
     expected_version: i32,
+    /// New display name.
     name: Option<String>,
+    /// New kind.
     kind: Option<AccountKind>,
+    /// New parent account (global id); null removes the parent.
     parent_id: MaybeUndefined<ID>,
     /// Replaces the domains: a domain kept keeps its state (a claim stays unconfirmed until
     /// `confirmAccountDomains`); a domain added is confirmed.
     domains: Option<Vec<String>>,
+    /// New acquisition channel.
     acquisition_channel: Option<AcquisitionChannel>,
 }
 
 /// Result of `updateAccount`.
 #[derive(Debug, SimpleObject)]
 pub struct UpdateAccountPayload {
+    /// The account as changed.
     account: AccountNode,
 }
 
 /// Input of `promoteToClient`.
 #[derive(Debug, InputObject)]
 pub struct PromoteToClientInput {
+    /// Global id of the customer account to promote.
     account_id: ID,
+    /// Global id of the team member who will manage the client; they must be allowed to manage
+    /// accounts.
     account_manager_id: ID,
+    /// Why the account becomes a client (kept in its relationship history).
     reason: String,
+    /// The `version` last read; a stale one is refused with CONFLICT.
     expected_version: i32,
 }
 
 /// Result of `promoteToClient`.
 #[derive(Debug, SimpleObject)]
 pub struct PromoteToClientPayload {
+    /// The account, now a CLIENT.
     account: AccountNode,
 }
 
 /// Input of `demoteToCustomer`.
 #[derive(Debug, InputObject)]
 pub struct DemoteToCustomerInput {
+    /// Global id of the client account to demote.
     account_id: ID,
+    /// Why the account becomes a customer (kept in its relationship history).
     reason: String,
+    /// The `version` last read; a stale one is refused with CONFLICT.
     expected_version: i32,
 }
 
 /// Result of `demoteToCustomer`.
 #[derive(Debug, SimpleObject)]
 pub struct DemoteToCustomerPayload {
+    /// The account, now a CUSTOMER.
     account: AccountNode,
 }
 
 /// Input of `assignAccountManager`; `accountManagerId: null` removes a customer's manager.
 #[derive(Debug, InputObject)]
 pub struct AssignAccountManagerInput {
+    /// Global id of the account.
     account_id: ID,
+    /// Global id of the new manager; null removes a customer's manager (a client always keeps
+    /// one).
     account_manager_id: Option<ID>,
+    /// The `version` last read; a stale one is refused with CONFLICT.
     expected_version: i32,
 }
 
 /// Result of `assignAccountManager`.
 #[derive(Debug, SimpleObject)]
 pub struct AssignAccountManagerPayload {
+    /// The account with its new manager.
     account: AccountNode,
 }
 
 /// Input of `churnAccount`.
 #[derive(Debug, InputObject)]
 pub struct ChurnAccountInput {
+    /// Global id of the account that left us.
     account_id: ID,
+    /// The `version` last read; a stale one is refused with CONFLICT.
     expected_version: i32,
 }
 
 /// Result of `churnAccount`.
 #[derive(Debug, SimpleObject)]
 pub struct ChurnAccountPayload {
+    /// The account, now CHURNED.
     account: AccountNode,
 }
 
@@ -453,7 +548,7 @@ impl AccountMutations {
     async fn create_account(
         &self,
         ctx: &Context<'_>,
-        input: CreateAccountInput,
+        #[graphql(desc = "The new account.")] input: CreateAccountInput,
     ) -> Result<CreateAccountPayload> {
         let st = state(ctx);
         // A partner's accounts always come through the partner channel; the service also
@@ -488,7 +583,7 @@ impl AccountMutations {
     async fn update_account(
         &self,
         ctx: &Context<'_>,
-        input: UpdateAccountInput,
+        #[graphql(desc = "The account and the fields to change.")] input: UpdateAccountInput,
     ) -> Result<UpdateAccountPayload> {
         let st = state(ctx);
         let id = account_id("accountId", &input.account_id)?;
@@ -519,6 +614,7 @@ impl AccountMutations {
     async fn promote_to_client(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The customer, its manager-to-be and the reason.")]
         input: PromoteToClientInput,
     ) -> Result<PromoteToClientPayload> {
         let st = state(ctx);
@@ -538,7 +634,7 @@ impl AccountMutations {
     async fn demote_to_customer(
         &self,
         ctx: &Context<'_>,
-        input: DemoteToCustomerInput,
+        #[graphql(desc = "The client and the reason.")] input: DemoteToCustomerInput,
     ) -> Result<DemoteToCustomerPayload> {
         let st = state(ctx);
         let id = account_id("accountId", &input.account_id)?;
@@ -555,7 +651,7 @@ impl AccountMutations {
     async fn assign_account_manager(
         &self,
         ctx: &Context<'_>,
-        input: AssignAccountManagerInput,
+        #[graphql(desc = "The account and its new manager.")] input: AssignAccountManagerInput,
     ) -> Result<AssignAccountManagerPayload> {
         let st = state(ctx);
         let id = account_id("accountId", &input.account_id)?;
@@ -576,7 +672,7 @@ impl AccountMutations {
     async fn churn_account(
         &self,
         ctx: &Context<'_>,
-        input: ChurnAccountInput,
+        #[graphql(desc = "The account that left us.")] input: ChurnAccountInput,
     ) -> Result<ChurnAccountPayload> {
         let st = state(ctx);
         let id = account_id("accountId", &input.account_id)?;

@@ -35,15 +35,18 @@ pub(super) fn claims(account: &Account) -> Vec<DomainClaim> {
 /// Input of `confirmAccountDomains`.
 #[derive(Debug, InputObject)]
 pub struct ConfirmAccountDomainsInput {
+    /// Global id of the account whose claimed domains are confirmed.
     account_id: ID,
     /// Domains already named for the account (its unconfirmed claims, usually).
     domains: Vec<String>,
+    /// The `version` last read; a stale one is refused with CONFLICT.
     expected_version: i32,
 }
 
 /// Result of `confirmAccountDomains`.
 #[derive(Debug, SimpleObject)]
 pub struct ConfirmAccountDomainsPayload {
+    /// The account with its domains confirmed.
     account: AccountNode,
 }
 
@@ -59,6 +62,7 @@ impl AccountDomainMutations {
     async fn confirm_account_domains(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The account and the domains to confirm.")]
         input: ConfirmAccountDomainsInput,
     ) -> Result<ConfirmAccountDomainsPayload> {
         let st = state(ctx);

@@ -17,11 +17,15 @@ use crate::store::{AuditEntry, AuditQuery, Store, StoreError};
 #[derive(Debug, Clone)]
 pub struct AuditEntryNode(pub AuditEntry);
 
+/// One change, as recorded in the append-only audit log: who did what to which entity, with
+/// snapshots before and after.
 #[Object(name = "AuditEntry")]
 impl AuditEntryNode {
+    /// Global id of the entry.
     async fn id(&self) -> ID {
         to_id(Kind::AuditEntry, self.0.id)
     }
+    /// When the change was made.
     async fn at(&self) -> DateTimeScalar {
         self.0.at.into()
     }
@@ -33,6 +37,8 @@ impl AuditEntryNode {
     async fn action(&self) -> &str {
         &self.0.action
     }
+    /// The type of the changed entity: a GraphQL type name (`Account`, `Contact`, `Agreement`,
+    /// `TeamMember`, `Partner`), or `Resync` / `SyncProvider` for sync administration.
     async fn entity_type(&self) -> &str {
         &self.0.entity_type
     }
@@ -121,11 +127,19 @@ impl AuditQueries {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start of the list (or after `after`): 0 to 100. Without `first` and `last`, the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page starts just after that item.")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end of the list (or before `before`): 0 to 100."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
-        filter: Option<AuditFilter>,
+        #[graphql(desc = "Which entries to list; all when omitted.")] filter: Option<AuditFilter>,
     ) -> Result<AuditEntryConnection> {
         let st = state(ctx);
         st.ctx()

@@ -51,16 +51,17 @@ macro_rules! connection {
             node: $item,
         }
 
+        /// One item of a page with its cursor (a Relay edge).
         #[async_graphql::Object]
         impl $edge {
-            /// Where this edge is, for `after`/`before`.
+            /// Opaque position of this item: pass it as `after` or `before` to page from here.
             async fn cursor(&self) -> String {
                 $crate::graphql::pagination::cursor($crate::graphql::connection::RowId::row_id(
                     &self.node,
                 ))
             }
 
-            /// The item.
+            /// The item itself.
             async fn node(&self) -> $node {
                 $node(self.node.clone())
             }
@@ -72,9 +73,12 @@ macro_rules! connection {
             pub(crate) query: $query,
         }
 
+        /// One page of a list (a Relay connection): the items as `edges` (with cursors) or as
+        /// `nodes`, where the page is in `pageInfo`, and `totalCount` across all pages. Page on
+        /// with `first`/`after` (forwards) or `last`/`before` (backwards).
         #[async_graphql::Object]
         impl $conn {
-            /// The items with their cursors.
+            /// The page's items, each with its cursor.
             async fn edges(
                 &self,
                 ctx: &async_graphql::Context<'_>,
@@ -88,7 +92,7 @@ macro_rules! connection {
                     .collect())
             }
 
-            /// The items.
+            /// The page's items, without cursors (when `pageInfo` is enough to page on).
             async fn nodes(
                 &self,
                 ctx: &async_graphql::Context<'_>,
@@ -97,7 +101,7 @@ macro_rules! connection {
                 Ok(self.page.items.iter().map(|n| $node(n.clone())).collect())
             }
 
-            /// Where this page is.
+            /// Whether more items come before or after this page, and the cursors of its ends.
             async fn page_info(&self) -> $crate::graphql::pagination::PageInfo {
                 let ids: Vec<i64> = self
                     .page

@@ -48,13 +48,17 @@ pub enum SyncState {
 /// A contact's sync to one provider.
 #[derive(Debug, SimpleObject)]
 pub struct SyncStatus {
+    /// The provider's name (`mailchimp`, `ringover`).
     provider: String,
+    /// Where the contact's sync to this provider stands.
     state: SyncState,
     /// The provider's id for the contact.
     external_id: Option<String>,
+    /// When the provider last accepted the contact; null before the first success.
     last_synced_at: Option<DateTimeScalar>,
     /// Attempts of the pending or failed job.
     attempts: i32,
+    /// Why the last attempt failed, when it did.
     last_error: Option<String>,
 }
 
@@ -62,7 +66,9 @@ pub struct SyncStatus {
 #[derive(Debug, SimpleObject)]
 #[graphql(name = "Phone")]
 pub struct PhoneOut {
+    /// The number in E.164 form (`+33612345678`).
     number: PhoneScalar,
+    /// Kind of line.
     #[graphql(name = "type")]
     kind: PhoneType,
 }
@@ -71,36 +77,46 @@ pub struct PhoneOut {
 #[derive(Debug, SimpleObject)]
 #[graphql(name = "CustomField")]
 pub struct CustomFieldOut {
+    /// The field's name, unique on the contact.
     key: String,
+    /// Type of the value.
     #[graphql(name = "type")]
     kind: CustomFieldType,
+    /// The value as text, in the form its `type` says (a date as `2026-11-22`).
     value: String,
 }
 
+/// A person at an account. Erasure (right to be forgotten) keeps a tombstone: the contact stays,
+/// its personal fields empty.
 #[Object(name = "Contact")]
 impl ContactNode {
+    /// Global id, for `node(id:)` and every `contactId` input.
     pub async fn id(&self) -> ID {
         to_id(Kind::Contact, self.0.id().get())
     }
+    /// The account the contact belongs to.
     async fn account(&self, ctx: &Context<'_>) -> Result<AccountNode> {
         Ok(AccountNode(
             load_visible(state(ctx), self.parts().account).await?,
         ))
     }
-    /// Empty once erased.
+    /// Given name; empty once erased.
     async fn first_name(&self) -> &str {
         self.details().map_or("", |d| d.first_name.as_str())
     }
+    /// Family name; null when unknown or erased.
     async fn last_name(&self) -> Option<&str> {
         self.details()
             .and_then(|d| d.last_name.as_ref())
             .map(Text::as_str)
     }
+    /// Email address, unique across live contacts; null when unknown or erased.
     async fn email(&self) -> Option<EmailScalar> {
         self.details()
             .and_then(|d| d.email.as_ref())
             .map(|e| EmailScalar(e.as_str().to_owned()))
     }
+    /// Phone numbers with their kind of line; empty once erased.
     async fn phones(&self) -> Vec<PhoneOut> {
         self.details()
             .map(|d| {
@@ -114,11 +130,13 @@ impl ContactNode {
             })
             .unwrap_or_default()
     }
+    /// Role at the account (`Decision maker`, `Billing`); null when unknown or erased.
     async fn job_role(&self) -> Option<&str> {
         self.details()
             .and_then(|d| d.job_role.as_ref())
             .map(Text::as_str)
     }
+    /// Email-marketing consent, kept in step with the marketing tool; NONE once erased.
     async fn email_consent(&self) -> EmailConsent {
         self.details()
             .map_or(rapport_domain::contact::EmailConsent::None, |d| {
@@ -126,11 +144,13 @@ impl ContactNode {
             })
             .into()
     }
+    /// Free-form labels for segmentation; empty once erased.
     async fn tags(&self) -> Vec<&str> {
         self.details()
             .map(|d| d.tags.as_slice().iter().map(String::as_str).collect())
             .unwrap_or_default()
     }
+    /// Typed key/value fields; empty once erased.
     async fn custom_fields(&self) -> Vec<CustomFieldOut> {
         self.details()
             .map(|d| {
@@ -187,23 +207,33 @@ impl ContactNode {
     async fn interactions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start of the list (or after `after`): 0 to 100. Without `first` and `last`, the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page starts just after that item.")]
         after: Option<String>,
     ) -> Result<super::interaction::InteractionConnection> {
         super::interaction::of_contact(ctx, &self.0, first, after).await
     }
+    /// True once the contact's personal data was erased (`eraseContact`).
     async fn erased(&self) -> bool {
         self.0.is_erased()
     }
+    /// When the personal data was erased; null while it is kept.
     async fn erased_at(&self) -> Option<DateTimeScalar> {
         self.parts().erased_at.map(Into::into)
     }
+    /// Optimistic-concurrency version: it grows with every change; mutations take it as
+    /// `expectedVersion`.
     async fn version(&self) -> i32 {
         self.parts().version
     }
+    /// When the contact was created.
     async fn created_at(&self) -> DateTimeScalar {
         self.parts().created_at.into()
     }
+    /// When the contact last changed.
     async fn updated_at(&self) -> DateTimeScalar {
         self.parts().updated_at.into()
     }
@@ -250,7 +280,9 @@ pub(crate) async fn list(
 pub struct ContactFilter {
     /// Name, email or phone contains this text.
     search: Option<String>,
+    /// Only contacts with this email-marketing consent.
     email_consent: Option<EmailConsent>,
+    /// Only contacts carrying this tag (exact match).
     tag: Option<String>,
     /// Only contacts whose account matches (relationship type, manager, partner, …).
     account: Option<AccountFilter>,
@@ -280,7 +312,11 @@ pub struct ContactQueries;
 #[Object]
 impl ContactQueries {
     /// One contact; NOT_FOUND when it does not exist or is outside the caller's scope.
-    async fn contact(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ContactNode>> {
+    async fn contact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the contact.")] id: ID,
+    ) -> Result<Option<ContactNode>> {
         let Ok(id) = contact_id("id", &id) else {
             return Err(gql(ApiError::NotFound("contact")));
         };
@@ -291,10 +327,19 @@ impl ContactQueries {
     async fn contacts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start of the list (or after `after`): 0 to 100. Without `first` and `last`, the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page starts just after that item.")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end of the list (or before `before`): 0 to 100."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
+        #[graphql(desc = "Which contacts to list; all (within the caller's scope) when omitted.")]
         filter: Option<ContactFilter>,
     ) -> Result<ContactConnection> {
         let query = filter
@@ -324,7 +369,9 @@ pub(crate) async fn load_contact(
 /// A phone number in input.
 #[derive(Debug, InputObject)]
 pub struct PhoneInput {
+    /// The number in E.164 form (`+33612345678`); anything else is refused.
     number: String,
+    /// Kind of line.
     #[graphql(name = "type")]
     kind: PhoneType,
 }
@@ -332,9 +379,12 @@ pub struct PhoneInput {
 /// A custom field in input.
 #[derive(Debug, InputObject)]
 pub struct CustomFieldInput {
+    /// The field's name, unique on the contact.
     key: String,
+    /// Type of the value; the value must parse as this type.
     #[graphql(name = "type")]
     kind: CustomFieldType,
+    /// The value as text (`42`, `true`, `2026-11-22`).
     value: String,
 }
 
@@ -368,17 +418,26 @@ fn optional_text(field: &str, raw: Option<String>) -> Result<Option<Text>> {
 /// email's domain.
 #[derive(Debug, InputObject)]
 pub struct CreateContactInput {
+    /// Global id of the account; when omitted, the account owning the email's confirmed domain.
     account_id: Option<ID>,
+    /// Given name (not blank).
     first_name: String,
+    /// Family name.
     last_name: Option<String>,
+    /// Email address; no other live contact may have it (case-insensitive).
     email: Option<EmailScalar>,
+    /// Phone numbers with their kind of line.
     #[graphql(default)]
     phones: Vec<PhoneInput>,
+    /// Role at the account (`Decision maker`, `Billing`).
     job_role: Option<String>,
+    /// Email-marketing consent; NONE when omitted.
     #[graphql(default_with = "EmailConsent::None")]
     email_consent: EmailConsent,
+    /// Free-form labels for segmentation.
     #[graphql(default)]
     tags: Vec<String>,
+    /// Typed key/value fields.
     #[graphql(default)]
     custom_fields: Vec<CustomFieldInput>,
 }
@@ -386,41 +445,57 @@ pub struct CreateContactInput {
 /// Result of `createContact`.
 #[derive(Debug, SimpleObject)]
 pub struct CreateContactPayload {
+    /// The new contact.
     contact: ContactNode,
 }
 
 /// Input of `updateContact`: omitted fields keep their value; null clears an optional one.
 #[derive(Debug, InputObject)]
 pub struct UpdateContactInput {
+    /// Global id of the contact to edit.
     contact_id: ID,
+    /// The `version` last read; a stale one is refused with CONFLICT.
     expected_version: i32,
+    /// Moves the contact to this account (global id).
     account_id: Option<ID>,
+    /// New given name (not blank).
     first_name: Option<String>,
+    /// New family name; null clears it.
     last_name: MaybeUndefined<String>,
+    /// New email address; null clears it.
     email: MaybeUndefined<EmailScalar>,
+    /// Replaces every phone number.
     phones: Option<Vec<PhoneInput>>,
+    /// New role at the account; null clears it.
     job_role: MaybeUndefined<String>,
+    /// New email-marketing consent.
     email_consent: Option<EmailConsent>,
+    /// Replaces every tag.
     tags: Option<Vec<String>>,
+    /// Replaces every custom field.
     custom_fields: Option<Vec<CustomFieldInput>>,
 }
 
 /// Result of `updateContact`.
 #[derive(Debug, SimpleObject)]
 pub struct UpdateContactPayload {
+    /// The contact as changed.
     contact: ContactNode,
 }
 
 /// Input of `eraseContact`.
 #[derive(Debug, InputObject)]
 pub struct EraseContactInput {
+    /// Global id of the contact whose personal data is erased.
     contact_id: ID,
+    /// The `version` last read, checked when given; a stale one is refused with CONFLICT.
     expected_version: Option<i32>,
 }
 
 /// Result of `eraseContact`: the tombstone.
 #[derive(Debug, SimpleObject)]
 pub struct EraseContactPayload {
+    /// The contact's tombstone.
     contact: ContactNode,
 }
 
@@ -445,7 +520,7 @@ impl ContactMutations {
     async fn create_contact(
         &self,
         ctx: &Context<'_>,
-        input: CreateContactInput,
+        #[graphql(desc = "The new contact.")] input: CreateContactInput,
     ) -> Result<CreateContactPayload> {
         let st = state(ctx);
         let account = input
@@ -474,7 +549,7 @@ impl ContactMutations {
     async fn update_contact(
         &self,
         ctx: &Context<'_>,
-        input: UpdateContactInput,
+        #[graphql(desc = "The contact and the fields to change.")] input: UpdateContactInput,
     ) -> Result<UpdateContactPayload> {
         let st = state(ctx);
         let id = contact_id("contactId", &input.contact_id)?;
@@ -508,7 +583,7 @@ impl ContactMutations {
     async fn erase_contact(
         &self,
         ctx: &Context<'_>,
-        input: EraseContactInput,
+        #[graphql(desc = "The contact to erase.")] input: EraseContactInput,
     ) -> Result<EraseContactPayload> {
         let st = state(ctx);
         let id = contact_id("contactId", &input.contact_id)?;

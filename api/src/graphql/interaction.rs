@@ -1,6 +1,7 @@
 //! Interactions with a contact (calls recorded from Ringover's webhooks): `Contact.interactions`,
 //! newest first, and `node(id:)`. Whoever may read the contact may read its interactions.
 
+use super::enums::{InteractionDirection, InteractionKind};
 use super::scalars::DateTimeScalar;
 use async_graphql::{Context, ID, Object, Result};
 use rapport_domain::contact::Contact;
@@ -22,23 +23,26 @@ use crate::store::{Interaction, InteractionPage, InteractionQuery, Page, Store, 
 #[derive(Debug, Clone)]
 pub struct InteractionNode(pub Interaction);
 
+/// Something that happened with a contact, recorded from a provider (a call, from Ringover).
 #[Object(name = "Interaction")]
 impl InteractionNode {
+    /// Global id, for `node(id:)`.
     pub async fn id(&self) -> ID {
         to_id(Kind::Interaction, self.0.id)
     }
-    /// What it was: `CALL`.
-    async fn kind(&self) -> &str {
-        &self.0.kind
+    /// What kind of interaction it was.
+    async fn kind(&self) -> InteractionKind {
+        self.0.kind.into()
     }
-    /// `INBOUND` or `OUTBOUND`, when it has a direction.
-    async fn direction(&self) -> Option<&str> {
-        self.0.direction.as_deref()
+    /// Who started it (the contact or us), when the provider says.
+    async fn direction(&self) -> Option<InteractionDirection> {
+        self.0.direction.map(Into::into)
     }
     /// When it happened (a call: when it started).
     async fn at(&self) -> DateTimeScalar {
         self.0.at.into()
     }
+    /// How long it lasted, in seconds, when known.
     async fn duration_seconds(&self) -> Option<i32> {
         self.0.duration_seconds
     }

@@ -23,6 +23,8 @@ mod partner;
 mod people;
 mod prime;
 mod scalars;
+#[cfg(test)]
+mod schema_tests;
 mod sections;
 mod sync;
 mod team;
@@ -92,7 +94,13 @@ pub fn build_schema(settings: &GraphqlSettings) -> AppSchema {
 
 /// The schema in SDL, as served at `/graphql/schema.graphql` and printed by `rapport schema`.
 pub fn sdl() -> String {
-    build_schema(&GraphqlSettings::default()).sdl()
+    sdl_of(&build_schema(&GraphqlSettings::default()))
+}
+
+/// The SDL of a built schema, with `@specifiedBy(url:)` on the scalars that follow a standard
+/// (async-graphql leaves the directive out unless asked).
+pub fn sdl_of(schema: &AppSchema) -> String {
+    schema.sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 /// The field shapes the cost model reads, from the SDL of the schema without its

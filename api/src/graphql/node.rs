@@ -13,7 +13,11 @@ use crate::global_id::{self, Kind};
 
 /// An object with a global id.
 #[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID"))]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "Global id: opaque, stable, and unique across every type."
+))]
 pub enum Node {
     /// An account.
     Account(AccountNode),
@@ -98,9 +102,13 @@ fn not_found(ctx: &Context<'_>, index: Option<usize>) -> ServerError {
 /// Who is calling.
 #[derive(Debug, SimpleObject)]
 pub struct Viewer {
+    /// The JWT subject (`sub`) of the caller's token.
     subject: String,
+    /// The caller's role, which decides what they may read and do.
     role: Role,
+    /// The caller's team-member record; null for partners.
     team_member: Option<TeamMemberNode>,
+    /// The partner the caller acts for; null for staff.
     partner: Option<PartnerNode>,
 }
 
@@ -112,7 +120,11 @@ pub struct NodeQueries;
 impl NodeQueries {
     /// Any object by global id; NOT_FOUND when it does not exist or is outside the caller's
     /// scope.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of any object (its `id` field).")] id: ID,
+    ) -> Result<Option<Node>> {
         match resolve(state(ctx), id.as_str()).await? {
             Some(node) => Ok(Some(node)),
             None => {
@@ -124,7 +136,11 @@ impl NodeQueries {
 
     /// Objects by global id, in order; null (with a NOT_FOUND error) for each one that does
     /// not exist or is outside the caller's scope. At most 100 ids.
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ids of any objects; the answer keeps their order.")] ids: Vec<ID>,
+    ) -> Result<Vec<Option<Node>>> {
         if ids.len() > 100 {
             return Err(super::error::gql(crate::error::ApiError::bad_input(
                 "ids",

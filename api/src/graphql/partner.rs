@@ -19,17 +19,24 @@ use crate::store::{AccountQuery, Store, StoreError};
 #[derive(Debug, Clone)]
 pub struct PartnerNode(pub Partner);
 
+/// An outside organization (reseller, referral partner, agency) that refers accounts; its tokens
+/// see only those accounts.
 #[Object(name = "Partner")]
 impl PartnerNode {
+    /// Global id, for `node(id:)` and every `partnerId` input.
     pub async fn id(&self) -> ID {
         to_id(Kind::Partner, self.0.id.get())
     }
+    /// The organization's name.
     async fn name(&self) -> &str {
         self.0.name.as_str()
     }
+    /// False once deactivated: its tokens are refused.
     async fn active(&self) -> bool {
         self.0.active
     }
+    /// Optimistic-concurrency version: it grows with every change; mutations take it as
+    /// `expectedVersion`.
     async fn version(&self) -> i32 {
         self.0.version
     }
@@ -37,9 +44,17 @@ impl PartnerNode {
     async fn accounts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start of the list (or after `after`): 0 to 100. Without `first` and `last`, the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page starts just after that item.")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end of the list (or before `before`): 0 to 100."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
     ) -> Result<AccountConnection> {
         let st = state(ctx);
@@ -75,9 +90,17 @@ impl PartnerQueries {
     async fn partners(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start of the list (or after `after`): 0 to 100. Without `first` and `last`, the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page starts just after that item.")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end of the list (or before `before`): 0 to 100."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
     ) -> Result<PartnerConnection> {
         let st = state(ctx);
@@ -96,33 +119,41 @@ impl PartnerQueries {
 /// Input of `createPartner`.
 #[derive(Debug, InputObject)]
 pub struct CreatePartnerInput {
+    /// The organization's name.
     name: String,
 }
 
 /// Result of `createPartner`.
 #[derive(Debug, SimpleObject)]
 pub struct CreatePartnerPayload {
+    /// The new partner.
     partner: PartnerNode,
 }
 
 /// Input of `updatePartner`; deactivating refuses the partner's tokens at once.
 #[derive(Debug, InputObject)]
 pub struct UpdatePartnerInput {
+    /// Global id of the partner to edit.
     partner_id: ID,
+    /// The `version` last read; a stale one is refused with CONFLICT.
     expected_version: i32,
+    /// New name.
     name: Option<String>,
+    /// False deactivates the partner (its tokens are refused at once); true reactivates it.
     active: Option<bool>,
 }
 
 /// Result of `updatePartner`.
 #[derive(Debug, SimpleObject)]
 pub struct UpdatePartnerPayload {
+    /// The partner as changed.
     partner: PartnerNode,
 }
 
 /// Input of `issuePartnerToken`.
 #[derive(Debug, InputObject)]
 pub struct IssuePartnerTokenInput {
+    /// Global id of the partner the token acts for.
     partner_id: ID,
     /// Lifetime in days (default 90).
     #[graphql(default = 90)]
@@ -132,20 +163,25 @@ pub struct IssuePartnerTokenInput {
 /// Result of `issuePartnerToken`: the token is shown once and never stored.
 #[derive(Debug, SimpleObject)]
 pub struct IssuePartnerTokenPayload {
+    /// The JWT to send as `Authorization: Bearer <token>`; shown only this once.
     token: String,
+    /// The token's id (`jti`), for `revokeToken`.
     token_id: String,
+    /// When the token stops being accepted.
     expires_at: DateTimeScalar,
 }
 
 /// Input of `revokeToken`.
 #[derive(Debug, InputObject)]
 pub struct RevokeTokenInput {
+    /// The id (`jti`) of the token to revoke, as `issuePartnerToken` answered it.
     token_id: String,
 }
 
 /// Result of `revokeToken`.
 #[derive(Debug, SimpleObject)]
 pub struct RevokeTokenPayload {
+    /// The revoked token's id.
     token_id: String,
     /// False when the token was already revoked.
     newly_revoked: bool,
@@ -161,7 +197,7 @@ impl PartnerMutations {
     async fn create_partner(
         &self,
         ctx: &Context<'_>,
-        input: CreatePartnerInput,
+        #[graphql(desc = "The new partner.")] input: CreatePartnerInput,
     ) -> Result<CreatePartnerPayload> {
         let st = state(ctx);
         let name = Text::name("name", &input.name).gql()?;
@@ -175,7 +211,7 @@ impl PartnerMutations {
     async fn update_partner(
         &self,
         ctx: &Context<'_>,
-        input: UpdatePartnerInput,
+        #[graphql(desc = "The partner and the fields to change.")] input: UpdatePartnerInput,
     ) -> Result<UpdatePartnerPayload> {
         let st = state(ctx);
         let id = partner_id("partnerId", &input.partner_id)?;
@@ -197,7 +233,7 @@ impl PartnerMutations {
     async fn issue_partner_token(
         &self,
         ctx: &Context<'_>,
-        input: IssuePartnerTokenInput,
+        #[graphql(desc = "The partner and the token's lifetime.")] input: IssuePartnerTokenInput,
     ) -> Result<IssuePartnerTokenPayload> {
         let st = state(ctx);
         let id = partner_id("partnerId", &input.partner_id)?;
@@ -221,7 +257,7 @@ impl PartnerMutations {
     async fn revoke_token(
         &self,
         ctx: &Context<'_>,
-        input: RevokeTokenInput,
+        #[graphql(desc = "The token to revoke.")] input: RevokeTokenInput,
     ) -> Result<RevokeTokenPayload> {
         let st = state(ctx);
         let newly_revoked = service::revoke_token(&st.ctx(), &input.token_id, None)

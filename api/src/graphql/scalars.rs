@@ -15,13 +15,13 @@ use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value
 use chrono::{DateTime, Utc};
 
 macro_rules! string_scalar {
-    ($(#[$doc:meta])* $name:ident, $gql:literal) => {
+    ($(#[$doc:meta])* $name:ident, $gql:literal, $url:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $name(pub String);
 
         $(#[$doc])*
-        #[Scalar(name = $gql)]
+        #[Scalar(name = $gql, specified_by_url = $url)]
         impl ScalarType for $name {
             fn parse(value: Value) -> InputValueResult<Self> {
                 match value {
@@ -42,16 +42,21 @@ macro_rules! string_scalar {
 }
 
 string_scalar!(
-    /// An email address (`ada@example.com`), original case kept.
-    EmailScalar, "EmailAddress"
+    /// An email address, a string in RFC 5322 `addr-spec` form (`ada@example.com`): a local
+    /// part of 1 to 64 characters, `@`, and a domain name; at most 254 characters, no display
+    /// name. Answers keep the case it was sent in; uniqueness and domain routing ignore case.
+    EmailScalar, "EmailAddress", "https://datatracker.ietf.org/doc/html/rfc5322#section-3.4.1"
 );
 string_scalar!(
-    /// A phone number in E.164 form (`+33612345678`).
-    PhoneScalar, "PhoneNumber"
+    /// A phone number, a string in ITU-T E.164 form: `+`, the country code and the subscriber
+    /// number, 8 to 15 digits in all (`+33612345678`). Spaces, dots, dashes and brackets in
+    /// input are dropped; answers are always compact.
+    PhoneScalar, "PhoneNumber", "https://www.itu.int/rec/T-REC-E.164"
 );
 string_scalar!(
-    /// An ISO 8601 calendar date (`2026-11-22`).
-    DateScalar, "Date"
+    /// A calendar date without a time or time zone, a string in ISO 8601 extended form
+    /// `YYYY-MM-DD` (`2026-11-22`), as RFC 3339's `full-date`.
+    DateScalar, "Date", "https://www.iso.org/iso-8601-date-and-time-format.html"
 );
 
 /// An exact decimal. Send it as a string (`"1250.00"`); a JSON integer (`120`) is accepted
@@ -71,11 +76,12 @@ impl DecimalScalar {
     }
 }
 
-/// An exact decimal. Send it as a string (`"1250.00"`); a JSON integer (`120`) is accepted
-/// too, because it is exact. A JSON number with a fraction or an exponent (`120.5`, `1e3`) is
-/// refused with a message asking for a string: by the time it arrives it has been through
-/// binary floating point and may not be the value that was written. Answers are always
-/// strings.
+/// An exact decimal number, as a string of digits with an optional `-` sign and `.` fraction
+/// (`"1250.00"`, `"-12.5"`); no exponent, no thousands separator. Used for amounts of money
+/// (with a separate ISO 4217 currency), targets and percentages. A JSON integer (`120`) is
+/// accepted too, because it is exact; a JSON number with a fraction or an exponent (`120.5`,
+/// `1e3`) is refused: it has been through binary floating point and may not be the value that
+/// was written. Answers are always strings.
 #[Scalar(name = "Decimal")]
 impl ScalarType for DecimalScalar {
     fn parse(value: Value) -> InputValueResult<Self> {
@@ -122,8 +128,9 @@ impl From<DateTime<Utc>> for DateTimeScalar {
     }
 }
 
-/// An instant, RFC 3339 with an offset (`2026-11-22T09:30:00Z`), normalized to UTC. Answers
-/// are always in UTC.
+/// An instant, a string in RFC 3339 `date-time` form with a time-zone offset
+/// (`2026-11-22T09:30:00Z`, `2026-11-22T10:30:00+01:00`); fractions of a second are allowed.
+/// Normalized to UTC: answers are always in UTC (`2026-11-22T09:30:00+00:00`).
 #[Scalar(
     name = "DateTime",
     specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339"

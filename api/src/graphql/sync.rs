@@ -1,8 +1,8 @@
 //! Contact-sync administration: dead letters and retries (admins only).
 
+use super::enums::SyncJobKind;
 use super::scalars::DateTimeScalar;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use rapport_domain::ids::ContactId;
 use rapport_domain::permissions::{Action, Resource};
 
 use super::connection::{RowId, connection};
@@ -13,9 +13,9 @@ use super::filter_text::filter_text;
 use super::ids::contact_id;
 use super::pagination::page_request;
 use crate::service;
-use crate::store::{ResyncRow, Store, StoreError, SyncJobRow};
+use crate::store::{FailedSync, ResyncRow, Store, StoreError};
 
-impl RowId for SyncJobRow {
+impl RowId for FailedSync {
     fn row_id(&self) -> i64 {
         self.id
     }
@@ -23,28 +23,35 @@ impl RowId for SyncJobRow {
 
 /// A contact's sync to one provider that will not succeed by retrying.
 #[derive(Debug, Clone)]
-pub struct SyncJobNode(pub SyncJobRow);
+pub struct SyncJobNode(pub FailedSync);
 
+/// A contact's sync to one provider that will not succeed by retrying: parked until the contact
+/// changes or an admin calls `retrySync`.
 #[Object(name = "SyncJob")]
 impl SyncJobNode {
+    /// The provider's name (`mailchimp`, `ringover`).
     async fn provider(&self) -> &str {
         &self.0.provider
     }
+    /// The contact that was being sent.
     async fn contact(&self, ctx: &Context<'_>) -> Result<ContactNode> {
-        load_contact(state(ctx), ContactId::new(self.0.contact_id)).await
+        load_contact(state(ctx), self.0.contact).await
     }
-    /// UPSERT or ERASE.
-    async fn kind(&self) -> &str {
-        &self.0.kind
+    /// What the job was asked to do.
+    async fn kind(&self) -> SyncJobKind {
+        self.0.kind.into()
     }
+    /// Attempts made before the job was parked.
     async fn attempts(&self) -> i32 {
         self.0.attempts
     }
+    /// Why the last attempt failed, as the provider put it.
     async fn last_error(&self) -> Option<&str> {
         self.0.last_error.as_deref()
     }
+    /// When the job was parked.
     async fn failed_at(&self) -> DateTimeScalar {
-        self.0.updated_at.into()
+        self.0.failed_at.into()
     }
 }
 
@@ -61,7 +68,7 @@ connection!(
     SyncJobConnection,
     SyncJobEdge,
     SyncJobNode,
-    SyncJobRow,
+    FailedSync,
     Option<String>,
     count_failures,
     super::prime::nothing
@@ -80,14 +87,18 @@ pub enum ResyncState {
 #[derive(Debug, Clone)]
 pub struct ResyncNode(pub ResyncRow);
 
+/// A backfill of every live contact to one provider (`resyncAll`), with its progress.
 #[Object(name = "Resync")]
 impl ResyncNode {
+    /// The backfill's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The provider's name (`mailchimp`, `ringover`).
     async fn provider(&self) -> &str {
         &self.0.provider
     }
+    /// Running or done.
     async fn state(&self) -> ResyncState {
         if self.0.state == "DONE" {
             ResyncState::Done
@@ -120,15 +131,19 @@ impl ResyncNode {
     async fn last_error(&self) -> Option<&str> {
         self.0.last_error.as_deref()
     }
+    /// The subject of the admin who started it.
     async fn requested_by(&self) -> &str {
         &self.0.requested_by
     }
+    /// When it started.
     async fn started_at(&self) -> DateTimeScalar {
         self.0.started_at.into()
     }
+    /// When it last made progress.
     async fn updated_at(&self) -> DateTimeScalar {
         self.0.updated_at.into()
     }
+    /// When every live contact was handled; null while running.
     async fn finished_at(&self) -> Option<DateTimeScalar> {
         self.0.finished_at.map(Into::into)
     }
@@ -138,10 +153,13 @@ impl ResyncNode {
 #[derive(Debug, Clone, SimpleObject)]
 #[graphql(name = "SyncProvider")]
 pub struct SyncProviderNode {
+    /// The provider's name (`mailchimp`, `ringover`).
     name: String,
     /// Paused after it refused our credentials: nothing is sent until an admin resumes it.
     paused: bool,
+    /// Why it was paused (what the provider answered); null unless paused.
     paused_reason: Option<String>,
+    /// When it was paused; null unless paused.
     paused_at: Option<DateTimeScalar>,
     /// Jobs waiting to be sent (including those waiting for a retry).
     pending_jobs: i64,
@@ -197,8 +215,10 @@ impl SyncQueries {
     async fn resyncs(
         &self,
         ctx: &Context<'_>,
-        provider: Option<String>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(desc = "Only the backfills of this provider (`mailchimp`).")] provider: Option<
+            String,
+        >,
+        #[graphql(default = 20, desc = "How many backfills, newest first: 1 to 100.")] first: i32,
     ) -> Result<Vec<ResyncNode>> {
         let st = state(ctx);
         st.ctx()
@@ -224,11 +244,21 @@ impl SyncQueries {
     async fn sync_failures(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start of the list (or after `after`): 0 to 100. Without `first` and `last`, the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page starts just after that item.")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end of the list (or before `before`): 0 to 100."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
-        provider: Option<String>,
+        #[graphql(desc = "Only the failures of this provider (`mailchimp`).")] provider: Option<
+            String,
+        >,
     ) -> Result<SyncJobConnection> {
         let st = state(ctx);
         st.ctx()
@@ -257,6 +287,7 @@ impl SyncQueries {
 /// Input of `retrySync`.
 #[derive(Debug, InputObject)]
 pub struct RetrySyncInput {
+    /// Global id of the contact to send again.
     contact_id: ID,
     /// One provider; all enabled providers when omitted.
     provider: Option<String>,
@@ -265,6 +296,7 @@ pub struct RetrySyncInput {
 /// Result of `retrySync`.
 #[derive(Debug, SimpleObject)]
 pub struct RetrySyncPayload {
+    /// The contact, with its `syncStatus` updated.
     contact: ContactNode,
 }
 
@@ -278,7 +310,7 @@ impl SyncMutations {
     async fn retry_sync(
         &self,
         ctx: &Context<'_>,
-        input: RetrySyncInput,
+        #[graphql(desc = "The contact and, optionally, the provider.")] input: RetrySyncInput,
     ) -> Result<RetrySyncPayload> {
         let st = state(ctx);
         let id = contact_id("contactId", &input.contact_id)?;
@@ -335,7 +367,7 @@ impl SyncAdminMutations {
     async fn resync_all(
         &self,
         ctx: &Context<'_>,
-        input: ResyncAllInput,
+        #[graphql(desc = "The provider to backfill.")] input: ResyncAllInput,
     ) -> Result<ResyncAllPayload> {
         let st = state(ctx);
         let (run, started) = service::resync_all(&st.ctx(), &input.provider)
@@ -352,7 +384,7 @@ impl SyncAdminMutations {
     async fn resume_sync_provider(
         &self,
         ctx: &Context<'_>,
-        input: ResumeSyncProviderInput,
+        #[graphql(desc = "The paused provider.")] input: ResumeSyncProviderInput,
     ) -> Result<ResumeSyncProviderPayload> {
         let st = state(ctx);
         let resumed = service::resume_sync_provider(&st.ctx(), &input.provider)

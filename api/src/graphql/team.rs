@@ -20,20 +20,26 @@ use crate::store::{AccountQuery, NewTeamMember, Store, StoreError, TeamQuery};
 #[derive(Debug, Clone)]
 pub struct TeamMemberNode(pub TeamMember);
 
+/// A member of staff: who they are, their role, and the accounts they manage.
 #[Object(name = "TeamMember")]
 impl TeamMemberNode {
+    /// Global id, for `node(id:)` and every `teamMemberId` or `accountManagerId` input.
     pub async fn id(&self) -> ID {
         to_id(Kind::TeamMember, self.0.id.get())
     }
+    /// Full name.
     async fn name(&self) -> &str {
         self.0.name.as_str()
     }
+    /// Work email address.
     async fn email(&self) -> EmailScalar {
         EmailScalar(self.0.email.as_str().to_owned())
     }
+    /// What the member may do.
     async fn role(&self) -> Role {
         self.0.role.into()
     }
+    /// False once deactivated: their tokens are refused.
     async fn active(&self) -> bool {
         self.0.active
     }
@@ -41,6 +47,8 @@ impl TeamMemberNode {
     async fn subject(&self) -> &str {
         self.0.subject.as_str()
     }
+    /// Optimistic-concurrency version: it grows with every change; mutations take it as
+    /// `expectedVersion`.
     async fn version(&self) -> i32 {
         self.0.version
     }
@@ -48,9 +56,17 @@ impl TeamMemberNode {
     async fn managed_accounts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start of the list (or after `after`): 0 to 100. Without `first` and `last`, the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page starts just after that item.")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end of the list (or before `before`): 0 to 100."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
     ) -> Result<AccountConnection> {
         let st = state(ctx);
@@ -79,7 +95,9 @@ connection!(
 /// Which members to list.
 #[derive(Debug, Default, InputObject)]
 pub struct TeamMemberFilter {
+    /// Only members with this role.
     role: Option<Role>,
+    /// Only active (true) or only deactivated (false) members.
     active: Option<bool>,
 }
 
@@ -93,11 +111,21 @@ impl TeamQueries {
     async fn team_members(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start of the list (or after `after`): 0 to 100. Without `first` and `last`, the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page starts just after that item.")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end of the list (or before `before`): 0 to 100."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
-        filter: Option<TeamMemberFilter>,
+        #[graphql(desc = "Which members to list; all when omitted.")] filter: Option<
+            TeamMemberFilter,
+        >,
     ) -> Result<TeamMemberConnection> {
         let st = state(ctx);
         st.ctx()
@@ -120,8 +148,11 @@ impl TeamQueries {
 /// Input of `createTeamMember`.
 #[derive(Debug, InputObject)]
 pub struct CreateTeamMemberInput {
+    /// Full name.
     name: String,
+    /// Work email address.
     email: EmailScalar,
+    /// What the member may do (any role but PARTNER).
     role: Role,
     /// The JWT `sub` their tokens will carry.
     subject: String,
@@ -130,23 +161,31 @@ pub struct CreateTeamMemberInput {
 /// Result of `createTeamMember`.
 #[derive(Debug, SimpleObject)]
 pub struct CreateTeamMemberPayload {
+    /// The new member.
     team_member: TeamMemberNode,
 }
 
 /// Input of `updateTeamMember`; deactivating refuses the member's tokens at once.
 #[derive(Debug, InputObject)]
 pub struct UpdateTeamMemberInput {
+    /// Global id of the member to edit.
     team_member_id: ID,
+    /// The `version` last read; a stale one is refused with CONFLICT.
     expected_version: i32,
+    /// New full name.
     name: Option<String>,
+    /// New work email address.
     email: Option<EmailScalar>,
+    /// New role.
     role: Option<Role>,
+    /// False deactivates the member (their tokens are refused at once); true reactivates them.
     active: Option<bool>,
 }
 
 /// Result of `updateTeamMember`.
 #[derive(Debug, SimpleObject)]
 pub struct UpdateTeamMemberPayload {
+    /// The member as changed.
     team_member: TeamMemberNode,
 }
 
@@ -160,7 +199,7 @@ impl TeamMutations {
     async fn create_team_member(
         &self,
         ctx: &Context<'_>,
-        input: CreateTeamMemberInput,
+        #[graphql(desc = "The new member.")] input: CreateTeamMemberInput,
     ) -> Result<CreateTeamMemberPayload> {
         let st = state(ctx);
         let new = NewTeamMember {
@@ -179,7 +218,7 @@ impl TeamMutations {
     async fn update_team_member(
         &self,
         ctx: &Context<'_>,
-        input: UpdateTeamMemberInput,
+        #[graphql(desc = "The member and the fields to change.")] input: UpdateTeamMemberInput,
     ) -> Result<UpdateTeamMemberPayload> {
         let st = state(ctx);
         let id = team_member_id("teamMemberId", &input.team_member_id)?;

@@ -425,5 +425,5 @@ pub async fn schema_sdl(state: web::Data<AppState>) -> HttpResponse {
     }
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
-        .body(state.schema.sdl())
+        .body(crate::graphql::sdl_of(&state.schema))
 }

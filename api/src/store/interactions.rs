@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use rapport_domain::contact::{InteractionDirection, InteractionKind};
 use rapport_domain::ids::ContactId;
 use sea_orm::{
     ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Set, Statement,
@@ -21,10 +22,10 @@ pub struct Interaction {
     pub id: i64,
     /// The contact it happened with.
     pub contact: ContactId,
-    /// What it was (`CALL`).
-    pub kind: String,
-    /// `INBOUND` or `OUTBOUND`, when it has a direction.
-    pub direction: Option<String>,
+    /// What it was.
+    pub kind: InteractionKind,
+    /// Who started it, when it has a direction.
+    pub direction: Option<InteractionDirection>,
     /// When it happened (a call: when it started).
     pub at: DateTime<Utc>,
     /// How long it lasted, when known.
@@ -42,10 +43,10 @@ pub struct Interaction {
 pub struct NewInteraction {
     /// The contact it happened with.
     pub contact: ContactId,
-    /// What it was (`CALL`).
-    pub kind: String,
-    /// `INBOUND` or `OUTBOUND`.
-    pub direction: Option<String>,
+    /// What it was.
+    pub kind: InteractionKind,
+    /// Who started it.
+    pub direction: Option<InteractionDirection>,
     /// When it happened.
     pub at: DateTime<Utc>,
     /// How long it lasted.
@@ -74,7 +75,8 @@ pub struct InteractionPage {
     pub limit: u64,
 }
 
-fn to_read(row: interaction::Model) -> Interaction {
+/// The row as read back; the kind and direction are parsed here, once, from their wire names.
+fn to_read(row: interaction::Model) -> Result<Interaction, StoreError> {
     let interaction::Model {
         id,
         contact_id,
@@ -87,17 +89,22 @@ fn to_read(row: interaction::Model) -> Interaction {
         external_key: _,
         created_at,
     } = row;
-    Interaction {
+    let corrupt = |e: rapport_domain::ValidationError| StoreError::corrupt("interactions", id, e);
+    Ok(Interaction {
         id,
         contact: ContactId::new(contact_id),
-        kind,
-        direction,
+        kind: InteractionKind::parse(&kind).map_err(corrupt)?,
+        direction: direction
+            .as_deref()
+            .map(InteractionDirection::parse)
+            .transpose()
+            .map_err(corrupt)?,
         at,
         duration_seconds,
         source,
         summary,
         created_at,
-    }
+    })
 }
 
 impl Tx {
@@ -109,8 +116,8 @@ impl Tx {
     ) -> Result<Option<i64>, StoreError> {
         let row = interaction::ActiveModel {
             contact_id: Set(new.contact.get()),
-            kind: Set(new.kind.clone()),
-            direction: Set(new.direction.clone()),
+            kind: Set(new.kind.as_str().to_owned()),
+            direction: Set(new.direction.map(|d| d.as_str().to_owned())),
             at: Set(new.at),
             duration_seconds: Set(new.duration_seconds),
             source: Set(new.source.clone()),
@@ -150,14 +157,14 @@ impl Store {
         scope: ReadScope,
         ids: &[i64],
     ) -> Result<Vec<Interaction>, StoreError> {
-        Ok(interaction::Entity::find()
+        interaction::Entity::find()
             .filter(interaction::Column::Id.is_in(ids.iter().copied()))
             .filter(scope::by_contact(scope, interaction::Column::ContactId))
             .all(self.reader())
             .await?
             .into_iter()
             .map(to_read)
-            .collect())
+            .collect()
     }
 
     /// How many interactions `query` matches.
@@ -242,7 +249,7 @@ impl Store {
             .await?;
         for row in rows {
             if let Some(page) = pages.get_mut(&ContactId::new(row.contact_id)) {
-                page.items.push(to_read(row));
+                page.items.push(to_read(row)?);
             }
         }
         let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);

@@ -35,7 +35,7 @@ pub use interactions::{Interaction, InteractionPage, InteractionQuery, NewIntera
 pub use measurements::{Recorded, StoredCredit};
 pub use page::{Page, PageRequest};
 pub use resync::{BulkSynced, ResyncPage, ResyncRow};
-pub use sync::{SyncDelivered, SyncJobRow, SyncStateRow};
+pub use sync::{FailedSync, SyncDelivered, SyncJobRow, SyncStateRow};
 pub use sync_overview::ProviderPauseRow;
 pub use team::{NewTeamMember, TeamQuery};
 pub use tx::Tx;

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use rapport_domain::ids::ContactId;
+use rapport_integrations::JobKind;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
@@ -22,6 +23,61 @@ const DEAD: &str = "DEAD";
 pub type SyncJobRow = sync_job::Model;
 /// What a provider last received for a contact.
 pub type SyncStateRow = sync_state::Model;
+
+/// A job parked as failed (a dead letter), as `syncFailures` lists it: its kind already the
+/// queue's [`JobKind`], parsed once here at the database seam.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedSync {
+    /// Queue key (the cursor).
+    pub id: i64,
+    /// The provider's name.
+    pub provider: String,
+    /// The contact that was being sent.
+    pub contact: ContactId,
+    /// What the job asked for.
+    pub kind: JobKind,
+    /// Attempts made before it was parked.
+    pub attempts: i32,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When it was parked.
+    pub failed_at: DateTime<Utc>,
+}
+
+impl TryFrom<SyncJobRow> for FailedSync {
+    type Error = StoreError;
+
+    fn try_from(row: SyncJobRow) -> Result<Self, StoreError> {
+        let sync_job::Model {
+            id,
+            provider,
+            contact_id,
+            kind,
+            attempts,
+            last_error,
+            updated_at,
+            state: _,
+            due_at: _,
+            lease_token: _,
+            lease_worker: _,
+            lease_until: _,
+            rerun: _,
+            created_at: _,
+        } = row;
+        let kind = JobKind::parse(&kind).ok_or_else(|| {
+            StoreError::corrupt("sync_jobs", id, format!("unknown kind `{kind}`"))
+        })?;
+        Ok(FailedSync {
+            id,
+            provider,
+            contact: ContactId::new(contact_id),
+            kind,
+            attempts,
+            last_error,
+            failed_at: updated_at,
+        })
+    }
+}
 
 /// What a completed job delivered.
 #[derive(Debug, Clone)]
@@ -494,18 +550,27 @@ impl Store {
         &self,
         provider: Option<&str>,
         page: PageRequest,
-    ) -> Result<Page<SyncJobRow>, StoreError> {
+    ) -> Result<Page<FailedSync>, StoreError> {
         let mut select = sync_job::Entity::find().filter(sync_job::Column::State.eq(DEAD));
         if let Some(p) = provider {
             select = select.filter(sync_job::Column::Provider.eq(p));
         }
-        fetch_page(
+        let page = fetch_page(
             self.reader(),
             select.order_by_asc(sync_job::Column::Id),
             sync_job::Column::Id,
             page,
         )
-        .await
+        .await?;
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(FailedSync::try_from)
+                .collect::<Result<_, _>>()?,
+            has_next: page.has_next,
+            has_previous: page.has_previous,
+        })
     }
 }
 

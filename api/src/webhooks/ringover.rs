@@ -12,6 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use rapport_domain::account::RelationshipType;
+use rapport_domain::contact::InteractionDirection;
 use rapport_ringover::{
     CallDirection, CallEvent, CallEventError, CallEventKind, CallerCard, ContactLookup,
     RingoverConfig, RingoverWebhook, SIGNATURE_HEADER,
@@ -172,8 +173,8 @@ fn call_record(event: &CallEvent) -> Option<CallRecord> {
         number,
         key: event.dedup_key(),
         direction: Some(match event.direction {
-            CallDirection::Inbound => "INBOUND",
-            CallDirection::Outbound => "OUTBOUND",
+            CallDirection::Inbound => InteractionDirection::Inbound,
+            CallDirection::Outbound => InteractionDirection::Outbound,
         }),
         at: event.started_at,
         duration_seconds: event.duration.map(whole_seconds),
@@ -203,7 +204,7 @@ mod tests {
         .expect("a record");
         assert_eq!(call.number.as_str(), "+33612345678");
         assert_eq!(call.key, "42:hangup");
-        assert_eq!(call.direction, Some("INBOUND"));
+        assert_eq!(call.direction, Some(InteractionDirection::Inbound));
         assert_eq!(call.duration_seconds, Some(66));
         assert_eq!(call.summary.as_deref(), Some("Call ended"));
     }

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use chrono::{Days, Utc};
 use rapport_api::global_id::{self, Kind};
 use rapport_api::store::NewInteraction;
+use rapport_domain::contact::{InteractionDirection, InteractionKind};
 use rapport_domain::ids::ContactId;
 use rapport_tests::{TestApp, calendar, complete_sections, measurement};
 use serde_json::json;
@@ -90,8 +91,8 @@ async fn referred_rows(app: &TestApp, account: &str, child: &str, tag: &str) -> 
             .insert_interaction(
                 &NewInteraction {
                     contact: ContactId::new(raw(Kind::Contact, contact)),
-                    kind: "CALL".to_owned(),
-                    direction: Some("INBOUND".to_owned()),
+                    kind: InteractionKind::Call,
+                    direction: Some(InteractionDirection::Inbound),
                     at: now,
                     duration_seconds: Some(60),
                     source: "ringover".to_owned(),

@@ -36,6 +36,7 @@ impl AgreementMutations {
     async fn create_agreement_draft(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The account and whatever sections are ready.")]
         input: CreateAgreementDraftInput,
     ) -> Result<AgreementPayload> {
         let st = state(ctx);
@@ -53,7 +54,7 @@ impl AgreementMutations {
     async fn update_agreement_draft(
         &self,
         ctx: &Context<'_>,
-        input: UpdateAgreementDraftInput,
+        #[graphql(desc = "The draft and its new sections.")] input: UpdateAgreementDraftInput,
     ) -> Result<AgreementPayload> {
         let st = state(ctx);
         let id = agreement_id("agreementId", &input.agreement_id)?;
@@ -70,7 +71,7 @@ impl AgreementMutations {
     async fn submit_agreement(
         &self,
         ctx: &Context<'_>,
-        input: AgreementActionInput,
+        #[graphql(desc = "The draft to submit for approval.")] input: AgreementActionInput,
     ) -> Result<AgreementPayload> {
         let st = state(ctx);
         let id = agreement_id("agreementId", &input.agreement_id)?;
@@ -86,6 +87,7 @@ impl AgreementMutations {
     async fn approve_agreement(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The submitted agreement or amendment to approve.")]
         input: AgreementActionInput,
     ) -> Result<AgreementPayload> {
         let st = state(ctx);
@@ -102,6 +104,7 @@ impl AgreementMutations {
     async fn reject_agreement(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The submitted agreement or amendment to reject, with the reason.")]
         input: AgreementActionInput,
     ) -> Result<AgreementPayload> {
         let st = state(ctx);
@@ -119,6 +122,7 @@ impl AgreementMutations {
     async fn propose_amendment(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The agreement in force and the complete sections of its new revision.")]
         input: ProposeAmendmentInput,
     ) -> Result<AgreementPayload> {
         let st = state(ctx);
@@ -141,7 +145,7 @@ impl AgreementMutations {
     async fn record_measurements(
         &self,
         ctx: &Context<'_>,
-        input: RecordMeasurementsInput,
+        #[graphql(desc = "The agreement and the measured values.")] input: RecordMeasurementsInput,
     ) -> Result<RecordMeasurementsPayload> {
         let st = state(ctx);
         let id = agreement_id("agreementId", &input.agreement_id)?;
@@ -203,7 +207,7 @@ impl AgreementMutations {
     async fn start_review(
         &self,
         ctx: &Context<'_>,
-        input: AgreementActionInput,
+        #[graphql(desc = "The agreement to put under review.")] input: AgreementActionInput,
     ) -> Result<AgreementPayload> {
         let st = state(ctx);
         let id = agreement_id("agreementId", &input.agreement_id)?;
@@ -219,6 +223,7 @@ impl AgreementMutations {
     async fn complete_review(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The agreement under review, the outcome and notes.")]
         input: CompleteReviewInput,
     ) -> Result<AgreementPayload> {
         let st = state(ctx);
@@ -246,7 +251,7 @@ impl AgreementMutations {
     async fn renew_agreement(
         &self,
         ctx: &Context<'_>,
-        input: AgreementActionInput,
+        #[graphql(desc = "The agreement to renew for a new term.")] input: AgreementActionInput,
     ) -> Result<AgreementPayload> {
         let st = state(ctx);
         let id = agreement_id("agreementId", &input.agreement_id)?;
@@ -262,6 +267,9 @@ impl AgreementMutations {
     async fn terminate_agreement(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The agreement, the kind of termination, the reason and the effective day."
+        )]
         input: TerminateAgreementInput,
     ) -> Result<AgreementPayload> {
         let st = state(ctx);

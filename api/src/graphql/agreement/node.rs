@@ -39,16 +39,22 @@ impl RowId for Agreement {
     }
 }
 
+/// A formal agreement with a (client) account: five sections (summary, terms, performance,
+/// consequences, review and termination), a lifecycle from DRAFT to EXPIRED or TERMINATED, and
+/// immutable revisions.
 #[Object(name = "Agreement")]
 impl AgreementNode {
+    /// Global id, for `node(id:)` and every `agreementId` input.
     pub async fn id(&self) -> ID {
         to_id(Kind::Agreement, self.0.id().get())
     }
+    /// The account the agreement is with.
     async fn account(&self, ctx: &Context<'_>) -> Result<AccountNode> {
         Ok(AccountNode(
             load_visible(state(ctx), self.0.account()).await?,
         ))
     }
+    /// Where the agreement stands in its lifecycle.
     async fn status(&self) -> AgreementStatus {
         self.0.status().into()
     }
@@ -144,6 +150,9 @@ impl AgreementNode {
     async fn compliance(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Any day of the period to report on (ISO 8601 date); today when omitted."
+        )]
         period: Option<DateScalar>,
     ) -> Result<ComplianceReportOut> {
         let st = state(ctx);
@@ -200,10 +209,19 @@ impl AgreementNode {
     async fn credits(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start of the list (or after `after`): 0 to 100. Without `first` and `last`, the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page starts just after that item.")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end of the list (or before `before`): 0 to 100."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
+        #[graphql(desc = "Which of the agreement's credits to list; all when omitted.")]
         filter: Option<CreditFilter>,
     ) -> Result<ServiceCreditConnection> {
         let st = state(ctx);
@@ -266,9 +284,11 @@ impl AgreementNode {
             None => Ok(None),
         }
     }
+    /// When the first draft was created.
     async fn created_at(&self) -> DateTimeScalar {
         self.0.parts().created_at.into()
     }
+    /// When the agreement last changed.
     async fn updated_at(&self) -> DateTimeScalar {
         self.0.parts().updated_at.into()
     }

@@ -143,7 +143,11 @@ pub struct AgreementQueries;
 #[Object]
 impl AgreementQueries {
     /// One agreement; NOT_FOUND when it does not exist or is outside the caller's scope.
-    async fn agreement(&self, ctx: &Context<'_>, id: ID) -> Result<Option<AgreementNode>> {
+    async fn agreement(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the agreement.")] id: ID,
+    ) -> Result<Option<AgreementNode>> {
         let Ok(id) = agreement_id("id", &id) else {
             return Err(gql(ApiError::NotFound("agreement")));
         };
@@ -154,10 +158,21 @@ impl AgreementQueries {
     async fn agreements(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start of the list (or after `after`): 0 to 100. Without `first` and `last`, the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page starts just after that item.")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end of the list (or before `before`): 0 to 100."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
+        #[graphql(
+            desc = "Which agreements to list; all (within the caller's scope) when omitted."
+        )]
         filter: Option<AgreementFilter>,
     ) -> Result<AgreementConnection> {
         let query = filter.unwrap_or_default().into_query("filter.")?;

@@ -76,11 +76,19 @@ impl CreditQueries {
     async fn service_credits(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start of the list (or after `after`): 0 to 100. Without `first` and `last`, the first 20."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page starts just after that item.")]
         after: Option<String>,
+        #[graphql(
+            desc = "How many items from the end of the list (or before `before`): 0 to 100."
+        )]
         last: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
-        filter: Option<CreditFilter>,
+        #[graphql(desc = "Which credits to list; all when omitted.")] filter: Option<CreditFilter>,
     ) -> Result<ServiceCreditConnection> {
         let st = state(ctx);
         st.ctx()

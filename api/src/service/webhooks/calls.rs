@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use rapport_domain::account::RelationshipType;
+use rapport_domain::contact::{InteractionDirection, InteractionKind};
 use rapport_domain::ids::ContactId;
 use rapport_domain::values::PhoneNumber;
 use serde_json::json;
@@ -23,8 +24,8 @@ pub struct CallRecord {
     pub number: PhoneNumber,
     /// The provider's key of the event (`{call id}:{event}`).
     pub key: String,
-    /// `INBOUND` or `OUTBOUND`.
-    pub direction: Option<&'static str>,
+    /// Who started the call, when the provider says.
+    pub direction: Option<InteractionDirection>,
     /// When the call started.
     pub at: DateTime<Utc>,
     /// How long it lasted.
@@ -60,8 +61,8 @@ pub async fn record_call(
     for contact in &contacts {
         let new = NewInteraction {
             contact: contact.id(),
-            kind: "CALL".to_owned(),
-            direction: call.direction.map(str::to_owned),
+            kind: InteractionKind::Call,
+            direction: call.direction,
             at: call.at,
             duration_seconds: call.duration_seconds,
             source: call.provider.to_owned(),
@@ -82,7 +83,7 @@ pub async fn record_call(
                 before: None,
                 after: Some(json!({
                     "interactionId": global_id::encode(Kind::Interaction, interaction),
-                    "kind": new.kind,
+                    "kind": new.kind.as_str(),
                     "source": new.source,
                 })),
                 events: vec![],
