@@ -11,6 +11,7 @@ mod m20261122_000006_sent_consent;
 mod m20261122_000007_contact_phones;
 mod m20261207_000008_domain_claims;
 mod m20261207_000009_sort_indexes;
+mod m20261207_000010_filter_indexes;
 
 /// Every migration step of Rapport, in order.
 #[derive(Debug)]
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_contact_phones::Migration),
             Box::new(m20261207_000008_domain_claims::Migration),
             Box::new(m20261207_000009_sort_indexes::Migration),
+            Box::new(m20261207_000010_filter_indexes::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ mod domain_routing;
 mod edge;
 mod edge_process;
 mod faults;
+mod filters;
 mod graphiql;
 mod introspection;
 mod limits;

@@ -311,6 +311,7 @@ impl TestApp {
             "agreement_revisions",
             "measurements",
             "service_credits",
+            "metric_compliance",
             "sync_jobs",
             "sync_states",
         ] {

@@ -1,6 +1,7 @@
 use super::scalars::DateTimeScalar;
 use crate::graphql::order::{AccountOrder, AgreementOrder, ContactOrder};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
+use chrono::NaiveDate;
 use rapport_domain::account::{Account, NewAccount};
 use rapport_domain::permissions::{Action, Resource, authorize};
 use rapport_domain::values::{EmailDomain, Text};
@@ -8,7 +9,9 @@ use rapport_domain::values::{EmailDomain, Text};
 use super::connection::connection;
 use super::contact::{ContactConnection, ContactFilter};
 use super::context::{RequestState, state};
-use super::enums::{AccountKind, AccountStatus, AcquisitionChannel, RelationshipType};
+use super::enums::{
+    AccountKind, AccountStatus, AcquisitionChannel, ComplianceStatus, RelationshipType,
+};
 use super::error::{GqlResultExt, gql};
 use super::filter_text::filter_text;
 use super::ids::{account_id, partner_id, team_member_id, to_id};
@@ -199,7 +202,7 @@ impl AccountNode {
     ) -> Result<ContactConnection> {
         let st = state(ctx);
         let mut query = match filter {
-            Some(f) => f.into_query()?,
+            Some(f) => f.into_query(st.now.date_naive())?,
             None => ContactQuery::default(),
         };
         query.account = Some(self.0.id());
@@ -231,27 +234,25 @@ impl AccountNode {
         #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
         #[graphql(desc = "Which of the account's agreements to list; all when omitted.")]
-        filter: Option<super::agreement::AgreementFilter>,
+        filter: Option<super::filters::AgreementFilter>,
         #[graphql(
             desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
         )]
         order_by: Option<Vec<AgreementOrder>>,
     ) -> Result<super::agreement::AgreementConnection> {
         let st = state(ctx);
-        let mut query = filter.unwrap_or_default().into_query()?;
+        let mut query = filter.unwrap_or_default().into_query("filter.")?;
+        let page = page_request(
+            first,
+            after,
+            last,
+            before,
+            AgreementOrder::sorted(order_by)?,
+        )?;
+        // The filter's account and this one must both hold: another account matches nothing.
+        query.contradiction = query.account.is_some_and(|a| a != self.0.id());
         query.account = Some(self.0.id());
-        super::agreement::list(
-            st,
-            query,
-            page_request(
-                first,
-                after,
-                last,
-                before,
-                AgreementOrder::sorted(order_by)?,
-            )?,
-        )
-        .await
+        super::agreement::list(st, query, page).await
     }
     /// Every change between customer and client, oldest first.
     async fn relationship_history(&self, ctx: &Context<'_>) -> Result<Vec<RelationshipChange>> {
@@ -361,11 +362,21 @@ pub struct AccountFilter {
     search: Option<String>,
     /// `true`: only clients without an agreement in force; `false`: only accounts with one.
     without_agreement_in_force: Option<bool>,
+    /// Only accounts with an agreement in force that has any metric in one of these states
+    /// in its current period (each metric's own month or quarter, today by the server's
+    /// clock), e.g. `[BREACHED, AT_RISK]`. `NOT_MEASURED` is refused.
+    compliance_in: Option<Vec<ComplianceStatus>>,
 }
 
 impl AccountFilter {
-    pub(crate) fn into_query(self, prefix: &str) -> Result<AccountQuery> {
+    /// The store query; `prefix` names the argument in errors, `today` dates `complianceIn`.
+    pub(crate) fn into_query(self, prefix: &str, today: NaiveDate) -> Result<AccountQuery> {
         let search = filter_text(&format!("{prefix}search"), self.search)?;
+        let compliance = super::filters::compliance_query(
+            self.compliance_in,
+            &format!("{prefix}complianceIn"),
+            today,
+        )?;
         Ok(AccountQuery {
             relationship: self.relationship_type.map(Into::into),
             manager: self
@@ -381,6 +392,7 @@ impl AccountFilter {
             search,
             without_agreement_in_force: self.without_agreement_in_force,
             parent: None,
+            compliance,
         })
     }
 }
@@ -435,7 +447,9 @@ impl AccountQueries {
         st.ctx()
             .authorize(Action::ReadAccount, &Resource::Global, "account")
             .gql()?;
-        let query = filter.unwrap_or_default().into_query("filter.")?;
+        let query = filter
+            .unwrap_or_default()
+            .into_query("filter.", st.now.date_naive())?;
         list(
             st,
             query,

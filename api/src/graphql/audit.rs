@@ -7,6 +7,7 @@ use super::connection::connection;
 use super::context::state;
 use super::error::GqlResultExt;
 use super::filter_text::filter_text;
+use super::filters::DateRange;
 use super::ids::to_id;
 use super::pagination::page_request;
 use crate::auth::ReadScope;
@@ -88,16 +89,34 @@ connection!(
     super::prime::nothing
 );
 
-/// Which audit entries to list.
+/// Which audit entries to list: every part given must hold (AND).
 #[derive(Debug, Default, InputObject)]
 pub struct AuditFilter {
     /// Only changes of this entity (global id).
     entity_id: Option<ID>,
+    /// Only changes of entities of this type, as `AuditEntry.entityType` names it
+    /// (`Account`, `Contact`, `Agreement`, `TeamMember`, `Partner`, `Interaction`,
+    /// `Resync`, `SyncProvider`).
+    entity_type: Option<String>,
     /// Only changes by this subject.
     actor: Option<String>,
     /// Only this mutation.
     action: Option<String>,
+    /// Only changes made on a day of this window (UTC days, inclusive).
+    at: Option<DateRange>,
 }
+
+/// The entity types the audit log names.
+const ENTITY_TYPES: [&str; 8] = [
+    "Account",
+    "Contact",
+    "Agreement",
+    "TeamMember",
+    "Partner",
+    "Interaction",
+    "Resync",
+    "SyncProvider",
+];
 
 /// Audit queries.
 #[derive(Debug, Default)]
@@ -136,14 +155,28 @@ impl AuditQueries {
             .authorize(Action::ReadAuditLog, &Resource::Global, "audit log")
             .gql()?;
         let filter = filter.unwrap_or_default();
+        let entity_type = filter_text("filter.entityType", filter.entity_type)?;
+        if let Some(t) = &entity_type
+            && !ENTITY_TYPES.contains(&t.as_str())
+        {
+            return Err(super::error::gql(crate::error::ApiError::bad_input(
+                "filter.entityType",
+                format!("is not one of {}", ENTITY_TYPES.join(", ")),
+            )));
+        }
         let mut query = AuditQuery {
             actor: filter_text("filter.actor", filter.actor)?,
             action: filter_text("filter.action", filter.action)?,
+            at: super::filters::window(filter.at, "filter.at")?,
+            entity_type,
             ..Default::default()
         };
         if let Some(id) = filter.entity_id {
             match global_id::decode_any(id.as_str()) {
+                // An id of another type than `entityType` matches nothing.
                 Some((kind, raw)) => {
+                    query.contradiction =
+                        query.entity_type.as_ref().is_some_and(|t| t != kind.name());
                     query.entity_type = Some(kind.name().to_owned());
                     query.entity_id = Some(raw.to_string());
                 }

@@ -294,7 +294,7 @@ pub struct ContactFilter {
 }
 
 impl ContactFilter {
-    pub(crate) fn into_query(self) -> Result<ContactQuery> {
+    pub(crate) fn into_query(self, today: chrono::NaiveDate) -> Result<ContactQuery> {
         let search = filter_text("filter.search", self.search)?;
         let tag = filter_text("filter.tag", self.tag)?;
         Ok(ContactQuery {
@@ -304,7 +304,7 @@ impl ContactFilter {
             tag,
             account_filter: self
                 .account
-                .map(|a| a.into_query("filter.account."))
+                .map(|a| a.into_query("filter.account.", today))
                 .transpose()?,
         })
     }
@@ -355,7 +355,9 @@ impl ContactQueries {
         )]
         order_by: Option<Vec<ContactOrder>>,
     ) -> Result<ContactConnection> {
-        let query = filter.unwrap_or_default().into_query()?;
+        let query = filter
+            .unwrap_or_default()
+            .into_query(state(ctx).now.date_naive())?;
         list(
             state(ctx),
             query,

@@ -11,6 +11,7 @@ pub mod context;
 mod enums;
 pub mod error;
 mod filter_text;
+mod filters;
 pub mod guard;
 mod ids;
 mod interaction;
@@ -45,6 +46,7 @@ pub struct Query(
     team::TeamQueries,
     partner::PartnerQueries,
     audit::AuditQueries,
+    filters::CreditQueries,
     sync::SyncQueries,
 );
 

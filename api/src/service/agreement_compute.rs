@@ -91,6 +91,27 @@ pub(crate) async fn statuses_of(
     Ok(statuses(src, agreement, period, 1).await?)
 }
 
+/// Keeps the stored compliance of the periods containing `today` (the month and the quarter)
+/// current after a change of a live agreement, so lists filtered by compliance see it (an
+/// amendment may change a target). An agreement that is not live keeps what it had: the
+/// filter only looks at agreements in force.
+pub(crate) async fn refresh_compliance(
+    tx: &Tx,
+    agreement: &Agreement,
+    today: NaiveDate,
+) -> Result<(), ApiError> {
+    if !agreement.status().is_live() {
+        return Ok(());
+    }
+    for kind in [MeasurementPeriod::Monthly, MeasurementPeriod::Quarterly] {
+        let period = Period::containing(today, kind);
+        let statuses = statuses_of(&Source::Tx(tx), agreement, &period).await?;
+        tx.replace_compliance(agreement.id(), &period, &statuses)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Evaluates `period` (breaches, credits, penalties, escalations, termination rights).
 pub(crate) async fn evaluate_period(
     src: &Source<'_>,

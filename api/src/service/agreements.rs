@@ -17,7 +17,7 @@ use rapport_domain::{DomainError, ValidationError};
 use serde_json::{Value, json};
 
 use super::accounts::account_scope;
-use super::agreement_compute::{Source, recompute_period, termination_right};
+use super::agreement_compute::{Source, recompute_period, refresh_compliance, termination_right};
 use super::record::{Change, record};
 use super::{Ctx, check_version};
 use crate::error::ApiError;
@@ -84,6 +84,7 @@ async fn finish(
     events: Vec<DomainEvent>,
 ) -> Result<Agreement, ApiError> {
     let saved = tx.save_agreement(agreement, expected).await?;
+    refresh_compliance(&tx, &saved, today(ctx)).await?;
     record(
         &tx,
         ctx,
@@ -409,6 +410,7 @@ pub async fn record_measurements(
         let outcome = recompute_period(&tx, &agreement, period, ctx.now).await?;
         let statuses =
             super::agreement_compute::statuses_of(&Source::Tx(&tx), &agreement, period).await?;
+        tx.replace_compliance(id, period, &statuses).await?;
         if statuses
             .iter()
             .any(|s| s.status == ComplianceStatus::AtRisk)

@@ -39,6 +39,8 @@ pub struct AccountQuery {
     /// Only clients without an agreement in force (`true`), or only accounts with one
     /// (`false`).
     pub without_agreement_in_force: Option<bool>,
+    /// Only accounts with a metric of an agreement in force in one of these statuses now.
+    pub compliance: Option<super::filters::ComplianceQuery>,
 }
 
 impl AccountQuery {
@@ -81,6 +83,9 @@ impl AccountQuery {
                 );
             }
             None => {}
+        }
+        if let Some(c) = &self.compliance {
+            cond = cond.add(c.accounts());
         }
         cond
     }

@@ -12,43 +12,17 @@ use rapport_domain::ids::{AccountId, AgreementId};
 use rapport_domain::values::Text;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde_json::{Value, json};
 
 use super::entity::{agreement, agreement_revision};
+use super::filters::AgreementQuery;
 use super::page::fetch_page;
 use super::{AgreementSort, Page, PageRequest, Store, StoreError, Tx, scope};
 use super::{agreement_sort, sections_json};
 use crate::auth::ReadScope;
-
-/// Which agreements a list shows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AgreementQuery {
-    /// Only agreements with this account.
-    pub account: Option<AccountId>,
-    /// Only agreements in this state.
-    pub status: Option<AgreementStatus>,
-    /// Only agreements in force (ACTIVE or UNDER_REVIEW).
-    pub in_force: Option<bool>,
-}
-
-impl AgreementQuery {
-    fn condition(&self) -> Condition {
-        let mut cond = Condition::all();
-        if let Some(a) = self.account {
-            cond = cond.add(agreement::Column::AccountId.eq(a.get()));
-        }
-        if let Some(s) = self.status {
-            cond = cond.add(agreement::Column::Status.eq(s.as_str()));
-        }
-        if let Some(f) = self.in_force {
-            cond = cond.add(agreement::Column::InForce.eq(f));
-        }
-        cond
-    }
-}
 
 /// The condition "this account has an agreement in force", for account filters.
 pub(crate) fn accounts_with_agreement_in_force() -> sea_orm::sea_query::SelectStatement {

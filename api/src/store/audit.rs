@@ -65,11 +65,19 @@ pub struct AuditQuery {
     pub actor: Option<String>,
     /// Only this action.
     pub action: Option<String>,
+    /// Only changes made on a day of this window (UTC).
+    pub at: super::filters::DateWindow,
+    /// Two parts of the filter cannot both hold (an id of another type than
+    /// `entityType`): nothing matches, and `totalCount` says 0.
+    pub contradiction: bool,
 }
 
 impl AuditQuery {
     fn condition(&self) -> Condition {
         let mut cond = Condition::all();
+        if self.contradiction {
+            return super::filters::nothing();
+        }
         if let Some(t) = &self.entity_type {
             cond = cond.add(audit_log::Column::EntityType.eq(t.clone()));
         }
@@ -82,7 +90,7 @@ impl AuditQuery {
         if let Some(a) = &self.action {
             cond = cond.add(audit_log::Column::Action.eq(a.clone()));
         }
-        cond
+        cond.add(self.at.on_instant(audit_log::Column::At))
     }
 }
 

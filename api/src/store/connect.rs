@@ -79,7 +79,8 @@ impl Store {
         }
     }
 
-    /// Applies pending migrations.
+    /// Applies pending migrations, then fills the derived columns a migration cannot compute
+    /// (see `agreement_sort`).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         Migrator::up(&self.writer, None).await?;
         self.fill_agreement_sort_columns().await?;

@@ -12,6 +12,7 @@ use sea_orm::{
 };
 
 use super::entity::{measurement, service_credit};
+use super::filters::CreditQuery;
 use super::page::fetch_page;
 use super::{CreditSort, Page, PageRequest, Store, StoreError, Tx, scope};
 use crate::auth::ReadScope;
@@ -32,6 +33,8 @@ pub enum Recorded {
 pub struct StoredCredit {
     /// Row id (cursor).
     pub id: i64,
+    /// The agreement whose ledger it is in.
+    pub agreement: AgreementId,
     /// The metric breached.
     pub metric_key: String,
     /// First day of the period.
@@ -96,15 +99,15 @@ impl Store {
             .collect()
     }
 
-    /// One page of an agreement's credit ledger.
+    /// One page of the credit ledger (one agreement's, or across agreements).
     pub async fn credits_page(
         &self,
         scope: ReadScope,
-        agreement: AgreementId,
+        query: &CreditQuery,
         page: &PageRequest<CreditSort>,
     ) -> Result<Page<StoredCredit>, StoreError> {
         let select = service_credit::Entity::find()
-            .filter(service_credit::Column::AgreementId.eq(agreement.get()))
+            .filter(query.condition())
             .filter(scope::by_agreement(
                 scope,
                 service_credit::Column::AgreementId,
@@ -114,6 +117,7 @@ impl Store {
             .try_map(|r| {
                 Ok::<_, StoreError>(StoredCredit {
                     id: r.id,
+                    agreement: AgreementId::new(r.agreement_id),
                     metric_key: r.metric_key,
                     period_start: r.period_start,
                     amount: r.amount,
@@ -123,14 +127,14 @@ impl Store {
             })
     }
 
-    /// How many ledger entries an agreement has.
+    /// How many ledger entries match.
     pub async fn credits_count(
         &self,
         scope: ReadScope,
-        agreement: AgreementId,
+        query: &CreditQuery,
     ) -> Result<u64, StoreError> {
         Ok(service_credit::Entity::find()
-            .filter(service_credit::Column::AgreementId.eq(agreement.get()))
+            .filter(query.condition())
             .filter(scope::by_agreement(
                 scope,
                 service_credit::Column::AgreementId,
@@ -166,6 +170,7 @@ impl Store {
                     AgreementId::new(r.agreement_id),
                     StoredCredit {
                         id: r.id,
+                        agreement: AgreementId::new(r.agreement_id),
                         metric_key: r.metric_key,
                         period_start: r.period_start,
                         amount: r.amount,

@@ -10,6 +10,7 @@ mod connect;
 mod contacts;
 pub(crate) mod entity;
 mod error;
+mod filters;
 mod interactions;
 mod like;
 mod measurements;
@@ -27,11 +28,11 @@ mod tx;
 mod webhooks;
 
 pub use accounts::AccountQuery;
-pub use agreements::AgreementQuery;
 pub use audit::{AuditEntry, AuditQuery, AuditRecord, OutboxRecord};
 pub use connect::{Store, StoreSettings, create_postgres_database};
 pub use contacts::ContactQuery;
 pub use error::StoreError;
+pub use filters::{AgreementQuery, ComplianceQuery, CreditQuery, DateWindow};
 pub use interactions::{
     Interaction, InteractionPage, InteractionQuery, InteractionSort, NewInteraction,
 };

@@ -9,8 +9,8 @@ use chrono::{Duration, NaiveDate, Utc};
 use rapport_api::auth::ReadScope;
 use rapport_api::global_id::{self, Kind};
 use rapport_api::store::{
-    AccountQuery, AgreementQuery, AuditQuery, ContactQuery, InteractionPage, InteractionQuery,
-    PageRequest, Store, TeamQuery,
+    AccountQuery, AgreementQuery, AuditQuery, ContactQuery, CreditQuery, InteractionPage,
+    InteractionQuery, PageRequest, Store, TeamQuery,
 };
 use rapport_domain::ids::{AccountId, AgreementId, ContactId, PartnerId, TeamMemberId};
 use rapport_domain::permissions::Principal;
@@ -75,13 +75,18 @@ async fn answered(store: &Store, scope: ReadScope, asked: &Rows) -> Vec<(&'stati
     let mut credits = 0;
     for a in &asked.agreements {
         credits += store
-            .credits_page(scope, *a, &page())
+            .credits_page(scope, &CreditQuery::of_agreement(*a), &page())
             .await
             .expect("credits")
             .items
             .len();
-        credits +=
-            usize::try_from(store.credits_count(scope, *a).await.expect("count")).unwrap_or(0);
+        credits += usize::try_from(
+            store
+                .credits_count(scope, &CreditQuery::of_agreement(*a))
+                .await
+                .expect("count"),
+        )
+        .unwrap_or(0);
     }
     let mut interaction_pages = 0;
     for (_, p) in store

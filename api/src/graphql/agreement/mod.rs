@@ -24,8 +24,9 @@ use crate::service;
 
 pub use mutations::AgreementMutations;
 pub use node::AgreementNode;
+pub use outputs::ServiceCreditConnection;
 pub(crate) use query::list;
-pub use query::{AgreementConnection, AgreementFilter, AgreementQueries};
+pub use query::{AgreementConnection, AgreementQueries};
 
 /// Whether the caller may perform `action` on the agreement's account (the account comes from
 /// the request's loader cache).

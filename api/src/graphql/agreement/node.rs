@@ -16,6 +16,7 @@ use crate::graphql::connection::RowId;
 use crate::graphql::context::state;
 use crate::graphql::enums::AgreementStatus;
 use crate::graphql::error::GqlResultExt;
+use crate::graphql::filters::CreditFilter;
 use crate::graphql::ids::to_id;
 use crate::graphql::pagination::page_request;
 use crate::graphql::scalars::{DateScalar, DateTimeScalar, DecimalScalar};
@@ -206,6 +207,10 @@ impl AgreementNode {
         })
     }
     /// The service-credit ledger (FORBIDDEN for support agents and partners).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one per GraphQL argument: paging, filter and orderBy"
+    )]
     async fn credits(
         &self,
         ctx: &Context<'_>,
@@ -221,6 +226,8 @@ impl AgreementNode {
         last: Option<i32>,
         #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
+        #[graphql(desc = "Which of the agreement's credits to list; all when omitted.")]
+        filter: Option<CreditFilter>,
         #[graphql(
             desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
         )]
@@ -230,25 +237,23 @@ impl AgreementNode {
         if !may(st, &self.0, Action::ReadAgreementTerms).await {
             return forbidden();
         }
+        let mut query = filter.unwrap_or_default().into_query("filter.")?;
+        let page = page_request(
+            first,
+            after,
+            last,
+            before,
+            ServiceCreditOrder::sorted(order_by)?,
+        )?;
+        // The filter's agreement and this one must both hold: another matches nothing.
+        query.contradiction = query.agreement.is_some_and(|a| a != self.0.id());
+        query.agreement = Some(self.0.id());
         let page = st
             .store
-            .credits_page(
-                st.scope(),
-                self.0.id(),
-                &page_request(
-                    first,
-                    after,
-                    last,
-                    before,
-                    ServiceCreditOrder::sorted(order_by)?,
-                )?,
-            )
+            .credits_page(st.scope(), &query, &page)
             .await
             .gql()?;
-        Ok(ServiceCreditConnection {
-            page,
-            query: self.0.id(),
-        })
+        Ok(ServiceCreditConnection { page, query })
     }
     /// Reviews held, oldest first.
     async fn reviews(&self, ctx: &Context<'_>) -> Result<Vec<ReviewOut>> {

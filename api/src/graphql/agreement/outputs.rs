@@ -3,7 +3,6 @@
 
 use async_graphql::{Object, Result, SimpleObject};
 use rapport_domain::agreement::{Agreement, Revision};
-use rapport_domain::ids::AgreementId;
 use rapport_domain::values::Text;
 
 use crate::auth::ReadScope;
@@ -11,7 +10,7 @@ use crate::graphql::connection::{RowId, connection};
 use crate::graphql::enums::{ComplianceStatus, ReviewOutcome, RevisionStatus, TerminationKind};
 use crate::graphql::scalars::{DateScalar, DateTimeScalar, DecimalScalar};
 use crate::graphql::sections::{MetricOut, MoneyOut};
-use crate::store::{Store, StoreError, StoredCredit};
+use crate::store::{CreditQuery, Store, StoreError, StoredCredit};
 
 use super::date;
 
@@ -171,6 +170,10 @@ pub struct ServiceCreditNode(pub StoredCredit);
 /// A service credit in the ledger: what a breach of one metric cost in one period.
 #[Object(name = "ServiceCredit")]
 impl ServiceCreditNode {
+    /// The agreement whose ledger the credit is in.
+    async fn agreement_id(&self) -> async_graphql::ID {
+        crate::graphql::ids::to_id(crate::global_id::Kind::Agreement, self.0.agreement.get())
+    }
     /// The `key` of the breached metric.
     async fn metric_key(&self) -> &str {
         &self.0.metric_key
@@ -192,9 +195,9 @@ impl ServiceCreditNode {
 async fn count_credits(
     store: &Store,
     scope: ReadScope,
-    agreement: &AgreementId,
+    query: &CreditQuery,
 ) -> Result<u64, StoreError> {
-    store.credits_count(scope, *agreement).await
+    store.credits_count(scope, query).await
 }
 
 connection!(
@@ -202,7 +205,7 @@ connection!(
     ServiceCreditEdge,
     ServiceCreditNode,
     StoredCredit,
-    AgreementId,
+    CreditQuery,
     count_credits,
     crate::graphql::prime::nothing
 );

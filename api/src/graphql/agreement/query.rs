@@ -4,11 +4,9 @@
 use crate::graphql::order::AgreementOrder;
 use std::collections::BTreeSet;
 
-use async_graphql::{Context, ID, InputObject, Object, Result};
+use async_graphql::{Context, ID, Object, Result};
 use chrono::NaiveDate;
-use rapport_domain::agreement::{
-    Agreement, AgreementStatus as DomainStatus, MeasurementPeriod, Period,
-};
+use rapport_domain::agreement::{Agreement, MeasurementPeriod, Period};
 use rapport_domain::ids::AgreementId;
 use rapport_domain::permissions::{Action, Resource};
 
@@ -16,9 +14,8 @@ use crate::auth::ReadScope;
 use crate::error::ApiError;
 use crate::graphql::connection::connection;
 use crate::graphql::context::{RequestState, state};
-use crate::graphql::enums::AgreementStatus;
 use crate::graphql::error::{GqlResultExt, gql};
-use crate::graphql::ids::account_id;
+use crate::graphql::filters::AgreementFilter;
 use crate::graphql::pagination::page_request;
 use crate::store::{AgreementQuery, AgreementSort, Store, StoreError};
 
@@ -148,30 +145,6 @@ pub(crate) async fn list(
     Ok(AgreementConnection { page, query })
 }
 
-/// Which agreements to list.
-#[derive(Debug, Default, InputObject)]
-pub struct AgreementFilter {
-    /// Only agreements in this status.
-    status: Option<AgreementStatus>,
-    /// Only agreements in force (ACTIVE or UNDER_REVIEW), or only those not in force.
-    in_force: Option<bool>,
-    /// Only the agreements of this account (global id).
-    account_id: Option<ID>,
-}
-
-impl AgreementFilter {
-    pub(crate) fn into_query(self) -> Result<AgreementQuery> {
-        Ok(AgreementQuery {
-            account: self
-                .account_id
-                .map(|id| account_id("filter.accountId", &id))
-                .transpose()?,
-            status: self.status.map(DomainStatus::from),
-            in_force: self.in_force,
-        })
-    }
-}
-
 /// Agreement queries.
 #[derive(Debug, Default)]
 pub struct AgreementQueries;
@@ -219,7 +192,7 @@ impl AgreementQueries {
         )]
         order_by: Option<Vec<AgreementOrder>>,
     ) -> Result<AgreementConnection> {
-        let query = filter.unwrap_or_default().into_query()?;
+        let query = filter.unwrap_or_default().into_query("filter.")?;
         list(
             state(ctx),
             query,

@@ -11,6 +11,7 @@ pub mod contact_phone;
 pub mod contact_tag;
 pub mod interaction;
 pub mod measurement;
+pub mod metric_compliance;
 pub mod outbox;
 pub mod partner;
 pub mod provider_pause;
