@@ -13,6 +13,8 @@ const DASHBOARD_RELAY: &str =
 const ACCOUNTS_AGREEMENTS: &str =
     include_str!("../../api/src/graphql/guard/model/screens/accounts_agreements.graphql");
 const HOSTILE: &str = include_str!("../../api/src/graphql/guard/model/screens/hostile.graphql");
+const NEEDS_ATTENTION: &str =
+    include_str!("../../api/src/graphql/guard/model/screens/needs_attention.graphql");
 
 /// Two client accounts, each with an active agreement whose response time breached (so it
 /// has a service credit), and a customer account without either.
@@ -91,6 +93,24 @@ async fn the_client_dashboard_answers_data_under_the_default_limits() {
     assert_eq!(edges.len(), 2);
     let credit = &edges[0]["node"]["agreements"]["edges"][0]["node"]["credits"]["edges"][0];
     assert_eq!(credit["node"]["metricKey"], "frt", "{}", res.body);
+}
+
+/// The README's "needs attention" screen: filters, sorting and nested pages in one request.
+#[tokio::test]
+async fn the_needs_attention_screen_answers_the_breached_clients_sorted() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let res = app.gql(NEEDS_ATTENTION, json!({})).await.ok();
+    let accounts = array(res.data("/accounts/nodes"), "accounts");
+    let names: Vec<&str> = accounts.iter().filter_map(|a| a["name"].as_str()).collect();
+    // Both clients breached; equal deadlines, so NAME decides.
+    assert_eq!(names, ["Acme Retainer", "Globex Support"], "{}", res.body);
+    for account in accounts {
+        let agreements = array(&account["agreements"]["nodes"], "agreements");
+        assert_eq!(agreements.len(), 1, "{account}");
+        let credits = array(&agreements[0]["credits"]["nodes"], "credits");
+        assert_eq!(credits[0]["metricKey"], "frt", "{account}");
+    }
 }
 
 #[tokio::test]

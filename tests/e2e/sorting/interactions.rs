@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{Duration, Utc};
 use rapport_api::global_id::{self, Kind};
 use rapport_api::store::NewInteraction;
+use rapport_domain::contact::{InteractionDirection, InteractionKind};
 use rapport_domain::ids::ContactId;
 use rapport_tests::spawn_app;
 use serde_json::{Value, json};
@@ -32,8 +33,8 @@ async fn interactions_sort_by_time_either_way_and_refuse_foreign_cursors() {
         tx.insert_interaction(
             &NewInteraction {
                 contact: ContactId::new(raw),
-                kind: "CALL".to_owned(),
-                direction: Some("INBOUND".to_owned()),
+                kind: InteractionKind::Call,
+                direction: Some(InteractionDirection::Inbound),
                 at: base + Duration::hours(*hours),
                 duration_seconds: Some(60),
                 source: "ringover".to_owned(),

@@ -13,6 +13,7 @@ const DASHBOARD: &str = include_str!("screens/dashboard.graphql");
 const DASHBOARD_RELAY: &str = include_str!("screens/dashboard_relay.graphql");
 const ACCOUNTS_AGREEMENTS: &str = include_str!("screens/accounts_agreements.graphql");
 const HOSTILE: &str = include_str!("screens/hostile.graphql");
+const NEEDS_ATTENTION: &str = include_str!("screens/needs_attention.graphql");
 
 fn shapes() -> Shapes {
     crate::graphql::shapes()
@@ -100,6 +101,21 @@ fn the_dashboard_costs_as_the_readme_computes_it_and_passes_the_default_limit() 
     assert_eq!(cost(DASHBOARD_RELAY), 2 + 20 * account);
     assert_eq!(cost(DASHBOARD_RELAY), 16_882);
     assert!(cost(DASHBOARD_RELAY) <= default_limit());
+}
+
+#[test]
+fn the_needs_attention_screen_costs_as_the_readme_computes_it() {
+    // credits(last: 3): 1 + 3 × (credit + amount)
+    let credits = 1 + 3 * 2;
+    // agreement, reviewAndTermination, credits
+    let agreement = 2 + credits;
+    // agreements(first: 5)
+    let agreements = 1 + 5 * agreement;
+    // account, accountManager, agreements
+    let account = 2 + agreements;
+    // accounts, pageInfo, 20 accounts
+    assert_eq!(2 + 20 * account, 962);
+    assert_eq!(cost(NEEDS_ATTENTION), 962);
 }
 
 #[test]
