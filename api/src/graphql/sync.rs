@@ -261,8 +261,9 @@ impl SyncQueries {
         last: Option<i32>,
         #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
-        #[graphql(desc = "Only the failures of this provider (`mailchimp`).")]
-        provider: Option<String>,
+        #[graphql(desc = "Only the failures of this provider (`mailchimp`).")] provider: Option<
+            String,
+        >,
         #[graphql(
             desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
         )]

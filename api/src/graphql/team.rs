@@ -137,8 +137,9 @@ impl TeamQueries {
         last: Option<i32>,
         #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
         before: Option<String>,
-        #[graphql(desc = "Which members to list; all when omitted.")]
-        filter: Option<TeamMemberFilter>,
+        #[graphql(desc = "Which members to list; all when omitted.")] filter: Option<
+            TeamMemberFilter,
+        >,
         #[graphql(
             desc = "Sort keys, most significant first; the id breaks ties (default: by id)."
         )]

@@ -10,8 +10,8 @@ use crate::graphql::agreement::ServiceCreditConnection;
 use crate::graphql::context::state;
 use crate::graphql::error::{GqlResultExt, gql};
 use crate::graphql::ids::account_id;
-use crate::graphql::pagination::page_request;
 use crate::graphql::order::ServiceCreditOrder;
+use crate::graphql::pagination::page_request;
 use crate::store::CreditQuery;
 
 /// Which service credits to list: every part given must hold (AND).
