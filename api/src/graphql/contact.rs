@@ -215,11 +215,17 @@ impl ContactNode {
         #[graphql(desc = "An edge's `cursor`: the page starts just after that item.")]
         after: Option<String>,
         #[graphql(
+            desc = "How many items from the end of the list (or before `before`): 0 to 100."
+        )]
+        last: Option<i32>,
+        #[graphql(desc = "An edge's `cursor`: the page ends just before that item.")]
+        before: Option<String>,
+        #[graphql(
             desc = "One sort key, then the id in the same direction (default: newest first)."
         )]
         order_by: Option<Vec<super::interaction::InteractionOrder>>,
     ) -> Result<super::interaction::InteractionConnection> {
-        super::interaction::of_contact(ctx, &self.0, first, after, order_by).await
+        super::interaction::of_contact(ctx, &self.0, first, after, last, before, order_by).await
     }
     /// True once the contact's personal data was erased (`eraseContact`).
     async fn erased(&self) -> bool {

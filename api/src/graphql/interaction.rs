@@ -83,14 +83,16 @@ connection!(
     super::prime::nothing
 );
 
-/// The page `first`/`after`/`orderBy` ask for: by default newest first. A cursor continues
-/// only the order it was made in.
+/// The page `first`/`after` or `last`/`before` and `orderBy` ask for: by default newest
+/// first. A cursor continues only the order it was made in.
 pub(crate) fn interaction_page(
     first: Option<i32>,
     after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
     order: Option<Vec<InteractionOrder>>,
 ) -> Result<InteractionPage> {
-    let page = id_page_request(first, None, None, None)?;
+    let page = id_page_request(first, None, last, None)?;
     let order = order.unwrap_or_default();
     if order.len() > 1 {
         return Err(gql(ApiError::bad_input(
@@ -109,33 +111,37 @@ pub(crate) fn interaction_page(
     });
     let mut out = InteractionPage {
         after: None,
+        before: None,
         limit: page.limit,
+        from_end: page.from_end,
         sort,
         desc,
     };
-    if let Some(raw) = after {
-        let k = decode_cursor("after", &raw).map_err(gql)?;
-        let expected = out.signature();
+    let expected = out.signature();
+    let position = |field: &str, raw: Option<String>| -> Result<Option<i64>> {
+        let Some(raw) = raw else { return Ok(None) };
+        let k = decode_cursor(field, &raw).map_err(gql)?;
         if k.order != expected || !k.values.is_empty() {
+            let name = |o: &str| {
+                if o.is_empty() {
+                    "newest first".to_owned()
+                } else {
+                    o.to_owned()
+                }
+            };
             return Err(gql(ApiError::bad_input(
-                "after",
+                field,
                 format!(
                     "was made for another order ({}) than this request's ({}); start again without a cursor",
-                    if k.order.is_empty() {
-                        "newest first"
-                    } else {
-                        &k.order
-                    },
-                    if expected.is_empty() {
-                        "newest first"
-                    } else {
-                        &expected
-                    },
+                    name(&k.order),
+                    name(&expected),
                 ),
             )));
         }
-        out.after = Some(k.id);
-    }
+        Ok(Some(k.id))
+    };
+    out.after = position("after", after)?;
+    out.before = position("before", before)?;
     Ok(out)
 }
 
@@ -178,10 +184,12 @@ pub(crate) async fn of_contact(
     contact: &Contact,
     first: Option<i32>,
     after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
     order: Option<Vec<InteractionOrder>>,
 ) -> Result<InteractionConnection> {
     let st = state(ctx);
-    let page = interaction_page(first, after, order)?;
+    let page = interaction_page(first, after, last, before, order)?;
     if !may_read(st, contact).await {
         return Err(gql(ApiError::NotFound("contact")));
     }
@@ -195,8 +203,8 @@ pub(crate) async fn of_contact(
         .gql()?
         .unwrap_or(Page {
             items: Vec::new(),
-            has_next: false,
-            has_previous: page.after.is_some(),
+            has_next: page.from_end && page.before.is_some(),
+            has_previous: !page.from_end && page.after.is_some(),
             cursors: Vec::new(),
         });
     Ok(InteractionConnection { page, query })

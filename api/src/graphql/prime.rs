@@ -76,13 +76,18 @@ async fn interactions(
     }
     let st = state(ctx);
     for field in selection.field("interactions").selection_fields() {
-        let (mut first, mut after, mut order) = (None, None, None);
+        let (mut first, mut after, mut last, mut before, mut order) =
+            (None, None, None, None, None);
         for (name, value) in field.arguments()? {
             match (name.as_str(), value) {
                 ("first", async_graphql::Value::Number(n)) => {
                     first = n.as_i64().and_then(|n| i32::try_from(n).ok());
                 }
                 ("after", async_graphql::Value::String(cursor)) => after = Some(cursor),
+                ("last", async_graphql::Value::Number(n)) => {
+                    last = n.as_i64().and_then(|n| i32::try_from(n).ok());
+                }
+                ("before", async_graphql::Value::String(cursor)) => before = Some(cursor),
                 ("orderBy", value @ async_graphql::Value::List(_)) => {
                     order = <Vec<super::interaction::InteractionOrder> as async_graphql::InputType>::parse(Some(value)).ok();
                 }
@@ -90,7 +95,8 @@ async fn interactions(
             }
         }
         // A bad argument is reported by the field itself.
-        let Ok(page) = super::interaction::interaction_page(first, after, order) else {
+        let Ok(page) = super::interaction::interaction_page(first, after, last, before, order)
+        else {
             continue;
         };
         let keys = items.iter().map(|c| (c.id(), page));

@@ -76,13 +76,18 @@ pub enum InteractionSort {
     CreatedAt,
 }
 
-/// A forward page of a contact's interactions, by default newest first (by `at`, then by id).
+/// A page of a contact's interactions, by default newest first (by `at`, then by id), taken
+/// from the start of the window (`first`/`after`) or from its end (`last`/`before`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct InteractionPage {
     /// Only interactions after this one in the page's order.
     pub after: Option<i64>,
+    /// Only interactions before this one in the page's order.
+    pub before: Option<i64>,
     /// How many.
     pub limit: u64,
+    /// Take the last `limit` interactions of the window instead of the first.
+    pub from_end: bool,
     /// The sort key.
     pub sort: InteractionSort,
     /// Descending (the default: newest first).
@@ -94,7 +99,9 @@ impl InteractionPage {
     pub fn newest(limit: u64) -> Self {
         InteractionPage {
             after: None,
+            before: None,
             limit,
+            from_end: false,
             sort: InteractionSort::At,
             desc: true,
         }
@@ -233,8 +240,8 @@ impl Store {
                     *c,
                     Page {
                         items: Vec::new(),
-                        has_next: false,
-                        has_previous: page.after.is_some(),
+                        has_next: page.from_end && page.before.is_some(),
+                        has_previous: !page.from_end && page.after.is_some(),
                         cursors: Vec::new(),
                     },
                 )
@@ -257,19 +264,25 @@ impl Store {
             InteractionSort::At => "at",
             InteractionSort::CreatedAt => "created_at",
         };
-        let (op, dir) = if page.desc {
-            ("<", "DESC")
+        // `op` selects the rows after a cursor in the page's order; the rows before it take
+        // the opposite comparison. From the end, the window is scanned in reverse and the page
+        // turned round below.
+        let (op, back) = if page.desc { ("<", ">") } else { (">", "<") };
+        let dir = if page.desc != page.from_end {
+            "DESC"
         } else {
-            (">", "ASC")
+            "ASC"
         };
-        let cursor = match page.after {
-            Some(after) => format!(
-                " AND EXISTS (SELECT 1 FROM \"interactions\" \"c\" WHERE \"c\".\"id\" = {} \
-                 AND (\"i\".\"{col}\" {op} \"c\".\"{col}\" OR (\"i\".\"{col}\" = \"c\".\"{col}\" AND \"i\".\"id\" {op} \"c\".\"id\")))",
-                param(after.into())
-            ),
-            None => String::new(),
-        };
+        let mut cursor = String::new();
+        for (bound, op) in [(page.after, op), (page.before, back)] {
+            if let Some(id) = bound {
+                cursor.push_str(&format!(
+                    " AND EXISTS (SELECT 1 FROM \"interactions\" \"c\" WHERE \"c\".\"id\" = {} \
+                     AND (\"i\".\"{col}\" {op} \"c\".\"{col}\" OR (\"i\".\"{col}\" = \"c\".\"{col}\" AND \"i\".\"id\" {op} \"c\".\"id\")))",
+                    param(id.into())
+                ));
+            }
+        }
         let in_scope = match scope.partner() {
             Some(partner) => format!(
                 " AND \"i\".\"contact_id\" IN (SELECT \"id\" FROM \"contacts\" WHERE \"account_id\" IN \
@@ -305,11 +318,16 @@ impl Store {
             }
         }
         let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
-        for page in pages.values_mut() {
-            if page.items.len() > limit {
-                page.items.truncate(limit);
-                page.cursors.truncate(limit);
-                page.has_next = true;
+        for out in pages.values_mut() {
+            let more = out.items.len() > limit;
+            out.items.truncate(limit);
+            out.cursors.truncate(limit);
+            if page.from_end {
+                out.items.reverse();
+                out.cursors.reverse();
+                out.has_previous = more;
+            } else {
+                out.has_next = more;
             }
         }
         Ok(pages)

@@ -1,5 +1,5 @@
 //! `Contact.interactions`: newest first by default, or by `AT` / `CREATED_AT` either way, paged
-//! forwards; a cursor of one order is refused under another.
+//! forwards and backwards; a cursor of one order is refused under another.
 
 use std::collections::HashMap;
 
@@ -13,8 +13,10 @@ use serde_json::{Value, json};
 
 use super::{Conn, Read, assert_sorted, id, ids};
 
-const QUERY: &str = "query($first: Int, $after: String, $order: [InteractionOrder!], $id: ID!) {
-  node(id: $id) { ... on Contact { interactions(first: $first, after: $after, orderBy: $order) {
+const QUERY: &str = "query($first: Int, $after: String, $last: Int, $before: String,
+  $order: [InteractionOrder!], $id: ID!) {
+  node(id: $id) { ... on Contact { interactions(first: $first, after: $after, last: $last,
+    before: $before, orderBy: $order) {
     edges { cursor node { at } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }
 }";
 
@@ -83,10 +85,23 @@ async fn interactions_sort_by_time_either_way_and_refuse_foreign_cursors() {
                 ids(&all),
                 "{order} by 2"
             );
+            // Backwards (`last`/`before`) in pages of 2 and 4: the same list.
+            for size in [2, 4] {
+                assert_eq!(
+                    ids(&c.walk(&order, size, true).await),
+                    ids(&all),
+                    "{order} backwards by {size}"
+                );
+            }
         }
     }
 
     // A cursor of the default order under another, and the reverse.
+    assert_eq!(
+        ids(&c.walk(&Value::Null, 4, true).await),
+        ids(&default),
+        "newest first, backwards by 4"
+    );
     let first = c.page(json!({"first": 1})).await.cursors[0].clone();
     let sorted = c
         .page(json!({"first": 1, "order": [{"field": "AT"}]}))
@@ -101,10 +116,18 @@ async fn interactions_sort_by_time_either_way_and_refuse_foreign_cursors() {
         let res = app
             .gql(
                 QUERY,
-                json!({"id": contact, "first": 1, "after": after, "order": order}),
+                json!({"id": contact, "first": 1, "after": after.clone(), "order": order.clone()}),
             )
             .await;
         assert_eq!(res.error_code(), Some("BAD_USER_INPUT"), "{}", res.body);
         assert_eq!(res.error_field(), Some("after"), "{}", res.body);
+        let res = app
+            .gql(
+                QUERY,
+                json!({"id": contact, "last": 1, "before": after, "order": order}),
+            )
+            .await;
+        assert_eq!(res.error_code(), Some("BAD_USER_INPUT"), "{}", res.body);
+        assert_eq!(res.error_field(), Some("before"), "{}", res.body);
     }
 }
