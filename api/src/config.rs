@@ -10,10 +10,12 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 mod edge;
+mod events;
 mod http;
 mod persisted;
 
 pub use edge::{MIN_WEBHOOK_SECRET_CHARS, RateLimitSettings};
+pub use events::{EventSettings, SubscriptionSettings, WebhookSettings};
 pub use http::HttpSettings;
 
 use crate::auth::jwt::JwtSettings;
@@ -45,6 +47,8 @@ pub struct Settings {
     pub sync: SyncSettings,
     /// Request rate limits per token subject, client address and webhook route.
     pub rate_limit: RateLimitSettings,
+    /// The event relay, outbound webhooks and subscriptions.
+    pub events: EventSettings,
     /// Mailchimp email marketing: contacts synced when this section is present. Never
     /// serialized back out (it holds the API key).
     #[cfg(feature = "mailchimp")]
@@ -146,6 +150,7 @@ impl Default for Settings {
             scheduler: SchedulerSettings::default(),
             sync: SyncSettings::default(),
             rate_limit: RateLimitSettings::default(),
+            events: EventSettings::default(),
             #[cfg(feature = "mailchimp")]
             mailchimp: None,
             #[cfg(feature = "ringover")]

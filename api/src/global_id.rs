@@ -21,10 +21,16 @@ pub enum Kind {
     Agreement,
     /// An interaction with a contact (a call).
     Interaction,
+    /// A notification in a team member's inbox.
+    Notification,
+    /// An outbound webhook endpoint.
+    WebhookEndpoint,
+    /// One event's delivery to one webhook endpoint.
+    WebhookDelivery,
 }
 
 impl Kind {
-    const ALL: [Kind; 7] = [
+    const ALL: [Kind; 10] = [
         Kind::Account,
         Kind::Contact,
         Kind::TeamMember,
@@ -32,6 +38,9 @@ impl Kind {
         Kind::AuditEntry,
         Kind::Agreement,
         Kind::Interaction,
+        Kind::Notification,
+        Kind::WebhookEndpoint,
+        Kind::WebhookDelivery,
     ];
 
     /// The GraphQL type name.
@@ -44,7 +53,15 @@ impl Kind {
             Kind::AuditEntry => "AuditEntry",
             Kind::Agreement => "Agreement",
             Kind::Interaction => "Interaction",
+            Kind::Notification => "Notification",
+            Kind::WebhookEndpoint => "WebhookEndpoint",
+            Kind::WebhookDelivery => "WebhookDelivery",
         }
+    }
+
+    /// The kind a GraphQL type name names (`Account`), if any.
+    pub fn parse_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
     }
 }
 
@@ -66,7 +83,7 @@ pub fn decode_any(id: &str) -> Option<(Kind, i64)> {
     let bytes = URL_SAFE_NO_PAD.decode(id).ok()?;
     let text = std::str::from_utf8(&bytes).ok()?;
     let (name, raw) = text.split_once(':')?;
-    let kind = Kind::ALL.into_iter().find(|k| k.name() == name)?;
+    let kind = Kind::parse_name(name)?;
     let raw: i64 = raw.parse().ok().filter(|n| *n > 0)?;
     (encode(kind, raw) == id).then_some((kind, raw))
 }

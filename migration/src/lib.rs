@@ -12,6 +12,7 @@ mod m20261122_000007_contact_phones;
 mod m20261207_000008_domain_claims;
 mod m20261207_000009_sort_indexes;
 mod m20261207_000010_filter_indexes;
+mod m20261208_000011_events;
 
 /// Every migration step of Rapport, in order.
 #[derive(Debug)]
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000008_domain_claims::Migration),
             Box::new(m20261207_000009_sort_indexes::Migration),
             Box::new(m20261207_000010_filter_indexes::Migration),
+            Box::new(m20261208_000011_events::Migration),
         ]
     }
 }

@@ -80,7 +80,11 @@ async fn resolve(st: &RequestState, id: &str) -> Result<Option<Node>> {
         Kind::Interaction => super::interaction::load_interaction(st, raw)
             .await?
             .map(Node::Interaction),
-        Kind::AuditEntry => None,
+        // Not resolvable by id (yet): notifications and webhook objects are read through
+        // their own fields.
+        Kind::AuditEntry | Kind::Notification | Kind::WebhookEndpoint | Kind::WebhookDelivery => {
+            None
+        }
     })
 }
 

@@ -166,7 +166,16 @@ pub(crate) async fn nodes(ctx: &Context<'_>, ids: &[ID]) -> Result<()> {
             Some((Kind::Partner, raw)) => {
                 partners.insert(PartnerId::new(raw));
             }
-            Some((Kind::AuditEntry | Kind::Agreement | Kind::Interaction, _)) | None => {}
+            Some((
+                Kind::AuditEntry
+                | Kind::Agreement
+                | Kind::Interaction
+                | Kind::Notification
+                | Kind::WebhookEndpoint
+                | Kind::WebhookDelivery,
+                _,
+            ))
+            | None => {}
         }
     }
     let found_contacts = st.contacts.load_many(contacts).await.gql()?;

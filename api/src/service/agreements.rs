@@ -471,7 +471,7 @@ pub async fn run_scheduler(store: &Store, now: DateTime<Utc>) -> Result<Schedule
             member: rapport_domain::ids::TeamMemberId::new(0),
             role: rapport_domain::role::Role::Admin,
         },
-        subject: "scheduler".to_owned(),
+        subject: super::record::SYSTEM_SUBJECT.to_owned(),
         token_id: String::new(),
     };
     let request_id = format!("scheduler-{}", now.format("%Y%m%dT%H%M%S"));

@@ -1,10 +1,20 @@
 use rapport_domain::events::DomainEvent;
+use rapport_domain::permissions::Principal;
 use serde_json::{Value, json};
 
 use super::Ctx;
 use crate::error::ApiError;
 use crate::global_id::{self, Kind};
 use crate::store::{AuditRecord, OutboxRecord, Tx};
+
+/// The subject the scheduler acts as: its events have the system as their actor.
+pub(crate) const SYSTEM_SUBJECT: &str = "scheduler";
+
+/// A new event id: `evt_` and 32 hex digits of a random UUID (ids never reveal how many
+/// events there are).
+fn new_event_id() -> String {
+    format!("evt_{}", uuid::Uuid::new_v4().simple())
+}
 
 /// What one mutation changed, for the audit log and the outbox.
 #[derive(Debug)]
@@ -70,8 +80,14 @@ pub(crate) async fn record(tx: &Tx, ctx: &Ctx<'_>, change: Change) -> Result<(),
         at: ctx.now,
     })
     .await?;
+    let (actor_kind, actor_id) = match ctx.caller.principal {
+        _ if ctx.caller.subject == SYSTEM_SUBJECT => ("system", None),
+        Principal::Staff { member, .. } => ("staff", Some(member.get())),
+        Principal::Partner { partner } => ("partner", Some(partner.get())),
+    };
     for event in change.events {
         let (kind, id) = event_subject(&event).unwrap_or((change.kind, change.id));
+        let account_id = tx.account_of_aggregate(kind.name(), id).await?;
         tx.outbox(OutboxRecord {
             event_type: event.kind(),
             entity_type: kind.name(),
@@ -84,6 +100,12 @@ pub(crate) async fn record(tx: &Tx, ctx: &Ctx<'_>, change: Change) -> Result<(),
                 "at": ctx.now.to_rfc3339(),
             }),
             at: ctx.now,
+            event_id: new_event_id(),
+            version: 1,
+            actor_kind,
+            actor_id,
+            actor_subject: ctx.caller.subject.clone(),
+            account_id,
         })
         .await?;
     }

@@ -103,10 +103,22 @@ pub struct OutboxRecord {
     pub entity_type: &'static str,
     /// Entity id (raw).
     pub entity_id: String,
-    /// Event payload.
+    /// Event payload (the `data` of the event as an admin reads it).
     pub payload: Value,
     /// When.
     pub at: DateTime<Utc>,
+    /// The event's stable id (`evt_…`).
+    pub event_id: String,
+    /// The version of the event type's payload.
+    pub version: i32,
+    /// Who caused it: `staff`, `partner` or `system`.
+    pub actor_kind: &'static str,
+    /// The team member or partner (raw id); `None` for the system.
+    pub actor_id: Option<i64>,
+    /// The caller's token subject.
+    pub actor_subject: String,
+    /// The account the event is about, when it is about one.
+    pub account_id: Option<i64>,
 }
 
 impl Store {
@@ -199,6 +211,14 @@ impl Tx {
             entity_id: Set(record.entity_id),
             payload: Set(record.payload.to_string()),
             published_at: Set(None),
+            event_id: Set(Some(record.event_id)),
+            version: Set(record.version),
+            actor_kind: Set(Some(record.actor_kind.to_owned())),
+            actor_id: Set(record.actor_id),
+            actor_subject: Set(Some(record.actor_subject)),
+            actor_name: Set(None),
+            account_id: Set(record.account_id),
+            seq: Set(None),
             ..Default::default()
         }
         .insert(&self.inner)

@@ -14,6 +14,7 @@ mod filters;
 mod interactions;
 mod like;
 mod measurements;
+mod outbox;
 mod page;
 mod partners;
 mod resync;

@@ -40,7 +40,13 @@ fn rows<'a>(ids: impl IntoIterator<Item = &'a String>) -> Rows {
             (Kind::Interaction, raw) => out.interactions.push(raw),
             (Kind::Partner, raw) => out.partners.push(PartnerId::new(raw)),
             (Kind::TeamMember, raw) => out.team.push(TeamMemberId::new(raw)),
-            (Kind::AuditEntry, _) => {}
+            (
+                Kind::AuditEntry
+                | Kind::Notification
+                | Kind::WebhookEndpoint
+                | Kind::WebhookDelivery,
+                _,
+            ) => {}
         }
     }
     out

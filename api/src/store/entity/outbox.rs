@@ -11,6 +11,14 @@ pub struct Model {
     pub entity_id: String,
     pub payload: String,
     pub published_at: Option<DateTimeUtc>,
+    pub event_id: Option<String>,
+    pub version: i32,
+    pub actor_kind: Option<String>,
+    pub actor_id: Option<i64>,
+    pub actor_subject: Option<String>,
+    pub actor_name: Option<String>,
+    pub account_id: Option<i64>,
+    pub seq: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,93 @@
+//! Settings of the event relay and its outlets (`[events]`, `[events.webhooks]`,
+//! `[events.subscriptions]`).
+
+use serde::{Deserialize, Serialize};
+
+/// The relay: how often it looks at the outbox, how much it publishes at once, how long
+/// published events are kept.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EventSettings {
+    /// Run the relay (and the webhook deliveries) inside the server.
+    pub relay_in_server: bool,
+    /// How long an idle relay waits before looking at the outbox again, in milliseconds.
+    pub poll_ms: u64,
+    /// Most events published in one transaction.
+    pub batch_size: u64,
+    /// Published events are pruned from the outbox after this many days.
+    pub retention_days: u32,
+    /// Outbound webhooks.
+    pub webhooks: WebhookSettings,
+    /// GraphQL subscriptions over WebSocket.
+    pub subscriptions: SubscriptionSettings,
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        Self {
+            relay_in_server: true,
+            poll_ms: 200,
+            batch_size: 500,
+            retention_days: 7,
+            webhooks: WebhookSettings::default(),
+            subscriptions: SubscriptionSettings::default(),
+        }
+    }
+}
+
+/// Outbound webhooks: where requests may go and how long each may take.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Hosts that may be called over plain `http` (every other endpoint must be `https`).
+    pub allow_http_hosts: Vec<String>,
+    /// Hosts allowed to resolve to loopback, link-local or private addresses (refused
+    /// otherwise).
+    pub allow_private_hosts: Vec<String>,
+    /// Seconds one attempt may take, connection included.
+    pub timeout_secs: u64,
+    /// Most bytes of a response body read (and kept as the excerpt's source).
+    pub max_response_bytes: usize,
+    /// Deliveries sent at once by one process.
+    pub concurrency: usize,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            allow_http_hosts: Vec::new(),
+            allow_private_hosts: Vec::new(),
+            timeout_secs: 10,
+            max_response_bytes: 4096,
+            concurrency: 8,
+        }
+    }
+}
+
+/// GraphQL subscriptions: bounds per connection and per subject.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SubscriptionSettings {
+    /// Most active subscriptions on one connection.
+    pub max_per_connection: usize,
+    /// Most open connections of one token subject (per process).
+    pub max_connections_per_subject: usize,
+    /// Events buffered for one subscriber before it is dropped as too slow.
+    pub buffer: usize,
+    /// Seconds between server pings on an idle connection.
+    pub ping_secs: u64,
+    /// Seconds between re-checks of a connection's token and member.
+    pub recheck_secs: u64,
+}
+
+impl Default for SubscriptionSettings {
+    fn default() -> Self {
+        Self {
+            max_per_connection: 20,
+            max_connections_per_subject: 10,
+            buffer: 256,
+            ping_secs: 15,
+            recheck_secs: 2,
+        }
+    }
+}

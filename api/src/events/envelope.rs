@@ -1,0 +1,50 @@
+//! What an event looks like to one reader: the envelope every outlet sends, projected through
+//! the reader's permissions.
+
+use rapport_domain::permissions::Principal;
+use serde_json::{Value, json};
+
+use super::{ActorKind, Event};
+use crate::global_id;
+
+/// The event as `reader` may see it, or `None` when the reader may not receive this event at
+/// all. Staff other than admins and partners get the payload narrowed to what their GraphQL
+/// reads show.
+pub fn envelope(event: &Event, reader: &Principal) -> Option<Value> {
+    let partner = matches!(reader, Principal::Partner { .. });
+    if partner && event.account_id.is_none() {
+        return None;
+    }
+    let actor = match (event.actor.kind, partner) {
+        (ActorKind::Staff, true) => json!({"kind": "STAFF", "id": null, "name": "Rapport team"}),
+        (ActorKind::Staff, false) => json!({
+            "kind": "STAFF",
+            "id": event.actor.id.map(|id| global_id::encode(global_id::Kind::TeamMember, id)),
+            "name": event.actor.name,
+        }),
+        (ActorKind::Partner, _) => json!({
+            "kind": "PARTNER",
+            "id": event.actor.id.map(|id| global_id::encode(global_id::Kind::Partner, id)),
+            "name": event.actor.name,
+        }),
+        (ActorKind::System, _) => json!({"kind": "SYSTEM", "id": null, "name": "Rapport"}),
+    };
+    let data = if partner {
+        json!({})
+    } else {
+        event.data.clone()
+    };
+    Some(json!({
+        "id": event.id,
+        "type": event.event_type,
+        "version": event.version,
+        "timestamp": event.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "actor": actor,
+        "aggregate": {
+            "type": event.aggregate_kind.name(),
+            "id": global_id::encode(event.aggregate_kind, event.aggregate_id),
+        },
+        "accountId": event.account_id.map(|id| global_id::encode(global_id::Kind::Account, id)),
+        "data": data,
+    }))
+}

@@ -1,0 +1,4 @@
+//! Outbound webhooks (Standard Webhooks): endpoints, the deliveries the relay fans out to
+//! them, and sending.
+
+pub mod send;
