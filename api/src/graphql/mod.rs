@@ -29,6 +29,7 @@ mod schema_tests;
 mod sections;
 mod sync;
 mod team;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -48,6 +49,7 @@ pub struct Query(
     audit::AuditQueries,
     filters::CreditQueries,
     sync::SyncQueries,
+    webhooks::WebhookQueries,
 );
 
 /// The mutation root.
@@ -61,6 +63,7 @@ pub struct Mutation(
     partner::PartnerMutations,
     sync::SyncMutations,
     sync::SyncAdminMutations,
+    webhooks::WebhookMutations,
 );
 
 /// The executable schema.

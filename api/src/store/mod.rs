@@ -26,6 +26,7 @@ mod sync_overview;
 mod team;
 mod tokens;
 mod tx;
+mod webhook_endpoints;
 mod webhooks;
 
 pub use accounts::AccountQuery;
@@ -44,9 +45,12 @@ pub use page::{
 pub use resync::{BulkSynced, ResyncPage, ResyncRow};
 pub use sort::{
     AccountSort, AgreementSort, AuditSort, ContactSort, CreditSort, PartnerSort, SyncJobSort,
-    TeamSort,
+    TeamSort, WebhookDeliverySort, WebhookEndpointSort,
 };
 pub use sync::{FailedSync, SyncDelivered, SyncJobRow, SyncStateRow};
 pub use sync_overview::ProviderPauseRow;
 pub use team::{NewTeamMember, TeamQuery};
 pub use tx::Tx;
+pub use webhook_endpoints::{
+    AttemptRecord, DeliveryRecord, EndpointEdit, EndpointInsert, EndpointRecord,
+};

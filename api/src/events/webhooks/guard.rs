@@ -93,6 +93,14 @@ pub struct Allowances {
 }
 
 impl Allowances {
+    /// The allow lists of `[events.webhooks]`.
+    pub fn from_settings(settings: &crate::config::WebhookSettings) -> Self {
+        Self {
+            http_hosts: settings.allow_http_hosts.clone(),
+            private_hosts: settings.allow_private_hosts.clone(),
+        }
+    }
+
     /// Checks a URL's form: it parses, is `https` (or `http` for a listed host), has a host
     /// and no user name or password. The answer is the parsed URL and its host key.
     ///

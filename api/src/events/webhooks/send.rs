@@ -87,10 +87,7 @@ impl Sender {
     pub fn from_settings(settings: &WebhookSettings) -> Result<Self, String> {
         validate(settings)?;
         Ok(Self {
-            allow: Allowances {
-                http_hosts: settings.allow_http_hosts.clone(),
-                private_hosts: settings.allow_private_hosts.clone(),
-            },
+            allow: Allowances::from_settings(settings),
             timeout: Duration::from_secs(settings.timeout_secs),
             max_response_bytes: settings.max_response_bytes,
         })

@@ -1,0 +1,493 @@
+//! Webhook endpoints as their owners manage them (GraphQL), and their delivery logs. An
+//! endpoint belongs to the staff (`partner_id` NULL, managed by admins) or to one partner;
+//! every read here takes the caller's [`ReadScope`], so another owner's endpoint is absent.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+
+use super::entity::{webhook_attempt, webhook_delivery, webhook_endpoint};
+use super::page::fetch_page;
+use super::{Page, PageRequest, Store, StoreError, Tx, WebhookDeliverySort, WebhookEndpointSort};
+use crate::auth::ReadScope;
+
+/// An endpoint without its secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointRecord {
+    /// Raw id.
+    pub id: i64,
+    /// The member who registered a staff endpoint.
+    pub owner_member_id: Option<i64>,
+    /// The partner that owns a partner endpoint.
+    pub partner_id: Option<i64>,
+    /// Where requests go.
+    pub url: String,
+    /// The owner's note.
+    pub description: String,
+    /// The event types it receives (empty: every type its owner may receive).
+    pub event_types: Vec<String>,
+    /// Only events about this account.
+    pub account_id: Option<i64>,
+    /// Until when the previous secret still signs (after a rotation).
+    pub previous_secret_until: Option<DateTime<Utc>>,
+    /// False once disabled (by its owner, or after failing too long).
+    pub enabled: bool,
+    /// When it was disabled.
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// Why it was disabled.
+    pub disabled_reason: Option<String>,
+    /// Since when every attempt failed.
+    pub failing_since: Option<DateTime<Utc>>,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+    /// The subject of who registered it.
+    pub created_by: String,
+    /// When it was registered.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+fn record(row: webhook_endpoint::Model) -> Result<EndpointRecord, StoreError> {
+    let event_types: Vec<String> = serde_json::from_str(&row.event_types)
+        .map_err(|e| StoreError::corrupt("webhook_endpoints", row.id, e))?;
+    Ok(EndpointRecord {
+        id: row.id,
+        owner_member_id: row.owner_member_id,
+        partner_id: row.partner_id,
+        url: row.url,
+        description: row.description,
+        event_types,
+        account_id: row.account_id,
+        previous_secret_until: row.previous_secret_until,
+        enabled: row.enabled,
+        disabled_at: row.disabled_at,
+        disabled_reason: row.disabled_reason,
+        failing_since: row.failing_since,
+        version: row.version,
+        created_by: row.created_by,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// A new endpoint (its input checked by the service).
+#[derive(Clone)]
+pub struct EndpointInsert {
+    /// The registering member (staff endpoints).
+    pub owner_member_id: Option<i64>,
+    /// The owning partner (partner endpoints).
+    pub partner_id: Option<i64>,
+    /// Where requests go.
+    pub url: String,
+    /// A note.
+    pub description: String,
+    /// Event types.
+    pub event_types: Vec<String>,
+    /// Account filter.
+    pub account_id: Option<i64>,
+    /// The signing secret.
+    pub secret: String,
+    /// Who registers it.
+    pub created_by: String,
+}
+
+impl fmt::Debug for EndpointInsert {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EndpointInsert")
+            .field("url", &self.url)
+            .field("partner_id", &self.partner_id)
+            .field("secret", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// The changeable fields of an endpoint, as they are to be saved.
+#[derive(Debug, Clone)]
+pub struct EndpointEdit {
+    /// Where requests go.
+    pub url: String,
+    /// A note.
+    pub description: String,
+    /// Event types.
+    pub event_types: Vec<String>,
+    /// Account filter.
+    pub account_id: Option<i64>,
+    /// Enabled.
+    pub enabled: bool,
+    /// Clear the disabled and failing state (re-enabling).
+    pub clear_failing: bool,
+}
+
+/// One delivery of an event to an endpoint, with its attempts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    /// Raw id.
+    pub id: i64,
+    /// The endpoint.
+    pub endpoint_id: i64,
+    /// The event's id (`webhook-id`).
+    pub event_id: String,
+    /// The event's type.
+    pub event_type: String,
+    /// `pending`, `succeeded` or `failed`.
+    pub state: String,
+    /// Attempts made.
+    pub attempts: i32,
+    /// When the next attempt is due (pending deliveries).
+    pub next_attempt_at: DateTime<Utc>,
+    /// The status of the last answer.
+    pub last_status: Option<i32>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When the endpoint acknowledged it.
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// A manual redelivery waits.
+    pub manual_requested: bool,
+    /// The attempts, oldest first.
+    pub attempt_log: Vec<AttemptRecord>,
+}
+
+/// One attempt of a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRecord {
+    /// 1 for the first.
+    pub attempt: i32,
+    /// When it was made.
+    pub at: DateTime<Utc>,
+    /// The HTTP status, when an answer came.
+    pub status: Option<i32>,
+    /// How long it took.
+    pub latency_ms: i32,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// The start of the answer's body.
+    pub response_excerpt: Option<String>,
+    /// Asked for by the owner (`redeliverWebhook`).
+    pub manual: bool,
+}
+
+fn delivery(row: webhook_delivery::Model, attempt_log: Vec<AttemptRecord>) -> DeliveryRecord {
+    DeliveryRecord {
+        id: row.id,
+        endpoint_id: row.endpoint_id,
+        event_id: row.event_id,
+        event_type: row.event_type,
+        state: row.state,
+        attempts: row.attempts,
+        next_attempt_at: row.next_attempt_at,
+        last_status: row.last_status,
+        created_at: row.created_at,
+        delivered_at: row.delivered_at,
+        manual_requested: row.manual_requested,
+        attempt_log,
+    }
+}
+
+/// The endpoints a scope manages: a partner its own, staff the staff's.
+fn owned(scope: ReadScope) -> Condition {
+    match scope.partner() {
+        Some(p) => Condition::all().add(webhook_endpoint::Column::PartnerId.eq(p.get())),
+        None => Condition::all().add(webhook_endpoint::Column::PartnerId.is_null()),
+    }
+}
+
+impl Store {
+    /// One page of the endpoints `scope` manages.
+    pub async fn webhook_endpoints_page(
+        &self,
+        scope: ReadScope,
+        page: &PageRequest<WebhookEndpointSort>,
+    ) -> Result<Page<EndpointRecord>, StoreError> {
+        let select = webhook_endpoint::Entity::find().filter(owned(scope));
+        fetch_page(self.reader(), select, webhook_endpoint::Column::Id, page)
+            .await?
+            .try_map(record)
+    }
+
+    /// How many endpoints `scope` manages.
+    pub async fn webhook_endpoints_count(&self, scope: ReadScope) -> Result<u64, StoreError> {
+        Ok(webhook_endpoint::Entity::find()
+            .filter(owned(scope))
+            .count(self.reader())
+            .await?)
+    }
+
+    /// One endpoint `scope` manages.
+    pub async fn webhook_endpoint_in(
+        &self,
+        scope: ReadScope,
+        id: i64,
+    ) -> Result<Option<EndpointRecord>, StoreError> {
+        webhook_endpoint::Entity::find_by_id(id)
+            .filter(owned(scope))
+            .one(self.reader())
+            .await?
+            .map(record)
+            .transpose()
+    }
+
+    /// One page of an endpoint's deliveries, newest first by default (id order), optionally
+    /// in one state, each with its attempts (one more query for the whole page).
+    pub async fn webhook_deliveries_page(
+        &self,
+        endpoint_id: i64,
+        state: Option<&str>,
+        page: &PageRequest<WebhookDeliverySort>,
+    ) -> Result<Page<DeliveryRecord>, StoreError> {
+        let mut select = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::EndpointId.eq(endpoint_id));
+        if let Some(state) = state {
+            select = select.filter(webhook_delivery::Column::State.eq(state));
+        }
+        let page = fetch_page(self.reader(), select, webhook_delivery::Column::Id, page).await?;
+        let ids: Vec<i64> = page.items.iter().map(|d| d.id).collect();
+        let mut logs: HashMap<i64, Vec<AttemptRecord>> = HashMap::new();
+        if !ids.is_empty() {
+            for a in webhook_attempt::Entity::find()
+                .filter(webhook_attempt::Column::DeliveryId.is_in(ids))
+                .order_by_asc(webhook_attempt::Column::Id)
+                .all(self.reader())
+                .await?
+            {
+                logs.entry(a.delivery_id).or_default().push(AttemptRecord {
+                    attempt: a.attempt,
+                    at: a.at,
+                    status: a.status,
+                    latency_ms: a.latency_ms,
+                    error: a.error,
+                    response_excerpt: a.response_excerpt,
+                    manual: a.manual,
+                });
+            }
+        }
+        page.try_map(|d| {
+            let log = logs.remove(&d.id).unwrap_or_default();
+            Ok::<_, StoreError>(delivery(d, log))
+        })
+    }
+
+    /// How many deliveries an endpoint has (in one state).
+    pub async fn webhook_deliveries_count(
+        &self,
+        endpoint_id: i64,
+        state: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        let mut select = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::EndpointId.eq(endpoint_id));
+        if let Some(state) = state {
+            select = select.filter(webhook_delivery::Column::State.eq(state));
+        }
+        Ok(select.count(self.reader()).await?)
+    }
+}
+
+impl Tx {
+    /// Registers an endpoint, enabled, at version 1.
+    pub async fn insert_webhook_endpoint(
+        &self,
+        new: EndpointInsert,
+        now: DateTime<Utc>,
+    ) -> Result<EndpointRecord, StoreError> {
+        let row = webhook_endpoint::ActiveModel {
+            owner_member_id: Set(new.owner_member_id),
+            partner_id: Set(new.partner_id),
+            url: Set(new.url),
+            description: Set(new.description),
+            event_types: Set(serde_json::to_string(&new.event_types)
+                .map_err(|e| StoreError::corrupt("webhook_endpoints", 0, e))?),
+            account_id: Set(new.account_id),
+            secret: Set(new.secret),
+            previous_secret: Set(None),
+            previous_secret_until: Set(None),
+            enabled: Set(true),
+            disabled_at: Set(None),
+            disabled_reason: Set(None),
+            failing_since: Set(None),
+            version: Set(1),
+            created_by: Set(new.created_by),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&self.inner)
+        .await?;
+        record(row)
+    }
+
+    /// An endpoint `scope` manages, read for change.
+    pub async fn load_webhook_endpoint(
+        &self,
+        scope: ReadScope,
+        id: i64,
+    ) -> Result<Option<EndpointRecord>, StoreError> {
+        webhook_endpoint::Entity::find_by_id(id)
+            .filter(owned(scope))
+            .one(&self.inner)
+            .await?
+            .map(record)
+            .transpose()
+    }
+
+    async fn bump(
+        &self,
+        id: i64,
+        expected_version: i32,
+        update: sea_orm::UpdateMany<webhook_endpoint::Entity>,
+        now: DateTime<Utc>,
+    ) -> Result<EndpointRecord, StoreError> {
+        let result = update
+            .col_expr(
+                webhook_endpoint::Column::Version,
+                Expr::value(expected_version + 1),
+            )
+            .col_expr(webhook_endpoint::Column::UpdatedAt, Expr::value(now))
+            .filter(webhook_endpoint::Column::Id.eq(id))
+            .filter(webhook_endpoint::Column::Version.eq(expected_version))
+            .exec(&self.inner)
+            .await?;
+        if result.rows_affected == 0 {
+            return Err(StoreError::Conflict {
+                expected: expected_version,
+            });
+        }
+        let row = webhook_endpoint::Entity::find_by_id(id)
+            .one(&self.inner)
+            .await?
+            .ok_or(StoreError::Conflict {
+                expected: expected_version,
+            })?;
+        record(row)
+    }
+
+    /// Saves an endpoint's changed fields if nobody saved it since `expected_version`.
+    pub async fn save_webhook_endpoint(
+        &self,
+        id: i64,
+        expected_version: i32,
+        edit: EndpointEdit,
+        now: DateTime<Utc>,
+    ) -> Result<EndpointRecord, StoreError> {
+        let types = serde_json::to_string(&edit.event_types)
+            .map_err(|e| StoreError::corrupt("webhook_endpoints", id, e))?;
+        let mut update = webhook_endpoint::Entity::update_many()
+            .col_expr(webhook_endpoint::Column::Url, Expr::value(edit.url))
+            .col_expr(
+                webhook_endpoint::Column::Description,
+                Expr::value(edit.description),
+            )
+            .col_expr(webhook_endpoint::Column::EventTypes, Expr::value(types))
+            .col_expr(webhook_endpoint::Column::AccountId, Expr::value(edit.account_id))
+            .col_expr(webhook_endpoint::Column::Enabled, Expr::value(edit.enabled));
+        if !edit.enabled {
+            update = update
+                .col_expr(webhook_endpoint::Column::DisabledAt, Expr::value(Some(now)))
+                .col_expr(
+                    webhook_endpoint::Column::DisabledReason,
+                    Expr::value(Some("disabled by its owner")),
+                );
+        } else if edit.clear_failing {
+            update = update
+                .col_expr(
+                    webhook_endpoint::Column::DisabledAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(
+                    webhook_endpoint::Column::DisabledReason,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(
+                    webhook_endpoint::Column::FailingSince,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                );
+        }
+        self.bump(id, expected_version, update, now).await
+    }
+
+    /// Rotates the secret: the current one becomes the previous one, signing until
+    /// `previous_until`.
+    pub async fn rotate_webhook_secret(
+        &self,
+        id: i64,
+        expected_version: i32,
+        new_secret: String,
+        previous_until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<EndpointRecord, StoreError> {
+        let update = webhook_endpoint::Entity::update_many()
+            .col_expr(
+                webhook_endpoint::Column::PreviousSecret,
+                Expr::col(webhook_endpoint::Column::Secret).into(),
+            )
+            .col_expr(webhook_endpoint::Column::Secret, Expr::value(new_secret))
+            .col_expr(
+                webhook_endpoint::Column::PreviousSecretUntil,
+                Expr::value(Some(previous_until)),
+            );
+        self.bump(id, expected_version, update, now).await
+    }
+
+    /// Deletes an endpoint (its deliveries and attempts with it).
+    pub async fn delete_webhook_endpoint(&self, id: i64) -> Result<(), StoreError> {
+        webhook_attempt::Entity::delete_many()
+            .filter(webhook_attempt::Column::EndpointId.eq(id))
+            .exec(&self.inner)
+            .await?;
+        webhook_delivery::Entity::delete_many()
+            .filter(webhook_delivery::Column::EndpointId.eq(id))
+            .exec(&self.inner)
+            .await?;
+        webhook_endpoint::Entity::delete_by_id(id)
+            .exec(&self.inner)
+            .await?;
+        Ok(())
+    }
+
+    /// A delivery of an endpoint `scope` manages.
+    pub async fn load_webhook_delivery(
+        &self,
+        scope: ReadScope,
+        id: i64,
+    ) -> Result<Option<(DeliveryRecord, EndpointRecord)>, StoreError> {
+        let Some(row) = webhook_delivery::Entity::find_by_id(id)
+            .one(&self.inner)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some(endpoint) = self.load_webhook_endpoint(scope, row.endpoint_id).await? else {
+            return Ok(None);
+        };
+        Ok(Some((delivery(row, Vec::new()), endpoint)))
+    }
+
+    /// Sets a delivery pending, due `now`, unleased, its next attempt marked manual.
+    pub async fn request_redelivery(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        webhook_delivery::Entity::update_many()
+            .col_expr(webhook_delivery::Column::State, Expr::value("pending"))
+            .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(now))
+            .col_expr(
+                webhook_delivery::Column::LeasedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(
+                webhook_delivery::Column::LeasedBy,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(webhook_delivery::Column::ManualRequested, Expr::value(true))
+            .filter(webhook_delivery::Column::Id.eq(id))
+            .exec(&self.inner)
+            .await?;
+        Ok(())
+    }
+}
