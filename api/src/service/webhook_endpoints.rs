@@ -70,7 +70,11 @@ impl std::fmt::Debug for WithSecret {
 }
 
 fn authorize(ctx: &Ctx<'_>) -> Result<(), ApiError> {
-    ctx.authorize(Action::ManageWebhooks, &Resource::Global, "webhook endpoint")
+    ctx.authorize(
+        Action::ManageWebhooks,
+        &Resource::Global,
+        "webhook endpoint",
+    )
 }
 
 /// The audit snapshot: everything but the secrets.
@@ -267,7 +271,14 @@ pub async fn update_webhook_endpoint(
     let saved = tx
         .save_webhook_endpoint(id, expected_version, edit, ctx.now)
         .await?;
-    audit(&tx, ctx, "updateWebhookEndpoint", &saved, Some(snapshot(&current))).await?;
+    audit(
+        &tx,
+        ctx,
+        "updateWebhookEndpoint",
+        &saved,
+        Some(snapshot(&current)),
+    )
+    .await?;
     tx.commit().await?;
     Ok(saved)
 }

@@ -8,8 +8,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Set,
 };
 
 use super::entity::{webhook_attempt, webhook_delivery, webhook_endpoint};
@@ -190,6 +190,18 @@ fn delivery(row: webhook_delivery::Model, attempt_log: Vec<AttemptRecord>) -> De
     }
 }
 
+/// The secrets of a stored endpoint that sign at `now`: current first, then the previous one
+/// until `previous_secret_until`.
+pub fn signing_secrets(row: &webhook_endpoint::Model, now: DateTime<Utc>) -> Vec<String> {
+    let mut secrets = vec![row.secret.clone()];
+    if let (Some(previous), Some(until)) = (&row.previous_secret, row.previous_secret_until)
+        && until > now
+    {
+        secrets.push(previous.clone());
+    }
+    secrets
+}
+
 /// The endpoints a scope manages: a partner its own, staff the staff's.
 fn owned(scope: ReadScope) -> Condition {
     match scope.partner() {
@@ -233,7 +245,23 @@ impl Store {
             .transpose()
     }
 
-    /// One page of an endpoint's deliveries, newest first by default (id order), optionally
+    /// The secrets that sign an endpoint's requests at `now`: the current one, then the
+    /// previous one while its rotation overlap lasts (the dispatcher signs with every one).
+    pub async fn webhook_signing_secrets(
+        &self,
+        endpoint_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        let Some(row) = webhook_endpoint::Entity::find_by_id(endpoint_id)
+            .one(self.reader())
+            .await?
+        else {
+            return Ok(Vec::new());
+        };
+        Ok(signing_secrets(&row, now))
+    }
+
+    /// One page of an endpoint's deliveries, oldest first (id order), optionally
     /// in one state, each with its attempts (one more query for the whole page).
     pub async fn webhook_deliveries_page(
         &self,
@@ -383,7 +411,10 @@ impl Tx {
                 Expr::value(edit.description),
             )
             .col_expr(webhook_endpoint::Column::EventTypes, Expr::value(types))
-            .col_expr(webhook_endpoint::Column::AccountId, Expr::value(edit.account_id))
+            .col_expr(
+                webhook_endpoint::Column::AccountId,
+                Expr::value(edit.account_id),
+            )
             .col_expr(webhook_endpoint::Column::Enabled, Expr::value(edit.enabled));
         if !edit.enabled {
             update = update
@@ -468,11 +499,7 @@ impl Tx {
     }
 
     /// Sets a delivery pending, due `now`, unleased, its next attempt marked manual.
-    pub async fn request_redelivery(
-        &self,
-        id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    pub async fn request_redelivery(&self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
         webhook_delivery::Entity::update_many()
             .col_expr(webhook_delivery::Column::State, Expr::value("pending"))
             .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(now))

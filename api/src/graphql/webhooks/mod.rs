@@ -133,9 +133,7 @@ impl WebhookEndpointNode {
         first: Option<i32>,
         #[graphql(desc = "An edge's `cursor`: the page starts just after that item.")]
         after: Option<String>,
-        #[graphql(desc = "Only the deliveries in this state.")] state: Option<
-            WebhookDeliveryState,
-        >,
+        #[graphql(desc = "Only the deliveries in this state.")] state: Option<WebhookDeliveryState>,
     ) -> Result<WebhookDeliveryConnection> {
         let st = super::context::state(ctx);
         let filter = state.map(|s| s.stored().to_owned());
@@ -200,7 +198,11 @@ impl WebhookDeliveryNode {
     }
     /// Every attempt, oldest first.
     async fn attempt_log(&self) -> Vec<WebhookAttempt> {
-        self.0.attempt_log.iter().map(WebhookAttempt::from).collect()
+        self.0
+            .attempt_log
+            .iter()
+            .map(WebhookAttempt::from)
+            .collect()
     }
 }
 
@@ -248,7 +250,9 @@ async fn count_deliveries(
     query: &(i64, Option<String>),
 ) -> Result<u64, StoreError> {
     // The endpoint was read in the caller's scope before its deliveries were listed.
-    store.webhook_deliveries_count(query.0, query.1.as_deref()).await
+    store
+        .webhook_deliveries_count(query.0, query.1.as_deref())
+        .await
 }
 
 connection!(
@@ -309,7 +313,11 @@ impl WebhookQueries {
     ) -> Result<WebhookEndpointConnection> {
         let st = state(ctx);
         st.ctx()
-            .authorize(Action::ManageWebhooks, &Resource::Global, "webhook endpoint")
+            .authorize(
+                Action::ManageWebhooks,
+                &Resource::Global,
+                "webhook endpoint",
+            )
             .gql()?;
         let page = st
             .store

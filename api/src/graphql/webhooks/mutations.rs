@@ -194,7 +194,9 @@ impl WebhookMutations {
     ) -> Result<DeleteWebhookEndpointPayload> {
         let st = state(ctx);
         let id = endpoint_id("endpointId", &input.endpoint_id)?;
-        service::delete_webhook_endpoint(&st.ctx(), id).await.gql()?;
+        service::delete_webhook_endpoint(&st.ctx(), id)
+            .await
+            .gql()?;
         Ok(DeleteWebhookEndpointPayload {
             deleted_endpoint_id: input.endpoint_id,
         })

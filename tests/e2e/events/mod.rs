@@ -1,0 +1,4 @@
+//! Events leaving Rapport (issue 12).
+
+mod webhooks_endpoints;
+mod webhooks_send;
