@@ -22,7 +22,7 @@ pub const EXCERPT_CHARS: usize = 1024;
 pub const USER_AGENT: &str = concat!("Rapport-Webhooks/", env!("CARGO_PKG_VERSION"));
 
 /// One request to make.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Outbound<'a> {
     /// The endpoint's URL.
     pub url: &'a str,
@@ -35,6 +35,21 @@ pub struct Outbound<'a> {
     pub timestamp: DateTime<Utc>,
     /// The JSON body, exactly as signed.
     pub body: &'a str,
+}
+
+impl std::fmt::Debug for Outbound<'_> {
+    // The secrets never reach a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbound")
+            .field("url", &self.url)
+            .field(
+                "secrets",
+                &format_args!("<{} redacted>", self.secrets.len()),
+            )
+            .field("event_id", &self.event_id)
+            .field("timestamp", &self.timestamp)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What one attempt got.
@@ -262,6 +277,20 @@ pub fn validate(settings: &WebhookSettings) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_never_reach_debug_output() {
+        let out = Outbound {
+            url: "https://example.com/",
+            secrets: &["whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"],
+            event_id: "evt_1",
+            timestamp: Utc::now(),
+            body: "{}",
+        };
+        let shown = format!("{out:?}");
+        assert!(!shown.contains("whsec_"), "{shown}");
+        assert!(shown.contains("<1 redacted>"), "{shown}");
+    }
 
     #[test]
     fn settings_are_checked_naming_the_key() {

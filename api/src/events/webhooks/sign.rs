@@ -171,11 +171,24 @@ mod tests {
         );
     }
 
-    /// Prints signatures for the npm verifier check (`tests/conformance/webhooks/verify-vectors.mjs`).
+    /// Prints a signed message with two fresh secrets (a rotation overlap), now, for the npm
+    /// verifier (`tests/conformance/webhooks/check.mjs vectors`, fed by run-webhooks.sh). Here
+    /// it checks that the header holds one signature per secret.
     #[test]
     fn vectors_for_the_conformance_check() {
-        let header = signature_header(&[SEQ_SECRET, SPEC_SECRET], SPEC_ID, SPEC_TS, SPEC_BODY)
-            .expect("signs");
-        println!("VECTOR {SPEC_ID} {SPEC_TS} {header}");
+        let old = new_secret().expect("randomness");
+        let new = new_secret().expect("randomness");
+        let ts = chrono::Utc::now().timestamp();
+        let body = r#"{"id":"evt_vector","type":"account.created","data":{"name":"Zoë & Co"}}"#;
+        let header = signature_header(&[&new, &old], "evt_vector", ts, body).expect("signs");
+        assert_eq!(header.split(' ').count(), 2);
+        let line = serde_json::json!({
+            "secrets": [new, old],
+            "id": "evt_vector",
+            "timestamp": ts.to_string(),
+            "body": body,
+            "signature": header,
+        });
+        println!("VECTOR {line}");
     }
 }

@@ -27,7 +27,7 @@ pub struct CreateWebhookEndpointInput {
 }
 
 /// Result of `createWebhookEndpoint`.
-#[derive(Debug, SimpleObject)]
+#[derive(SimpleObject)]
 pub struct CreateWebhookEndpointPayload {
     /// The new endpoint.
     webhook_endpoint: WebhookEndpointNode,
@@ -87,7 +87,7 @@ pub struct RotateWebhookEndpointSecretInput {
 }
 
 /// Result of `rotateWebhookEndpointSecret`.
-#[derive(Debug, SimpleObject)]
+#[derive(SimpleObject)]
 pub struct RotateWebhookEndpointSecretPayload {
     /// The endpoint.
     webhook_endpoint: WebhookEndpointNode,
@@ -109,6 +109,25 @@ pub struct RedeliverWebhookInput {
 pub struct RedeliverWebhookPayload {
     /// The delivery, pending and due now; its next attempt is logged as manual.
     delivery: WebhookDeliveryNode,
+}
+
+// The payloads that carry a secret never print it.
+impl std::fmt::Debug for CreateWebhookEndpointPayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateWebhookEndpointPayload")
+            .field("webhook_endpoint", &self.webhook_endpoint)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for RotateWebhookEndpointSecretPayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RotateWebhookEndpointSecretPayload")
+            .field("webhook_endpoint", &self.webhook_endpoint)
+            .field("secret", &"<redacted>")
+            .finish_non_exhaustive()
+    }
 }
 
 /// Webhook endpoint mutations.
