@@ -454,7 +454,7 @@ impl Tx {
         let update = webhook_endpoint::Entity::update_many()
             .col_expr(
                 webhook_endpoint::Column::PreviousSecret,
-                Expr::col(webhook_endpoint::Column::Secret).into(),
+                Expr::col(webhook_endpoint::Column::Secret),
             )
             .col_expr(webhook_endpoint::Column::Secret, Expr::value(new_secret))
             .col_expr(
