@@ -80,6 +80,12 @@ async fn a_receiver_on_loopback_is_refused_unless_its_host_is_allowed() {
         .expect("secret")
         .sign("evt_1", ts, BODY);
     assert_eq!(req.header("webhook-signature"), Some(expected.as_str()));
+
+    // A listed name is looked up once and the request goes to the vetted address.
+    let by_name_allowed = sender(|s| s.allow_private_hosts = vec!["localhost".into()]);
+    let out = send(&by_name_allowed, &by_name, &[&secret]).await;
+    assert_eq!(out.status, Some(204), "{out:?}");
+    assert_eq!(receiver.received().len(), 2);
 }
 
 #[tokio::test]
