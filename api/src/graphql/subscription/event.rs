@@ -133,6 +133,7 @@ pub enum EventActorKind {
 #[derive(Debug, Clone)]
 pub struct EventActor(Value);
 
+/// The actor of an event, as the reader may see it (partners see staff as "Rapport team").
 #[Object]
 impl EventActor {
     /// Staff, partner or system.
@@ -163,6 +164,7 @@ pub struct EventNode {
     envelope: Value,
 }
 
+/// One published event, as the reader may see it: the same envelope webhooks send.
 #[Object(name = "Event")]
 impl EventNode {
     /// The stable event id (`evt_…`): the same on every delivery and repeat.

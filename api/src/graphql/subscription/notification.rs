@@ -72,6 +72,7 @@ impl NotificationSubscription {
 #[derive(Debug, Clone)]
 pub struct NotificationNode(NotificationRecord);
 
+/// A notification in a team member's inbox, linking to what it is about.
 #[Object(name = "Notification")]
 impl NotificationNode {
     /// Global id of the notification.

@@ -101,8 +101,9 @@ pub fn credentials(payload: &Map<String, Value>) -> Option<Vec<u8>> {
         .and_then(|(_, v)| v.as_str())
         .map(|v| v.as_bytes().to_vec())
         .or_else(|| {
-            payload["token"]
-                .as_str()
+            payload
+                .get("token")
+                .and_then(Value::as_str)
                 .map(|t| format!("Bearer {t}").into_bytes())
         })
 }
