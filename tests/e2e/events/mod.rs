@@ -1,0 +1,5 @@
+//! Events leaving the outbox.
+
+mod subscriptions;
+mod subscriptions_bounds;
+mod ws;
