@@ -110,4 +110,29 @@ impl Store {
         txn.commit().await?;
         Ok(count)
     }
+
+    /// Adds a notification to `member`'s inbox as the inbox outlet would, for tests of what
+    /// reads the inbox; returns its id.
+    pub async fn add_notification_for_tests(
+        &self,
+        member: i64,
+        kind: &str,
+        title: &str,
+        subject_id: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let row = notification::ActiveModel {
+            id: ActiveValue::NotSet,
+            member_id: ActiveValue::Set(member),
+            kind: ActiveValue::Set(kind.to_owned()),
+            title: ActiveValue::Set(title.to_owned()),
+            body: ActiveValue::Set(String::new()),
+            subject_id: ActiveValue::Set(subject_id.map(str::to_owned)),
+            event_id: ActiveValue::Set(format!("evt_{}", uuid::Uuid::new_v4().simple())),
+            created_at: ActiveValue::Set(Utc::now()),
+            read_at: ActiveValue::Set(None),
+        }
+        .insert(self.writer())
+        .await?;
+        Ok(row.id)
+    }
 }

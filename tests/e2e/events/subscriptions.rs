@@ -268,3 +268,59 @@ async fn a_change_through_one_server_reaches_a_subscriber_of_another_within_two_
     assert_eq!(event["aggregateId"], account);
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+#[tokio::test]
+async fn notification_added_sends_the_callers_new_notifications_only() {
+    let app = spawn_app().await;
+    let (me, token) = app.member("ACCOUNT_MANAGER").await;
+    let (other, _) = app.member("ACCOUNT_MANAGER").await;
+    let raw = |id: &str| {
+        rapport_api::global_id::decode(rapport_api::global_id::Kind::TeamMember, id)
+            .expect("a team member id")
+    };
+    app.store
+        .add_notification_for_tests(raw(&me), "agreement.approval_waiting", "Before", None)
+        .await
+        .expect("added");
+    let mut ws = connect_as(&app, &token).await;
+    ws.subscribe(
+        "n",
+        "subscription { notificationAdded { id kind title subjectId createdAt readAt } }",
+        json!({}),
+    )
+    .await;
+    until_live(&app, 1).await;
+    app.store
+        .add_notification_for_tests(raw(&other), "agreement.approval_waiting", "Not mine", None)
+        .await
+        .expect("added");
+    app.store
+        .add_notification_for_tests(raw(&me), "agreement.metric_breached", "Mine", Some(&me))
+        .await
+        .expect("added");
+    match ws.recv_for("n", WAIT).await {
+        Got::Msg(m) if m["type"] == "next" => {
+            let n = &m["payload"]["data"]["notificationAdded"];
+            assert_eq!(
+                n["title"], "Mine",
+                "neither the older one nor another's: {n}"
+            );
+            assert_eq!(n["kind"], "agreement.metric_breached");
+            assert_eq!(n["subjectId"], me.as_str());
+            assert!(n["readAt"].is_null());
+        }
+        other => panic!("expected a notification, got {other:?}"),
+    }
+
+    // Partners have no inbox.
+    let (_, partner) = app.partner("No inbox").await;
+    let mut ws = connect_as(&app, &partner).await;
+    ws.subscribe("n", "subscription { notificationAdded { id } }", json!({}))
+        .await;
+    match ws.recv_for("n", WAIT).await {
+        Got::Msg(m) if m["type"] == "error" => {
+            assert_eq!(m["payload"][0]["extensions"]["code"], "FORBIDDEN", "{m}");
+        }
+        other => panic!("expected FORBIDDEN, got {other:?}"),
+    }
+}
