@@ -2,4 +2,5 @@
 
 mod subscriptions;
 mod subscriptions_bounds;
+mod subscriptions_process;
 mod ws;

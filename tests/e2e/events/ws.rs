@@ -33,7 +33,12 @@ pub struct Ws {
 
 /// Opens a WebSocket to `app`'s `/graphql` offering `graphql-transport-ws`.
 pub async fn connect(app: &TestApp) -> Ws {
-    let url = format!("{}/graphql", app.address.replacen("http", "ws", 1));
+    connect_to(&app.address).await
+}
+
+/// Opens a WebSocket to `/graphql` of the server at `address` (`http://…`).
+pub async fn connect_to(address: &str) -> Ws {
+    let url = format!("{}/graphql", address.replacen("http", "ws", 1));
     let mut request = url.into_client_request().expect("a websocket request");
     request.headers_mut().insert(
         "sec-websocket-protocol",
@@ -54,7 +59,12 @@ pub async fn connect(app: &TestApp) -> Ws {
 
 /// Connects and initialises with `token`; panics unless acknowledged.
 pub async fn connect_as(app: &TestApp, token: &str) -> Ws {
-    let mut ws = connect(app).await;
+    connect_as_to(&app.address, token).await
+}
+
+/// [`connect_as`] to the server at `address`.
+pub async fn connect_as_to(address: &str, token: &str) -> Ws {
+    let mut ws = connect_to(address).await;
     ws.send(
         json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}}),
     )
@@ -130,11 +140,10 @@ impl Ws {
     }
 }
 
-/// A gauge of `/metrics`.
-async fn gauge(app: &TestApp, name: &str) -> i64 {
-    let text = app
-        .client()
-        .get(format!("{}/metrics", app.address))
+/// A gauge of `/metrics` of the server at `address`.
+async fn gauge(address: &str, name: &str) -> i64 {
+    let text = reqwest::Client::new()
+        .get(format!("{address}/metrics"))
         .send()
         .await
         .expect("metrics")
@@ -149,9 +158,14 @@ async fn gauge(app: &TestApp, name: &str) -> i64 {
 
 /// Waits until `app` has at least `n` listening subscriptions.
 pub async fn until_live(app: &TestApp, n: i64) {
+    until_live_at(&app.address, n).await;
+}
+
+/// [`until_live`] for the server at `address`.
+pub async fn until_live_at(address: &str, n: i64) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let live = gauge(app, "rapport_subscriptions_live").await;
+        let live = gauge(address, "rapport_subscriptions_live").await;
         if live >= n {
             return;
         }
