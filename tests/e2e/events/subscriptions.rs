@@ -324,3 +324,30 @@ async fn notification_added_sends_the_callers_new_notifications_only() {
         other => panic!("expected FORBIDDEN, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_token_that_expires_while_connected_closes_the_socket() {
+    let app = spawn_app_with(|s| {
+        s.jwt.leeway_seconds = 0;
+        s.events.subscriptions.recheck_secs = 1;
+    })
+    .await;
+    let settings = rapport_api::config::Settings {
+        data_dir: app.data_dir.path().to_path_buf(),
+        ..rapport_api::config::Settings::default()
+    };
+    let keys = rapport_api::startup::load_keys(&settings).expect("keys");
+    let (token, _, expires) = keys
+        .mint(
+            "bootstrap-admin",
+            "ADMIN",
+            None,
+            chrono::Duration::seconds(2),
+            chrono::Utc::now(),
+        )
+        .expect("a short token");
+    let mut ws = connect_as(&app, &token).await;
+    let closed = ws.closed_within(Duration::from_secs(6)).await;
+    assert_eq!(closed.map(|c| c.0), Some(4403), "expired at {expires}");
+    assert!(chrono::Utc::now() >= expires, "closed only once expired");
+}
