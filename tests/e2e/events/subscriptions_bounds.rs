@@ -198,3 +198,32 @@ async fn a_connection_that_stops_answering_is_closed_after_two_ping_periods() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(ws.closed_within(WAIT).await.map(|c| c.0), Some(4504));
 }
+
+#[tokio::test]
+async fn a_burst_larger_than_the_buffer_ends_the_subscription_with_too_slow() {
+    let app = spawn_app_with(|s| s.events.subscriptions.buffer = 4).await;
+    let mut ws = connect_as(&app, &app.admin_token.clone()).await;
+    ws.subscribe("s", SUB, json!({})).await;
+    until_live(&app, 1).await;
+    // Ten events published at once: more than the subscriber's buffer holds.
+    for i in 0..10 {
+        app.account_as(&app.admin_token.clone(), &format!("Burst {i}"), json!({}))
+            .await;
+    }
+    app.store
+        .publish_pending_for_tests()
+        .await
+        .expect("published");
+    let mut delivered = 0;
+    loop {
+        match ws.recv_for("s", WAIT).await {
+            Got::Msg(m) if m["type"] == "next" => delivered += 1,
+            Got::Msg(m) if m["type"] == "error" => {
+                assert_eq!(m["payload"][0]["extensions"]["code"], "TOO_SLOW", "{m}");
+                break;
+            }
+            other => panic!("expected TOO_SLOW, got {other:?} after {delivered} events"),
+        }
+    }
+    assert!(delivered <= 4, "no more than the buffer: {delivered}");
+}
