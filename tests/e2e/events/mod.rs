@@ -1,4 +1,8 @@
-//! Events leaving Rapport (issue 12).
+//! Events leaving the outbox.
 
+mod subscriptions;
+mod subscriptions_bounds;
+mod subscriptions_process;
 mod webhooks_endpoints;
 mod webhooks_send;
+mod ws;
