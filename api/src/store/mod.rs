@@ -28,6 +28,7 @@ mod team;
 mod tokens;
 mod tx;
 mod webhook_endpoints;
+mod webhook_log;
 mod webhooks;
 
 pub use accounts::AccountQuery;
@@ -53,6 +54,5 @@ pub use sync::{FailedSync, SyncDelivered, SyncJobRow, SyncStateRow};
 pub use sync_overview::ProviderPauseRow;
 pub use team::{NewTeamMember, TeamQuery};
 pub use tx::Tx;
-pub use webhook_endpoints::{
-    AttemptRecord, DeliveryRecord, EndpointEdit, EndpointInsert, EndpointRecord,
-};
+pub use webhook_endpoints::{EndpointEdit, EndpointInsert, EndpointRecord};
+pub use webhook_log::{AttemptRecord, DeliveryRecord};
