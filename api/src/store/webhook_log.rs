@@ -190,3 +190,7 @@ impl Tx {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "webhook_log_tests.rs"]
+mod tests;
