@@ -18,6 +18,7 @@ mod interaction;
 pub mod limits;
 mod loaders;
 mod node;
+mod notifications;
 mod order;
 mod pagination;
 mod partner;
@@ -61,6 +62,7 @@ pub struct Mutation(
     partner::PartnerMutations,
     sync::SyncMutations,
     sync::SyncAdminMutations,
+    notifications::NotificationMutations,
 );
 
 /// The executable schema.

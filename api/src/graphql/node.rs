@@ -35,7 +35,7 @@ pub enum Node {
 
 /// Resolves any global id the caller may see; `None` for anything else, so ids outside the
 /// caller's scope look exactly like ids that do not exist.
-async fn resolve(st: &RequestState, id: &str) -> Result<Option<Node>> {
+pub(super) async fn resolve(st: &RequestState, id: &str) -> Result<Option<Node>> {
     let Some((kind, raw)) = global_id::decode_any(id) else {
         return Ok(None);
     };
@@ -105,6 +105,7 @@ fn not_found(ctx: &Context<'_>, index: Option<usize>) -> ServerError {
 
 /// Who is calling.
 #[derive(Debug, SimpleObject)]
+#[graphql(complex)]
 pub struct Viewer {
     /// The JWT subject (`sub`) of the caller's token.
     subject: String,
