@@ -1,0 +1,3 @@
+//! Events leaving the outbox: the notification inbox.
+
+mod inbox;
