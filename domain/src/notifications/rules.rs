@@ -95,7 +95,7 @@ pub fn notices_for(event_type: &str, facts: &Facts) -> Vec<Notice> {
         "agreement.notice_deadline_approaching" => {
             let days = facts
                 .days_to_cancel_by
-                .map_or_else(|| "soon".to_owned(), |d| in_days(d));
+                .map_or_else(|| "soon".to_owned(), in_days);
             let by = facts
                 .cancel_by
                 .map_or_else(String::new, |d| format!(" (cancel by {d})"));

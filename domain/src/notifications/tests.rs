@@ -40,8 +40,13 @@ fn day(d: u32) -> NaiveDate {
 }
 
 /// Who receives each kind, in kind order: `[(kind, [member ids])]`.
-fn outcome(event_type: &str, facts: &Facts) -> Vec<(K, Vec<i64>)> {
-    let mut out: Vec<(K, Vec<i64>)> = notices_for(event_type, facts)
+type Outcome = Vec<(K, Vec<i64>)>;
+
+/// One row of the table: what it shows, the event type, its facts, the outcome.
+type Case = (&'static str, &'static str, Facts, Outcome);
+
+fn outcome(event_type: &str, facts: &Facts) -> Outcome {
+    let mut out: Outcome = notices_for(event_type, facts)
         .into_iter()
         .map(|n| {
             let ids = recipients(&n.audiences, &team(), facts.actor)
@@ -65,7 +70,7 @@ fn managed() -> Facts {
 
 #[test]
 fn every_rule_addresses_exactly_the_members_it_documents() {
-    let cases: Vec<(&str, &str, Facts, Vec<(K, Vec<i64>)>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "a submitted agreement goes to the admins who did not write it, never to an inactive one",
             "agreement.submitted",
