@@ -31,7 +31,8 @@ pub use bootstrap::ensure_bootstrap_admin;
 pub use contacts::{ContactChanges, create_contact, erase_contact, update_contact};
 pub use demo::{DemoReport, seed_demo_data};
 pub use notifications::{
-    inbox_owner, mark_notifications_read, notifications_page, unread_notification_count,
+    inbox_owner, mark_notifications_read, notifications_page, own_notification,
+    unread_notification_count,
 };
 pub use partners::{create_partner, update_partner};
 pub use sync::{resume_sync_provider, resync_all, retry_sync};

@@ -33,6 +33,18 @@ pub async fn notifications_page(
     }
 }
 
+/// One of the caller's own notifications by raw id; `None` for anyone else's (and always
+/// for a partner).
+pub async fn own_notification(
+    ctx: &Ctx<'_>,
+    id: i64,
+) -> Result<Option<StoredNotification>, ApiError> {
+    match inbox_owner(ctx) {
+        Some(member) => Ok(ctx.store.notification_of(member, id).await?),
+        None => Ok(None),
+    }
+}
+
 /// How many of the caller's notifications are unread (0 for a partner).
 pub async fn unread_notification_count(ctx: &Ctx<'_>) -> Result<u64, ApiError> {
     match inbox_owner(ctx) {

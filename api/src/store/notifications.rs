@@ -277,6 +277,20 @@ impl Store {
         Ok((items, has_next))
     }
 
+    /// One of a member's notifications; `None` when it is not theirs or does not exist.
+    pub async fn notification_of(
+        &self,
+        member: TeamMemberId,
+        id: i64,
+    ) -> Result<Option<StoredNotification>, StoreError> {
+        notification::Entity::find_by_id(id)
+            .filter(notification::Column::MemberId.eq(member.get()))
+            .one(self.reader())
+            .await?
+            .map(stored)
+            .transpose()
+    }
+
     /// How many of a member's notifications are unread.
     pub async fn unread_notification_count(&self, member: TeamMemberId) -> Result<u64, StoreError> {
         Ok(notification::Entity::find()

@@ -452,6 +452,16 @@ async fn marking_read_counts_down_and_nobody_marks_another_members_notifications
         false
     );
 
+    // A notification is a node its member alone can read.
+    let node = "query($id: ID!) { node(id: $id) { id ... on Notification { kind } } }";
+    let own = app
+        .gql_as(Some(&reader), node, json!({"id": ids[0]}))
+        .await
+        .ok();
+    assert_eq!(own.data("/node/kind"), "PARTNER_REFERRAL");
+    let theirs = app.gql_as(Some(&other), node, json!({"id": ids[0]})).await;
+    assert_eq!(theirs.error_code(), Some("NOT_FOUND"), "{}", theirs.body);
+
     let stolen = mark(&app, &other, json!({"ids": [ids[0]]})).await;
     assert_eq!(stolen.error_code(), Some("NOT_FOUND"), "{}", stolen.body);
     let mixed = mark(

@@ -6,7 +6,7 @@ mod mutation;
 mod node;
 
 pub use mutation::NotificationMutations;
-pub use node::NotificationConnection;
+pub use node::{NotificationConnection, NotificationNode};
 
 use async_graphql::{ComplexObject, Context, Result};
 

@@ -41,7 +41,7 @@ pub struct NotificationNode(pub StoredNotification);
 #[Object(name = "Notification")]
 impl NotificationNode {
     /// Global id of the notification.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         to_id(Kind::Notification, self.0.id)
     }
     /// What it is about.
