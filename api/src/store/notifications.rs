@@ -115,6 +115,24 @@ fn stored(row: notification::Model) -> Result<StoredNotification, StoreError> {
     })
 }
 
+impl TryFrom<super::NotificationRecord> for StoredNotification {
+    type Error = StoreError;
+
+    fn try_from(r: super::NotificationRecord) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: r.id,
+            kind: NotificationKind::parse(&r.kind).ok_or_else(|| {
+                StoreError::corrupt("notifications", r.id, format!("unknown kind `{}`", r.kind))
+            })?,
+            title: r.title,
+            body: r.body,
+            subject_id: r.subject_id,
+            created_at: r.created_at,
+            read_at: r.read_at,
+        })
+    }
+}
+
 impl Tx {
     /// The whole team (active or not): the inbox expands roles over it and maps authors'
     /// subjects to members.

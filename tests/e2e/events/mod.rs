@@ -1,3 +1,7 @@
-//! Events leaving the outbox: the notification inbox.
+//! Events leaving the outbox: subscriptions and the notification inbox.
 
 mod inbox;
+mod subscriptions;
+mod subscriptions_bounds;
+mod subscriptions_process;
+mod ws;
