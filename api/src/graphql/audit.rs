@@ -39,8 +39,8 @@ impl AuditEntryNode {
         &self.0.action
     }
     /// The type of the changed entity: a GraphQL type name (`Account`, `Contact`, `Agreement`,
-    /// `TeamMember`, `Partner`), `Resync` / `SyncProvider` for sync administration, or `Scheduler` for the summary of a
-    /// scheduler run.
+    /// `TeamMember`, `Partner`), `Resync` / `SyncProvider` for sync administration, or
+    /// `Scheduler` for the summary of a scheduler run.
     async fn entity_type(&self) -> &str {
         &self.0.entity_type
     }
