@@ -16,6 +16,7 @@ use crate::store::Tx;
 pub mod broker;
 pub mod envelope;
 pub mod types;
+pub mod inbox;
 pub mod webhooks;
 
 /// Who caused an event.

@@ -18,6 +18,7 @@ mod interaction;
 pub mod limits;
 mod loaders;
 mod node;
+mod notifications;
 mod order;
 mod pagination;
 mod partner;
@@ -67,6 +68,7 @@ pub struct Mutation(
     sync::SyncMutations,
     sync::SyncAdminMutations,
     webhooks::WebhookMutations,
+    notifications::NotificationMutations,
 );
 
 /// The executable schema.

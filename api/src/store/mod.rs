@@ -14,6 +14,7 @@ mod filters;
 mod interactions;
 mod like;
 mod measurements;
+mod notifications;
 mod outbox;
 mod page;
 mod partners;
@@ -41,6 +42,9 @@ pub use interactions::{
     Interaction, InteractionPage, InteractionQuery, InteractionSort, NewInteraction,
 };
 pub use measurements::{Recorded, StoredCredit};
+pub use notifications::{
+    InboxAccount, InboxEndpoint, InboxMember, NewNotification, StoredNotification,
+};
 pub use page::{
     KeyValue, Keyset, NoSort, Page, PageRequest, SortField, Sorted, check_keyset, signature,
 };

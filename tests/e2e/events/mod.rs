@@ -1,5 +1,6 @@
-//! Events leaving the outbox.
+//! Events leaving the outbox: subscriptions and the notification inbox.
 
+mod inbox;
 mod subscriptions;
 mod subscriptions_bounds;
 mod subscriptions_process;
