@@ -50,6 +50,9 @@ pub struct WebhookSettings {
     pub max_response_bytes: usize,
     /// Deliveries sent at once by one process.
     pub concurrency: usize,
+    /// An endpoint failing for this many hours (no success in between) is disabled and its
+    /// owner notified.
+    pub disable_after_hours: u32,
 }
 
 impl Default for WebhookSettings {
@@ -60,6 +63,7 @@ impl Default for WebhookSettings {
             timeout_secs: 10,
             max_response_bytes: 4096,
             concurrency: 8,
+            disable_after_hours: 72,
         }
     }
 }

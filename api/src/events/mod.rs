@@ -14,7 +14,12 @@ use crate::global_id::Kind;
 use crate::store::Tx;
 
 pub mod envelope;
+pub mod relay;
+pub mod runner;
 pub mod webhooks;
+
+pub use relay::{Relay, RelayReport};
+pub use runner::{EventsHandle, EventsStep, outlets};
 
 /// Who caused an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,6 +17,7 @@ mod measurements;
 mod outbox;
 mod page;
 mod partners;
+mod relay;
 mod resync;
 mod scope;
 mod sections_json;
@@ -26,6 +27,7 @@ mod sync_overview;
 mod team;
 mod tokens;
 mod tx;
+mod webhook_deliveries;
 mod webhooks;
 
 pub use accounts::AccountQuery;
@@ -41,6 +43,7 @@ pub use measurements::{Recorded, StoredCredit};
 pub use page::{
     KeyValue, Keyset, NoSort, Page, PageRequest, SortField, Sorted, check_keyset, signature,
 };
+pub use relay::Pruned;
 pub use resync::{BulkSynced, ResyncPage, ResyncRow};
 pub use sort::{
     AccountSort, AgreementSort, AuditSort, ContactSort, CreditSort, PartnerSort, SyncJobSort,
@@ -50,3 +53,7 @@ pub use sync::{FailedSync, SyncDelivered, SyncJobRow, SyncStateRow};
 pub use sync_overview::ProviderPauseRow;
 pub use team::{NewTeamMember, TeamQuery};
 pub use tx::Tx;
+pub use webhook_deliveries::{
+    NewDelivery, NewWebhookEndpoint, WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow,
+    delivery_state,
+};
