@@ -223,7 +223,14 @@ impl Dispatcher {
             tx.set_endpoint_failing_since(endpoint.id, Some(since))
                 .await?;
         }
-        let disabled = endpoint.enabled && now - since >= self.disable_after;
+        // Disabled once it has been failing for `disable_after_hours`, or when a delivery is
+        // given up after failing for nearly that long (the retry schedule's last step is at
+        // most its largest delay short of three days).
+        let failing_for = now - since;
+        let nearly =
+            self.disable_after - chrono::Duration::from_std(schedule::CAP).unwrap_or_default();
+        let disabled = endpoint.enabled
+            && (failing_for >= self.disable_after || (next.is_none() && failing_for >= nearly));
         if disabled {
             let hours = self.disable_after.num_hours();
             let reason = format!(
