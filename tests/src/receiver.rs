@@ -76,6 +76,7 @@ impl Received {
 #[derive(Debug)]
 struct State {
     reply: Reply,
+    delay: Duration,
     received: Vec<Received>,
 }
 
@@ -105,6 +106,7 @@ impl Receiver {
         );
         let state = Arc::new(Mutex::new(State {
             reply: Reply::Ok,
+            delay: Duration::ZERO,
             received: Vec::new(),
         }));
         let shared = state.clone();
@@ -127,6 +129,11 @@ impl Receiver {
     /// How the next requests are answered.
     pub fn set_reply(&self, reply: Reply) {
         lock(&self.state).reply = reply;
+    }
+
+    /// How long the receiver waits before answering each request.
+    pub fn set_delay(&self, delay: Duration) {
+        lock(&self.state).delay = delay;
     }
 
     /// Every request received so far, in arrival order.
@@ -190,9 +197,10 @@ async fn serve(stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<(
     }
     let mut body = vec![0u8; length];
     reader.read_exact(&mut body).await?;
-    let reply = {
+    let (reply, delay) = {
         let mut state = lock(&state);
         let reply = state.reply.clone();
+        let delay = state.delay;
         state.received.push(Received {
             method,
             path,
@@ -200,8 +208,11 @@ async fn serve(stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<(
             body: String::from_utf8_lossy(&body).into_owned(),
             reply: reply.clone(),
         });
-        reply
+        (reply, delay)
     };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     let answer = match reply {
         Reply::Ok => "HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n".to_owned(),
         Reply::Status(status) => {

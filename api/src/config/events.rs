@@ -50,6 +50,9 @@ pub struct WebhookSettings {
     pub max_response_bytes: usize,
     /// Deliveries sent at once by one process.
     pub concurrency: usize,
+    /// Seconds a dispatcher holds the deliveries it claimed: a dispatcher that dies mid-send
+    /// leaves them to another after this (at least `timeout_secs` + 5).
+    pub lease_secs: u64,
     /// An endpoint failing for this many hours (no success in between) is disabled and its
     /// owner notified.
     pub disable_after_hours: u32,
@@ -63,6 +66,7 @@ impl Default for WebhookSettings {
             timeout_secs: 10,
             max_response_bytes: 4096,
             concurrency: 8,
+            lease_secs: 60,
             disable_after_hours: 72,
         }
     }

@@ -67,8 +67,9 @@ impl Relay {
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<RelayReport, ApiError> {
         let tx = self.store.begin().await?;
         tx.lock_publication().await?;
-        let events: Vec<Event> = tx.publish_next_batch(self.batch_size, now).await?;
-        if events.is_empty() {
+        let (count, events): (usize, Vec<Event>) =
+            tx.publish_next_batch(self.batch_size, now).await?;
+        if count == 0 {
             return Ok(RelayReport::default());
         }
         for outlet in &self.outlets {
@@ -78,7 +79,7 @@ impl Relay {
         }
         tx.commit().await?;
         Ok(RelayReport {
-            published: events.len(),
+            published: count,
             last_seq: events.last().map(|e| e.seq),
         })
     }

@@ -41,12 +41,13 @@ impl Tx {
 
     /// Publishes up to `limit` unpublished events (oldest row first) at `now`: gives them the
     /// next `seq` numbers, fills in the actor's display name, stamps `published_at`, and returns
-    /// them in `seq` order. Call [`Tx::lock_publication`] first.
+    /// them in `seq` order with how many rows were published. Call [`Tx::lock_publication`]
+    /// first.
     pub async fn publish_next_batch(
         &self,
         limit: u64,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Event>, StoreError> {
+    ) -> Result<(usize, Vec<Event>), StoreError> {
         let rows = outbox::Entity::find()
             .filter(outbox::Column::Seq.is_null())
             .order_by_asc(outbox::Column::Id)
@@ -54,8 +55,9 @@ impl Tx {
             .all(&self.inner)
             .await?;
         if rows.is_empty() {
-            return Ok(Vec::new());
+            return Ok((0, Vec::new()));
         }
+        let count = rows.len();
         let last: Option<Option<i64>> = outbox::Entity::find()
             .select_only()
             .column_as(outbox::Column::Seq.max(), "max")
@@ -84,9 +86,17 @@ impl Tx {
             row.seq = Some(seq);
             row.actor_name = Some(name);
             row.published_at = Some(now);
-            events.push(event_of(row)?);
+            let id = row.id;
+            // A row that cannot be read back is published (numbered) without reaching any
+            // outlet rather than holding back every event after it.
+            match event_of(row) {
+                Ok(event) => events.push(event),
+                Err(err) => {
+                    tracing::error!(outbox = id, error = %err, "unreadable outbox row skipped");
+                }
+            }
         }
-        Ok(events)
+        Ok((count, events))
     }
 
     /// Display names of the rows' actors, keyed by (is staff, id): batched, one query per kind.

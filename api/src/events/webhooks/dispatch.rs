@@ -75,7 +75,11 @@ impl Dispatcher {
             worker: worker.into(),
             concurrency: webhooks.concurrency.max(1),
             // Long enough for every attempt of a claim to time out, with room to record it.
-            lease: Duration::from_secs(webhooks.timeout_secs.saturating_mul(2).max(10) + 30),
+            lease: Duration::from_secs(
+                webhooks
+                    .lease_secs
+                    .max(webhooks.timeout_secs.saturating_add(5)),
+            ),
             disable_after: chrono::Duration::hours(i64::from(webhooks.disable_after_hours)),
         }
     }
