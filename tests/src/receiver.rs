@@ -50,6 +50,8 @@ pub struct Received {
     pub body: String,
     /// How the receiver answered it.
     pub reply: Reply,
+    /// When it arrived (its body fully read).
+    pub at: Instant,
 }
 
 impl Received {
@@ -207,6 +209,7 @@ async fn serve(stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Result<(
             headers,
             body: String::from_utf8_lossy(&body).into_owned(),
             reply: reply.clone(),
+            at: Instant::now(),
         });
         (reply, delay)
     };

@@ -54,6 +54,6 @@ pub use sync_overview::ProviderPauseRow;
 pub use team::{NewTeamMember, TeamQuery};
 pub use tx::Tx;
 pub use webhook_deliveries::{
-    NewDelivery, NewWebhookEndpoint, WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow,
-    delivery_state,
+    NewAttempt, NewDelivery, NewWebhookEndpoint, WebhookAttemptRow, WebhookDeliveryRow,
+    WebhookEndpointRow, delivery_state,
 };

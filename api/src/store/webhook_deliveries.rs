@@ -51,6 +51,29 @@ pub struct NewDelivery {
     pub now: DateTime<Utc>,
 }
 
+/// One attempt for the delivery log.
+#[derive(Debug, Clone)]
+pub struct NewAttempt {
+    /// The delivery.
+    pub delivery_id: i64,
+    /// Its endpoint.
+    pub endpoint_id: i64,
+    /// 1 for the first attempt.
+    pub attempt: i32,
+    /// When it was made.
+    pub at: DateTime<Utc>,
+    /// The HTTP status, when an answer came.
+    pub status: Option<u16>,
+    /// How long it took.
+    pub latency_ms: u32,
+    /// Why it failed without a status.
+    pub error: Option<String>,
+    /// The start of the response body.
+    pub response_excerpt: Option<String>,
+    /// Sent by a manual redelivery.
+    pub manual: bool,
+}
+
 /// A webhook endpoint to create directly (operators' tooling and tests; the GraphQL mutations
 /// check their input first).
 #[derive(Debug, Clone)]
@@ -179,62 +202,47 @@ impl Tx {
         Ok(())
     }
 
-    /// The delivery, if still held under `lease`.
-    pub async fn held_delivery(
-        &self,
-        id: i64,
-        lease: &str,
-    ) -> Result<Option<WebhookDeliveryRow>, StoreError> {
-        Ok(webhook_delivery::Entity::find_by_id(id)
-            .filter(webhook_delivery::Column::LeasedBy.eq(lease))
-            .filter(webhook_delivery::Column::State.eq(PENDING))
-            .one(&self.inner)
-            .await?)
-    }
-
-    /// Appends one attempt to the delivery log.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn log_webhook_attempt(
-        &self,
-        delivery: &WebhookDeliveryRow,
-        attempt: i32,
-        at: DateTime<Utc>,
-        status: Option<u16>,
-        latency_ms: u32,
-        error: Option<&str>,
-        excerpt: Option<&str>,
-    ) -> Result<(), StoreError> {
-        webhook_attempt::ActiveModel {
-            delivery_id: Set(delivery.id),
-            endpoint_id: Set(delivery.endpoint_id),
-            attempt: Set(attempt),
-            at: Set(at),
-            status: Set(status.map(i32::from)),
-            latency_ms: Set(i32::try_from(latency_ms).unwrap_or(i32::MAX)),
-            error: Set(error.map(|e| truncate(e, 500))),
-            response_excerpt: Set(excerpt.map(|e| truncate(e, 1024))),
-            manual: Set(false),
-            ..Default::default()
+    /// Appends attempts to the delivery log.
+    pub async fn log_webhook_attempts(&self, attempts: Vec<NewAttempt>) -> Result<(), StoreError> {
+        let rows: Vec<webhook_attempt::ActiveModel> = attempts
+            .into_iter()
+            .map(|a| webhook_attempt::ActiveModel {
+                delivery_id: Set(a.delivery_id),
+                endpoint_id: Set(a.endpoint_id),
+                attempt: Set(a.attempt),
+                at: Set(a.at),
+                status: Set(a.status.map(i32::from)),
+                latency_ms: Set(i32::try_from(a.latency_ms).unwrap_or(i32::MAX)),
+                error: Set(a.error.as_deref().map(|e| truncate(e, 500))),
+                response_excerpt: Set(a.response_excerpt.as_deref().map(|e| truncate(e, 1024))),
+                manual: Set(a.manual),
+                ..Default::default()
+            })
+            .collect();
+        for chunk in rows.chunks(200) {
+            webhook_attempt::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&self.inner)
+                .await?;
         }
-        .insert(&self.inner)
-        .await?;
         Ok(())
     }
 
-    /// Records the outcome of an attempt on the delivery and releases its lease: `state` is
-    /// `pending` (retry at `next_attempt_at`), `succeeded` or `failed`.
+    /// Records the outcome of an attempt on the delivery and releases its lease, if the
+    /// delivery is still pending under `lease` (answers whether it was): `state` is `pending`
+    /// (retry at `next_attempt_at`), `succeeded` or `failed`.
     #[allow(clippy::too_many_arguments)]
     pub async fn settle_delivery(
         &self,
         id: i64,
+        lease: &str,
         attempts: i32,
         state: &str,
         next_attempt_at: DateTime<Utc>,
         status: Option<u16>,
         error: Option<&str>,
         delivered_at: Option<DateTime<Utc>>,
-    ) -> Result<(), StoreError> {
-        webhook_delivery::Entity::update_many()
+    ) -> Result<bool, StoreError> {
+        let updated = webhook_delivery::Entity::update_many()
             .col_expr(webhook_delivery::Column::Attempts, Expr::value(attempts))
             .col_expr(webhook_delivery::Column::State, Expr::value(state))
             .col_expr(
@@ -262,9 +270,11 @@ impl Tx {
                 Expr::value(delivered_at),
             )
             .filter(webhook_delivery::Column::Id.eq(id))
+            .filter(webhook_delivery::Column::LeasedBy.eq(lease))
+            .filter(webhook_delivery::Column::State.eq(PENDING))
             .exec(&self.inner)
             .await?;
-        Ok(())
+        Ok(updated.rows_affected == 1)
     }
 
     /// The endpoint, locked until the transaction ends on PostgreSQL (SQLite's write

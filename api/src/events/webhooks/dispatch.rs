@@ -1,6 +1,7 @@
 //! The webhook dispatcher: claims due deliveries under a lease, sends them (up to
 //! `events.webhooks.concurrency` at once), logs every attempt, and schedules retries, gives
-//! up, or disables an endpoint that has been failing too long.
+//! up, or disables an endpoint that has been failing too long. The outcomes of one step are
+//! recorded in one transaction.
 //!
 //! Deliveries of one aggregate reach one endpoint in `seq` order: a delivery is claimed only
 //! when no earlier pending delivery of the same (endpoint, aggregate) exists, so a failing
@@ -10,17 +11,21 @@
 //! dispatcher still holds the lease. A dispatcher killed mid-send leaves its lease to run out;
 //! the delivery is then sent again with the same `webhook-id` (at least once).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt as _;
 use serde_json::json;
 
 use super::schedule;
 use super::send::{AttemptOutcome, Outbound, Sender};
 use crate::config::EventSettings;
 use crate::error::ApiError;
-use crate::store::{OutboxRecord, Store, WebhookDeliveryRow, WebhookEndpointRow, delivery_state};
+use crate::store::{
+    NewAttempt, OutboxRecord, Store, Tx, WebhookDeliveryRow, WebhookEndpointRow, delivery_state,
+};
 
 /// The event type the dispatcher writes when it disables an endpoint.
 pub const ENDPOINT_DISABLED: &str = "webhook.endpoint_disabled";
@@ -84,13 +89,15 @@ impl Dispatcher {
         }
     }
 
-    /// Claims the deliveries due at `now` and attempts each once.
+    /// Claims the deliveries due at `now` (up to four times the concurrency), attempts each
+    /// once with at most `concurrency` requests in flight, and records every outcome in one
+    /// transaction.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<DispatchReport, ApiError> {
         let lease = format!("{}:{}", self.worker, uuid::Uuid::new_v4().simple());
         let until = now + chrono::Duration::from_std(self.lease).unwrap_or_default();
         let claimed = self
             .store
-            .claim_webhook_deliveries(&lease, self.concurrency as u64, until, now)
+            .claim_webhook_deliveries(&lease, (self.concurrency * 4) as u64, until, now)
             .await?;
         let mut report = DispatchReport {
             attempted: claimed.len(),
@@ -110,10 +117,35 @@ impl Dispatcher {
                 (delivery, outcome)
             })
         });
-        let results = futures_util::future::join_all(sends).await;
-        for (delivery, outcome) in results {
-            match self.record(&delivery, &lease, &outcome, now).await? {
-                Recorded::Lost => report.lost += 1,
+        let mut results: Vec<(WebhookDeliveryRow, AttemptOutcome)> =
+            futures_util::stream::iter(sends)
+                .buffer_unordered(self.concurrency)
+                .collect()
+                .await;
+        results.sort_by_key(|(d, _)| d.id);
+        let tx = self.store.begin().await?;
+        // Each endpoint is read (and locked) once; its failure state is kept here as the
+        // outcomes are recorded and written once at the end.
+        let mut states = HashMap::new();
+        for id in &ids {
+            if let Some(endpoint) = tx.lock_webhook_endpoint(*id).await? {
+                states.insert(*id, (endpoint.failing_since, endpoint));
+            }
+        }
+        let mut attempts = Vec::with_capacity(results.len());
+        for (delivery, outcome) in &results {
+            let Some((failing_since, endpoint)) = states.get_mut(&delivery.endpoint_id) else {
+                report.lost += 1;
+                continue;
+            };
+            match self
+                .record(&tx, endpoint, failing_since, delivery, &lease, outcome, now)
+                .await?
+            {
+                Recorded::Lost => {
+                    report.lost += 1;
+                    continue;
+                }
                 Recorded::Succeeded => report.succeeded += 1,
                 Recorded::Retry { disabled } => {
                     report.retried += 1;
@@ -124,7 +156,25 @@ impl Dispatcher {
                     report.disabled += usize::from(disabled);
                 }
             }
+            attempts.push(NewAttempt {
+                delivery_id: delivery.id,
+                endpoint_id: delivery.endpoint_id,
+                attempt: delivery.attempts + 1,
+                at: now,
+                status: outcome.status,
+                latency_ms: outcome.latency_ms,
+                error: outcome.error.clone(),
+                response_excerpt: outcome.response_excerpt.clone(),
+                manual: false,
+            });
         }
+        for (since, endpoint) in states.values() {
+            if *since != endpoint.failing_since {
+                tx.set_endpoint_failing_since(endpoint.id, *since).await?;
+            }
+        }
+        tx.log_webhook_attempts(attempts).await?;
+        tx.commit().await?;
         Ok(report)
     }
 
@@ -155,51 +205,42 @@ impl Dispatcher {
             .await
     }
 
-    /// Records an attempt's outcome in one transaction, if the lease still holds.
+    /// Records an attempt's outcome on the delivery in `tx`, if the lease still holds, and
+    /// on `failing_since` (the endpoint's failure state, written by the caller); disables the
+    /// endpoint when it has been failing too long.
+    #[allow(clippy::too_many_arguments)]
     async fn record(
         &self,
-        delivery: &WebhookDeliveryRow,
+        tx: &Tx,
+        endpoint: &mut WebhookEndpointRow,
+        failing_since: &mut Option<DateTime<Utc>>,
+        current: &WebhookDeliveryRow,
         lease: &str,
         outcome: &AttemptOutcome,
         now: DateTime<Utc>,
     ) -> Result<Recorded, ApiError> {
-        let tx = self.store.begin().await?;
-        let Some(endpoint) = tx.lock_webhook_endpoint(delivery.endpoint_id).await? else {
-            return Ok(Recorded::Lost);
-        };
-        let Some(current) = tx.held_delivery(delivery.id, lease).await? else {
-            return Ok(Recorded::Lost);
-        };
         let attempt = current.attempts + 1;
-        tx.log_webhook_attempt(
-            &current,
-            attempt,
-            now,
-            outcome.status,
-            outcome.latency_ms,
-            outcome.error.as_deref(),
-            outcome.response_excerpt.as_deref(),
-        )
-        .await?;
         let error = outcome
             .error
             .clone()
             .or_else(|| outcome.status.map(|s| format!("HTTP {s}")));
         if outcome.succeeded() {
-            tx.settle_delivery(
-                current.id,
-                attempt,
-                delivery_state::SUCCEEDED,
-                current.next_attempt_at,
-                outcome.status,
-                None,
-                Some(now),
-            )
-            .await?;
-            if endpoint.failing_since.is_some() {
-                tx.set_endpoint_failing_since(endpoint.id, None).await?;
+            let held = tx
+                .settle_delivery(
+                    current.id,
+                    lease,
+                    attempt,
+                    delivery_state::SUCCEEDED,
+                    current.next_attempt_at,
+                    outcome.status,
+                    None,
+                    Some(now),
+                )
+                .await?;
+            if !held {
+                return Ok(Recorded::Lost);
             }
-            tx.commit().await?;
+            *failing_since = None;
             return Ok(Recorded::Succeeded);
         }
         let age = (now - current.created_at).to_std().unwrap_or_default();
@@ -212,21 +253,22 @@ impl Dispatcher {
             ),
             None => (delivery_state::FAILED, current.next_attempt_at),
         };
-        tx.settle_delivery(
-            current.id,
-            attempt,
-            state,
-            next_at,
-            outcome.status,
-            error.as_deref(),
-            None,
-        )
-        .await?;
-        let since = endpoint.failing_since.unwrap_or(now);
-        if endpoint.failing_since.is_none() {
-            tx.set_endpoint_failing_since(endpoint.id, Some(since))
-                .await?;
+        let held = tx
+            .settle_delivery(
+                current.id,
+                lease,
+                attempt,
+                state,
+                next_at,
+                outcome.status,
+                error.as_deref(),
+                None,
+            )
+            .await?;
+        if !held {
+            return Ok(Recorded::Lost);
         }
+        let since = *failing_since.get_or_insert(now);
         // Disabled once it has been failing for `disable_after_hours`, or when a delivery is
         // given up after failing for nearly that long (the retry schedule's last step is at
         // most its largest delay short of three days).
@@ -244,6 +286,7 @@ impl Dispatcher {
             );
             tx.disable_webhook_endpoint(endpoint.id, &reason, now)
                 .await?;
+            endpoint.enabled = false;
             tx.outbox(OutboxRecord {
                 event_type: ENDPOINT_DISABLED,
                 entity_type: "WebhookEndpoint",
@@ -264,7 +307,6 @@ impl Dispatcher {
             .await?;
             tracing::warn!(endpoint = endpoint.id, %reason, "webhook endpoint disabled");
         }
-        tx.commit().await?;
         Ok(if next.is_some() {
             Recorded::Retry { disabled }
         } else {
