@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Statement,
@@ -67,6 +66,7 @@ impl Tx {
         let mut seq = last.flatten().unwrap_or(0);
         let names = self.actor_names(&rows).await?;
         let mut events = Vec::with_capacity(rows.len());
+        let mut numbered = Vec::with_capacity(rows.len());
         for mut row in rows {
             seq += 1;
             let name = match (row.actor_kind.as_deref(), row.actor_id) {
@@ -76,13 +76,7 @@ impl Tx {
                     .unwrap_or_else(|| SYSTEM_NAME.to_owned()),
                 _ => SYSTEM_NAME.to_owned(),
             };
-            outbox::Entity::update_many()
-                .col_expr(outbox::Column::Seq, Expr::value(seq))
-                .col_expr(outbox::Column::ActorName, Expr::value(name.clone()))
-                .col_expr(outbox::Column::PublishedAt, Expr::value(now))
-                .filter(outbox::Column::Id.eq(row.id))
-                .exec(&self.inner)
-                .await?;
+            numbered.push((row.id, seq, name.clone()));
             row.seq = Some(seq);
             row.actor_name = Some(name);
             row.published_at = Some(now);
@@ -96,7 +90,52 @@ impl Tx {
                 }
             }
         }
+        for chunk in numbered.chunks(250) {
+            self.number_rows(chunk, now).await?;
+        }
         Ok((count, events))
+    }
+
+    /// Sets `seq`, `actor_name` and `published_at` of these rows, (id, seq, name) each, in one
+    /// statement.
+    async fn number_rows(
+        &self,
+        rows: &[(i64, i64, String)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let backend = self.inner.get_database_backend();
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(rows.len() * 5 + 1);
+        let mut mark = |value: sea_orm::Value| {
+            values.push(value);
+            if backend == DbBackend::Postgres {
+                format!("${}", values.len())
+            } else {
+                "?".to_owned()
+            }
+        };
+        let mut seq_case = String::from("CASE id");
+        for (id, seq, _) in rows {
+            let (id, seq) = (mark((*id).into()), mark((*seq).into()));
+            seq_case.push_str(&format!(" WHEN {id} THEN {seq}"));
+        }
+        seq_case.push_str(" END");
+        let mut name_case = String::from("CASE id");
+        for (id, _, name) in rows {
+            let (id, name) = (mark((*id).into()), mark(name.clone().into()));
+            name_case.push_str(&format!(" WHEN {id} THEN {name}"));
+        }
+        name_case.push_str(" END");
+        let at = mark(now.into());
+        let ids: Vec<String> = rows.iter().map(|(id, _, _)| mark((*id).into())).collect();
+        let sql = format!(
+            "UPDATE outbox SET seq = {seq_case}, actor_name = {name_case}, published_at = {at} \
+             WHERE id IN ({})",
+            ids.join(", ")
+        );
+        self.inner
+            .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+        Ok(())
     }
 
     /// Display names of the rows' actors, keyed by (is staff, id): batched, one query per kind.

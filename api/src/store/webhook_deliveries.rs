@@ -227,6 +227,55 @@ impl Tx {
         Ok(())
     }
 
+    /// Marks these deliveries succeeded (answered `status`) and releases their leases, those
+    /// still pending under `lease`; answers their ids.
+    pub async fn settle_succeeded(
+        &self,
+        ids: &[i64],
+        lease: &str,
+        status: Option<u16>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let updated = webhook_delivery::Entity::update_many()
+            .col_expr(
+                webhook_delivery::Column::Attempts,
+                Expr::col(webhook_delivery::Column::Attempts).add(1),
+            )
+            .col_expr(
+                webhook_delivery::Column::State,
+                Expr::value(delivery_state::SUCCEEDED),
+            )
+            .col_expr(
+                webhook_delivery::Column::LeasedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(
+                webhook_delivery::Column::LeasedBy,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                webhook_delivery::Column::LastStatus,
+                Expr::value(status.map(i32::from)),
+            )
+            .col_expr(
+                webhook_delivery::Column::LastError,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                webhook_delivery::Column::DeliveredAt,
+                Expr::value(Some(now)),
+            )
+            .filter(webhook_delivery::Column::Id.is_in(ids.iter().copied()))
+            .filter(webhook_delivery::Column::LeasedBy.eq(lease))
+            .filter(webhook_delivery::Column::State.eq(PENDING))
+            .exec_with_returning(&self.inner)
+            .await?;
+        Ok(updated.into_iter().map(|d| d.id).collect())
+    }
+
     /// Records the outcome of an attempt on the delivery and releases its lease, if the
     /// delivery is still pending under `lease` (answers whether it was): `state` is `pending`
     /// (retry at `next_attempt_at`), `succeeded` or `failed`.

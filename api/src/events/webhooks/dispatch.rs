@@ -11,7 +11,7 @@
 //! dispatcher still holds the lease. A dispatcher killed mid-send leaves its lease to run out;
 //! the delivery is then sent again with the same `webhook-id` (at least once).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -133,20 +133,55 @@ impl Dispatcher {
             }
         }
         let mut attempts = Vec::with_capacity(results.len());
-        for (delivery, outcome) in &results {
+        let log = |delivery: &WebhookDeliveryRow, outcome: &AttemptOutcome| NewAttempt {
+            delivery_id: delivery.id,
+            endpoint_id: delivery.endpoint_id,
+            attempt: delivery.attempts + 1,
+            at: now,
+            status: outcome.status,
+            latency_ms: outcome.latency_ms,
+            error: outcome.error.clone(),
+            response_excerpt: outcome.response_excerpt.clone(),
+            manual: false,
+        };
+        // Successes first, settled together (one statement per status code seen).
+        let (succeeded, failed): (Vec<_>, Vec<_>) =
+            results.iter().partition(|(_, outcome)| outcome.succeeded());
+        let mut by_status: HashMap<Option<u16>, Vec<i64>> = HashMap::new();
+        for (delivery, outcome) in &succeeded {
+            by_status
+                .entry(outcome.status)
+                .or_default()
+                .push(delivery.id);
+        }
+        let mut held = HashSet::new();
+        for (status, ids) in by_status {
+            held.extend(tx.settle_succeeded(&ids, &lease, status, now).await?);
+        }
+        for (delivery, outcome) in succeeded {
+            if !held.contains(&delivery.id) {
+                report.lost += 1;
+                continue;
+            }
+            report.succeeded += 1;
+            if let Some((failing_since, _)) = states.get_mut(&delivery.endpoint_id) {
+                *failing_since = None;
+            }
+            attempts.push(log(delivery, outcome));
+        }
+        for (delivery, outcome) in failed {
             let Some((failing_since, endpoint)) = states.get_mut(&delivery.endpoint_id) else {
                 report.lost += 1;
                 continue;
             };
             match self
-                .record(&tx, endpoint, failing_since, delivery, &lease, outcome, now)
+                .record_failure(&tx, endpoint, failing_since, delivery, &lease, outcome, now)
                 .await?
             {
                 Recorded::Lost => {
                     report.lost += 1;
                     continue;
                 }
-                Recorded::Succeeded => report.succeeded += 1,
                 Recorded::Retry { disabled } => {
                     report.retried += 1;
                     report.disabled += usize::from(disabled);
@@ -156,17 +191,7 @@ impl Dispatcher {
                     report.disabled += usize::from(disabled);
                 }
             }
-            attempts.push(NewAttempt {
-                delivery_id: delivery.id,
-                endpoint_id: delivery.endpoint_id,
-                attempt: delivery.attempts + 1,
-                at: now,
-                status: outcome.status,
-                latency_ms: outcome.latency_ms,
-                error: outcome.error.clone(),
-                response_excerpt: outcome.response_excerpt.clone(),
-                manual: false,
-            });
+            attempts.push(log(delivery, outcome));
         }
         for (since, endpoint) in states.values() {
             if *since != endpoint.failing_since {
@@ -205,11 +230,11 @@ impl Dispatcher {
             .await
     }
 
-    /// Records an attempt's outcome on the delivery in `tx`, if the lease still holds, and
-    /// on `failing_since` (the endpoint's failure state, written by the caller); disables the
+    /// Records a failed attempt on the delivery in `tx`, if the lease still holds, and on
+    /// `failing_since` (the endpoint's failure state, written by the caller); disables the
     /// endpoint when it has been failing too long.
     #[allow(clippy::too_many_arguments)]
-    async fn record(
+    async fn record_failure(
         &self,
         tx: &Tx,
         endpoint: &mut WebhookEndpointRow,
@@ -224,25 +249,6 @@ impl Dispatcher {
             .error
             .clone()
             .or_else(|| outcome.status.map(|s| format!("HTTP {s}")));
-        if outcome.succeeded() {
-            let held = tx
-                .settle_delivery(
-                    current.id,
-                    lease,
-                    attempt,
-                    delivery_state::SUCCEEDED,
-                    current.next_attempt_at,
-                    outcome.status,
-                    None,
-                    Some(now),
-                )
-                .await?;
-            if !held {
-                return Ok(Recorded::Lost);
-            }
-            *failing_since = None;
-            return Ok(Recorded::Succeeded);
-        }
         let age = (now - current.created_at).to_std().unwrap_or_default();
         let failed = u32::try_from(attempt).unwrap_or(u32::MAX);
         let next = schedule::next_delay(failed, age, schedule::random_unit());
@@ -315,10 +321,9 @@ impl Dispatcher {
     }
 }
 
-/// What recording an attempt did.
+/// What recording a failed attempt did.
 enum Recorded {
     Lost,
-    Succeeded,
     Retry { disabled: bool },
     GaveUp { disabled: bool },
 }
