@@ -35,6 +35,32 @@ impl Default for EventSettings {
     }
 }
 
+impl EventSettings {
+    /// Refuses settings the relay cannot run with, naming the key.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.batch_size == 0 {
+            return Err("events.batch_size must be at least 1".to_owned());
+        }
+        if self.poll_ms == 0 {
+            return Err("events.poll_ms must be at least 1".to_owned());
+        }
+        if self.webhooks.concurrency == 0 {
+            return Err("events.webhooks.concurrency must be at least 1".to_owned());
+        }
+        if self.webhooks.timeout_secs == 0 {
+            return Err("events.webhooks.timeout_secs must be at least 1".to_owned());
+        }
+        if self.webhooks.disable_after_hours < 13 {
+            return Err(
+                "events.webhooks.disable_after_hours must be at least 13 (longer than the \
+                 retry schedule's largest delay, 12 hours)"
+                    .to_owned(),
+            );
+        }
+        Ok(())
+    }
+}
+
 /// Outbound webhooks: where requests may go and how long each may take.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -97,5 +123,28 @@ impl Default for SubscriptionSettings {
             ping_secs: 15,
             recheck_secs: 2,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_zeroes_are_refused_by_name() {
+        assert_eq!(EventSettings::default().validate(), Ok(()));
+        let refused = |tweak: fn(&mut EventSettings)| {
+            let mut settings = EventSettings::default();
+            tweak(&mut settings);
+            settings.validate().expect_err("refused")
+        };
+        assert!(refused(|s| s.batch_size = 0).contains("events.batch_size"));
+        assert!(refused(|s| s.poll_ms = 0).contains("events.poll_ms"));
+        assert!(refused(|s| s.webhooks.concurrency = 0).contains("events.webhooks.concurrency"));
+        assert!(refused(|s| s.webhooks.timeout_secs = 0).contains("events.webhooks.timeout_secs"));
+        assert!(
+            refused(|s| s.webhooks.disable_after_hours = 1)
+                .contains("events.webhooks.disable_after_hours")
+        );
     }
 }
