@@ -1,7 +1,12 @@
-//! Events leaving the outbox: the relay, the webhook fan-out and the dispatcher.
+//! Events leaving the outbox: the relay, the webhook fan-out and the dispatcher, and GraphQL
+//! subscriptions.
 
 mod dispatch;
 mod relay;
+mod subscriptions;
+mod subscriptions_bounds;
+mod subscriptions_process;
+mod ws;
 
 use rapport_api::global_id::{self, Kind};
 use rapport_api::store::NewWebhookEndpoint;
