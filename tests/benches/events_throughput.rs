@@ -22,7 +22,7 @@
 //!   last write the last event arrived (the relay keeps up when that stays near one poll).
 //!
 //! Subscriptions: the "commit to a subscribed client" leg is not here yet (the subscriptions
-//! work had not landed on main when this was written).
+//! work landed on main too late for it to be added with this benchmark).
 
 use std::collections::HashMap;
 use std::sync::Arc;
