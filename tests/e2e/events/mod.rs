@@ -3,6 +3,7 @@
 
 mod dispatch;
 mod inbox;
+mod redelivery;
 mod relay;
 mod subscriptions;
 mod subscriptions_bounds;
