@@ -111,10 +111,13 @@ impl Agreement {
         {
             events.push(DomainEvent::ReviewDue(id));
         }
-        if let Some(days) = self.notice_deadline_due(today) {
+        if let Some(days) = self.notice_deadline_due(today)
+            && let Some(cancel_by) = self.cancel_by()
+        {
             events.push(DomainEvent::NoticeDeadlineApproaching {
                 agreement: id,
                 days,
+                cancel_by,
             });
         }
         if !events.is_empty() {

@@ -82,7 +82,8 @@ fn a_run_that_skips_thresholds_announces_only_the_nearest_one_reached() {
         events,
         [DomainEvent::NoticeDeadlineApproaching {
             agreement: ID,
-            days: 5
+            days: 5,
+            cancel_by: day("2026-12-01"),
         }]
     );
     assert_eq!(
@@ -102,7 +103,8 @@ fn running_the_scheduler_twice_on_the_same_day_announces_nothing_twice() {
             DomainEvent::ReviewDue(ID),
             DomainEvent::NoticeDeadlineApproaching {
                 agreement: ID,
-                days: 30
+                days: 30,
+                cancel_by: day("2026-12-01"),
             }
         ]
     );
