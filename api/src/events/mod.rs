@@ -14,6 +14,7 @@ use crate::global_id::Kind;
 use crate::store::Tx;
 
 pub mod envelope;
+pub mod payload;
 pub mod webhooks;
 
 /// Who caused an event.

@@ -173,14 +173,24 @@ const ACCOUNT: &[FieldInfo] = &[
         V::Everyone,
         "Individual or organization.",
     ),
-    field("relationshipType", RELATIONSHIP, V::Everyone, "Customer or client."),
+    field(
+        "relationshipType",
+        RELATIONSHIP,
+        V::Everyone,
+        "Customer or client.",
+    ),
     field(
         "acquisitionChannel",
         T::Enum(&["REFERRAL", "PARTNER", "MARKETING", "DIRECT", "OTHER"]),
         V::Everyone,
         "How the account was acquired.",
     ),
-    nullable("partnerId", T::GlobalId, V::Everyone, "The referring partner."),
+    nullable(
+        "partnerId",
+        T::GlobalId,
+        V::Everyone,
+        "The referring partner.",
+    ),
     nullable(
         "accountManagerId",
         T::GlobalId,
@@ -189,13 +199,28 @@ const ACCOUNT: &[FieldInfo] = &[
     ),
 ];
 const ACCOUNT_UPDATED: &[FieldInfo] = &[
-    field("name", T::String, V::Everyone, "The account's name after the change."),
+    field(
+        "name",
+        T::String,
+        V::Everyone,
+        "The account's name after the change.",
+    ),
     CHANGED,
 ];
 const RELATIONSHIP_CHANGE: &[FieldInfo] = &[
-    field("from", RELATIONSHIP, V::Everyone, "The relationship before."),
+    field(
+        "from",
+        RELATIONSHIP,
+        V::Everyone,
+        "The relationship before.",
+    ),
     field("to", RELATIONSHIP, V::Everyone, "The relationship after."),
-    field("reason", T::String, V::Staff, "Why, as given by whoever made the change."),
+    field(
+        "reason",
+        T::String,
+        V::Staff,
+        "Why, as given by whoever made the change.",
+    ),
     nullable(
         "accountManagerId",
         T::GlobalId,
@@ -230,7 +255,12 @@ const DOMAINS: &[FieldInfo] = &[field(
     "Every confirmed email domain of the account (they route new contacts to it).",
 )];
 const REFERRAL: &[FieldInfo] = &[
-    field("partnerId", T::GlobalId, V::Everyone, "The referring partner."),
+    field(
+        "partnerId",
+        T::GlobalId,
+        V::Everyone,
+        "The referring partner.",
+    ),
     field("name", T::String, V::Everyone, "The new account's name."),
     field(
         "acquisitionChannel",
@@ -247,8 +277,18 @@ const CONTACT_ACCOUNT: FieldInfo = field(
 );
 const CONTACT_CREATED: &[FieldInfo] = &[
     CONTACT_ACCOUNT,
-    field("firstName", T::String, V::Everyone, "The contact's first name."),
-    nullable("lastName", T::String, V::Everyone, "The contact's last name."),
+    field(
+        "firstName",
+        T::String,
+        V::Everyone,
+        "The contact's first name.",
+    ),
+    nullable(
+        "lastName",
+        T::String,
+        V::Everyone,
+        "The contact's last name.",
+    ),
 ];
 const CONTACT_UPDATED: &[FieldInfo] = &[CONTACT_ACCOUNT, CHANGED];
 const CONTACT_ERASED: &[FieldInfo] = &[CONTACT_ACCOUNT];
@@ -260,7 +300,12 @@ const TEAM_MEMBER: &[FieldInfo] = &[
         V::StaffIdentity,
         "The member's role.",
     ),
-    field("active", T::Boolean, V::StaffIdentity, "Whether the member is active."),
+    field(
+        "active",
+        T::Boolean,
+        V::StaffIdentity,
+        "Whether the member is active.",
+    ),
 ];
 const TEAM_MEMBER_UPDATED: &[FieldInfo] = &[
     field("name", T::String, V::StaffIdentity, "The member's name."),
@@ -268,7 +313,12 @@ const TEAM_MEMBER_UPDATED: &[FieldInfo] = &[
 ];
 const PARTNER: &[FieldInfo] = &[
     field("name", T::String, V::Partners, "The partner's name."),
-    field("active", T::Boolean, V::Partners, "Whether the partner is active."),
+    field(
+        "active",
+        T::Boolean,
+        V::Partners,
+        "Whether the partner is active.",
+    ),
 ];
 const PARTNER_UPDATED: &[FieldInfo] = &[
     field("name", T::String, V::Partners, "The partner's name."),
@@ -288,14 +338,24 @@ const AGREEMENT: &[FieldInfo] = &[
         V::Everyone,
         "The agreement's status after the change.",
     ),
-    field("revision", T::Integer, V::Everyone, "The number of its latest revision."),
+    field(
+        "revision",
+        T::Integer,
+        V::Everyone,
+        "The number of its latest revision.",
+    ),
     nullable("title", T::String, V::Everyone, "The agreement's title."),
 ];
 const AGREEMENT_TERM: &[FieldInfo] = &[
     AGREEMENT[0],
     AGREEMENT[1],
     AGREEMENT[2],
-    nullable("termEnd", T::Date, V::Everyone, "The last day of the current term; null when open-ended."),
+    nullable(
+        "termEnd",
+        T::Date,
+        V::Everyone,
+        "The last day of the current term; null when open-ended.",
+    ),
     nullable("fee", T::Money, V::Money, "The fee per billing period."),
 ];
 const TERMINATION: &[FieldInfo] = &[
@@ -308,21 +368,61 @@ const TERMINATION: &[FieldInfo] = &[
         V::Terms,
         "Why the agreement ends.",
     ),
-    nullable("effectiveOn", T::Date, V::Everyone, "The day the termination takes effect."),
+    nullable(
+        "effectiveOn",
+        T::Date,
+        V::Everyone,
+        "The day the termination takes effect.",
+    ),
 ];
 const NOTICE: &[FieldInfo] = &[
-    field("days", T::Integer, V::Everyone, "Days left until cancelBy: 30, 7 or 1."),
-    field("cancelBy", T::Date, V::Everyone, "The last day notice can be given."),
-    nullable("termEnd", T::Date, V::Everyone, "The last day of the current term."),
+    field(
+        "days",
+        T::Integer,
+        V::Everyone,
+        "Days left until cancelBy: 30, 7 or 1.",
+    ),
+    field(
+        "cancelBy",
+        T::Date,
+        V::Everyone,
+        "The last day notice can be given.",
+    ),
+    nullable(
+        "termEnd",
+        T::Date,
+        V::Everyone,
+        "The last day of the current term.",
+    ),
 ];
 const MEASUREMENTS: &[FieldInfo] = &[
-    field("recorded", T::Integer, V::Everyone, "How many measurements the batch recorded."),
-    field("periods", T::StringList, V::Everyone, "The periods whose compliance was recomputed."),
+    field(
+        "recorded",
+        T::Integer,
+        V::Everyone,
+        "How many measurements the batch recorded.",
+    ),
+    field(
+        "periods",
+        T::StringList,
+        V::Everyone,
+        "The periods whose compliance was recomputed.",
+    ),
 ];
 const PERIOD: [FieldInfo; 3] = [
     field("metricKey", T::String, V::Everyone, "The metric's key."),
-    field("periodStart", T::Date, V::Everyone, "The first day of the period judged."),
-    field("periodEnd", T::Date, V::Everyone, "The last day of the period judged."),
+    field(
+        "periodStart",
+        T::Date,
+        V::Everyone,
+        "The first day of the period judged.",
+    ),
+    field(
+        "periodEnd",
+        T::Date,
+        V::Everyone,
+        "The last day of the period judged.",
+    ),
 ];
 const METRIC: &[FieldInfo] = &[
     PERIOD[0],
@@ -336,7 +436,12 @@ const METRIC: &[FieldInfo] = &[
         "Which side of the target is good.",
     ),
     field("target", T::Decimal, V::Everyone, "The target."),
-    nullable("actual", T::Decimal, V::Everyone, "The value observed over the period."),
+    nullable(
+        "actual",
+        T::Decimal,
+        V::Everyone,
+        "The value observed over the period.",
+    ),
 ];
 const CREDIT: &[FieldInfo] = &[
     PERIOD[0],
@@ -348,12 +453,32 @@ const CREDIT_CHANGED: &[FieldInfo] = &[
     PERIOD[0],
     PERIOD[1],
     PERIOD[2],
-    field("amount", T::Money, V::Credits, "The credit owed now (zero when it was removed)."),
-    field("previousAmount", T::Money, V::Credits, "The credit owed before."),
+    field(
+        "amount",
+        T::Money,
+        V::Credits,
+        "The credit owed now (zero when it was removed).",
+    ),
+    field(
+        "previousAmount",
+        T::Money,
+        V::Credits,
+        "The credit owed before.",
+    ),
 ];
 const ENDPOINT_DISABLED: &[FieldInfo] = &[
-    field("reason", T::String, V::Webhooks, "Why the endpoint was disabled."),
-    field("failingSince", T::DateTime, V::Webhooks, "When its deliveries started failing."),
+    field(
+        "reason",
+        T::String,
+        V::Webhooks,
+        "Why the endpoint was disabled.",
+    ),
+    field(
+        "failingSince",
+        T::DateTime,
+        V::Webhooks,
+        "When its deliveries started failing.",
+    ),
 ];
 
 const fn ty(
@@ -375,11 +500,41 @@ const fn ty(
 
 /// Every event type Rapport writes.
 pub const CATALOGUE: &[EventTypeInfo] = &[
-    ty("account.created", "Account", V::Everyone, "An account was created.", ACCOUNT),
-    ty("account.updated", "Account", V::Everyone, "An account's details changed.", ACCOUNT_UPDATED),
-    ty("account.promoted", "Account", V::Everyone, "A customer became a client.", RELATIONSHIP_CHANGE),
-    ty("account.demoted", "Account", V::Everyone, "A client became a customer.", RELATIONSHIP_CHANGE),
-    ty("account.churned", "Account", V::Everyone, "An account churned.", ACCOUNT_STATUS),
+    ty(
+        "account.created",
+        "Account",
+        V::Everyone,
+        "An account was created.",
+        ACCOUNT,
+    ),
+    ty(
+        "account.updated",
+        "Account",
+        V::Everyone,
+        "An account's details changed.",
+        ACCOUNT_UPDATED,
+    ),
+    ty(
+        "account.promoted",
+        "Account",
+        V::Everyone,
+        "A customer became a client.",
+        RELATIONSHIP_CHANGE,
+    ),
+    ty(
+        "account.demoted",
+        "Account",
+        V::Everyone,
+        "A client became a customer.",
+        RELATIONSHIP_CHANGE,
+    ),
+    ty(
+        "account.churned",
+        "Account",
+        V::Everyone,
+        "An account churned.",
+        ACCOUNT_STATUS,
+    ),
     ty(
         "account.manager_assigned",
         "Account",
@@ -401,7 +556,13 @@ pub const CATALOGUE: &[EventTypeInfo] = &[
         "An account was created by a partner, or with a referring partner.",
         REFERRAL,
     ),
-    ty("contact.created", "Contact", V::Everyone, "A contact was created.", CONTACT_CREATED),
+    ty(
+        "contact.created",
+        "Contact",
+        V::Everyone,
+        "A contact was created.",
+        CONTACT_CREATED,
+    ),
     ty(
         "contact.updated",
         "Contact",
@@ -409,13 +570,55 @@ pub const CATALOGUE: &[EventTypeInfo] = &[
         "A contact changed (details, consent, or its account's relationship).",
         CONTACT_UPDATED,
     ),
-    ty("contact.erased", "Contact", V::Everyone, "A contact's personal data was erased.", CONTACT_ERASED),
-    ty("agreement.drafted", "Agreement", V::Everyone, "An agreement draft was created.", AGREEMENT),
-    ty("agreement.draft_updated", "Agreement", V::Everyone, "An agreement draft's sections changed.", AGREEMENT),
-    ty("agreement.submitted", "Agreement", V::Everyone, "A draft or amendment was submitted for approval.", AGREEMENT),
-    ty("agreement.approved", "Agreement", V::Everyone, "A revision (the first one or an amendment) was approved.", AGREEMENT_TERM),
-    ty("agreement.rejected", "Agreement", V::Everyone, "A revision pending approval was rejected.", AGREEMENT),
-    ty("agreement.activated", "Agreement", V::Everyone, "The first revision was approved: the agreement is active.", AGREEMENT_TERM),
+    ty(
+        "contact.erased",
+        "Contact",
+        V::Everyone,
+        "A contact's personal data was erased.",
+        CONTACT_ERASED,
+    ),
+    ty(
+        "agreement.drafted",
+        "Agreement",
+        V::Everyone,
+        "An agreement draft was created.",
+        AGREEMENT,
+    ),
+    ty(
+        "agreement.draft_updated",
+        "Agreement",
+        V::Everyone,
+        "An agreement draft's sections changed.",
+        AGREEMENT,
+    ),
+    ty(
+        "agreement.submitted",
+        "Agreement",
+        V::Everyone,
+        "A draft or amendment was submitted for approval.",
+        AGREEMENT,
+    ),
+    ty(
+        "agreement.approved",
+        "Agreement",
+        V::Everyone,
+        "A revision (the first one or an amendment) was approved.",
+        AGREEMENT_TERM,
+    ),
+    ty(
+        "agreement.rejected",
+        "Agreement",
+        V::Everyone,
+        "A revision pending approval was rejected.",
+        AGREEMENT,
+    ),
+    ty(
+        "agreement.activated",
+        "Agreement",
+        V::Everyone,
+        "The first revision was approved: the agreement is active.",
+        AGREEMENT_TERM,
+    ),
     ty(
         "agreement.amendment_proposed",
         "Agreement",
@@ -423,10 +626,34 @@ pub const CATALOGUE: &[EventTypeInfo] = &[
         "An amendment to an active agreement was proposed and awaits approval.",
         AGREEMENT,
     ),
-    ty("agreement.amended", "Agreement", V::Everyone, "An approved amendment is now in force.", AGREEMENT_TERM),
-    ty("agreement.review_started", "Agreement", V::Everyone, "A review started.", AGREEMENT),
-    ty("agreement.review_due", "Agreement", V::Everyone, "A review is due (once per review cycle).", AGREEMENT),
-    ty("agreement.review_completed", "Agreement", V::Everyone, "A review was completed.", AGREEMENT),
+    ty(
+        "agreement.amended",
+        "Agreement",
+        V::Everyone,
+        "An approved amendment is now in force.",
+        AGREEMENT_TERM,
+    ),
+    ty(
+        "agreement.review_started",
+        "Agreement",
+        V::Everyone,
+        "A review started.",
+        AGREEMENT,
+    ),
+    ty(
+        "agreement.review_due",
+        "Agreement",
+        V::Everyone,
+        "A review is due (once per review cycle).",
+        AGREEMENT,
+    ),
+    ty(
+        "agreement.review_completed",
+        "Agreement",
+        V::Everyone,
+        "A review was completed.",
+        AGREEMENT,
+    ),
     ty(
         "agreement.notice_deadline_approaching",
         "Agreement",
@@ -434,7 +661,13 @@ pub const CATALOGUE: &[EventTypeInfo] = &[
         "The last day to give notice is 30, 7 or 1 days away.",
         NOTICE,
     ),
-    ty("agreement.renewed", "Agreement", V::Everyone, "The agreement renewed into a new term.", AGREEMENT_TERM),
+    ty(
+        "agreement.renewed",
+        "Agreement",
+        V::Everyone,
+        "The agreement renewed into a new term.",
+        AGREEMENT_TERM,
+    ),
     ty(
         "agreement.expired",
         "Agreement",
@@ -449,7 +682,13 @@ pub const CATALOGUE: &[EventTypeInfo] = &[
         "Notice of termination was given; the termination takes effect later.",
         TERMINATION,
     ),
-    ty("agreement.terminated", "Agreement", V::Everyone, "The agreement was terminated.", TERMINATION),
+    ty(
+        "agreement.terminated",
+        "Agreement",
+        V::Everyone,
+        "The agreement was terminated.",
+        TERMINATION,
+    ),
     ty(
         "agreement.measurement_recorded",
         "Agreement",
@@ -464,8 +703,20 @@ pub const CATALOGUE: &[EventTypeInfo] = &[
         "A metric went past its warning threshold in a period.",
         METRIC,
     ),
-    ty("agreement.metric_breached", "Agreement", V::Everyone, "A metric missed its target in a period.", METRIC),
-    ty("agreement.credit_incurred", "Agreement", V::Credits, "A breach incurred a service credit.", CREDIT),
+    ty(
+        "agreement.metric_breached",
+        "Agreement",
+        V::Everyone,
+        "A metric missed its target in a period.",
+        METRIC,
+    ),
+    ty(
+        "agreement.credit_incurred",
+        "Agreement",
+        V::Credits,
+        "A breach incurred a service credit.",
+        CREDIT,
+    ),
     ty(
         "agreement.credit_changed",
         "Agreement",
@@ -473,7 +724,13 @@ pub const CATALOGUE: &[EventTypeInfo] = &[
         "A service credit's amount changed when its period was computed again.",
         CREDIT_CHANGED,
     ),
-    ty("team_member.created", "TeamMember", V::StaffIdentity, "A team member was created.", TEAM_MEMBER),
+    ty(
+        "team_member.created",
+        "TeamMember",
+        V::StaffIdentity,
+        "A team member was created.",
+        TEAM_MEMBER,
+    ),
     ty(
         "team_member.updated",
         "TeamMember",
@@ -481,10 +738,34 @@ pub const CATALOGUE: &[EventTypeInfo] = &[
         "A team member changed (deactivation included).",
         TEAM_MEMBER_UPDATED,
     ),
-    ty("partner.created", "Partner", V::Partners, "A partner was created.", PARTNER),
-    ty("partner.updated", "Partner", V::Partners, "A partner changed (deactivation included).", PARTNER_UPDATED),
-    ty("partner.token_issued", "Partner", V::Tokens, "A token was issued to a partner.", &[]),
-    ty("token.revoked", "Partner", V::Tokens, "A partner's or team member's token was revoked.", &[]),
+    ty(
+        "partner.created",
+        "Partner",
+        V::Partners,
+        "A partner was created.",
+        PARTNER,
+    ),
+    ty(
+        "partner.updated",
+        "Partner",
+        V::Partners,
+        "A partner changed (deactivation included).",
+        PARTNER_UPDATED,
+    ),
+    ty(
+        "partner.token_issued",
+        "Partner",
+        V::Tokens,
+        "A token was issued to a partner.",
+        &[],
+    ),
+    ty(
+        "token.revoked",
+        "Partner",
+        V::Tokens,
+        "A partner's or team member's token was revoked.",
+        &[],
+    ),
     ty(
         "webhook.endpoint_disabled",
         "WebhookEndpoint",

@@ -10,7 +10,7 @@ mod visibility;
 
 pub use catalogue::{CATALOGUE, EventTypeInfo, FieldInfo, FieldType, info};
 pub use data::{CreditChange, MetricEvent};
-pub use visibility::{Visibility, may_receive, may_read};
+pub use visibility::{Visibility, may_read, may_receive};
 
 use chrono::NaiveDate;
 

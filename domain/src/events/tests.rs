@@ -40,12 +40,21 @@ fn every_variant() -> Vec<DomainEvent> {
     let all = vec![
         E::AccountCreated(acc),
         E::AccountUpdated(acc),
-        E::AccountPromoted { account: acc, reason: "r".into() },
-        E::AccountDemoted { account: acc, reason: "r".into() },
+        E::AccountPromoted {
+            account: acc,
+            reason: "r".into(),
+        },
+        E::AccountDemoted {
+            account: acc,
+            reason: "r".into(),
+        },
         E::AccountManagerAssigned(acc),
         E::AccountChurned(acc),
         E::AccountDomainsConfirmed(acc),
-        E::PartnerReferralCreated { account: acc, partner: PartnerId::new(1) },
+        E::PartnerReferralCreated {
+            account: acc,
+            partner: PartnerId::new(1),
+        },
         E::ContactCreated(ContactId::new(1)),
         E::ContactUpdated(ContactId::new(1)),
         E::ContactErased(ContactId::new(1)),
@@ -181,7 +190,11 @@ fn the_catalogue_holds_every_agreed_type_once_and_no_other() {
     ];
     let names: Vec<&str> = CATALOGUE.iter().map(|t| t.name).collect();
     let unique: BTreeSet<&str> = names.iter().copied().collect();
-    assert_eq!(unique.len(), names.len(), "a type is listed twice: {names:?}");
+    assert_eq!(
+        unique.len(),
+        names.len(),
+        "a type is listed twice: {names:?}"
+    );
     assert_eq!(unique, agreed.into_iter().collect::<BTreeSet<_>>());
 }
 
@@ -195,7 +208,8 @@ fn every_type_and_field_is_described_and_fields_are_unique_camel_case() {
             assert!(seen.insert(f.name), "{}.{} twice", t.name, f.name);
             assert!(!f.description.is_empty(), "{}.{}", t.name, f.name);
             assert!(
-                f.name.chars().all(|c| c.is_ascii_alphanumeric()) && f.name.starts_with(|c: char| c.is_ascii_lowercase()),
+                f.name.chars().all(|c| c.is_ascii_alphanumeric())
+                    && f.name.starts_with(|c: char| c.is_ascii_lowercase()),
                 "{}.{} is not camelCase",
                 t.name,
                 f.name
@@ -248,12 +262,28 @@ fn each_role_reads_the_classes_its_graphql_reads_allow() {
         (
             "account manager",
             staff(Role::AccountManager),
-            &[V::Everyone, V::Staff, V::Terms, V::Money, V::Credits, V::StaffIdentity, V::Partners],
+            &[
+                V::Everyone,
+                V::Staff,
+                V::Terms,
+                V::Money,
+                V::Credits,
+                V::StaffIdentity,
+                V::Partners,
+            ],
         ),
         (
             "viewer",
             staff(Role::Viewer),
-            &[V::Everyone, V::Staff, V::Terms, V::Money, V::Credits, V::StaffIdentity, V::Partners],
+            &[
+                V::Everyone,
+                V::Staff,
+                V::Terms,
+                V::Money,
+                V::Credits,
+                V::StaffIdentity,
+                V::Partners,
+            ],
         ),
         (
             "support agent",
@@ -304,7 +334,11 @@ fn a_partner_receives_no_type_about_credits_team_partners_tokens_or_webhooks() {
     }
     // Whatever a partner receives, it reads none of the fee, terms, credits or staff ids.
     for t in CATALOGUE.iter().filter(|t| may_receive(&partner(), t)) {
-        for f in t.fields.iter().filter(|f| may_read(&partner(), f.visibility)) {
+        for f in t
+            .fields
+            .iter()
+            .filter(|f| may_read(&partner(), f.visibility))
+        {
             assert_eq!(f.visibility, Visibility::Everyone, "{}.{}", t.name, f.name);
         }
     }
@@ -323,5 +357,8 @@ fn a_support_agent_reads_no_money_or_terms_field() {
         .collect();
     assert!(!fields.contains(&"fee"), "{fields:?}");
     assert!(fields.contains(&"status"), "{fields:?}");
-    assert!(!may_receive(&agent, info("agreement.credit_incurred").unwrap()));
+    assert!(!may_receive(
+        &agent,
+        info("agreement.credit_incurred").unwrap()
+    ));
 }

@@ -124,7 +124,10 @@ fn an_amendment_is_approved_like_a_draft_and_then_supersedes_the_previous_revisi
         .expect("approves");
     assert_eq!(
         events,
-        [DomainEvent::AgreementApproved(AgreementId::new(1))]
+        [
+            DomainEvent::AgreementApproved(AgreementId::new(1)),
+            DomainEvent::AgreementAmended(AgreementId::new(1))
+        ]
     );
     assert_eq!(agreement.current_revision().map(|r| r.number), Some(2));
     assert_eq!(agreement.pending_amendment(), None);
