@@ -15,6 +15,8 @@ use crate::store::Tx;
 
 pub mod envelope;
 pub mod payload;
+pub mod schema;
+pub mod types;
 pub mod webhooks;
 
 /// Who caused an event.
