@@ -14,6 +14,7 @@ mod cost_model;
 mod domain_routing;
 mod edge;
 mod edge_process;
+mod events;
 mod faults;
 mod filters;
 mod graphiql;

@@ -1,0 +1,3 @@
+//! Events: the catalogue, payloads and their projection per reader.
+
+mod catalogue;
