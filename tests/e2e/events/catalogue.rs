@@ -53,7 +53,7 @@ fn find<'a>(events: &'a [Event], ty: &str) -> &'a Event {
         .unwrap_or_else(|| panic!("no {ty} in {events:?}"))
 }
 
-fn admin() -> Principal {
+fn admin_reader() -> Principal {
     Principal::Staff {
         member: TeamMemberId::new(1),
         role: Role::Admin,
@@ -291,7 +291,7 @@ async fn a_breach_with_a_credit_writes_the_metric_period_and_amount_and_a_partne
         json!({"amount": "3000.00", "currency": "EUR"})
     );
     assert_eq!(
-        envelope(activated, &admin()).expect("admin")["data"]["fee"]["amount"],
+        envelope(activated, &admin_reader()).expect("admin")["data"]["fee"]["amount"],
         "3000.00"
     );
     let seen = envelope(activated, &reader).expect("a partner receives activations");
