@@ -39,10 +39,8 @@ pub fn data(event: &DomainEvent, before: Option<&Value>, after: Option<&Value>) 
         | E::PartnerUpdated(_) => {
             raw.insert("changed".into(), json!(changed(before, after)));
         }
-        E::ContactErased(_) => {
-            if raw.get("accountId").is_none_or(Value::is_null) {
-                raw.insert("accountId".into(), before["accountId"].clone());
-            }
+        E::ContactErased(_) if raw.get("accountId").is_none_or(Value::is_null) => {
+            raw.insert("accountId".into(), before["accountId"].clone());
         }
         E::AgreementTerminated(_) | E::TerminationNoticeGiven(_) => {
             let termination = &after["termination"];
