@@ -243,3 +243,32 @@ fn restoring_the_stored_parts_gives_back_the_same_agreement_and_refuses_broken_o
     no_revisions.revisions.clear();
     assert!(Agreement::restore(no_revisions).is_err());
 }
+
+#[test]
+fn an_amendment_effective_later_is_announced_as_amended_on_its_day_once() {
+    let mut agreement = active();
+    let mut later = amended_target("30");
+    if let Some(summary) = later.summary.as_mut() {
+        summary.effective_from = day("2026-08-01");
+    }
+    agreement
+        .propose_amendment(later, None, AUTHOR, at("2026-06-10"))
+        .expect("proposes");
+    let events = agreement
+        .approve(APPROVER, at("2026-07-01"), day("2026-07-01"))
+        .expect("approves");
+    assert_eq!(
+        events,
+        [DomainEvent::AgreementApproved(AgreementId::new(1))]
+    );
+    let amended = |agreement: &mut Agreement, date: &str| {
+        agreement
+            .tick(day(date), at(date))
+            .into_iter()
+            .filter(|e| matches!(e, DomainEvent::AgreementAmended(_)))
+            .count()
+    };
+    assert_eq!(amended(&mut agreement, "2026-07-31"), 0);
+    assert_eq!(amended(&mut agreement, "2026-08-01"), 1);
+    assert_eq!(amended(&mut agreement, "2026-08-02"), 0);
+}

@@ -220,6 +220,7 @@ fn schedule_markers_round_trip_through_their_stored_form() {
     let markers = [
         ScheduleMarker::ReviewDue(day("2027-01-01")),
         ScheduleMarker::NoticeDeadline { term: 2, days: 30 },
+        ScheduleMarker::Amended(3),
     ];
     for marker in markers {
         assert_eq!(ScheduleMarker::parse(&marker.to_string()), Ok(marker));
