@@ -45,6 +45,42 @@ async fn events_of(app: &TestApp, kind: Kind, id: &str) -> Vec<Event> {
         .expect("outbox")
 }
 
+/// Every event's `data` holds exactly its catalogue fields, each of its declared JSON type
+/// (or null where the catalogue allows it).
+fn assert_conforms(events: &[Event]) {
+    use rapport_domain::events::{FieldType, info};
+    for e in events {
+        let info =
+            info(&e.event_type).unwrap_or_else(|| panic!("{} is not catalogued", e.event_type));
+        let data = e.data.as_object().expect("data is an object");
+        let mut keys: Vec<&str> = data.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        let mut declared: Vec<&str> = info.fields.iter().map(|f| f.name).collect();
+        declared.sort_unstable();
+        assert_eq!(keys, declared, "{}", e.event_type);
+        for f in info.fields {
+            let value = &data[f.name];
+            let ok = match (value, f.ty) {
+                (Value::Null, _) => f.nullable,
+                (Value::String(s), FieldType::Enum(values)) => values.contains(&s.as_str()),
+                (Value::String(_), ty) => ty.json_type() == "string",
+                (Value::Number(n), FieldType::Integer) => n.is_i64(),
+                (Value::Bool(_), FieldType::Boolean) => true,
+                (Value::Array(items), FieldType::StringList) => items.iter().all(Value::is_string),
+                (Value::Object(m), FieldType::Money) => {
+                    m["amount"].is_string() && m["currency"].is_string()
+                }
+                _ => false,
+            };
+            assert!(
+                ok,
+                "{}.{} = {value} is not a {:?}",
+                e.event_type, f.name, f.ty
+            );
+        }
+    }
+}
+
 fn find<'a>(events: &'a [Event], ty: &str) -> &'a Event {
     events
         .iter()
@@ -139,6 +175,7 @@ async fn a_promotion_writes_from_to_reason_and_the_manager() {
     let app = spawn_app().await;
     let (account, (manager, _)) = app.client_account("Promoted Co").await;
     let events = events_of(&app, Kind::Account, &account).await;
+    assert_conforms(&events);
     let promoted = find(&events, "account.promoted");
     assert!(promoted.id.starts_with("evt_"), "{}", promoted.id);
     assert_eq!(promoted.version, 1);
@@ -163,6 +200,7 @@ async fn an_account_a_partner_creates_announces_its_referral() {
     let (partner, token) = app.partner("Referrer").await;
     let account = app.account_as(&token, "Referred Co", json!({})).await;
     let events = events_of(&app, Kind::Account, &account).await;
+    assert_conforms(&events);
     let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
     assert_eq!(types, ["account.created", "partner.referral_created"]);
     let referral = find(&events, "partner.referral_created");
@@ -265,6 +303,7 @@ async fn a_breach_with_a_credit_writes_the_metric_period_and_amount_and_a_partne
         .await
         .ok();
     let events = events_of(&app, Kind::Agreement, &agreement).await;
+    assert_conforms(&events);
     let changed = find(&events, "agreement.credit_changed");
     assert_eq!(
         changed.data,
@@ -273,6 +312,28 @@ async fn a_breach_with_a_credit_writes_the_metric_period_and_amount_and_a_partne
             "amount": {"amount": "150.00", "currency": "EUR"},
             "previousAmount": {"amount": "300.00", "currency": "EUR"},
         })
+    );
+
+    // Two more bring it to 42.3, within the target: the credit goes away.
+    let mut fast = vec![];
+    for (i, minutes) in [4, 3].into_iter().enumerate() {
+        let mut m = measurement("frt", "1", earlier_today(minutes));
+        m["source"] = json!(format!("faster-{i}"));
+        fast.push(m);
+    }
+    app.record_measurements(&admin, &agreement, json!(fast))
+        .await
+        .ok();
+    let events = events_of(&app, Kind::Agreement, &agreement).await;
+    assert_conforms(&events);
+    let removed = find(&events, "agreement.credit_changed");
+    assert_eq!(
+        removed.data["amount"],
+        json!({"amount": "0.00", "currency": "EUR"})
+    );
+    assert_eq!(
+        removed.data["previousAmount"],
+        json!({"amount": "150.00", "currency": "EUR"})
     );
 
     // The partner: the breach without money, no credit event, no fee, no staff identity.
@@ -300,20 +361,25 @@ async fn a_breach_with_a_credit_writes_the_metric_period_and_amount_and_a_partne
         let Some(seen) = envelope(e, &reader) else {
             continue;
         };
-        let text = seen.to_string();
+        let data = seen["data"].as_object().expect("data");
         for secret in [
             "fee",
             "amount",
-            "credit",
+            "previousAmount",
             "accountManagerId",
             "terminationKind",
+            "reason",
         ] {
             assert!(
-                !text.contains(secret),
-                "{} shows {secret} to a partner: {text}",
+                !data.contains_key(secret),
+                "{} shows {secret} to a partner: {seen}",
                 e.event_type
             );
         }
+        assert!(
+            seen["actor"]["id"].is_null() || seen["actor"]["kind"] != "STAFF",
+            "{seen}"
+        );
     }
 }
 
@@ -331,6 +397,7 @@ async fn a_notice_deadline_carries_the_days_left_and_cancel_by() {
     .await
     .expect("scheduler");
     let events = events_of(&app, Kind::Agreement, &agreement).await;
+    assert_conforms(&events);
     let notice = find(&events, "agreement.notice_deadline_approaching");
     assert_eq!(
         notice.data,
