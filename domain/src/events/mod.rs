@@ -6,10 +6,13 @@
 
 mod catalogue;
 mod data;
+mod field;
+mod payloads;
 mod visibility;
 
-pub use catalogue::{CATALOGUE, EventTypeInfo, FieldInfo, FieldType, info};
+pub use catalogue::{CATALOGUE, EventTypeInfo, info};
 pub use data::{CreditChange, MetricEvent};
+pub use field::{FieldInfo, FieldType};
 pub use visibility::{Visibility, may_read, may_receive};
 
 use chrono::NaiveDate;

@@ -1,3 +1,4 @@
 //! Events: the catalogue, payloads and their projection per reader.
 
 mod catalogue;
+mod support;
