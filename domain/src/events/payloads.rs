@@ -229,7 +229,7 @@ pub(super) const NOTICE: &[FieldInfo] = &[
         "days",
         T::Integer,
         V::Everyone,
-        "Days left until cancelBy: 30, 7 or 1.",
+        "Days left until cancelBy: 30, 7 or 1 (fewer when a scheduler run was missed).",
     ),
     field(
         "cancelBy",
