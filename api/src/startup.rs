@@ -149,6 +149,10 @@ impl Application {
             counters: sync.counters().clone(),
             edge,
             persisted,
+            subscriptions: Arc::new(crate::http::ws::Subscriptions::new(
+                store.clone(),
+                &settings.events.subscriptions,
+            )),
         };
         let data = web::Data::new(state);
         let http = settings.http.clone();

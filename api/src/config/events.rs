@@ -78,6 +78,13 @@ pub struct SubscriptionSettings {
     pub ping_secs: u64,
     /// Seconds between re-checks of a connection's token and member.
     pub recheck_secs: u64,
+    /// Milliseconds between looks at the published stream while someone subscribes.
+    pub poll_ms: u64,
+    /// Seconds a new connection has to send `connection_init` before it is closed (4408).
+    pub init_timeout_secs: u64,
+    /// Largest WebSocket message a client may send, in bytes (a larger one closes the
+    /// connection).
+    pub max_message_bytes: usize,
 }
 
 impl Default for SubscriptionSettings {
@@ -88,6 +95,9 @@ impl Default for SubscriptionSettings {
             buffer: 256,
             ping_secs: 15,
             recheck_secs: 2,
+            poll_ms: 200,
+            init_timeout_secs: 10,
+            max_message_bytes: 65_536,
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::global_id::Kind;
 use crate::store::Tx;
 
+pub mod broker;
 pub mod envelope;
 pub mod payload;
 pub mod schema;

@@ -1,6 +1,6 @@
 //! `eventTypes`: the event catalogue, as the caller may receive it.
 
-use async_graphql::{Context, Object};
+use async_graphql::{Context, Json, Object};
 use rapport_domain::events::{
     CATALOGUE, EventTypeInfo, FieldInfo, FieldType, may_read, may_receive,
 };
@@ -40,13 +40,14 @@ impl EventTypeNode {
     async fn fields(&self) -> Vec<EventFieldNode> {
         self.readable.iter().map(|f| EventFieldNode(f)).collect()
     }
-    /// The JSON Schema (draft 2020-12) of the whole envelope with its `data`, as JSON text.
-    async fn json_schema(&self) -> String {
+    /// The JSON Schema (draft 2020-12) of the whole envelope with its `data` (the fields the
+    /// caller receives).
+    async fn json_schema(&self) -> Json<serde_json::Value> {
         let mut schema = type_schema(self.info);
         if let Some(props) = schema["properties"]["data"]["properties"].as_object_mut() {
             props.retain(|name, _| self.readable.iter().any(|f| f.name == name));
         }
-        schema.to_string()
+        Json(schema)
     }
 }
 

@@ -28,12 +28,15 @@ mod scalars;
 #[cfg(test)]
 mod schema_tests;
 mod sections;
+mod subscription;
 mod sync;
 mod team;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
+
+pub use subscription::Subscription;
 
 use crate::config::GraphqlSettings;
 
@@ -66,7 +69,7 @@ pub struct Mutation(
 );
 
 /// The executable schema.
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema with the configured limits. The guard bounds the work of every document
 /// before async-graphql parses it again or validates it, and holds data fields to
@@ -78,14 +81,18 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 /// introspection against the data limit). With introspection off, "Did you mean …"
 /// suggestions are off too: they would name fields.
 pub fn build_schema(settings: &GraphqlSettings) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_directives(settings.max_directives)
-        .limit_recursive_depth(settings.max_nesting)
-        .extension(guard::QueryGuard {
-            limits: guard::GuardLimits::from_settings(settings),
-            shapes: Arc::new(shapes()),
-        })
-        .extension(context::FreshMutations);
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_directives(settings.max_directives)
+    .limit_recursive_depth(settings.max_nesting)
+    .extension(guard::QueryGuard {
+        limits: guard::GuardLimits::from_settings(settings),
+        shapes: Arc::new(shapes()),
+    })
+    .extension(context::FreshMutations);
     if !settings.introspection {
         builder = builder
             .disable_introspection()
@@ -109,7 +116,12 @@ pub fn sdl_of(schema: &AppSchema) -> String {
 /// The field shapes the cost model reads, from the SDL of the schema without its
 /// extensions (the same types and fields).
 pub fn shapes() -> guard::Shapes {
-    let bare = Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish();
+    let bare = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .finish();
     guard::Shapes::from_sdl(&bare.sdl())
 }
 

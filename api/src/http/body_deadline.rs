@@ -58,8 +58,11 @@ pub async fn body_deadline_middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    // A WebSocket's "body" is the connection itself: it has its own bounds (ws/).
+    let upgrade = super::ws::is_upgrade(req.head());
     let Some(timeout) = req
         .app_data::<web::Data<AppState>>()
+        .filter(|_| !upgrade)
         .map(|s| Duration::from_secs(s.settings.http.body_timeout_secs))
     else {
         return next

@@ -396,7 +396,12 @@ fn is_limit_error(err: &ServerError) -> bool {
 /// the executor get theirs here, and every input coercion failure is the client's
 /// (`BAD_USER_INPUT` naming the field, see [`coercion`]); INTERNAL ones also get the request
 /// id.
-fn error_json(mut err: ServerError, query: &str, variables: &Variables, rid: &str) -> Value {
+pub(crate) fn error_json(
+    mut err: ServerError,
+    query: &str,
+    variables: &Variables,
+    rid: &str,
+) -> Value {
     let limit = is_limit_error(&err);
     let has_code = matches!(
         err.extensions.as_ref().and_then(|ext| ext.get("code")),

@@ -29,6 +29,24 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
             outcome.as_str()
         );
     }
+    out.push_str(
+        "# HELP rapport_subscriptions_live GraphQL subscriptions of this process that are listening.\n\
+         # TYPE rapport_subscriptions_live gauge\n",
+    );
+    let _ = writeln!(
+        out,
+        "rapport_subscriptions_live {}",
+        state.subscriptions.broker.live()
+    );
+    out.push_str(
+        "# HELP rapport_subscription_connections Authenticated WebSocket connections of this process.\n\
+         # TYPE rapport_subscription_connections gauge\n",
+    );
+    let _ = writeln!(
+        out,
+        "rapport_subscription_connections {}",
+        state.subscriptions.open_connections()
+    );
     let queue = state.store.sync_job_counts().await;
     let pauses = state.store.provider_pauses().await;
     let readable = u8::from(queue.is_ok() && pauses.is_ok());

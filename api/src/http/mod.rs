@@ -4,7 +4,7 @@ mod body_deadline;
 mod client_addr;
 mod cors;
 pub mod graphiql;
-mod graphql;
+pub(crate) mod graphql;
 mod health;
 mod metrics;
 mod negotiate;
@@ -13,6 +13,7 @@ mod persisted;
 mod rate_limit;
 mod refusal_log;
 mod request_id;
+pub mod ws;
 
 use std::sync::Arc;
 
@@ -86,6 +87,8 @@ pub struct AppState {
     pub edge: Arc<Edge>,
     /// Automatic persisted queries and trusted documents.
     pub persisted: Arc<PersistedQueries>,
+    /// GraphQL subscriptions of this process: the event broker and connection counts.
+    pub subscriptions: Arc<ws::Subscriptions>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -97,6 +100,12 @@ impl std::fmt::Debug for AppState {
 /// Registers every route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql::post))
+        .route(
+            "/graphql",
+            web::get()
+                .guard(actix_web::guard::fn_guard(|ctx| ws::is_upgrade(ctx.head())))
+                .to(ws::upgrade),
+        )
         .route("/graphql", web::get().to(graphql::get))
         .route(
             "/graphql/schema.graphql",

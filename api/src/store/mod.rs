@@ -22,6 +22,7 @@ mod resync;
 mod scope;
 mod sections_json;
 mod sort;
+mod subscription_feed;
 mod sync;
 mod sync_overview;
 mod team;
@@ -48,6 +49,7 @@ pub use sort::{
     AccountSort, AgreementSort, AuditSort, ContactSort, CreditSort, PartnerSort, SyncJobSort,
     TeamSort,
 };
+pub use subscription_feed::NotificationRecord;
 pub use sync::{FailedSync, SyncDelivered, SyncJobRow, SyncStateRow};
 pub use sync_overview::ProviderPauseRow;
 pub use team::{NewTeamMember, TeamQuery};

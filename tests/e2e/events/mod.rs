@@ -1,4 +1,9 @@
-//! Events: the catalogue, payloads and their projection per reader.
+//! Events leaving the outbox: the catalogue, payloads and their projection per reader, and
+//! GraphQL subscriptions.
 
 mod catalogue;
+mod subscriptions;
+mod subscriptions_bounds;
+mod subscriptions_process;
 mod support;
+mod ws;
