@@ -404,6 +404,7 @@ impl Settings {
             .map_err(ConfigError)?;
         self.graphql.validate_persisted().map_err(ConfigError)?;
         self.rate_limit.validate()?;
+        crate::events::webhooks::send::validate(&self.events.webhooks).map_err(ConfigError)?;
         self.validate_webhook_secrets()
     }
 

@@ -13,6 +13,7 @@ mod m20261207_000008_domain_claims;
 mod m20261207_000009_sort_indexes;
 mod m20261207_000010_filter_indexes;
 mod m20261208_000011_events;
+mod m20261208_000013_webhook_redelivery;
 
 /// Every migration step of Rapport, in order.
 #[derive(Debug)]
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000009_sort_indexes::Migration),
             Box::new(m20261207_000010_filter_indexes::Migration),
             Box::new(m20261208_000011_events::Migration),
+            Box::new(m20261208_000013_webhook_redelivery::Migration),
         ]
     }
 }

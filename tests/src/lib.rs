@@ -2,6 +2,7 @@
 
 pub mod documents;
 pub mod mock;
+pub mod webhook_receiver;
 
 use std::time::Duration;
 

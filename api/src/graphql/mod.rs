@@ -31,6 +31,7 @@ mod sections;
 mod subscription;
 mod sync;
 mod team;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -53,6 +54,7 @@ pub struct Query(
     event_types::EventTypeQueries,
     filters::CreditQueries,
     sync::SyncQueries,
+    webhooks::WebhookQueries,
 );
 
 /// The mutation root.
@@ -66,6 +68,7 @@ pub struct Mutation(
     partner::PartnerMutations,
     sync::SyncMutations,
     sync::SyncAdminMutations,
+    webhooks::WebhookMutations,
 );
 
 /// The executable schema.

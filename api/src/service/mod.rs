@@ -15,6 +15,7 @@ mod snapshot;
 mod sync;
 mod team;
 mod tokens;
+mod webhook_endpoints;
 mod webhooks;
 
 pub use account_domains::confirm_account_domains;
@@ -34,6 +35,11 @@ pub use partners::{create_partner, update_partner};
 pub use sync::{resume_sync_provider, resync_all, retry_sync};
 pub use team::{TeamMemberChanges, create_team_member, update_team_member};
 pub use tokens::{IssuedToken, issue_partner_token, revoke_token};
+pub use webhook_endpoints::{
+    EndpointChanges, MAX_OVERLAP_HOURS, NewEndpoint, WithSecret, create_webhook_endpoint,
+    delete_webhook_endpoint, redeliver_webhook, rotate_webhook_endpoint_secret,
+    update_webhook_endpoint,
+};
 pub use webhooks::{
     CallRecord, CallerIdentity, MemberChange, MemberEvent, WebhookOutcome, apply_member_event,
     identify_caller, record_call,

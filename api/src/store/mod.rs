@@ -28,6 +28,8 @@ mod sync_overview;
 mod team;
 mod tokens;
 mod tx;
+mod webhook_endpoints;
+mod webhook_log;
 mod webhooks;
 
 pub use accounts::AccountQuery;
@@ -47,10 +49,12 @@ pub use page::{
 pub use resync::{BulkSynced, ResyncPage, ResyncRow};
 pub use sort::{
     AccountSort, AgreementSort, AuditSort, ContactSort, CreditSort, PartnerSort, SyncJobSort,
-    TeamSort,
+    TeamSort, WebhookDeliverySort, WebhookEndpointSort,
 };
 pub use subscription_feed::NotificationRecord;
 pub use sync::{FailedSync, SyncDelivered, SyncJobRow, SyncStateRow};
 pub use sync_overview::ProviderPauseRow;
 pub use team::{NewTeamMember, TeamQuery};
 pub use tx::Tx;
+pub use webhook_endpoints::{EndpointEdit, EndpointInsert, EndpointRecord};
+pub use webhook_log::{AttemptRecord, DeliveryRecord};

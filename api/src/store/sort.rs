@@ -126,3 +126,19 @@ sort_fields! {
         CreatedAt => CreatedAt as "created_at",
     }
 }
+
+sort_fields! {
+    /// Webhook endpoint sort keys.
+    WebhookEndpointSort for webhook_endpoint {
+        /// Registration time.
+        CreatedAt => CreatedAt as "created_at",
+    }
+}
+
+sort_fields! {
+    /// Webhook delivery sort keys.
+    WebhookDeliverySort for webhook_delivery {
+        /// Creation time.
+        CreatedAt => CreatedAt as "created_at",
+    }
+}

@@ -98,11 +98,15 @@ pub enum Action {
     TerminateAgreement,
     /// See and retry contact-sync failures; resync contacts.
     ManageIntegrations,
+    /// Register, list, change, rotate and delete outbound webhook endpoints: admins the
+    /// staff's, a partner its own (the row-level owner check is the service's: another owner's
+    /// endpoint does not exist for the caller).
+    ManageWebhooks,
 }
 
 impl Action {
     /// Every action, for table tests.
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::ReadAccount,
         Action::CreateAccount,
         Action::UpdateAccount,
@@ -129,6 +133,7 @@ impl Action {
         Action::ReviewAgreement,
         Action::TerminateAgreement,
         Action::ManageIntegrations,
+        Action::ManageWebhooks,
     ];
 }
 
@@ -219,6 +224,7 @@ fn authorize_partner(
         | Action::ReadContact
         | Action::CreateAccount
         | Action::ReadAgreement => Ok(()),
+        Action::ManageWebhooks if matches!(resource, Resource::Global) => Ok(()),
         _ => Err(Denied::Forbidden),
     }
 }

@@ -27,7 +27,7 @@ const OTHER_MEMBER: TeamMemberId = TeamMemberId::new(2);
 const MY_PARTNER: PartnerId = PartnerId::new(10);
 const OTHER_PARTNER: PartnerId = PartnerId::new(11);
 
-fn expected(role: Role) -> [(Action, &'static str); 26] {
+fn expected(role: Role) -> [(Action, &'static str); 27] {
     use Action as A;
     match role {
         Role::Admin => [
@@ -57,6 +57,7 @@ fn expected(role: Role) -> [(Action, &'static str); 26] {
             (A::ReviewAgreement, ". A A A A . . A A . . . ."),
             (A::TerminateAgreement, ". A A A A . . A A . . . ."),
             (A::ManageIntegrations, "A . . . . . . . . . . . ."),
+            (A::ManageWebhooks, "A . . . . . . . . . . . ."),
         ],
         Role::AccountManager => [
             (A::ReadAccount, "A A A A A . . A A . . . ."),
@@ -85,6 +86,7 @@ fn expected(role: Role) -> [(Action, &'static str); 26] {
             (A::ReviewAgreement, ". A A F F . . F F . . . ."),
             (A::TerminateAgreement, ". A A F F . . F F . . . ."),
             (A::ManageIntegrations, "F . . . . . . . . . . . ."),
+            (A::ManageWebhooks, "F . . . . . . . . . . . ."),
         ],
         Role::SupportAgent => [
             (A::ReadAccount, "A A A A A . . A A . . . ."),
@@ -113,6 +115,7 @@ fn expected(role: Role) -> [(Action, &'static str); 26] {
             (A::ReviewAgreement, ". F F F F . . F F . . . ."),
             (A::TerminateAgreement, ". F F F F . . F F . . . ."),
             (A::ManageIntegrations, "F . . . . . . . . . . . ."),
+            (A::ManageWebhooks, "F . . . . . . . . . . . ."),
         ],
         Role::Viewer => [
             (A::ReadAccount, "A A A A A . . A A . . . ."),
@@ -141,6 +144,7 @@ fn expected(role: Role) -> [(Action, &'static str); 26] {
             (A::ReviewAgreement, ". F F F F . . F F . . . ."),
             (A::TerminateAgreement, ". F F F F . . F F . . . ."),
             (A::ManageIntegrations, "F . . . . . . . . . . . ."),
+            (A::ManageWebhooks, "F . . . . . . . . . . . ."),
         ],
         Role::Partner => [
             (A::ReadAccount, "A A A N N . . A A . . . ."),
@@ -169,6 +173,7 @@ fn expected(role: Role) -> [(Action, &'static str); 26] {
             (A::ReviewAgreement, ". F F N N . . F F . . . ."),
             (A::TerminateAgreement, ". F F N N . . F F . . . ."),
             (A::ManageIntegrations, "F . . . . . . . . . . . ."),
+            (A::ManageWebhooks, "A . . . . . . . . . . . ."),
         ],
     }
 }

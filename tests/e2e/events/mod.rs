@@ -6,4 +6,6 @@ mod subscriptions;
 mod subscriptions_bounds;
 mod subscriptions_process;
 mod support;
+mod webhooks_endpoints;
+mod webhooks_send;
 mod ws;

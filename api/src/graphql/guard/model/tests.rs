@@ -280,6 +280,8 @@ const PARTS_OF_A_RECORD: &[(&str, &str)] = &[
     ("Query", "syncProviders"),
     ("RecordMeasurementsPayload", "results"),
     ("TermsOfService", "clauses"),
+    // One delivery's attempts: bounded by the retry schedule (plus manual redeliveries).
+    ("WebhookDelivery", "attemptLog"),
 ];
 
 #[test]
