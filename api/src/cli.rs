@@ -1,4 +1,4 @@
-//! The `rapport` command line: serve (default), migrate, token, schema, worker. The binary is
+//! The `rapport` command line: serve (default), migrate, token, schema, worker, relay. The binary is
 //! one call to [`main`]; test harnesses that must kill a real worker process build their own
 //! binary from it.
 
@@ -44,8 +44,12 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
-    /// Run only the contact-sync worker (several may run at once against one database).
+    /// Run only the background work: the contact-sync worker (when a provider is enabled), the
+    /// event relay and the webhook dispatcher (several may run at once against one database).
     Worker,
+    /// Run only the event relay and the webhook dispatcher (several may run at once against
+    /// one database).
+    Relay,
     /// Fill an empty database with made-up accounts and contacts (queued for the enabled sync
     /// providers).
     DemoData {
@@ -121,31 +125,57 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
+        Command::Relay => {
+            let store = open_store(&settings, false).await?;
+            let events = crate::events::EventsHandle::new(store.clone(), &settings.events)
+                .map_err(|e| anyhow::anyhow!("cannot start the event relay: {e}"))?;
+            let id = format!("relay-{}", std::process::id());
+            eprintln!("event relay {id} running; stop with Ctrl-C");
+            // A step in progress always finishes: its batch commits, its attempts are recorded.
+            events.run(id, stop_signal()).await;
+            eprintln!("event relay stopped");
+            store.close().await;
+            Ok(())
+        }
         Command::Worker => {
             let store = open_store(&settings, false).await?;
             let registry = std::sync::Arc::new(crate::providers::registry(&settings)?);
-            anyhow::ensure!(
-                !registry.names().is_empty(),
-                "no contact-sync provider is enabled: add a [mailchimp] or [ringover] section"
-            );
             let sync = crate::sync::SyncHandle::new(store.clone(), registry, &settings.sync)?;
+            let events = crate::events::EventsHandle::new(store.clone(), &settings.events)
+                .map_err(|e| anyhow::anyhow!("cannot start the event relay: {e}"))?;
             let id = format!("worker-{}", std::process::id());
-            eprintln!(
-                "sync worker {id} serving {:?}; stop with Ctrl-C",
-                sync.registry().names()
+            let providers = sync.registry().names();
+            if providers.is_empty() {
+                eprintln!(
+                    "worker {id}: no contact-sync provider is enabled ([mailchimp] or [ringover]); running the event relay only; stop with Ctrl-C"
+                );
+            } else {
+                eprintln!(
+                    "worker {id} serving {providers:?} and the event relay; stop with Ctrl-C"
+                );
+            }
+            let syncing = !providers.is_empty();
+            let worker = sync.worker(id.clone());
+            let dispatcher = events.dispatcher(id);
+            let idle = std::time::Duration::from_millis(
+                settings.sync.poll_ms.min(settings.events.poll_ms).max(1),
             );
-            let worker = sync.worker(id);
-            let idle = std::time::Duration::from_millis(settings.sync.poll_ms);
             let stop = stop_signal();
-            // A step in progress always finishes: its jobs complete or are released, never cut.
+            // A step in progress always finishes: its jobs complete or are released, its event
+            // batch commits, its webhook attempts are recorded.
             while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                let jobs = worker.run_once(chrono::Utc::now()).await;
-                let backfills = sync.resync_step(chrono::Utc::now()).await;
-                if jobs.is_idle() && backfills.is_idle() {
+                let mut idle_now = true;
+                if syncing {
+                    let jobs = worker.run_once(chrono::Utc::now()).await;
+                    let backfills = sync.resync_step(chrono::Utc::now()).await;
+                    idle_now = jobs.is_idle() && backfills.is_idle();
+                }
+                let step = events.step(&dispatcher, chrono::Utc::now()).await;
+                if idle_now && step.is_idle() {
                     tokio::time::sleep(idle).await;
                 }
             }
-            eprintln!("sync worker stopped");
+            eprintln!("worker stopped");
             store.close().await;
             Ok(())
         }

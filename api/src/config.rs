@@ -380,6 +380,7 @@ impl Settings {
                 "graphql.max_query_bytes must not exceed http.max_body_bytes".into(),
             ));
         }
+        self.events.validate().map_err(ConfigError)?;
         if self.database.pool_size == 0 {
             return Err(ConfigError("database.pool_size must be at least 1".into()));
         }

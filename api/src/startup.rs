@@ -14,6 +14,7 @@ use chrono::Utc;
 
 use crate::auth::jwt::JwtKeys;
 use crate::config::Settings;
+use crate::events::EventsHandle;
 use crate::graphql::build_schema;
 use crate::http::{
     AppState, Edge, PersistedQueries, body_deadline_middleware, rate_limit_middleware,
@@ -33,6 +34,7 @@ pub struct Application {
     settings: Arc<Settings>,
     bootstrapped: bool,
     sync: SyncHandle,
+    events: EventsHandle,
 }
 
 impl std::fmt::Debug for Application {
@@ -129,6 +131,8 @@ impl Application {
         let providers: Arc<[String]> = registry.names().iter().map(|n| (*n).to_owned()).collect();
         let store = open_store(&settings, settings.database.migrate_on_start).await?;
         let sync = SyncHandle::new(store.clone(), registry, &settings.sync)?;
+        let events = EventsHandle::new(store.clone(), &settings.events)
+            .map_err(|e| anyhow::anyhow!("cannot start the event relay: {e}"))?;
         let keys = Arc::new(load_keys(&settings)?);
         let bootstrapped = ensure_bootstrap_admin(&store, &settings.auth, Utc::now())
             .await
@@ -191,6 +195,7 @@ impl Application {
             settings,
             bootstrapped,
             sync,
+            events,
         })
     }
 
@@ -210,6 +215,12 @@ impl Application {
         &self.sync
     }
 
+    /// The event relay and webhook dispatcher over this application's database (tests drive
+    /// them step by step with a clock of their choosing).
+    pub fn events(&self) -> &EventsHandle {
+        &self.events
+    }
+
     /// Whether this start created the bootstrap admin (the database was empty).
     pub fn bootstrapped(&self) -> bool {
         self.bootstrapped
@@ -227,7 +238,8 @@ impl Application {
     }
 
     /// Serves until the process is asked to stop. The agreement scheduler runs beside the
-    /// server every `scheduler.interval_secs` and stops with it.
+    /// server every `scheduler.interval_secs`, and the event relay with the webhook dispatcher
+    /// when `events.relay_in_server`; both stop with it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let scheduler = (self.settings.scheduler.interval_secs > 0).then(|| {
             let store = self.store.clone();
@@ -264,9 +276,28 @@ impl Application {
                     }
                 })
             });
+        let stop_events = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let relay = self.settings.events.relay_in_server.then(|| {
+            let events = self.events.clone();
+            let stop = stop_events.clone();
+            tokio::spawn(async move {
+                events
+                    .run(format!("server-{}", std::process::id()), stop)
+                    .await;
+            })
+        });
         let result = self.server.await;
         for task in [scheduler, worker].into_iter().flatten() {
             task.abort();
+        }
+        // The relay finishes its current batch and attempts, then stops.
+        stop_events.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(relay) = relay {
+            let _ = tokio::time::timeout(
+                Duration::from_secs(self.settings.events.webhooks.timeout_secs + 5),
+                relay,
+            )
+            .await;
         }
         result
     }

@@ -6,6 +6,7 @@ pub mod contact;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod notifications;
 pub mod partner;
 pub mod permissions;
 pub mod role;

@@ -2,11 +2,13 @@
 
 pub mod documents;
 pub mod mock;
+pub mod receiver;
 pub mod webhook_receiver;
 
 use std::time::Duration;
 
 use rapport_api::config::Settings;
+use rapport_api::events::EventsHandle;
 use rapport_api::startup::Application;
 use rapport_api::store::{Store, create_postgres_database};
 use rapport_api::sync::SyncHandle;
@@ -28,6 +30,9 @@ pub struct TestApp {
     pub backend: &'static str,
     /// Builds contact-sync workers over this app's database, counting into its `/metrics`.
     pub sync: SyncHandle,
+    /// The event relay and webhook dispatcher over this app's database (the in-server relay
+    /// is off: tests drive them with [`TestApp::relay_step`] and [`TestApp::dispatch_step`]).
+    pub events: EventsHandle,
     client: reqwest::Client,
 }
 
@@ -59,6 +64,10 @@ pub async fn spawn_app_with_providers(
     // Tests drive the scheduler step themselves, with a clock of their choosing.
     settings.scheduler.interval_secs = 0;
     settings.sync.run_in_server = false;
+    settings.events.relay_in_server = false;
+    // Local webhook receivers listen on plain http on 127.0.0.1.
+    settings.events.webhooks.allow_http_hosts = vec!["127.0.0.1".to_owned()];
+    settings.events.webhooks.allow_private_hosts = vec!["127.0.0.1".to_owned()];
     // Every test sends from 127.0.0.1, some send dozens of refused credentials on purpose, and
     // some seed a thousand contacts as one admin as fast as the server takes them; the
     // rate-limit tests set their own small limits.
@@ -82,6 +91,7 @@ pub async fn spawn_app_with_providers(
     let address = format!("http://127.0.0.1:{}", app.port());
     let store = app.store().clone();
     let sync = app.sync().clone();
+    let events = app.events().clone();
     let admin_token = app
         .operator_token("bootstrap-admin")
         .await
@@ -94,6 +104,7 @@ pub async fn spawn_app_with_providers(
         admin_token,
         backend,
         sync,
+        events,
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
@@ -148,6 +159,30 @@ impl TestApp {
     /// Runs one step of the contact-sync worker at `now`.
     pub async fn sync_step(&self, now: chrono::DateTime<chrono::Utc>) -> StepReport {
         self.sync.worker("test-worker").run_once(now).await
+    }
+
+    /// Publishes every unpublished event at `now` (relay runs until idle); returns how many.
+    pub async fn relay_step(&self, now: chrono::DateTime<chrono::Utc>) -> usize {
+        let mut published = 0;
+        loop {
+            let report = self.events.relay().run_once(now).await.expect("relay run");
+            if report.is_idle() {
+                return published;
+            }
+            published += report.published;
+        }
+    }
+
+    /// Runs one step of the webhook dispatcher at `now`.
+    pub async fn dispatch_step(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> rapport_api::events::webhooks::dispatch::DispatchReport {
+        self.events
+            .dispatcher("test-dispatcher")
+            .run_once(now)
+            .await
+            .expect("dispatch run")
     }
 
     /// POSTs a GraphQL operation with `token` (or none).

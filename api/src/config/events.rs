@@ -35,6 +35,32 @@ impl Default for EventSettings {
     }
 }
 
+impl EventSettings {
+    /// Refuses settings the relay cannot run with, naming the key.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.batch_size == 0 {
+            return Err("events.batch_size must be at least 1".to_owned());
+        }
+        if self.poll_ms == 0 {
+            return Err("events.poll_ms must be at least 1".to_owned());
+        }
+        if self.webhooks.concurrency == 0 {
+            return Err("events.webhooks.concurrency must be at least 1".to_owned());
+        }
+        if self.webhooks.timeout_secs == 0 {
+            return Err("events.webhooks.timeout_secs must be at least 1".to_owned());
+        }
+        if self.webhooks.disable_after_hours < 13 {
+            return Err(
+                "events.webhooks.disable_after_hours must be at least 13 (longer than the \
+                 retry schedule's largest delay, 12 hours)"
+                    .to_owned(),
+            );
+        }
+        Ok(())
+    }
+}
+
 /// Outbound webhooks: where requests may go and how long each may take.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -50,6 +76,12 @@ pub struct WebhookSettings {
     pub max_response_bytes: usize,
     /// Deliveries sent at once by one process.
     pub concurrency: usize,
+    /// Seconds a dispatcher holds the deliveries it claimed: a dispatcher that dies mid-send
+    /// leaves them to another after this (at least `timeout_secs` + 5).
+    pub lease_secs: u64,
+    /// An endpoint failing for this many hours (no success in between) is disabled and its
+    /// owner notified.
+    pub disable_after_hours: u32,
 }
 
 impl Default for WebhookSettings {
@@ -60,6 +92,8 @@ impl Default for WebhookSettings {
             timeout_secs: 10,
             max_response_bytes: 4096,
             concurrency: 8,
+            lease_secs: 60,
+            disable_after_hours: 72,
         }
     }
 }
@@ -99,5 +133,28 @@ impl Default for SubscriptionSettings {
             init_timeout_secs: 10,
             max_message_bytes: 65_536,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_zeroes_are_refused_by_name() {
+        assert_eq!(EventSettings::default().validate(), Ok(()));
+        let refused = |tweak: fn(&mut EventSettings)| {
+            let mut settings = EventSettings::default();
+            tweak(&mut settings);
+            settings.validate().expect_err("refused")
+        };
+        assert!(refused(|s| s.batch_size = 0).contains("events.batch_size"));
+        assert!(refused(|s| s.poll_ms = 0).contains("events.poll_ms"));
+        assert!(refused(|s| s.webhooks.concurrency = 0).contains("events.webhooks.concurrency"));
+        assert!(refused(|s| s.webhooks.timeout_secs = 0).contains("events.webhooks.timeout_secs"));
+        assert!(
+            refused(|s| s.webhooks.disable_after_hours = 1)
+                .contains("events.webhooks.disable_after_hours")
+        );
     }
 }

@@ -15,10 +15,16 @@ use crate::store::Tx;
 
 pub mod broker;
 pub mod envelope;
+pub mod inbox;
 pub mod payload;
+pub mod relay;
+pub mod runner;
 pub mod schema;
 pub mod types;
 pub mod webhooks;
+
+pub use relay::{Relay, RelayReport};
+pub use runner::{EventsHandle, EventsStep, outlets};
 
 /// Who caused an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

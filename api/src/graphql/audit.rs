@@ -39,7 +39,8 @@ impl AuditEntryNode {
         &self.0.action
     }
     /// The type of the changed entity: a GraphQL type name (`Account`, `Contact`, `Agreement`,
-    /// `TeamMember`, `Partner`), or `Resync` / `SyncProvider` for sync administration.
+    /// `TeamMember`, `Partner`), `Resync` / `SyncProvider` for sync administration, or
+    /// `Scheduler` for the summary of a scheduler run.
     async fn entity_type(&self) -> &str {
         &self.0.entity_type
     }
@@ -96,7 +97,7 @@ pub struct AuditFilter {
     entity_id: Option<ID>,
     /// Only changes of entities of this type, as `AuditEntry.entityType` names it
     /// (`Account`, `Contact`, `Agreement`, `TeamMember`, `Partner`, `Interaction`,
-    /// `Resync`, `SyncProvider`).
+    /// `Resync`, `SyncProvider`, `Scheduler`).
     entity_type: Option<String>,
     /// Only changes by this subject.
     actor: Option<String>,
@@ -107,7 +108,7 @@ pub struct AuditFilter {
 }
 
 /// The entity types the audit log names.
-const ENTITY_TYPES: [&str; 8] = [
+const ENTITY_TYPES: [&str; 9] = [
     "Account",
     "Contact",
     "Agreement",
@@ -116,6 +117,7 @@ const ENTITY_TYPES: [&str; 8] = [
     "Interaction",
     "Resync",
     "SyncProvider",
+    "Scheduler",
 ];
 
 /// Audit queries.

@@ -19,6 +19,7 @@ mod interaction;
 pub mod limits;
 mod loaders;
 mod node;
+mod notifications;
 mod order;
 mod pagination;
 mod partner;
@@ -69,6 +70,7 @@ pub struct Mutation(
     sync::SyncMutations,
     sync::SyncAdminMutations,
     webhooks::WebhookMutations,
+    notifications::NotificationMutations,
 );
 
 /// The executable schema.

@@ -31,11 +31,13 @@ pub enum Node {
     Agreement(super::agreement::AgreementNode),
     /// An interaction with a contact.
     Interaction(super::interaction::InteractionNode),
+    /// One of the caller's notifications (only its member can read it).
+    Notification(super::notifications::NotificationNode),
 }
 
 /// Resolves any global id the caller may see; `None` for anything else, so ids outside the
 /// caller's scope look exactly like ids that do not exist.
-async fn resolve(st: &RequestState, id: &str) -> Result<Option<Node>> {
+pub(super) async fn resolve(st: &RequestState, id: &str) -> Result<Option<Node>> {
     let Some((kind, raw)) = global_id::decode_any(id) else {
         return Ok(None);
     };
@@ -80,11 +82,12 @@ async fn resolve(st: &RequestState, id: &str) -> Result<Option<Node>> {
         Kind::Interaction => super::interaction::load_interaction(st, raw)
             .await?
             .map(Node::Interaction),
-        // Not resolvable by id (yet): notifications and webhook objects are read through
-        // their own fields.
-        Kind::AuditEntry | Kind::Notification | Kind::WebhookEndpoint | Kind::WebhookDelivery => {
-            None
-        }
+        Kind::Notification => crate::service::own_notification(&st.ctx(), raw)
+            .await
+            .gql()?
+            .map(|n| Node::Notification(super::notifications::NotificationNode(n))),
+        // Not resolvable by id (yet): webhook objects are read through their own fields.
+        Kind::AuditEntry | Kind::WebhookEndpoint | Kind::WebhookDelivery => None,
     })
 }
 
@@ -105,6 +108,7 @@ fn not_found(ctx: &Context<'_>, index: Option<usize>) -> ServerError {
 
 /// Who is calling.
 #[derive(Debug, SimpleObject)]
+#[graphql(complex)]
 pub struct Viewer {
     /// The JWT subject (`sub`) of the caller's token.
     subject: String,

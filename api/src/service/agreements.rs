@@ -22,7 +22,7 @@ use super::record::{Change, record};
 use super::{Ctx, check_version};
 use crate::error::ApiError;
 use crate::global_id::{self, Kind};
-use crate::store::{Recorded, Store, Tx};
+use crate::store::{AuditRecord, Recorded, Store, Tx};
 
 fn today(ctx: &Ctx<'_>) -> NaiveDate {
     ctx.now.date_naive()
@@ -453,6 +453,66 @@ pub struct SchedulerReport {
     pub examined: usize,
     /// Events written.
     pub events: usize,
+    /// Reviews that became due: the agreement and the day each was due on.
+    pub reviews_due: Vec<(AgreementId, Option<NaiveDate>)>,
+    /// Notice deadlines announced: the agreement, the days left and `cancelBy`.
+    pub notice_deadlines: Vec<(AgreementId, u32, Option<NaiveDate>)>,
+    /// Agreements renewed into a new term, with the new term's end.
+    pub renewed: Vec<(AgreementId, Option<NaiveDate>)>,
+    /// Agreements that expired at the end of their term.
+    pub expired: Vec<AgreementId>,
+    /// Agreements whose termination took effect.
+    pub terminated: Vec<AgreementId>,
+}
+
+impl SchedulerReport {
+    /// Adds what the scheduler did to one agreement (its events, after `tick`).
+    fn add(
+        &mut self,
+        agreement: &Agreement,
+        review_due_on: Option<NaiveDate>,
+        events: &[DomainEvent],
+    ) {
+        let id = agreement.id();
+        for event in events {
+            match event {
+                DomainEvent::ReviewDue(_) => self.reviews_due.push((id, review_due_on)),
+                DomainEvent::NoticeDeadlineApproaching { days, .. } => {
+                    self.notice_deadlines
+                        .push((id, *days, agreement.cancel_by()));
+                }
+                DomainEvent::AgreementRenewed(_) => self.renewed.push((id, agreement.term_end())),
+                DomainEvent::AgreementExpired(_) => self.expired.push(id),
+                DomainEvent::AgreementTerminated(_) => self.terminated.push(id),
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether the run changed anything.
+    fn did_something(&self) -> bool {
+        !(self.reviews_due.is_empty()
+            && self.notice_deadlines.is_empty()
+            && self.renewed.is_empty()
+            && self.expired.is_empty()
+            && self.terminated.is_empty())
+    }
+
+    /// The run's audit summary: which reviews, deadlines, renewals, expiries and
+    /// terminations, each agreement by its global id.
+    fn summary(&self, now: DateTime<Utc>) -> Value {
+        let day = |d: &Option<NaiveDate>| d.map(|d| d.to_string());
+        json!({
+            "ranAt": now.to_rfc3339(),
+            "examined": self.examined,
+            "events": self.events,
+            "reviewsDue": self.reviews_due.iter().map(|(id, due)| json!({"agreementId": reference(*id), "dueOn": day(due)})).collect::<Vec<_>>(),
+            "noticeDeadlines": self.notice_deadlines.iter().map(|(id, days, by)| json!({"agreementId": reference(*id), "days": days, "cancelBy": day(by)})).collect::<Vec<_>>(),
+            "renewed": self.renewed.iter().map(|(id, end)| json!({"agreementId": reference(*id), "termEnd": day(end)})).collect::<Vec<_>>(),
+            "expired": self.expired.iter().map(|id| reference(*id)).collect::<Vec<_>>(),
+            "terminated": self.terminated.iter().map(|id| reference(*id)).collect::<Vec<_>>(),
+        })
+    }
 }
 
 /// Runs the time-driven transitions (review due, notice deadlines, auto-renewal, expiry,
@@ -486,11 +546,14 @@ pub async fn run_scheduler(store: &Store, now: DateTime<Utc>) -> Result<Schedule
         };
         let before = snapshot(&agreement);
         let version = agreement.parts().version;
+        let review_due_on = agreement.next_review_on();
         let events = agreement.tick(now.date_naive(), now);
         if events.is_empty() {
             continue;
         }
-        report.events += events.len();
+        let mut done = SchedulerReport::default();
+        done.add(&agreement, review_due_on, &events);
+        let count = events.len();
         match finish(
             tx,
             &ctx,
@@ -502,9 +565,34 @@ pub async fn run_scheduler(store: &Store, now: DateTime<Utc>) -> Result<Schedule
         )
         .await
         {
-            Ok(_) | Err(ApiError::Conflict(_)) => {}
+            Ok(_) => {
+                report.events += count;
+                report.reviews_due.append(&mut done.reviews_due);
+                report.notice_deadlines.append(&mut done.notice_deadlines);
+                report.renewed.append(&mut done.renewed);
+                report.expired.append(&mut done.expired);
+                report.terminated.append(&mut done.terminated);
+            }
+            Err(ApiError::Conflict(_)) => {}
             Err(other) => return Err(other),
         }
+    }
+    if report.did_something() {
+        // One row that says what the run did; the per-agreement rows above keep each
+        // agreement's before and after.
+        let tx = store.begin().await?;
+        tx.audit(AuditRecord {
+            actor: caller.subject.clone(),
+            action: "runScheduler",
+            entity_type: "Scheduler",
+            entity_id: 0,
+            before: None,
+            after: Some(report.summary(now)),
+            request_id: request_id.clone(),
+            at: now,
+        })
+        .await?;
+        tx.commit().await?;
     }
     Ok(report)
 }

@@ -9,6 +9,7 @@ mod agreements;
 mod bootstrap;
 mod contacts;
 mod demo;
+mod notifications;
 mod partners;
 mod record;
 mod snapshot;
@@ -31,6 +32,10 @@ pub use agreements::{
 pub use bootstrap::ensure_bootstrap_admin;
 pub use contacts::{ContactChanges, create_contact, erase_contact, update_contact};
 pub use demo::{DemoReport, seed_demo_data};
+pub use notifications::{
+    inbox_owner, mark_notifications_read, notifications_page, own_notification,
+    unread_notification_count,
+};
 pub use partners::{create_partner, update_partner};
 pub use sync::{resume_sync_provider, resync_all, retry_sync};
 pub use team::{TeamMemberChanges, create_team_member, update_team_member};

@@ -15,9 +15,11 @@ mod filters;
 mod interactions;
 mod like;
 mod measurements;
+mod notifications;
 mod outbox;
 mod page;
 mod partners;
+mod relay;
 mod resync;
 mod scope;
 mod sections_json;
@@ -28,6 +30,7 @@ mod sync_overview;
 mod team;
 mod tokens;
 mod tx;
+mod webhook_deliveries;
 mod webhook_endpoints;
 mod webhook_log;
 mod webhooks;
@@ -43,9 +46,13 @@ pub use interactions::{
     Interaction, InteractionPage, InteractionQuery, InteractionSort, NewInteraction,
 };
 pub use measurements::{Recorded, StoredCredit};
+pub use notifications::{
+    InboxAccount, InboxEndpoint, InboxMember, NewNotification, StoredNotification,
+};
 pub use page::{
     KeyValue, Keyset, NoSort, Page, PageRequest, SortField, Sorted, check_keyset, signature,
 };
+pub use relay::Pruned;
 pub use resync::{BulkSynced, ResyncPage, ResyncRow};
 pub use sort::{
     AccountSort, AgreementSort, AuditSort, ContactSort, CreditSort, PartnerSort, SyncJobSort,
@@ -56,5 +63,9 @@ pub use sync::{FailedSync, SyncDelivered, SyncJobRow, SyncStateRow};
 pub use sync_overview::ProviderPauseRow;
 pub use team::{NewTeamMember, TeamQuery};
 pub use tx::Tx;
-pub use webhook_endpoints::{EndpointEdit, EndpointInsert, EndpointRecord};
+pub use webhook_deliveries::{
+    NewAttempt, NewDelivery, NewWebhookEndpoint, WebhookAttemptRow, WebhookDeliveryRow,
+    WebhookEndpointRow, delivery_state,
+};
+pub use webhook_endpoints::{EndpointEdit, EndpointInsert, EndpointRecord, signing_secrets};
 pub use webhook_log::{AttemptRecord, DeliveryRecord};

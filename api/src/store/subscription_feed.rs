@@ -17,7 +17,7 @@ pub struct NotificationRecord {
     pub id: i64,
     /// The team member it is for.
     pub member_id: i64,
-    /// What kind of notification (`agreement.approval_waiting`).
+    /// What kind of notification (`APPROVAL_WAITING`, see `NotificationKind`).
     pub kind: String,
     /// One line.
     pub title: String,

@@ -279,7 +279,7 @@ async fn notification_added_sends_the_callers_new_notifications_only() {
             .expect("a team member id")
     };
     app.store
-        .add_notification_for_tests(raw(&me), "agreement.approval_waiting", "Before", None)
+        .add_notification_for_tests(raw(&me), "APPROVAL_WAITING", "Before", None)
         .await
         .expect("added");
     let mut ws = connect_as(&app, &token).await;
@@ -291,11 +291,11 @@ async fn notification_added_sends_the_callers_new_notifications_only() {
     .await;
     until_live(&app, 1).await;
     app.store
-        .add_notification_for_tests(raw(&other), "agreement.approval_waiting", "Not mine", None)
+        .add_notification_for_tests(raw(&other), "APPROVAL_WAITING", "Not mine", None)
         .await
         .expect("added");
     app.store
-        .add_notification_for_tests(raw(&me), "agreement.metric_breached", "Mine", Some(&me))
+        .add_notification_for_tests(raw(&me), "METRIC_BREACHED", "Mine", Some(&me))
         .await
         .expect("added");
     match ws.recv_for("n", WAIT).await {
@@ -305,7 +305,7 @@ async fn notification_added_sends_the_callers_new_notifications_only() {
                 n["title"], "Mine",
                 "neither the older one nor another's: {n}"
             );
-            assert_eq!(n["kind"], "agreement.metric_breached");
+            assert_eq!(n["kind"], "METRIC_BREACHED");
             assert_eq!(n["subjectId"], me.as_str());
             assert!(n["readAt"].is_null());
         }
