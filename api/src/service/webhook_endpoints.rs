@@ -351,6 +351,14 @@ pub async fn redeliver_webhook(
         .load_webhook_delivery(ctx.caller.scope(), delivery_id)
         .await?
         .ok_or(ApiError::NotFound("webhook delivery"))?;
+    if !endpoint.enabled {
+        // A disabled endpoint sends nothing: asking would only look like it worked.
+        return Err(ApiError::InvalidTransition {
+            current: "DISABLED".to_owned(),
+            message: "the webhook endpoint is disabled: re-enable it with updateWebhookEndpoint                       (enabled: true) first; its pending deliveries then resume"
+                .to_owned(),
+        });
+    }
     tx.request_redelivery(delivery_id, ctx.now).await?;
     record(
         &tx,

@@ -5,6 +5,7 @@
 mod catalogue;
 mod dispatch;
 mod inbox;
+mod redelivery;
 mod relay;
 mod subscriptions;
 mod subscriptions_bounds;
