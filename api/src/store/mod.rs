@@ -32,6 +32,7 @@ mod tokens;
 mod tx;
 mod webhook_deliveries;
 mod webhook_endpoints;
+mod webhook_inspect;
 mod webhook_log;
 mod webhooks;
 
