@@ -17,6 +17,8 @@ use crate::store::{Store, StoreError};
 
 /// Most events read from the outbox at once.
 const BATCH: u64 = 500;
+/// The pause between two slices of a burst, for subscribers to drain their buffers.
+const SLICE_PAUSE: Duration = Duration::from_millis(2);
 /// How long the follower keeps going with no subscriber before it stops.
 const IDLE_STOP: Duration = Duration::from_secs(30);
 
@@ -170,15 +172,19 @@ impl Broker {
 /// The follower: reads what was published after `cursor` and hands it to every subscriber.
 async fn follow(inner: Arc<Inner>, mut cursor: i64) {
     let mut idle_since = Instant::now();
+    // Never read more than half a subscriber's buffer at once: a burst bigger than the buffer
+    // is handed over in slices, with a pause between them in which subscribers drain, so only
+    // a subscriber that really falls behind is dropped, not every one at the first burst.
+    let limit = BATCH.min((inner.buffer as u64 / 2).max(1));
     loop {
-        let batch = match inner.store.published_after(cursor, BATCH).await {
+        let batch = match inner.store.published_after(cursor, limit).await {
             Ok(batch) => batch,
             Err(err) => {
                 tracing::warn!(error = %err, "the subscription broker could not read the outbox; retrying");
                 Vec::new()
             }
         };
-        let full = batch.len() as u64 >= BATCH;
+        let full = batch.len() as u64 >= limit;
         let mut state = inner.state.lock().await;
         state.subscribers.retain(|_, s| !s.tx.is_closed());
         for event in batch {
@@ -205,7 +211,9 @@ async fn follow(inner: Arc<Inner>, mut cursor: i64) {
             idle_since = Instant::now();
         }
         drop(state);
-        if !full {
+        if full {
+            tokio::time::sleep(SLICE_PAUSE).await;
+        } else {
             tokio::time::sleep(inner.poll).await;
         }
     }

@@ -199,14 +199,17 @@ async fn a_connection_that_stops_answering_is_closed_after_two_ping_periods() {
     assert_eq!(ws.closed_within(WAIT).await.map(|c| c.0), Some(4504));
 }
 
+/// The broker hands a burst over in slices of half a buffer, with a pause between them: a
+/// subscriber that keeps reading gets every event of a burst far larger than its buffer (a
+/// subscriber that stops reading is dropped as `TOO_SLOW`: `events::broker` unit test).
 #[tokio::test]
-async fn a_burst_larger_than_the_buffer_ends_the_subscription_with_too_slow() {
+async fn a_burst_larger_than_the_buffer_reaches_a_subscriber_that_keeps_reading() {
     let app = spawn_app_with(|s| s.events.subscriptions.buffer = 4).await;
     let mut ws = connect_as(&app, &app.admin_token.clone()).await;
     ws.subscribe("s", SUB, json!({})).await;
     until_live(&app, 1).await;
-    // Ten events published at once: more than the subscriber's buffer holds.
-    for i in 0..10 {
+    // Thirty events published at once: seven times what the subscriber's buffer holds.
+    for i in 0..30 {
         app.account_as(&app.admin_token.clone(), &format!("Burst {i}"), json!({}))
             .await;
     }
@@ -215,15 +218,10 @@ async fn a_burst_larger_than_the_buffer_ends_the_subscription_with_too_slow() {
         .await
         .expect("published");
     let mut delivered = 0;
-    loop {
+    while delivered < 30 {
         match ws.recv_for("s", WAIT).await {
             Got::Msg(m) if m["type"] == "next" => delivered += 1,
-            Got::Msg(m) if m["type"] == "error" => {
-                assert_eq!(m["payload"][0]["extensions"]["code"], "TOO_SLOW", "{m}");
-                break;
-            }
-            other => panic!("expected TOO_SLOW, got {other:?} after {delivered} events"),
+            other => panic!("expected all 30 events, got {other:?} after {delivered}"),
         }
     }
-    assert!(delivered <= 4, "no more than the buffer: {delivered}");
 }
