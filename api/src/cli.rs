@@ -37,6 +37,13 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Print the event catalogue: the JSON Schema (draft 2020-12) of every event type's
+    /// envelope, or with `--markdown` the human-readable table.
+    EventTypes {
+        /// Print the Markdown table instead of the JSON Schema.
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Run only the background work: the contact-sync worker (when a provider is enabled), the
     /// event relay and the webhook dispatcher (several may run at once against one database).
     Worker,
@@ -83,6 +90,14 @@ pub fn main() -> anyhow::Result<()> {
         print!("{}", crate::graphql::sdl());
         return Ok(());
     }
+    if let Command::EventTypes { markdown } = command {
+        if markdown {
+            print!("{}", crate::events::schema::catalogue_markdown());
+        } else {
+            print!("{}", crate::events::schema::catalogue_schema_text());
+        }
+        return Ok(());
+    }
     init_logging(&settings);
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -93,7 +108,7 @@ pub fn main() -> anyhow::Result<()> {
 
 async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
-        Command::Schema => Ok(()),
+        Command::Schema | Command::EventTypes { .. } => Ok(()),
         Command::Migrate => {
             let store = open_store(&settings, true).await?;
             let created =

@@ -293,7 +293,8 @@ async fn a_partner_naming_a_domain_owned_elsewhere_gets_the_same_answer_as_for_a
             &json!([{"domain": domain, "confirmed": false}])
         );
     }
-    // Both wrote the same rows: an account, its claim, its audit row and its event each.
+    // Both wrote the same rows: an account, its claim, its audit row and its two events
+    // (account.created, partner.referral_created) each.
     let after = app.table_counts().await;
     let grown: Vec<(&str, i64)> = before
         .iter()
@@ -307,7 +308,7 @@ async fn a_partner_naming_a_domain_owned_elsewhere_gets_the_same_answer_as_for_a
             ("accounts", 2),
             ("account_domains", 2),
             ("audit_log", 2),
-            ("outbox", 2)
+            ("outbox", 4)
         ]
     );
 

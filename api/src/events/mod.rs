@@ -16,8 +16,10 @@ use crate::store::Tx;
 pub mod broker;
 pub mod envelope;
 pub mod inbox;
+pub mod payload;
 pub mod relay;
 pub mod runner;
+pub mod schema;
 pub mod types;
 pub mod webhooks;
 

@@ -1,5 +1,7 @@
-//! The event types endpoints may subscribe to (EVENT-TYPES: the agreed names). The catalogue
-//! (`domain::events::catalogue`) is to replace this list with its own: keep it the one list.
+//! The event types endpoints and subscriptions may name: the domain catalogue's
+//! ([`rapport_domain::events::CATALOGUE`]), the one list.
+
+use rapport_domain::events::{CATALOGUE, Visibility};
 
 /// One event type and whether a partner may receive it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,52 +13,25 @@ pub struct EventType {
     pub partners: bool,
 }
 
-const fn t(name: &'static str, partners: bool) -> EventType {
-    EventType { name, partners }
-}
+const LEN: usize = CATALOGUE.len();
 
-/// Every event type.
-pub const EVENT_TYPES: &[EventType] = &[
-    t("account.created", true),
-    t("account.updated", true),
-    t("account.promoted", true),
-    t("account.demoted", true),
-    t("account.churned", true),
-    t("account.manager_assigned", true),
-    t("account.domains_confirmed", true),
-    t("partner.referral_created", true),
-    t("contact.created", true),
-    t("contact.updated", true),
-    t("contact.erased", true),
-    t("agreement.drafted", true),
-    t("agreement.draft_updated", true),
-    t("agreement.submitted", true),
-    t("agreement.approved", true),
-    t("agreement.rejected", true),
-    t("agreement.activated", true),
-    t("agreement.amendment_proposed", true),
-    t("agreement.amended", true),
-    t("agreement.review_started", true),
-    t("agreement.review_due", true),
-    t("agreement.review_completed", true),
-    t("agreement.notice_deadline_approaching", true),
-    t("agreement.renewed", true),
-    t("agreement.expired", true),
-    t("agreement.termination_notice_given", true),
-    t("agreement.terminated", true),
-    t("agreement.measurement_recorded", true),
-    t("agreement.metric_at_risk", true),
-    t("agreement.metric_breached", true),
-    t("agreement.credit_incurred", false),
-    t("agreement.credit_changed", false),
-    t("team_member.created", false),
-    t("team_member.updated", false),
-    t("partner.created", false),
-    t("partner.updated", false),
-    t("partner.token_issued", false),
-    t("token.revoked", false),
-    t("webhook.endpoint_disabled", false),
-];
+/// Every event type, in catalogue order. A partner receives exactly the types of class
+/// `EVERYONE` (a test checks this against the permission matrix).
+pub const EVENT_TYPES: &[EventType] = &{
+    let mut out = [EventType {
+        name: "",
+        partners: false,
+    }; LEN];
+    let mut i = 0;
+    while i < LEN {
+        out[i] = EventType {
+            name: CATALOGUE[i].name,
+            partners: matches!(CATALOGUE[i].visibility, Visibility::Everyone),
+        };
+        i += 1;
+    }
+    out
+};
 
 /// The type named `name`, if there is one.
 pub fn event_type(name: &str) -> Option<&'static EventType> {
@@ -65,23 +40,33 @@ pub fn event_type(name: &str) -> Option<&'static EventType> {
 
 #[cfg(test)]
 mod tests {
+    use rapport_domain::events::may_receive;
+    use rapport_domain::ids::PartnerId;
+    use rapport_domain::permissions::Principal;
+
     use super::*;
 
     #[test]
-    fn names_are_unique_and_partners_never_get_credits_or_staff_matters() {
-        let mut names: Vec<_> = EVENT_TYPES.iter().map(|t| t.name).collect();
-        names.sort_unstable();
-        names.dedup();
-        assert_eq!(names.len(), EVENT_TYPES.len());
+    fn the_list_is_the_catalogue_and_partners_get_what_the_permissions_allow() {
+        let partner = Principal::Partner {
+            partner: PartnerId::new(1),
+        };
+        assert_eq!(EVENT_TYPES.len(), CATALOGUE.len());
+        for (t, info) in EVENT_TYPES.iter().zip(CATALOGUE) {
+            assert_eq!(t.name, info.name);
+            assert_eq!(t.partners, may_receive(&partner, info), "{}", t.name);
+        }
         for t in EVENT_TYPES {
             let staff_only = t.name.contains("credit")
                 || t.name.starts_with("team_member.")
                 || t.name.starts_with("token.")
                 || t.name.starts_with("webhook.")
+                || t.name == "account.manager_assigned"
                 || (t.name.starts_with("partner.") && t.name != "partner.referral_created");
             assert_eq!(t.partners, !staff_only, "{}", t.name);
         }
         assert!(event_type("agreement.metric_breached").is_some());
+        assert!(event_type("contact.updated").is_some());
         assert!(event_type("contact.changed").is_none());
     }
 }

@@ -10,6 +10,7 @@ mod contact;
 pub mod context;
 mod enums;
 pub mod error;
+mod event_types;
 mod filter_text;
 mod filters;
 pub mod guard;
@@ -51,6 +52,7 @@ pub struct Query(
     team::TeamQueries,
     partner::PartnerQueries,
     audit::AuditQueries,
+    event_types::EventTypeQueries,
     filters::CreditQueries,
     sync::SyncQueries,
     webhooks::WebhookQueries,

@@ -127,7 +127,15 @@ pub async fn create_account(ctx: &Ctx<'_>, new: NewAccount) -> Result<Account, A
             id: account.id().get(),
             before: None,
             after: Some(snapshot::account(&account)),
-            events: vec![DomainEvent::AccountCreated(account.id())],
+            events: std::iter::once(DomainEvent::AccountCreated(account.id()))
+                .chain(
+                    new.partner
+                        .map(|partner| DomainEvent::PartnerReferralCreated {
+                            account: account.id(),
+                            partner,
+                        }),
+                )
+                .collect(),
         },
     )
     .await?;
@@ -298,7 +306,10 @@ pub async fn promote_to_client(
         expected_version,
         "promoteToClient",
         before,
-        DomainEvent::AccountPromoted(id),
+        DomainEvent::AccountPromoted {
+            account: id,
+            reason: change.reason.as_str().to_owned(),
+        },
     )
     .await
 }
@@ -324,7 +335,10 @@ pub async fn demote_to_customer(
         expected_version,
         "demoteToCustomer",
         before,
-        DomainEvent::AccountDemoted(id),
+        DomainEvent::AccountDemoted {
+            account: id,
+            reason: change.reason.as_str().to_owned(),
+        },
     )
     .await
 }

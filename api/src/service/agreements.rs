@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rapport_domain::agreement::compliance::ComplianceStatus;
 use rapport_domain::agreement::measurement::validate_batch;
 use rapport_domain::agreement::{
     Agreement, NewMeasurement, Period, ReviewOutcome, Sections, TerminationKind, TerminationNotice,
@@ -18,6 +17,7 @@ use serde_json::{Value, json};
 
 use super::accounts::account_scope;
 use super::agreement_compute::{Source, recompute_period, refresh_compliance, termination_right};
+use super::agreement_events::measurement_events;
 use super::record::{Change, record};
 use super::{Ctx, check_version};
 use crate::error::ApiError;
@@ -29,8 +29,11 @@ fn today(ctx: &Ctx<'_>) -> NaiveDate {
 }
 
 fn snapshot(a: &Agreement) -> Value {
+    let summary = a.sections().summary.as_ref();
     json!({
         "status": a.status().as_str(),
+        "title": summary.map(|s| s.title.as_str()),
+        "fee": summary.and_then(|s| s.fee).map(|m| json!({"amount": m.amount_string(), "currency": m.currency().as_str()})),
         "revision": a.latest_revision().number,
         "revisions": a.revisions().iter().map(|r| json!({"number": r.number, "status": r.status.as_str()})).collect::<Vec<_>>(),
         "termEnd": a.term_end().map(|d| d.to_string()),
@@ -407,22 +410,14 @@ pub async fn record_measurements(
         events.push(DomainEvent::MeasurementRecorded(id));
     }
     for period in &touched {
+        let previous = tx.credits_of_period(id, period.start()).await?;
         let outcome = recompute_period(&tx, &agreement, period, ctx.now).await?;
         let statuses =
             super::agreement_compute::statuses_of(&Source::Tx(&tx), &agreement, period).await?;
         tx.replace_compliance(id, period, &statuses).await?;
-        if statuses
-            .iter()
-            .any(|s| s.status == ComplianceStatus::AtRisk)
-        {
-            events.push(DomainEvent::MetricAtRisk(id));
-        }
-        if !outcome.breaches.is_empty() {
-            events.push(DomainEvent::MetricBreached(id));
-        }
-        if outcome.credits.iter().any(|c| !c.amount.amount().is_zero()) {
-            events.push(DomainEvent::CreditIncurred(id));
-        }
+        events.extend(measurement_events(
+            &agreement, period, &statuses, &outcome, &previous,
+        ));
     }
     if !events.is_empty() {
         record(

@@ -186,7 +186,7 @@ pub async fn update_contact(
             id: id.get(),
             before: Some(before),
             after: Some(snapshot::contact(&saved)),
-            events: vec![DomainEvent::ContactChanged(id)],
+            events: vec![DomainEvent::ContactUpdated(id)],
         },
     )
     .await?;

@@ -4,6 +4,7 @@
 mod account_domains;
 mod accounts;
 pub(crate) mod agreement_compute;
+mod agreement_events;
 mod agreements;
 mod bootstrap;
 mod contacts;

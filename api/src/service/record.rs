@@ -1,10 +1,11 @@
 use rapport_domain::events::DomainEvent;
 use rapport_domain::permissions::Principal;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::Ctx;
 use crate::error::ApiError;
-use crate::global_id::{self, Kind};
+use crate::events::payload;
+use crate::global_id::Kind;
 use crate::store::{AuditRecord, OutboxRecord, Tx};
 
 /// The subject the scheduler acts as: its events have the system as their actor.
@@ -32,12 +33,13 @@ fn event_subject(event: &DomainEvent) -> Option<(Kind, i64)> {
     match event {
         E::AccountCreated(id)
         | E::AccountUpdated(id)
-        | E::AccountPromoted(id)
-        | E::AccountDemoted(id)
+        | E::AccountPromoted { account: id, .. }
+        | E::AccountDemoted { account: id, .. }
         | E::AccountManagerAssigned(id)
         | E::AccountChurned(id)
-        | E::AccountDomainsConfirmed(id) => Some((Kind::Account, id.get())),
-        E::ContactCreated(id) | E::ContactChanged(id) | E::ContactErased(id) => {
+        | E::AccountDomainsConfirmed(id)
+        | E::PartnerReferralCreated { account: id, .. } => Some((Kind::Account, id.get())),
+        E::ContactCreated(id) | E::ContactUpdated(id) | E::ContactErased(id) => {
             Some((Kind::Contact, id.get()))
         }
         E::TeamMemberCreated(id) | E::TeamMemberUpdated(id) => Some((Kind::TeamMember, id.get())),
@@ -45,30 +47,17 @@ fn event_subject(event: &DomainEvent) -> Option<(Kind, i64)> {
             Some((Kind::Partner, id.get()))
         }
         E::TokenRevoked => None,
-        E::AgreementDrafted(id)
-        | E::AgreementDraftUpdated(id)
-        | E::AgreementSubmitted(id)
-        | E::AgreementApproved(id)
-        | E::AgreementRejected(id)
-        | E::AgreementActivated(id)
-        | E::AmendmentProposed(id)
-        | E::ReviewStarted(id)
-        | E::ReviewCompleted(id)
-        | E::ReviewDue(id)
-        | E::NoticeDeadlineApproaching { agreement: id, .. }
-        | E::AgreementRenewed(id)
-        | E::AgreementExpired(id)
-        | E::TerminationNoticeGiven(id)
-        | E::AgreementTerminated(id)
-        | E::MeasurementRecorded(id)
-        | E::MetricAtRisk(id)
-        | E::MetricBreached(id)
-        | E::CreditIncurred(id) => Some((Kind::Agreement, id.get())),
+        event => event.agreement().map(|id| (Kind::Agreement, id.get())),
     }
 }
 
 /// Writes the audit row and every outbox event of a change, inside the change's transaction.
 pub(crate) async fn record(tx: &Tx, ctx: &Ctx<'_>, change: Change) -> Result<(), ApiError> {
+    let payloads: Vec<Value> = change
+        .events
+        .iter()
+        .map(|e| payload::data(e, change.before.as_ref(), change.after.as_ref()))
+        .collect();
     tx.audit(AuditRecord {
         actor: ctx.caller.subject.clone(),
         action: change.action,
@@ -85,23 +74,17 @@ pub(crate) async fn record(tx: &Tx, ctx: &Ctx<'_>, change: Change) -> Result<(),
         Principal::Staff { member, .. } => ("staff", Some(member.get())),
         Principal::Partner { partner } => ("partner", Some(partner.get())),
     };
-    for event in change.events {
-        let (kind, id) = event_subject(&event).unwrap_or((change.kind, change.id));
+    for (event, payload) in change.events.iter().zip(payloads) {
+        let (kind, id) = event_subject(event).unwrap_or((change.kind, change.id));
         let account_id = tx.account_of_aggregate(kind.name(), id).await?;
         tx.outbox(OutboxRecord {
             event_type: event.kind(),
             entity_type: kind.name(),
             entity_id: id.to_string(),
-            payload: json!({
-                "type": event.kind(),
-                "id": global_id::encode(kind, id),
-                "actor": ctx.caller.subject,
-                "requestId": ctx.request_id,
-                "at": ctx.now.to_rfc3339(),
-            }),
+            payload,
             at: ctx.now,
             event_id: new_event_id(),
-            version: 1,
+            version: i32::try_from(event.info().version).unwrap_or(1),
             actor_kind,
             actor_id,
             actor_subject: ctx.caller.subject.clone(),

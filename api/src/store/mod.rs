@@ -10,6 +10,7 @@ mod connect;
 mod contacts;
 pub(crate) mod entity;
 mod error;
+mod event_reads;
 mod filters;
 mod interactions;
 mod like;
@@ -31,6 +32,7 @@ mod tokens;
 mod tx;
 mod webhook_deliveries;
 mod webhook_endpoints;
+mod webhook_inspect;
 mod webhook_log;
 mod webhooks;
 
@@ -39,6 +41,7 @@ pub use audit::{AuditEntry, AuditQuery, AuditRecord, OutboxRecord};
 pub use connect::{Store, StoreSettings, create_postgres_database};
 pub use contacts::ContactQuery;
 pub use error::StoreError;
+pub use event_reads::PeriodCredit;
 pub use filters::{AgreementQuery, ComplianceQuery, CreditQuery, DateWindow};
 pub use interactions::{
     Interaction, InteractionPage, InteractionQuery, InteractionSort, NewInteraction,

@@ -104,6 +104,14 @@ impl Agreement {
         if end_changed && let Some(term) = self.0.term.as_mut() {
             term.end = until;
         }
+        // An amendment effective later comes into force on its own date; one effective now is
+        // in force from this approval on.
+        if in_force_from <= today {
+            return Ok(vec![
+                DomainEvent::AgreementApproved(id),
+                DomainEvent::AgreementAmended(id),
+            ]);
+        }
         Ok(vec![DomainEvent::AgreementApproved(id)])
     }
 

@@ -11,7 +11,9 @@
 //!    review cycle;
 //! 4. `cancelBy` coming within 30, 7 and 1 days is announced once per threshold per term
 //!    (when a run skips a threshold, only the nearest one reached is announced), unless
-//!    notice was already given.
+//!    notice was already given;
+//! 5. an amendment approved to take effect on a later day is announced (`agreement.amended`)
+//!    once, when that day has come (one in force from its approval is announced by it).
 
 use std::fmt;
 
@@ -36,6 +38,8 @@ pub enum ScheduleMarker {
         /// The threshold (one of [`NOTICE_THRESHOLDS`]).
         days: u32,
     },
+    /// The amendment with this revision number was announced as in force.
+    Amended(u32),
 }
 
 impl ScheduleMarker {
@@ -45,6 +49,7 @@ impl ScheduleMarker {
         let parts: Vec<&str> = raw.split(':').collect();
         match parts.as_slice() {
             ["review_due", date] => date.parse().map(Self::ReviewDue).map_err(|_| bad()),
+            ["amended", number] => number.parse().map(Self::Amended).map_err(|_| bad()),
             ["notice", term, days] => Ok(Self::NoticeDeadline {
                 term: term.parse().map_err(|_| bad())?,
                 days: days.parse().map_err(|_| bad())?,
@@ -59,6 +64,7 @@ impl fmt::Display for ScheduleMarker {
         match self {
             Self::ReviewDue(date) => write!(f, "review_due:{date}"),
             Self::NoticeDeadline { term, days } => write!(f, "notice:{term}:{days}"),
+            Self::Amended(number) => write!(f, "amended:{number}"),
         }
     }
 }
@@ -111,16 +117,33 @@ impl Agreement {
         {
             events.push(DomainEvent::ReviewDue(id));
         }
-        if let Some(days) = self.notice_deadline_due(today) {
+        if let Some(number) = self.amendment_in_force_since_approval(today)
+            && self.0.emitted.insert(ScheduleMarker::Amended(number))
+        {
+            events.push(DomainEvent::AgreementAmended(id));
+        }
+        if let Some(days) = self.notice_deadline_due(today)
+            && let Some(cancel_by) = self.cancel_by()
+        {
             events.push(DomainEvent::NoticeDeadlineApproaching {
                 agreement: id,
                 days,
+                cancel_by,
             });
         }
         if !events.is_empty() {
             self.0.updated_at = now;
         }
         events
+    }
+
+    /// The number of the amendment in force `today` when it came into force after the day
+    /// it was approved (so its approval did not announce it).
+    fn amendment_in_force_since_approval(&self, today: NaiveDate) -> Option<u32> {
+        let revision = self.revision_in_force_on(today)?;
+        let from = revision.in_force_from?;
+        let approved = revision.approved_at?.date_naive();
+        (revision.number > 1 && from > approved).then_some(revision.number)
     }
 
     /// Marks every threshold reached; answers the days left when the nearest one is new.

@@ -313,15 +313,7 @@ async fn a_partner_referral_reaches_the_admins_and_partners_have_no_inbox() {
             json!({"acquisitionChannel": "PARTNER"}),
         )
         .await;
-    let raw = global_id::decode(Kind::Account, &account).expect("raw");
-    write_event(
-        &app,
-        "partner.referral_created",
-        ("Account", raw),
-        Some(raw),
-        json!({}),
-    )
-    .await;
+    // Creating the account wrote partner.referral_created.
     publish(&app).await;
 
     for admin in [app.admin_token.clone(), second_admin] {

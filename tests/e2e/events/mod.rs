@@ -1,6 +1,8 @@
-//! Events leaving the outbox: the relay, the webhook fan-out and the dispatcher, GraphQL
-//! subscriptions and the notification inbox.
+//! Events leaving the outbox: the catalogue, payloads and their projection per reader, the
+//! relay, the webhook fan-out and the dispatcher, GraphQL subscriptions and the notification
+//! inbox.
 
+mod catalogue;
 mod dispatch;
 mod inbox;
 mod redelivery;
@@ -8,6 +10,7 @@ mod relay;
 mod subscriptions;
 mod subscriptions_bounds;
 mod subscriptions_process;
+mod support;
 mod webhooks_endpoints;
 mod webhooks_send;
 mod ws;

@@ -208,7 +208,7 @@ async fn try_apply_member_event(
             id: id.get(),
             before: Some(before),
             after: Some(snapshot::contact(&saved)),
-            events: vec![DomainEvent::ContactChanged(id)],
+            events: vec![DomainEvent::ContactUpdated(id)],
         },
     )
     .await?;

@@ -124,7 +124,10 @@ fn an_amendment_is_approved_like_a_draft_and_then_supersedes_the_previous_revisi
         .expect("approves");
     assert_eq!(
         events,
-        [DomainEvent::AgreementApproved(AgreementId::new(1))]
+        [
+            DomainEvent::AgreementApproved(AgreementId::new(1)),
+            DomainEvent::AgreementAmended(AgreementId::new(1))
+        ]
     );
     assert_eq!(agreement.current_revision().map(|r| r.number), Some(2));
     assert_eq!(agreement.pending_amendment(), None);
@@ -239,4 +242,33 @@ fn restoring_the_stored_parts_gives_back_the_same_agreement_and_refuses_broken_o
     let mut no_revisions = agreement.into_parts();
     no_revisions.revisions.clear();
     assert!(Agreement::restore(no_revisions).is_err());
+}
+
+#[test]
+fn an_amendment_effective_later_is_announced_as_amended_on_its_day_once() {
+    let mut agreement = active();
+    let mut later = amended_target("30");
+    if let Some(summary) = later.summary.as_mut() {
+        summary.effective_from = day("2026-08-01");
+    }
+    agreement
+        .propose_amendment(later, None, AUTHOR, at("2026-06-10"))
+        .expect("proposes");
+    let events = agreement
+        .approve(APPROVER, at("2026-07-01"), day("2026-07-01"))
+        .expect("approves");
+    assert_eq!(
+        events,
+        [DomainEvent::AgreementApproved(AgreementId::new(1))]
+    );
+    let amended = |agreement: &mut Agreement, date: &str| {
+        agreement
+            .tick(day(date), at(date))
+            .into_iter()
+            .filter(|e| matches!(e, DomainEvent::AgreementAmended(_)))
+            .count()
+    };
+    assert_eq!(amended(&mut agreement, "2026-07-31"), 0);
+    assert_eq!(amended(&mut agreement, "2026-08-01"), 1);
+    assert_eq!(amended(&mut agreement, "2026-08-02"), 0);
 }

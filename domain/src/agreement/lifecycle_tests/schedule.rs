@@ -82,7 +82,8 @@ fn a_run_that_skips_thresholds_announces_only_the_nearest_one_reached() {
         events,
         [DomainEvent::NoticeDeadlineApproaching {
             agreement: ID,
-            days: 5
+            days: 5,
+            cancel_by: day("2026-12-01"),
         }]
     );
     assert_eq!(
@@ -102,7 +103,8 @@ fn running_the_scheduler_twice_on_the_same_day_announces_nothing_twice() {
             DomainEvent::ReviewDue(ID),
             DomainEvent::NoticeDeadlineApproaching {
                 agreement: ID,
-                days: 30
+                days: 30,
+                cancel_by: day("2026-12-01"),
             }
         ]
     );
@@ -218,6 +220,7 @@ fn schedule_markers_round_trip_through_their_stored_form() {
     let markers = [
         ScheduleMarker::ReviewDue(day("2027-01-01")),
         ScheduleMarker::NoticeDeadline { term: 2, days: 30 },
+        ScheduleMarker::Amended(3),
     ];
     for marker in markers {
         assert_eq!(ScheduleMarker::parse(&marker.to_string()), Ok(marker));

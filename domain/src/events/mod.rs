@@ -1,4 +1,21 @@
 //! Domain events: every state change is one, written to the outbox with the change.
+//!
+//! [`catalogue`] documents every event type (name, version, aggregate, payload fields and who
+//! may read each field); [`visibility`] decides, with [`crate::permissions::authorize`], what
+//! a reader receives.
+
+mod catalogue;
+mod data;
+mod field;
+mod payloads;
+mod visibility;
+
+pub use catalogue::{CATALOGUE, EventTypeInfo, info};
+pub use data::{CreditChange, MetricEvent};
+pub use field::{FieldInfo, FieldType};
+pub use visibility::{Visibility, may_read, may_receive};
+
+use chrono::NaiveDate;
 
 use crate::ids::{AccountId, AgreementId, ContactId, PartnerId, TeamMemberId};
 
@@ -10,19 +27,36 @@ pub enum DomainEvent {
     /// An account's details changed.
     AccountUpdated(AccountId),
     /// A customer became a client.
-    AccountPromoted(AccountId),
+    AccountPromoted {
+        /// The account.
+        account: AccountId,
+        /// Why, as given by whoever promoted it.
+        reason: String,
+    },
     /// A client became a customer.
-    AccountDemoted(AccountId),
+    AccountDemoted {
+        /// The account.
+        account: AccountId,
+        /// Why, as given by whoever demoted it.
+        reason: String,
+    },
     /// An account got a new manager.
     AccountManagerAssigned(AccountId),
     /// An account churned.
     AccountChurned(AccountId),
     /// Staff confirmed some of an account's email domains: they now route new contacts to it.
     AccountDomainsConfirmed(AccountId),
+    /// An account was created by a partner, or with a referring partner.
+    PartnerReferralCreated {
+        /// The new account.
+        account: AccountId,
+        /// The partner who referred it.
+        partner: PartnerId,
+    },
     /// A contact was created.
     ContactCreated(ContactId),
     /// A contact changed (details, consent, or its account's relationship).
-    ContactChanged(ContactId),
+    ContactUpdated(ContactId),
     /// A contact's personal data was erased.
     ContactErased(ContactId),
     /// A team member was created.
@@ -51,6 +85,8 @@ pub enum DomainEvent {
     AgreementActivated(AgreementId),
     /// An amendment to an active agreement was proposed (and awaits approval).
     AmendmentProposed(AgreementId),
+    /// An approved amendment is now in force.
+    AgreementAmended(AgreementId),
     /// A review started.
     ReviewStarted(AgreementId),
     /// A review was completed.
@@ -61,8 +97,10 @@ pub enum DomainEvent {
     NoticeDeadlineApproaching {
         /// The agreement.
         agreement: AgreementId,
-        /// Days left until `cancelBy`.
+        /// Days left until `cancel_by`.
         days: u32,
+        /// The last day notice can be given.
+        cancel_by: NaiveDate,
     },
     /// The agreement renewed into a new term (by hand or automatically).
     AgreementRenewed(AgreementId),
@@ -75,11 +113,13 @@ pub enum DomainEvent {
     /// A measurement was recorded for one of the agreement's metrics.
     MeasurementRecorded(AgreementId),
     /// A metric went past its warning threshold.
-    MetricAtRisk(AgreementId),
+    MetricAtRisk(MetricEvent),
     /// A metric missed its target.
-    MetricBreached(AgreementId),
-    /// A breach incurred a service credit or penalty.
-    CreditIncurred(AgreementId),
+    MetricBreached(MetricEvent),
+    /// A breach incurred a service credit.
+    CreditIncurred(CreditChange),
+    /// A credit's amount changed when its period was computed again.
+    CreditChanged(CreditChange),
 }
 
 impl DomainEvent {
@@ -88,13 +128,14 @@ impl DomainEvent {
         match self {
             Self::AccountCreated(_) => "account.created",
             Self::AccountUpdated(_) => "account.updated",
-            Self::AccountPromoted(_) => "account.promoted",
-            Self::AccountDemoted(_) => "account.demoted",
+            Self::AccountPromoted { .. } => "account.promoted",
+            Self::AccountDemoted { .. } => "account.demoted",
             Self::AccountManagerAssigned(_) => "account.manager_assigned",
             Self::AccountChurned(_) => "account.churned",
             Self::AccountDomainsConfirmed(_) => "account.domains_confirmed",
+            Self::PartnerReferralCreated { .. } => "partner.referral_created",
             Self::ContactCreated(_) => "contact.created",
-            Self::ContactChanged(_) => "contact.changed",
+            Self::ContactUpdated(_) => "contact.updated",
             Self::ContactErased(_) => "contact.erased",
             Self::TeamMemberCreated(_) => "team_member.created",
             Self::TeamMemberUpdated(_) => "team_member.updated",
@@ -109,6 +150,7 @@ impl DomainEvent {
             Self::AgreementRejected(_) => "agreement.rejected",
             Self::AgreementActivated(_) => "agreement.activated",
             Self::AmendmentProposed(_) => "agreement.amendment_proposed",
+            Self::AgreementAmended(_) => "agreement.amended",
             Self::ReviewStarted(_) => "agreement.review_started",
             Self::ReviewCompleted(_) => "agreement.review_completed",
             Self::ReviewDue(_) => "agreement.review_due",
@@ -121,6 +163,7 @@ impl DomainEvent {
             Self::MetricAtRisk(_) => "agreement.metric_at_risk",
             Self::MetricBreached(_) => "agreement.metric_breached",
             Self::CreditIncurred(_) => "agreement.credit_incurred",
+            Self::CreditChanged(_) => "agreement.credit_changed",
         }
     }
 
@@ -134,6 +177,7 @@ impl DomainEvent {
             | Self::AgreementRejected(id)
             | Self::AgreementActivated(id)
             | Self::AmendmentProposed(id)
+            | Self::AgreementAmended(id)
             | Self::ReviewStarted(id)
             | Self::ReviewCompleted(id)
             | Self::ReviewDue(id)
@@ -142,11 +186,19 @@ impl DomainEvent {
             | Self::AgreementExpired(id)
             | Self::TerminationNoticeGiven(id)
             | Self::AgreementTerminated(id)
-            | Self::MeasurementRecorded(id)
-            | Self::MetricAtRisk(id)
-            | Self::MetricBreached(id)
-            | Self::CreditIncurred(id) => Some(*id),
+            | Self::MeasurementRecorded(id) => Some(*id),
+            Self::MetricAtRisk(m) | Self::MetricBreached(m) => Some(m.agreement),
+            Self::CreditIncurred(c) | Self::CreditChanged(c) => Some(c.agreement),
             _ => None,
         }
     }
+
+    /// The event's entry in the [`CATALOGUE`].
+    pub fn info(&self) -> &'static EventTypeInfo {
+        // Every variant has an entry: a table test walks them all.
+        info(self.kind()).unwrap_or(&catalogue::UNKNOWN)
+    }
 }
+
+#[cfg(test)]
+mod tests;
