@@ -87,6 +87,22 @@ pub async fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<St
     Ok(store)
 }
 
+/// The store the in-server relay and webhook dispatcher use: on PostgreSQL a pool of its own
+/// (`events.pool_size`) so API writes cannot starve delivery; otherwise the API's store.
+async fn events_store(settings: &Settings, store: &Store) -> anyhow::Result<Store> {
+    let own_pool = settings.events.relay_in_server
+        && settings.events.pool_size > 0
+        && !settings.database_url().starts_with("sqlite:");
+    if !own_pool {
+        return Ok(store.clone());
+    }
+    let mut events = settings.store();
+    events.pool_size = settings.events.pool_size;
+    Store::connect(&events)
+        .await
+        .context("cannot open the event relay's database pool (events.pool_size)")
+}
+
 /// Loads the token keys (generating the HS256 secret in the data folder on first use).
 pub fn load_keys(settings: &Settings) -> anyhow::Result<JwtKeys> {
     ensure_data_dir(settings)?;
@@ -131,7 +147,7 @@ impl Application {
         let providers: Arc<[String]> = registry.names().iter().map(|n| (*n).to_owned()).collect();
         let store = open_store(&settings, settings.database.migrate_on_start).await?;
         let sync = SyncHandle::new(store.clone(), registry, &settings.sync)?;
-        let events = EventsHandle::new(store.clone(), &settings.events)
+        let events = EventsHandle::new(events_store(&settings, &store).await?, &settings.events)
             .map_err(|e| anyhow::anyhow!("cannot start the event relay: {e}"))?;
         let keys = Arc::new(load_keys(&settings)?);
         let bootstrapped = ensure_bootstrap_admin(&store, &settings.auth, Utc::now())

@@ -16,6 +16,10 @@ pub struct EventSettings {
     pub batch_size: u64,
     /// Published events are pruned from the outbox after this many days.
     pub retention_days: u32,
+    /// PostgreSQL only: connections of the relay and the webhook dispatcher when they run in
+    /// the server (`relay_in_server`), apart from the API's pool so a burst of API writes
+    /// cannot starve delivery. 0 shares the API's pool. SQLite always shares its one writer.
+    pub pool_size: u32,
     /// Outbound webhooks.
     pub webhooks: WebhookSettings,
     /// GraphQL subscriptions over WebSocket.
@@ -29,6 +33,7 @@ impl Default for EventSettings {
             poll_ms: 200,
             batch_size: 500,
             retention_days: 7,
+            pool_size: 2,
             webhooks: WebhookSettings::default(),
             subscriptions: SubscriptionSettings::default(),
         }

@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+/// `Debug` is written by hand below so the signing secrets never reach a log.
+#[derive(Clone, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "webhook_endpoints")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -25,7 +26,59 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("webhook_endpoint::Model")
+            .field("id", &self.id)
+            .field("owner_member_id", &self.owner_member_id)
+            .field("partner_id", &self.partner_id)
+            .field("url", &self.url)
+            .field("event_types", &self.event_types)
+            .field("account_id", &self.account_id)
+            .field("secret", &"[redacted]")
+            .field(
+                "previous_secret",
+                &self.previous_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("previous_secret_until", &self.previous_secret_until)
+            .field("enabled", &self.enabled)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn debug_never_prints_the_secrets() {
+        let now = chrono::Utc::now();
+        let model = super::Model {
+            id: 1,
+            owner_member_id: Some(1),
+            partner_id: None,
+            url: "https://hooks.example.com/in".to_owned(),
+            description: String::new(),
+            event_types: "[]".to_owned(),
+            account_id: None,
+            secret: "whsec_current-secret-value".to_owned(),
+            previous_secret: Some("whsec_previous-secret-value".to_owned()),
+            previous_secret_until: Some(now),
+            enabled: true,
+            disabled_at: None,
+            disabled_reason: None,
+            failing_since: None,
+            version: 1,
+            created_by: "admin".to_owned(),
+            created_at: now,
+            updated_at: now,
+        };
+        let printed = format!("{model:?}");
+        assert!(!printed.contains("secret-value"), "{printed}");
+        assert!(printed.contains("hooks.example.com"), "{printed}");
+    }
+}
