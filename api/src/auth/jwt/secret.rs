@@ -45,14 +45,12 @@ pub fn resolve_hs256_secret(
                      configure exactly one"
                 .to_owned(),
         }),
-        (Some(secret), None) => {
-            parse_shared_secret(secret.expose().as_bytes()).map_err(|reason| {
-                JwtError::InvalidSetting {
-                    setting: "secret",
-                    reason: format!("(RAPPORT_JWT__SECRET) {reason}"),
-                }
-            })
-        }
+        (Some(secret), None) => parse_shared_secret(secret.expose().as_bytes()).map_err(|reason| {
+            JwtError::InvalidSetting {
+                setting: "secret",
+                reason: format!("(RAPPORT_JWT__SECRET) {reason}"),
+            }
+        }),
         (None, Some(path)) => read_shared_secret_file(path),
         (None, None) => load_or_create_hs256_secret(data_dir),
     }
@@ -71,9 +69,8 @@ pub(super) fn parse_shared_secret(contents: &[u8]) -> Result<SecretSlice<u8>, St
         .decode(&compact)
         .or_else(|_| LENIENT_URL_SAFE.decode(&compact));
     compact.zeroize();
-    let mut decoded = decoded.map_err(|_| {
-        format!("is not base64 of random bytes; {GENERATE_HINT}")
-    })?;
+    let mut decoded =
+        decoded.map_err(|_| format!("is not base64 of random bytes; {GENERATE_HINT}"))?;
     let len = decoded.len();
     let distinct = decoded.iter().collect::<BTreeSet<_>>().len();
     if len < HS256_SECRET_LEN {
