@@ -102,8 +102,9 @@ async fn setup(
 /// sync queue empty for every contact, every webhook delivery made and received.
 async fn drain(store: &Store, receiver: &Receiver, endpoint: i64, ledger: &Ledger) {
     let agreements = lock(&ledger.agreements).clone();
-    wait_for("the scheduler", DRAIN, || async {
-        for id in &agreements {
+    let agreements = &agreements;
+    wait_for("the scheduler", DRAIN, move || async move {
+        for id in agreements {
             let raw = decode(Kind::Agreement, id).map_err(|e| e.to_string())?;
             let events = store
                 .outbox_events_for("Agreement", raw)
@@ -117,7 +118,11 @@ async fn drain(store: &Store, receiver: &Receiver, endpoint: i64, ledger: &Ledge
     })
     .await;
     let contacts = lock(&ledger.contacts).clone();
-    wait_for("the sync queue", DRAIN, || sync_drained(store, &contacts)).await;
+    let contacts = &contacts;
+    wait_for("the sync queue", DRAIN, move || {
+        sync_drained(store, contacts)
+    })
+    .await;
     // Delivered and received, and still so a second later (no event was still on its way
     // through the relay).
     let deadline = Instant::now() + DRAIN;
