@@ -21,10 +21,8 @@ pub struct Server {
     pub failed: AtomicU64,
 }
 
-/// An answer: the server that gave it and the GraphQL body.
+/// A 2xx answer without GraphQL errors.
 pub struct Answer {
-    /// Index of the server in [`Fleet::servers`].
-    pub server: usize,
     /// The body.
     pub body: Value,
 }
@@ -123,7 +121,7 @@ impl Fleet {
             return Err(format!("{}: {status} {body}", server.name));
         }
         server.served.fetch_add(1, Ordering::Relaxed);
-        Ok(Answer { server: i, body })
+        Ok(Answer { body })
     }
 
     /// A query, on the next live server; retried on another when a server is gone (reads

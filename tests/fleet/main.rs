@@ -105,7 +105,8 @@ async fn drain(store: &Store, receiver: &Receiver, endpoint: i64, ledger: &Ledge
     let agreements = &agreements;
     wait_for("the scheduler", DRAIN, move || async move {
         for id in agreements {
-            let raw = decode(Kind::Agreement, id).map_err(|e| e.to_string())?;
+            let raw = decode(Kind::Agreement, id)
+                .ok_or_else(|| format!("{id} is not an agreement id"))?;
             let events = store
                 .outbox_events_for("Agreement", raw)
                 .await
