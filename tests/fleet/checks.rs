@@ -193,3 +193,37 @@ pub async fn events(store: &Store, receiver: &Receiver, endpoint: i64) -> Events
         repeated: got.into_iter().filter(|(_, n)| *n > 1).collect(),
     }
 }
+
+/// What a worker (`worker-<pid>`, as it names itself in leases) held when it was killed: sync
+/// jobs of these contacts and webhook deliveries of the endpoint, still leased and not done.
+pub async fn held_by(
+    store: &Store,
+    worker: &str,
+    contacts: &[(String, String, u64)],
+    endpoint: i64,
+) -> (usize, usize) {
+    let ids: Vec<ContactId> = contacts
+        .iter()
+        .map(|(id, _, _)| ContactId::new(decode(Kind::Contact, id).expect("a contact id")))
+        .collect();
+    let now = chrono::Utc::now();
+    let (jobs, _) = store.sync_rows_for(&ids).await.expect("the sync jobs");
+    let jobs = jobs
+        .iter()
+        .filter(|j| {
+            j.lease_worker.as_deref() == Some(worker) && j.lease_until.is_some_and(|t| t > now)
+        })
+        .count();
+    let deliveries = store
+        .webhook_deliveries_of(endpoint)
+        .await
+        .expect("the deliveries")
+        .iter()
+        .filter(|d| {
+            d.leased_by.as_deref() == Some(worker)
+                && d.delivered_at.is_none()
+                && d.leased_until.is_some_and(|t| t > now)
+        })
+        .count();
+    (jobs, deliveries)
+}

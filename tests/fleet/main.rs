@@ -33,7 +33,7 @@ use rapport_tests::mock::{MailchimpMock, RingoverMock, ringover};
 use rapport_tests::receiver::Receiver;
 use serde_json::json;
 
-use checks::{deliveries, events, scheduler_counts, sync_drained, wait_for};
+use checks::{deliveries, events, held_by, scheduler_counts, sync_drained, wait_for};
 use client::Fleet;
 use processes::{Launcher, wait_ready};
 use workload::{Actors, Ledger, lock};
@@ -285,6 +285,7 @@ async fn a_fleet_of_three_servers_and_two_workers_loses_nothing_and_does_nothing
         .collect();
     let kill_at = n + usize::try_from(CONTACTS_DURING / 3).expect("small");
     let mut killed_after = 0;
+    let mut held = (0, 0);
     tokio::join!(
         async {
             tokio::join!(
@@ -315,14 +316,19 @@ async fn a_fleet_of_three_servers_and_two_workers_loses_nothing_and_does_nothing
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
             killed_after = lock(&ledger.contacts).len() - n;
+            let worker = format!("worker-{}", workers[1].pid());
             servers[2].kill();
             fleet.gone(2);
             workers[1].kill();
+            let contacts = lock(&ledger.contacts).clone();
+            held = held_by(&store, &worker, &contacts, endpoint).await;
         },
     );
     let unacknowledged = lock(&fleet.unacknowledged).len();
     println!(
-        "killed serve-3 and worker-2 (SIGKILL) after {killed_after} of {CONTACTS_DURING} contacts; {unacknowledged} writes got no answer"
+        "killed serve-3 and worker-2 (SIGKILL) after {killed_after} of {CONTACTS_DURING} contacts; \
+         worker-2 held {} sync jobs and {} webhook deliveries; {unacknowledged} writes got no answer",
+        held.0, held.1
     );
     servers[0].assert_running();
     servers[1].assert_running();

@@ -25,6 +25,11 @@ pub struct Process {
 }
 
 impl Process {
+    /// The operating system's id of the running process.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
     /// SIGKILLs the process (it must still be running) and reaps it.
     pub fn kill(&mut self) {
         let Some(mut child) = self.child.take() else {
