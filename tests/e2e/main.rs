@@ -29,6 +29,7 @@ mod query_guard;
 mod records;
 mod running;
 mod scheduler;
+mod shared_secret;
 mod sorting;
 mod sync;
 mod webhooks;

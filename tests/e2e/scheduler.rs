@@ -108,3 +108,37 @@ async fn the_scheduler_announces_reviews_and_notice_deadlines_once_and_expires_t
     assert_eq!(status.data("/agreement/status"), "EXPIRED");
     assert_eq!(count(&events().await, "agreement.expired"), 1);
 }
+
+#[tokio::test]
+async fn a_scheduler_run_skips_its_turn_while_another_process_of_the_fleet_holds_the_lock() {
+    let app = spawn_app().await;
+    let held = app
+        .store
+        .try_lock_scheduler()
+        .await
+        .expect("the lock query")
+        .expect("nobody else holds the lock");
+    let meanwhile = run_scheduler(&app.store, Utc::now()).await.expect("run");
+    if app.backend == "postgres" {
+        assert!(
+            meanwhile.skipped,
+            "PostgreSQL: one process runs the scheduler at a time: {meanwhile:?}"
+        );
+        assert!(
+            app.store
+                .try_lock_scheduler()
+                .await
+                .expect("the lock query")
+                .is_none(),
+            "the lock is not taken twice"
+        );
+    } else {
+        assert!(
+            !meanwhile.skipped,
+            "SQLite has no advisory lock: every write takes the single write lock"
+        );
+    }
+    held.release().await.expect("release");
+    let after = run_scheduler(&app.store, Utc::now()).await.expect("run");
+    assert!(!after.skipped, "released, the next run goes ahead");
+}

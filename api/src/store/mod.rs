@@ -21,6 +21,7 @@ mod page;
 mod partners;
 mod relay;
 mod resync;
+mod scheduler_lock;
 mod scope;
 mod sections_json;
 mod sort;
@@ -55,6 +56,7 @@ pub use page::{
 };
 pub use relay::Pruned;
 pub use resync::{BulkSynced, ResyncPage, ResyncRow};
+pub use scheduler_lock::SchedulerLock;
 pub use sort::{
     AccountSort, AgreementSort, AuditSort, ContactSort, CreditSort, PartnerSort, SyncJobSort,
     TeamSort, WebhookDeliverySort, WebhookEndpointSort,

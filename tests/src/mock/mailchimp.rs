@@ -88,6 +88,9 @@ struct Audience {
     in_compliance: BTreeSet<String>,
     merge_fields: BTreeSet<String>,
     created: usize,
+    /// Member writes received (`PUT`, `PATCH`, or an entry of a batch), by the hash of the
+    /// address written, whatever the answer: how many times each change was delivered.
+    writes: BTreeMap<String, usize>,
 }
 
 /// Mailchimp's Marketing API over one audience; see the [module](self) documentation.
@@ -197,6 +200,26 @@ impl Audience {
             Ok(())
         } else {
             Err(problem_with(400, "Invalid Resource", unknown))
+        }
+    }
+
+    fn count_writes(&mut self, route: &str, body: &Value) {
+        let entries: Vec<&Value> = match route {
+            routes::PUT_MEMBER | routes::PATCH_MEMBER => vec![body],
+            routes::BATCH => body
+                .get("members")
+                .and_then(Value::as_array)
+                .map(|members| members.iter().collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        for entry in entries {
+            if let Some(address) =
+                text(entry, "email_address").and_then(|email| EmailAddress::parse(&email).ok())
+            {
+                let hash = SubscriberHash::of(&address).into_string();
+                *self.writes.entry(hash).or_default() += 1;
+            }
         }
     }
 
@@ -406,6 +429,7 @@ impl MockApi for MailchimpApi {
         let body = request.json().unwrap_or(Value::Null);
         let mut audience = lock(&self.audience);
         let hash = hash.as_deref().unwrap_or_default();
+        audience.count_writes(route, &body);
         match route {
             routes::PUT_MEMBER => audience.write(hash, &body, true),
             routes::PATCH_MEMBER => audience.write(hash, &body, false),
@@ -450,6 +474,7 @@ impl MockServer<MailchimpApi> {
                 in_compliance: BTreeSet::new(),
                 merge_fields: MERGE_FIELDS.iter().map(|f| (*f).to_owned()).collect(),
                 created: 0,
+                writes: BTreeMap::new(),
             }),
         };
         Self::serve(api, options).await
@@ -493,6 +518,12 @@ impl MockServer<MailchimpApi> {
     /// The member of `email`, if any.
     pub fn member(&self, email: &str) -> Option<Member> {
         self.audience().members.get(&hash_of(email)).cloned()
+    }
+
+    /// Member writes received so far, by subscriber hash of the address written: a change
+    /// delivered twice counts twice.
+    pub fn writes(&self) -> BTreeMap<String, usize> {
+        self.audience().writes.clone()
     }
 
     /// Members created so far (a member created twice counts twice).

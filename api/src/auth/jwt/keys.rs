@@ -11,7 +11,7 @@ use crate::auth::jwks::JwksKey;
 
 use super::error::JwtError;
 use super::key_files::{load_private_key, load_public_keys};
-use super::secret::load_or_create_hs256_secret;
+use super::secret::resolve_hs256_secret;
 use super::settings::{JwtAlgorithm, JwtSettings};
 use super::verify::validation_for;
 
@@ -114,7 +114,7 @@ impl JwtKeys {
         let public = load_public_keys(settings, &asymmetric)?;
 
         let hs256_secret = if pinned.contains(&JwtAlgorithm::HS256) {
-            Some(load_or_create_hs256_secret(data_dir)?)
+            Some(resolve_hs256_secret(settings, data_dir)?)
         } else {
             None
         };

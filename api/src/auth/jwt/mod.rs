@@ -14,9 +14,10 @@
 //! token's `sub` being `partner:<partner_id>`. Revocation and "is the subject
 //! still active" are the caller's business.
 //!
-//! Key-confusion safety: the HS256 key is always the generated secret in
-//! `<data_dir>/jwt-secret`, never bytes of a configured public key, and each
-//! algorithm is verified only with a key of its own family.
+//! Key-confusion safety: the HS256 key is always the shared secret (`secret`
+//! or `secret_file`, the same for every process of a fleet) or else the
+//! generated secret in `<data_dir>/jwt-secret`, never bytes of a configured
+//! public key, and each algorithm is verified only with a key of its own family.
 
 mod claims;
 mod error;
@@ -33,8 +34,8 @@ pub use claims::{Claims, VerifiedToken};
 pub use error::{AuthRejection, JwtError};
 pub(super) use key_files::{check_verifier, read_key_file};
 pub use keys::JwtKeys;
-pub use secret::load_or_create_hs256_secret;
-pub use settings::{JwtAlgorithm, JwtSettings};
+pub use secret::{load_or_create_hs256_secret, resolve_hs256_secret};
+pub use settings::{JwtAlgorithm, JwtSettings, SharedSecret};
 
 /// Name of the HS256 secret file inside the data directory.
 pub const SECRET_FILE_NAME: &str = "jwt-secret";

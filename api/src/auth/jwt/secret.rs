@@ -1,17 +1,121 @@
-//! The generated HS256 secret in `<data_dir>/jwt-secret`.
+//! The HS256 secret: shared by a fleet (`jwt.secret` or `jwt.secret_file`), or generated
+//! once in `<data_dir>/jwt-secret` for a single machine.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::Path;
 
 use base64::Engine as _;
+use base64::alphabet;
 use base64::engine::general_purpose::STANDARD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use rand::TryRng as _;
 use secrecy::SecretSlice;
 use secrecy::zeroize::Zeroize as _;
 
 use super::error::JwtError;
+use super::settings::JwtSettings;
 use super::{HS256_SECRET_LEN, MAX_SECRET_FILE_BYTES, SECRET_FILE_NAME};
+
+/// Fewest distinct byte values a shared secret must hold: 64 random bytes hold about 56,
+/// a repeated or patterned value (`AAAA…`, `abcabc…`) a handful.
+const MIN_DISTINCT_BYTES: usize = 16;
+
+/// How to make a good shared secret, quoted in every refusal.
+const GENERATE_HINT: &str = "generate one with `openssl rand -base64 64 | tr -d '\\n'`";
+
+/// Base64 with or without padding, in the standard or the URL-safe alphabet: what secret
+/// stores and `openssl` hand out.
+const LENIENT: GeneralPurposeConfig =
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+const LENIENT_STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
+const LENIENT_URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
+
+/// The HS256 key in force: `jwt.secret`, else the file `jwt.secret_file`, else the generated
+/// `<data_dir>/jwt-secret` (created on first use). Setting both is refused.
+pub fn resolve_hs256_secret(
+    settings: &JwtSettings,
+    data_dir: &Path,
+) -> Result<SecretSlice<u8>, JwtError> {
+    match (&settings.secret, &settings.secret_file) {
+        (Some(_), Some(_)) => Err(JwtError::InvalidSetting {
+            setting: "secret_file",
+            reason: "jwt.secret (RAPPORT_JWT__SECRET) and jwt.secret_file are both set; \
+                     configure exactly one"
+                .to_owned(),
+        }),
+        (Some(secret), None) => parse_shared_secret(secret.expose().as_bytes()).map_err(|reason| {
+            JwtError::InvalidSetting {
+                setting: "secret",
+                reason: format!("(RAPPORT_JWT__SECRET) {reason}"),
+            }
+        }),
+        (None, Some(path)) => read_shared_secret_file(path),
+        (None, None) => load_or_create_hs256_secret(data_dir),
+    }
+}
+
+/// Parses a shared secret: base64 (any padding, standard or URL-safe alphabet, whitespace
+/// ignored) of at least [`HS256_SECRET_LEN`] bytes holding at least [`MIN_DISTINCT_BYTES`]
+/// distinct values. A refusal says what is wrong, never what the value is.
+pub(super) fn parse_shared_secret(contents: &[u8]) -> Result<SecretSlice<u8>, String> {
+    let text = std::str::from_utf8(contents).map_err(|_| "is not UTF-8 text".to_owned())?;
+    let mut compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.is_empty() {
+        return Err(format!("is empty; {GENERATE_HINT}"));
+    }
+    let decoded = LENIENT_STANDARD
+        .decode(&compact)
+        .or_else(|_| LENIENT_URL_SAFE.decode(&compact));
+    compact.zeroize();
+    let mut decoded =
+        decoded.map_err(|_| format!("is not base64 of random bytes; {GENERATE_HINT}"))?;
+    let len = decoded.len();
+    let distinct = decoded.iter().collect::<BTreeSet<_>>().len();
+    if len < HS256_SECRET_LEN {
+        decoded.zeroize();
+        return Err(format!(
+            "is too short: it decodes to {len} bytes, at least {HS256_SECRET_LEN} random bytes \
+             are required; {GENERATE_HINT}"
+        ));
+    }
+    if distinct < MIN_DISTINCT_BYTES {
+        decoded.zeroize();
+        return Err(format!(
+            "is too weak: its {len} bytes take only {distinct} distinct values, which random \
+             bytes never do; {GENERATE_HINT}"
+        ));
+    }
+    Ok(SecretSlice::from(decoded))
+}
+
+fn read_shared_secret_file(path: &Path) -> Result<SecretSlice<u8>, JwtError> {
+    let io_error = |source| JwtError::Io {
+        what: "cannot read jwt.secret_file",
+        path: path.to_owned(),
+        source,
+    };
+    let invalid = |reason: String| JwtError::InvalidKeyFile {
+        setting: "secret_file",
+        path: path.to_owned(),
+        reason,
+    };
+    let metadata = fs::metadata(path).map_err(io_error)?;
+    if !metadata.is_file() {
+        return Err(invalid("it is not a regular file".to_owned()));
+    }
+    if metadata.len() > MAX_SECRET_FILE_BYTES {
+        return Err(invalid(format!(
+            "it is larger than {MAX_SECRET_FILE_BYTES} bytes"
+        )));
+    }
+    warn_if_readable_by_others(path, &metadata);
+    let mut contents = fs::read(path).map_err(io_error)?;
+    let parsed = parse_shared_secret(&contents);
+    contents.zeroize();
+    parsed.map_err(|reason| invalid(format!("the secret {reason}")))
+}
 
 /// Reads `<data_dir>/jwt-secret` (base64 of at least 64 bytes), or creates it
 /// with 64 bytes from the OS CSPRNG, written atomically with mode 0600 on unix.

@@ -1,9 +1,11 @@
-//! Settings: the pinned algorithms, issuer, audience, leeway and limits.
+//! Settings: the pinned algorithms, issuer, audience, leeway, limits, and where the HS256
+//! key comes from.
 
 use std::fmt;
 use std::path::PathBuf;
 
 use jsonwebtoken::Algorithm;
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::error::JwtError;
@@ -12,7 +14,8 @@ use super::{MAX_LEEWAY_SECONDS, MAX_TOKEN_LIFETIME_DAYS_LIMIT};
 /// A signature algorithm that may be pinned. Spelled exactly as in JOSE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum JwtAlgorithm {
-    /// HMAC-SHA256 with the generated secret in `<data_dir>/jwt-secret`.
+    /// HMAC-SHA256 with the shared secret (`secret` or `secret_file`), else the generated
+    /// secret in `<data_dir>/jwt-secret`.
     HS256,
     /// RSASSA-PKCS1-v1_5 with SHA-256.
     RS256,
@@ -89,7 +92,44 @@ pub struct JwtSettings {
     /// Longest token lifetime accepted (`exp - iat`, or `exp - now` without `iat`), in days.
     /// Partner tokens live up to `auth.partner_token_max_days`, which must fit in it.
     pub max_token_lifetime_days: u32,
+    /// The HS256 key shared by every process of a fleet, given by a secret store through
+    /// `RAPPORT_JWT__SECRET`: base64 of at least 64 random bytes. Never serialized or logged.
+    #[serde(skip_serializing)]
+    pub secret: Option<SharedSecret>,
+    /// A file holding the shared HS256 key in the same form (a mounted secret). A copy of a
+    /// server's generated `<data_dir>/jwt-secret` keeps the tokens it issued valid.
+    pub secret_file: Option<PathBuf>,
 }
+
+/// The `jwt.secret` setting: its value stays wrapped, and its `Debug` never shows it.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct SharedSecret(SecretString);
+
+impl SharedSecret {
+    /// Wraps a configured value (tests and tools building settings in code).
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(SecretString::from(value.into()))
+    }
+
+    pub(super) fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for SharedSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SharedSecret([REDACTED])")
+    }
+}
+
+impl PartialEq for SharedSecret {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for SharedSecret {}
 
 impl Default for JwtSettings {
     fn default() -> Self {
@@ -103,6 +143,8 @@ impl Default for JwtSettings {
             private_key_pem: None,
             max_token_bytes: 8192,
             max_token_lifetime_days: 366,
+            secret: None,
+            secret_file: None,
         }
     }
 }
@@ -163,6 +205,41 @@ impl JwtSettings {
                 setting: "max_token_bytes",
                 reason: "must be greater than 0".to_owned(),
             });
+        }
+        self.validate_shared_secret()
+    }
+
+    /// `secret` and `secret_file` exclude each other and need HS256 pinned; `secret` must be
+    /// strong (its file is checked when it is read).
+    fn validate_shared_secret(&self) -> Result<(), JwtError> {
+        let source = match (&self.secret, &self.secret_file) {
+            (Some(_), Some(_)) => {
+                return Err(JwtError::InvalidSetting {
+                    setting: "secret_file",
+                    reason: "jwt.secret (RAPPORT_JWT__SECRET) and jwt.secret_file are both set; \
+                             configure exactly one"
+                        .to_owned(),
+                });
+            }
+            (Some(_), None) => "secret",
+            (None, Some(_)) => "secret_file",
+            (None, None) => return Ok(()),
+        };
+        if !self.algorithms.contains(&JwtAlgorithm::HS256) {
+            return Err(JwtError::InvalidSetting {
+                setting: source,
+                reason: "is set, but `algorithms` does not pin HS256, the only algorithm it \
+                         signs"
+                    .to_owned(),
+            });
+        }
+        if let Some(secret) = &self.secret {
+            super::secret::parse_shared_secret(secret.expose().as_bytes()).map_err(|reason| {
+                JwtError::InvalidSetting {
+                    setting: "secret",
+                    reason: format!("(RAPPORT_JWT__SECRET) {reason}"),
+                }
+            })?;
         }
         Ok(())
     }

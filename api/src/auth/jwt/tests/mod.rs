@@ -6,6 +6,7 @@ mod forgery;
 mod round_trip;
 mod secret_file;
 mod settings;
+mod shared_secret;
 
 use super::*;
 

@@ -27,7 +27,7 @@ fn settings_accept_exactly_the_jose_algorithm_spellings() {
 
 #[test]
 fn settings_refuse_unknown_fields() {
-    let result = serde_json::from_value::<JwtSettings>(json!({"secret": "hunter2"}));
+    let result = serde_json::from_value::<JwtSettings>(json!({"signing_secret": "hunter2"}));
     assert!(result.is_err());
 }
 
