@@ -11,6 +11,7 @@ use sea_orm::{
 };
 
 use super::{StoreError, Tx};
+use crate::auth::cache::AuthCache;
 
 /// How to reach the database.
 #[derive(Debug, Clone)]
@@ -30,6 +31,8 @@ pub struct Store {
     writer: DatabaseConnection,
     reader: DatabaseConnection,
     statements: Arc<AtomicU64>,
+    /// What authentication read, shared by every clone (see `auth::cache`).
+    pub(super) auth_cache: Arc<AuthCache>,
 }
 
 impl Store {
@@ -61,6 +64,7 @@ impl Store {
                 writer,
                 reader,
                 statements,
+                auth_cache: Arc::default(),
             })
         } else {
             let mut options = ConnectOptions::new(settings.url.clone());
@@ -75,6 +79,7 @@ impl Store {
                 reader: pool.clone(),
                 writer: pool,
                 statements,
+                auth_cache: Arc::default(),
             })
         }
     }
@@ -89,7 +94,12 @@ impl Store {
 
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(Tx::new(self.begin_write().await?))
+        Ok(Tx::new(self.begin_write().await?).with_auth_cache(Arc::clone(&self.auth_cache)))
+    }
+
+    /// This process's authentication cache.
+    pub fn auth_cache(&self) -> &AuthCache {
+        &self.auth_cache
     }
 
     /// Checks the database answers.
@@ -217,7 +227,7 @@ fn private_files(db: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn sqlite_options(settings: &StoreSettings, size: u32, read_only: bool) -> ConnectOptions {
+pub(super) fn sqlite_options(settings: &StoreSettings, size: u32, read_only: bool) -> ConnectOptions {
     let busy = settings.busy_timeout;
     let mut options = ConnectOptions::new(settings.url.clone());
     options

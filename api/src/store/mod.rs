@@ -3,6 +3,7 @@
 
 mod account_domains;
 mod accounts;
+mod auth_changes;
 mod agreement_sort;
 mod agreements;
 mod audit;

@@ -1,0 +1,178 @@
+//! Hearing, in every server process, that the rows authentication caches have changed.
+//!
+//! The database announces each committed change to `team_members`, `partners` and
+//! `revoked_tokens` by itself (triggers, migration `m20261209_000017_auth_changes`), so no write
+//! path — present, future, or an operator's SQL — can forget to. Each process listens:
+//! - PostgreSQL: a dedicated connection `LISTEN`s on [`CHANNEL`]; the notification arrives when
+//!   the writing transaction commits (milliseconds). When the connection drops, the cache is
+//!   turned off (every request asks the database) until a new connection listens again, and
+//!   then starts empty: what was said while nobody listened is never trusted.
+//! - SQLite (one machine): a dedicated read-only connection reads the one-row change counter
+//!   every [`POLL_INTERVAL`]; a new value clears the cache. A failed poll turns the cache off
+//!   until a poll succeeds again.
+//!
+//! The dedicated connections do not count in [`Store::statement_count`]: they run on a clock,
+//! not per request (SQLite: five one-row reads a second; PostgreSQL: none while idle).
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+
+use super::connect::sqlite_options;
+use super::{Store, StoreError, StoreSettings};
+use crate::auth::cache::AuthCache;
+
+/// The PostgreSQL channel the triggers notify.
+pub const CHANNEL: &str = "rapport_auth";
+
+/// How often a SQLite server reads the change counter: a change made by another process is
+/// heard within this (plus one read), well inside the one second promised.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(200);
+
+/// How long to wait before connecting again after a failure.
+const RETRY: Duration = Duration::from_secs(1);
+
+impl Store {
+    /// Starts listening for changes to who a caller is, and turns the authentication cache on
+    /// once the first listening connection works (this call waits for that first attempt, so
+    /// a server answers its first requests from the cache already). Without it the cache
+    /// stays off: a process that cannot hear changes never caches.
+    pub async fn watch_auth_changes(&self, settings: &StoreSettings) {
+        let cache = Arc::downgrade(&self.auth_cache);
+        if self.is_sqlite() {
+            let mut poller = SqlitePoller {
+                settings: settings.clone(),
+                conn: None,
+                last: None,
+                warned: false,
+            };
+            poller.poll(&self.auth_cache).await;
+            tokio::spawn(poller.run(cache));
+        } else {
+            let url = settings.url.clone();
+            let listener = match listen(&url).await {
+                Ok(listener) => {
+                    self.auth_cache.set_live(true);
+                    Some(listener)
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot listen for authentication changes; authenticating from the database until it works");
+                    None
+                }
+            };
+            tokio::spawn(run_listener(cache, url, listener));
+        }
+    }
+}
+
+async fn listen(url: &str) -> Result<PgListener, StoreError> {
+    let db = |e: sea_orm::sqlx::Error| StoreError::Db(sea_orm::DbErr::Custom(e.to_string()));
+    let mut listener = PgListener::connect(url).await.map_err(db)?;
+    listener.eager_reconnect(false);
+    listener.listen(CHANNEL).await.map_err(db)?;
+    Ok(listener)
+}
+
+async fn run_listener(cache: Weak<AuthCache>, url: String, mut listener: Option<PgListener>) {
+    loop {
+        let mut current = match listener.take() {
+            Some(listener) => listener,
+            None => {
+                tokio::time::sleep(RETRY).await;
+                let Some(cache) = cache.upgrade() else {
+                    return;
+                };
+                match listen(&url).await {
+                    Ok(listener) => {
+                        tracing::info!("listening for authentication changes again");
+                        cache.set_live(true);
+                        listener
+                    }
+                    Err(err) => {
+                        tracing::debug!(error = %err, "still cannot listen for authentication changes");
+                        continue;
+                    }
+                }
+            }
+        };
+        loop {
+            let heard = current.try_recv().await;
+            let Some(cache) = cache.upgrade() else {
+                return;
+            };
+            match heard {
+                Ok(Some(_)) => cache.invalidate(),
+                Ok(None) | Err(_) => {
+                    tracing::warn!("lost the connection listening for authentication changes; authenticating from the database until it is back");
+                    cache.set_live(false);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+struct SqlitePoller {
+    settings: StoreSettings,
+    conn: Option<DatabaseConnection>,
+    /// The counter last read; `None` while the cache is off.
+    last: Option<i64>,
+    /// Whether the current outage was logged.
+    warned: bool,
+}
+
+impl SqlitePoller {
+    async fn run(mut self, cache: Weak<AuthCache>) {
+        let mut ticks = tokio::time::interval(POLL_INTERVAL);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let Some(cache) = cache.upgrade() else {
+                return;
+            };
+            self.poll(&cache).await;
+        }
+    }
+
+    async fn poll(&mut self, cache: &AuthCache) {
+        match self.read().await {
+            Ok(version) if self.last == Some(version) => {}
+            Ok(version) => {
+                if self.last.is_some() {
+                    cache.invalidate();
+                } else {
+                    cache.set_live(true);
+                    self.warned = false;
+                }
+                self.last = Some(version);
+            }
+            Err(err) => {
+                if self.last.take().is_some() || !self.warned {
+                    tracing::warn!(error = %err, "cannot read the authentication change counter; authenticating from the database until it works");
+                    self.warned = true;
+                }
+                cache.set_live(false);
+                self.conn = None;
+            }
+        }
+    }
+
+    async fn read(&mut self) -> Result<i64, StoreError> {
+        let conn = match &self.conn {
+            Some(conn) => conn,
+            None => self
+                .conn
+                .insert(Database::connect(sqlite_options(&self.settings, 1, true)).await?),
+        };
+        let row = conn
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT version FROM auth_changes WHERE id = 1",
+            ))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(row.try_get::<i64>("", "version")?)
+    }
+}
