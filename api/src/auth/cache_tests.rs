@@ -87,7 +87,11 @@ fn unknown_subjects_expire_sooner_than_known_ones() {
     cache.keep_member(ticket, "known", member(1));
     cache.keep_member(ticket, "unknown", None);
     assert_eq!(cache.member("known"), Some(member(1)));
-    assert_eq!(cache.member("unknown"), None, "a negative answer has expired");
+    assert_eq!(
+        cache.member("unknown"),
+        None,
+        "a negative answer has expired"
+    );
 }
 
 #[test]

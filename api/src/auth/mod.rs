@@ -18,8 +18,8 @@ use rapport_domain::role::Role;
 use rapport_domain::team::Subject;
 
 use crate::global_id::{self, Kind};
-use cache::{MemberFacts, PartnerFacts};
 use crate::store::{Store, StoreError};
+use cache::{MemberFacts, PartnerFacts};
 use jwt::{AuthRejection, JwtKeys};
 
 /// The authenticated caller of one request.

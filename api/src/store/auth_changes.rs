@@ -105,7 +105,9 @@ async fn run_listener(cache: Weak<AuthCache>, url: String, mut listener: Option<
             match heard {
                 Ok(Some(_)) => cache.invalidate(),
                 Ok(None) | Err(_) => {
-                    tracing::warn!("lost the connection listening for authentication changes; authenticating from the database until it is back");
+                    tracing::warn!(
+                        "lost the connection listening for authentication changes; authenticating from the database until it is back"
+                    );
                     cache.set_live(false);
                     break;
                 }

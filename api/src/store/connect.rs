@@ -227,7 +227,11 @@ fn private_files(db: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub(super) fn sqlite_options(settings: &StoreSettings, size: u32, read_only: bool) -> ConnectOptions {
+pub(super) fn sqlite_options(
+    settings: &StoreSettings,
+    size: u32,
+    read_only: bool,
+) -> ConnectOptions {
     let busy = settings.busy_timeout;
     let mut options = ConnectOptions::new(settings.url.clone());
     options

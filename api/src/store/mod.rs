@@ -3,10 +3,10 @@
 
 mod account_domains;
 mod accounts;
-mod auth_changes;
 mod agreement_sort;
 mod agreements;
 mod audit;
+mod auth_changes;
 mod connect;
 mod contacts;
 pub(crate) mod entity;
