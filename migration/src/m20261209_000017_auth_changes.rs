@@ -3,8 +3,10 @@
 //! write path can forget to — not a new service function, not an operator's `psql`:
 //!
 //! - PostgreSQL: a statement trigger on `team_members`, `partners` and `revoked_tokens` calls
-//!   `pg_notify('rapport_auth', <table>)`. A notification raised inside a transaction is
-//!   delivered when it commits, and never if it rolls back; each server `LISTEN`s.
+//!   `pg_notify('rapport_auth', <origin>)`, the origin being the writing server's store id when
+//!   it set one (`rapport.origin`, so it can skip its own change), empty otherwise. A
+//!   notification raised inside a transaction is delivered when it commits, and never if it
+//!   rolls back; each server `LISTEN`s.
 //! - SQLite: the same tables' row triggers bump `auth_changes.version` (one row) inside the
 //!   writing transaction; each server polls that row.
 
@@ -28,7 +30,8 @@ impl MigrationTrait for Migration {
             DbBackend::Postgres => {
                 db.execute_unprepared(
                     "CREATE FUNCTION rapport_auth_changed() RETURNS trigger LANGUAGE plpgsql AS $$ \
-                     BEGIN PERFORM pg_notify('rapport_auth', TG_TABLE_NAME); RETURN NULL; END $$",
+                     BEGIN PERFORM pg_notify('rapport_auth', \
+                     coalesce(current_setting('rapport.origin', true), '')); RETURN NULL; END $$",
                 )
                 .await?;
                 for table in TABLES {

@@ -10,6 +10,7 @@ use sea_orm::{
     SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
+use super::auth_changes::AuthSignal;
 use super::{StoreError, Tx};
 use crate::auth::cache::AuthCache;
 
@@ -31,8 +32,9 @@ pub struct Store {
     writer: DatabaseConnection,
     reader: DatabaseConnection,
     statements: Arc<AtomicU64>,
-    /// What authentication read, shared by every clone (see `auth::cache`).
-    pub(super) auth_cache: Arc<AuthCache>,
+    /// What authentication read, shared by every clone (see `auth::cache`), and how this
+    /// store tells its own changes apart (see `auth_changes`).
+    pub(super) auth: Arc<AuthSignal>,
 }
 
 impl Store {
@@ -64,7 +66,7 @@ impl Store {
                 writer,
                 reader,
                 statements,
-                auth_cache: Arc::default(),
+                auth: Arc::default(),
             })
         } else {
             let mut options = ConnectOptions::new(settings.url.clone());
@@ -79,7 +81,7 @@ impl Store {
                 reader: pool.clone(),
                 writer: pool,
                 statements,
-                auth_cache: Arc::default(),
+                auth: Arc::default(),
             })
         }
     }
@@ -94,12 +96,12 @@ impl Store {
 
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(Tx::new(self.begin_write().await?).with_auth_cache(Arc::clone(&self.auth_cache)))
+        Ok(Tx::new(self.begin_write().await?).with_auth(Arc::clone(&self.auth)))
     }
 
     /// This process's authentication cache.
     pub fn auth_cache(&self) -> &AuthCache {
-        &self.auth_cache
+        &self.auth.cache
     }
 
     /// Checks the database answers.
