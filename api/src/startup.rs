@@ -146,6 +146,8 @@ impl Application {
         let registry = Arc::new(registry);
         let providers: Arc<[String]> = registry.names().iter().map(|n| (*n).to_owned()).collect();
         let store = open_store(&settings, settings.database.migrate_on_start).await?;
+        // Authentication answers from memory only while this process hears every change.
+        store.watch_auth_changes(&settings.store()).await;
         let sync = SyncHandle::new(store.clone(), registry, &settings.sync)?;
         let events = EventsHandle::new(events_store(&settings, &store).await?, &settings.events)
             .map_err(|e| anyhow::anyhow!("cannot start the event relay: {e}"))?;

@@ -5,6 +5,7 @@ mod accounts;
 mod agreements;
 mod api;
 mod auth;
+mod auth_cache;
 mod backfill;
 mod bad_input;
 mod claims;

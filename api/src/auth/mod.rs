@@ -1,6 +1,9 @@
-//! Who is calling: a verified JWT turned into a [`Caller`], checked against the database on
-//! every request so deactivation and revocation take effect on the very next one.
+//! Who is calling: a verified JWT turned into a [`Caller`], checked against the team members,
+//! partners and revocations in the database — answered from memory once known ([`cache`]), and
+//! forgotten on any change to them, so deactivation and revocation take effect on the very next
+//! request in the process that made the change and within a second in every other one.
 
+pub mod cache;
 #[cfg(test)]
 mod claim_bounds_tests;
 mod jwks;
@@ -16,6 +19,7 @@ use rapport_domain::team::Subject;
 
 use crate::global_id::{self, Kind};
 use crate::store::{Store, StoreError};
+use cache::{MemberFacts, PartnerFacts};
 use jwt::{AuthRejection, JwtKeys};
 
 /// The authenticated caller of one request.
@@ -72,6 +76,9 @@ pub async fn authenticate(
         return Err(AuthFailure::Rejected(AuthRejection::InvalidClaim("jti")));
     }
     let role = Role::parse(&token.role).map_err(|_| AuthFailure::Subject("unknown role"))?;
+    let cache = store.auth_cache();
+    // Taken before any read: an answer read across a change is not kept.
+    let ticket = cache.ticket();
     let principal = if role == Role::Partner {
         let raw = token
             .partner_id
@@ -79,15 +86,26 @@ pub async fn authenticate(
             .and_then(|id| global_id::decode(Kind::Partner, id))
             .ok_or(AuthFailure::Subject("partner_id is not a partner id"))?;
         let claimed = PartnerId::new(raw);
-        // Read within the scope the token claims: only that partner's own row.
-        let partner = store
-            .partners_by_ids(
-                ReadScope::of(&Principal::Partner { partner: claimed }),
-                &[claimed],
-            )
-            .await?
-            .pop()
-            .ok_or(AuthFailure::Subject("unknown partner"))?;
+        let partner = match cache.partner(claimed) {
+            Some(known) => known,
+            None => {
+                // Read within the scope the token claims: only that partner's own row.
+                let read = store
+                    .partners_by_ids(
+                        ReadScope::of(&Principal::Partner { partner: claimed }),
+                        &[claimed],
+                    )
+                    .await?
+                    .pop()
+                    .map(|p| PartnerFacts {
+                        id: p.id,
+                        active: p.active,
+                    });
+                cache.keep_partner(ticket, claimed, read);
+                read
+            }
+        }
+        .ok_or(AuthFailure::Subject("unknown partner"))?;
         if !partner.active {
             return Err(AuthFailure::Subject("partner deactivated"));
         }
@@ -95,10 +113,22 @@ pub async fn authenticate(
             partner: partner.id,
         }
     } else {
-        let member = store
-            .team_member_by_subject(subject.as_str())
-            .await?
-            .ok_or(AuthFailure::Subject("unknown team member"))?;
+        let member = match cache.member(subject.as_str()) {
+            Some(known) => known,
+            None => {
+                let read = store
+                    .team_member_by_subject(subject.as_str())
+                    .await?
+                    .map(|m| MemberFacts {
+                        id: m.id,
+                        role: m.role,
+                        active: m.active,
+                    });
+                cache.keep_member(ticket, subject.as_str(), read);
+                read
+            }
+        }
+        .ok_or(AuthFailure::Subject("unknown team member"))?;
         if !member.active {
             return Err(AuthFailure::Subject("team member deactivated"));
         }
@@ -112,7 +142,15 @@ pub async fn authenticate(
             role,
         }
     };
-    if store.is_token_revoked(&token.token_id).await? {
+    let revoked = match cache.revoked(&token.token_id) {
+        Some(known) => known,
+        None => {
+            let read = store.is_token_revoked(&token.token_id).await?;
+            cache.keep_revoked(ticket, &token.token_id, read);
+            read
+        }
+    };
+    if revoked {
         return Err(AuthFailure::Revoked);
     }
     Ok(Caller {

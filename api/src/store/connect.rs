@@ -10,7 +10,9 @@ use sea_orm::{
     SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
+use super::auth_changes::AuthSignal;
 use super::{StoreError, Tx};
+use crate::auth::cache::AuthCache;
 
 /// How to reach the database.
 #[derive(Debug, Clone)]
@@ -30,6 +32,9 @@ pub struct Store {
     writer: DatabaseConnection,
     reader: DatabaseConnection,
     statements: Arc<AtomicU64>,
+    /// What authentication read, shared by every clone (see `auth::cache`), and how this
+    /// store tells its own changes apart (see `auth_changes`).
+    pub(super) auth: Arc<AuthSignal>,
 }
 
 impl Store {
@@ -61,6 +66,7 @@ impl Store {
                 writer,
                 reader,
                 statements,
+                auth: Arc::default(),
             })
         } else {
             let mut options = ConnectOptions::new(settings.url.clone());
@@ -75,6 +81,7 @@ impl Store {
                 reader: pool.clone(),
                 writer: pool,
                 statements,
+                auth: Arc::default(),
             })
         }
     }
@@ -89,7 +96,12 @@ impl Store {
 
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(Tx::new(self.begin_write().await?))
+        Ok(Tx::new(self.begin_write().await?).with_auth(Arc::clone(&self.auth)))
+    }
+
+    /// This process's authentication cache.
+    pub fn auth_cache(&self) -> &AuthCache {
+        &self.auth.cache
     }
 
     /// Checks the database answers.
@@ -217,7 +229,11 @@ fn private_files(db: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn sqlite_options(settings: &StoreSettings, size: u32, read_only: bool) -> ConnectOptions {
+pub(super) fn sqlite_options(
+    settings: &StoreSettings,
+    size: u32,
+    read_only: bool,
+) -> ConnectOptions {
     let busy = settings.busy_timeout;
     let mut options = ConnectOptions::new(settings.url.clone());
     options

@@ -6,6 +6,7 @@ mod accounts;
 mod agreement_sort;
 mod agreements;
 mod audit;
+mod auth_changes;
 mod connect;
 mod contacts;
 pub(crate) mod entity;

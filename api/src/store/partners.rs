@@ -78,6 +78,8 @@ impl Tx {
         name: &Text,
         now: DateTime<Utc>,
     ) -> Result<Partner, StoreError> {
+        // A cached "no such partner" for this id is now wrong.
+        self.auth_changed().await?;
         let row = partner::ActiveModel {
             name: Set(name.as_str().to_owned()),
             name_key: Set(name.as_str().to_lowercase()),
@@ -108,6 +110,8 @@ impl Tx {
         expected_version: i32,
         now: DateTime<Utc>,
     ) -> Result<Partner, StoreError> {
+        // The active flag decides whether the partner's tokens are honoured.
+        self.auth_changed().await?;
         let result = partner::Entity::update_many()
             .col_expr(partner::Column::Name, Expr::value(p.name.as_str()))
             .col_expr(

@@ -169,6 +169,8 @@ impl Tx {
         new: &NewTeamMember,
         now: DateTime<Utc>,
     ) -> Result<TeamMember, StoreError> {
+        // A cached "no such member" for this subject is now wrong.
+        self.auth_changed().await?;
         let row = team_member::ActiveModel {
             subject: Set(new.subject.as_str().to_owned()),
             name: Set(new.name.as_str().to_owned()),
@@ -206,6 +208,8 @@ impl Tx {
         expected_version: i32,
         now: DateTime<Utc>,
     ) -> Result<TeamMember, StoreError> {
+        // Active flag and role decide what the member's tokens may do.
+        self.auth_changed().await?;
         let result = team_member::Entity::update_many()
             .col_expr(team_member::Column::Name, Expr::value(member.name.as_str()))
             .col_expr(

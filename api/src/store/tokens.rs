@@ -30,6 +30,7 @@ impl Tx {
         {
             return Ok(false);
         }
+        self.auth_changed().await?;
         revoked_token::ActiveModel {
             token_id: Set(token_id.to_owned()),
             revoked_at: Set(now),

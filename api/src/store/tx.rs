@@ -1,22 +1,54 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use sea_orm::DatabaseTransaction;
 
 use super::StoreError;
+use super::auth_changes::AuthSignal;
 
 /// A write transaction. Every use case runs in exactly one: the change, its audit row and its
 /// outbox event commit together or not at all. Dropping it without [`Tx::commit`] rolls back.
 #[derive(Debug)]
 pub struct Tx {
     pub(super) inner: DatabaseTransaction,
+    /// This process's authentication cache, cleared on commit when the transaction changed who
+    /// a caller is (other processes hear of the change from the database; see `auth_changes`).
+    pub(super) auth: Option<Arc<AuthSignal>>,
+    pub(super) auth_changed: AtomicBool,
 }
 
 impl Tx {
     pub(super) fn new(inner: DatabaseTransaction) -> Self {
-        Self { inner }
+        Self {
+            inner,
+            auth: None,
+            auth_changed: AtomicBool::new(false),
+        }
+    }
+
+    pub(super) fn with_auth(mut self, auth: Arc<AuthSignal>) -> Self {
+        self.auth = Some(auth);
+        self
     }
 
     /// Commits every write made through this transaction.
     pub async fn commit(self) -> Result<(), StoreError> {
-        self.inner.commit().await?;
+        if !self.auth_changed.load(Ordering::SeqCst) {
+            self.inner.commit().await?;
+            return Ok(());
+        }
+        let counter = self.auth_counter().await;
+        let result = self.inner.commit().await;
+        // After the commit, not before: a request reading between the two would otherwise put
+        // the old answer back into a cache cleared too early. On an error too: the commit may
+        // have happened even if its answer was lost.
+        if let Some(auth) = self.auth {
+            if result.is_ok() {
+                auth.announced(counter);
+            }
+            auth.cache.invalidate();
+        }
+        result?;
         Ok(())
     }
 }
