@@ -14,6 +14,7 @@ mod m20261207_000009_sort_indexes;
 mod m20261207_000010_filter_indexes;
 mod m20261208_000011_events;
 mod m20261208_000013_webhook_redelivery;
+mod m20261209_000014_list_counts;
 
 /// Every migration step of Rapport, in order.
 #[derive(Debug)]
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_filter_indexes::Migration),
             Box::new(m20261208_000011_events::Migration),
             Box::new(m20261208_000013_webhook_redelivery::Migration),
+            Box::new(m20261209_000014_list_counts::Migration),
         ]
     }
 }

@@ -30,16 +30,20 @@ pub struct Store {
     writer: DatabaseConnection,
     reader: DatabaseConnection,
     statements: Arc<AtomicU64>,
+    recorder: Arc<super::plans::Recorder>,
 }
 
 impl Store {
     /// Opens the pools.
     pub async fn connect(settings: &StoreSettings) -> Result<Self, StoreError> {
         let statements = Arc::new(AtomicU64::new(0));
+        let recorder = Arc::new(super::plans::Recorder::default());
         let counter = |conn: &mut DatabaseConnection| {
             let statements = Arc::clone(&statements);
-            conn.set_metric_callback(move |_| {
+            let recorder = Arc::clone(&recorder);
+            conn.set_metric_callback(move |info| {
                 statements.fetch_add(1, Ordering::Relaxed);
+                recorder.note(info.statement);
             });
         };
         if settings.url.starts_with("sqlite:") {
@@ -61,6 +65,7 @@ impl Store {
                 writer,
                 reader,
                 statements,
+                recorder,
             })
         } else {
             let mut options = ConnectOptions::new(settings.url.clone());
@@ -75,6 +80,7 @@ impl Store {
                 reader: pool.clone(),
                 writer: pool,
                 statements,
+                recorder,
             })
         }
     }
@@ -127,6 +133,10 @@ impl Store {
 
     pub(crate) fn reader(&self) -> &DatabaseConnection {
         &self.reader
+    }
+
+    pub(super) fn recorder(&self) -> &super::plans::Recorder {
+        &self.recorder
     }
 
     /// Runs raw SQL on the writer. For test harnesses that need to break or inspect the

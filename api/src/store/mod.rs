@@ -8,6 +8,7 @@ mod agreements;
 mod audit;
 mod connect;
 mod contacts;
+mod counts;
 pub(crate) mod entity;
 mod error;
 mod event_reads;
@@ -19,6 +20,7 @@ mod notifications;
 mod outbox;
 mod page;
 mod partners;
+mod plans;
 mod relay;
 mod resync;
 mod scope;
@@ -40,6 +42,7 @@ pub use accounts::AccountQuery;
 pub use audit::{AuditEntry, AuditQuery, AuditRecord, OutboxRecord};
 pub use connect::{Store, StoreSettings, create_postgres_database};
 pub use contacts::ContactQuery;
+pub use counts::Counting;
 pub use error::StoreError;
 pub use event_reads::PeriodCredit;
 pub use filters::{AgreementQuery, ComplianceQuery, CreditQuery, DateWindow};
@@ -53,6 +56,7 @@ pub use notifications::{
 pub use page::{
     KeyValue, Keyset, NoSort, Page, PageRequest, SortField, Sorted, check_keyset, signature,
 };
+pub use plans::RecordedStatement;
 pub use relay::Pruned;
 pub use resync::{BulkSynced, ResyncPage, ResyncRow};
 pub use sort::{
