@@ -94,7 +94,15 @@ impl MigrationTrait for Migration {
             db.execute_unprepared(&format!("DROP INDEX IF EXISTS {name}"))
                 .await?;
         }
-        run(m, if postgres { sql::PG_DOWN } else { sql::SQLITE_DOWN }).await?;
+        run(
+            m,
+            if postgres {
+                sql::PG_DOWN
+            } else {
+                sql::SQLITE_DOWN
+            },
+        )
+        .await?;
         run(m, &["DROP TABLE list_counts"]).await
     }
 }

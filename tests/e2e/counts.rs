@@ -36,13 +36,22 @@ async fn assert_counts_hold(app: &TestApp, step: &str) {
     let total = |alias: &str| res.data(&format!("/{alias}/totalCount")).as_i64();
     let expected = [
         ("contacts", scanned(&counted, "contacts", None)),
-        ("clientContacts", scanned(&counted, "contacts", Some("CLIENT"))),
-        ("customerContacts", scanned(&counted, "contacts", Some("CUSTOMER"))),
+        (
+            "clientContacts",
+            scanned(&counted, "contacts", Some("CLIENT")),
+        ),
+        (
+            "customerContacts",
+            scanned(&counted, "contacts", Some("CUSTOMER")),
+        ),
         ("estimatedContacts", scanned(&counted, "contacts", None)),
         ("accounts", scanned(&counted, "accounts", None)),
         ("clients", scanned(&counted, "accounts", Some("CLIENT"))),
         ("customers", scanned(&counted, "accounts", Some("CUSTOMER"))),
-        ("estimatedClients", scanned(&counted, "accounts", Some("CLIENT"))),
+        (
+            "estimatedClients",
+            scanned(&counted, "accounts", Some("CLIENT")),
+        ),
     ];
     for (alias, n) in expected {
         assert_eq!(total(alias), Some(n), "after {step}: {alias}");
@@ -150,16 +159,18 @@ async fn maintained_counts_never_drift_from_count_star() {
         )
         .await
         .expect("bulk flip");
-    assert_counts_hold(&app, "flipping every account's relationship in one statement").await;
+    assert_counts_hold(
+        &app,
+        "flipping every account's relationship in one statement",
+    )
+    .await;
     app.store
         .execute_raw("DELETE FROM contacts WHERE first_name = 'Bulk'")
         .await
         .expect("bulk delete");
     assert_counts_hold(&app, "a bulk delete of contacts").await;
     app.store
-        .execute_raw(
-            "DELETE FROM accounts WHERE id NOT IN (SELECT account_id FROM contacts)",
-        )
+        .execute_raw("DELETE FROM accounts WHERE id NOT IN (SELECT account_id FROM contacts)")
         .await
         .expect("delete accounts without contacts");
     assert_counts_hold(&app, "deleting accounts").await;
@@ -185,7 +196,10 @@ async fn a_partner_counts_only_its_own_accounts_and_contacts() {
     let query = "{ contacts { totalCount } estimated: contacts { totalCount(exact: false) } \
                  accounts { totalCount } }";
     let staff = app.gql(query, json!({})).await.ok();
-    let theirs = app.gql_as(Some(&partner_token), query, json!({})).await.ok();
+    let theirs = app
+        .gql_as(Some(&partner_token), query, json!({}))
+        .await
+        .ok();
     let totals = |res: &rapport_tests::Gql| -> Value {
         json!([
             res.data("/contacts/totalCount"),

@@ -168,7 +168,10 @@ impl Samples {
                     out.push((inner, json!({ name: value })));
                 }
             } else {
-                out.push((path.clone(), json!({ name: self.leaf(types, &path, &field["type"]) })));
+                out.push((
+                    path.clone(),
+                    json!({ name: self.leaf(types, &path, &field["type"]) }),
+                ));
             }
         }
         out
@@ -308,7 +311,11 @@ async fn every_filter_and_sort_of_the_contact_and_account_lists_is_served_by_an_
         partner: id("/partners/nodes/0/id"),
     };
     let schema = app.gql(INTROSPECT, json!({})).await.ok();
-    let types = schema.data("/__schema/types").as_array().expect("types").clone();
+    let types = schema
+        .data("/__schema/types")
+        .as_array()
+        .expect("types")
+        .clone();
     let fields = schema
         .data("/__schema/queryType/fields")
         .as_array()
@@ -375,7 +382,13 @@ async fn every_filter_and_sort_of_the_contact_and_account_lists_is_served_by_an_
                 let mut next = variables.as_object().cloned().unwrap_or_else(Map::new);
                 next.insert("after".to_owned(), json!(cursor));
                 failures.extend(
-                    check(&app, &format!("{label} (page 2)"), &query, Value::Object(next)).await,
+                    check(
+                        &app,
+                        &format!("{label} (page 2)"),
+                        &query,
+                        Value::Object(next),
+                    )
+                    .await,
                 );
             }
             checked += 1;

@@ -122,7 +122,11 @@ impl Store {
     }
 
     /// The maintained count of `list` (`contacts` or `accounts`): the sum of its shards.
-    async fn maintained_count(&self, list: &'static str, counted: Counted) -> Result<u64, StoreError> {
+    async fn maintained_count(
+        &self,
+        list: &'static str,
+        counted: Counted,
+    ) -> Result<u64, StoreError> {
         let backend = self.reader().get_database_backend();
         let relationship = match counted {
             Counted::All => String::new(),
@@ -139,9 +143,8 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let n = row.try_get::<i64>("", "n")?;
-        u64::try_from(n).map_err(|_| {
-            StoreError::corrupt("list_counts", list, format!("negative count {n}"))
-        })
+        u64::try_from(n)
+            .map_err(|_| StoreError::corrupt("list_counts", list, format!("negative count {n}")))
     }
 
     /// PostgreSQL's estimate of how many rows `select` returns, from its planner statistics.
@@ -225,7 +228,10 @@ mod tests {
             relationship,
             ..AccountQuery::default()
         };
-        assert_eq!(counted_accounts(&AccountQuery::default()), Some(Counted::All));
+        assert_eq!(
+            counted_accounts(&AccountQuery::default()),
+            Some(Counted::All)
+        );
         assert_eq!(
             counted_accounts(&by_type(client)),
             Some(Counted::Of(RelationshipType::Client))
@@ -236,7 +242,10 @@ mod tests {
         };
         assert_eq!(counted_accounts(&searched), None);
 
-        assert_eq!(counted_contacts(&ContactQuery::default()), Some(Counted::All));
+        assert_eq!(
+            counted_contacts(&ContactQuery::default()),
+            Some(Counted::All)
+        );
         let of_clients = ContactQuery {
             account_filter: Some(by_type(client)),
             ..ContactQuery::default()

@@ -89,7 +89,10 @@ impl Store {
             format!("EXPLAIN (FORMAT JSON) {}", statement.0.sql),
             statement.0.values.clone().map(|v| v.0).unwrap_or_default(),
         );
-        let row = tx.query_one_raw(explain).await?.ok_or(StoreError::NotFound)?;
+        let row = tx
+            .query_one_raw(explain)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let plan = row.try_get::<serde_json::Value>("", "QUERY PLAN")?;
         tx.rollback().await?;
         Ok(plan)
