@@ -14,6 +14,7 @@ mod m20261207_000009_sort_indexes;
 mod m20261207_000010_filter_indexes;
 mod m20261208_000011_events;
 mod m20261208_000013_webhook_redelivery;
+mod m20261209_000014_list_counts;
 mod m20261209_000017_auth_changes;
 
 /// Every migration step of Rapport, in order.
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_filter_indexes::Migration),
             Box::new(m20261208_000011_events::Migration),
             Box::new(m20261208_000013_webhook_redelivery::Migration),
+            Box::new(m20261209_000014_list_counts::Migration),
             Box::new(m20261209_000017_auth_changes::Migration),
         ]
     }

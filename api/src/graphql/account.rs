@@ -309,8 +309,9 @@ async fn count_accounts(
     store: &Store,
     scope: ReadScope,
     query: &AccountQuery,
+    counting: crate::store::Counting,
 ) -> Result<u64, StoreError> {
-    store.accounts_count(scope, query).await
+    store.accounts_total(scope, query, counting).await
 }
 
 connection!(
@@ -319,7 +320,7 @@ connection!(
     AccountNode,
     Account,
     AccountQuery,
-    count_accounts,
+    counted count_accounts,
     super::prime::accounts
 );
 

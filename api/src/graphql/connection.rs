@@ -1,4 +1,5 @@
-//! Relay connections. `totalCount` runs its COUNT query only when a client selects it.
+//! Relay connections. `totalCount` counts only when a client selects it, from a maintained
+//! count or a planner estimate where one answers (see `store::counts`).
 
 use rapport_domain::account::Account;
 use rapport_domain::contact::Contact;
@@ -41,11 +42,31 @@ impl RowId for AuditEntry {
 
 /// Declares `$conn` and `$edge` for nodes of type `$node` wrapping `$item`, whose total is
 /// counted by the async function `$count(&Store, ReadScope, &$query)` within the caller's
-/// scope. Before the items resolve,
+/// scope (always exactly), or, written `counted $count`, by
+/// `$count(&Store, ReadScope, &$query, Counting)`, which may estimate when the client passes
+/// `totalCount(exact: false)` (see `store::counts`). Before the items resolve,
 /// `$prime(&Context, Lookahead, &[$item])` loads what their selected fields need in one batch
 /// per loader (see `graphql::prime`).
 macro_rules! connection {
+    ($conn:ident, $edge:ident, $node:ident, $item:ty, $query:ty, counted $count:path, $prime:path) => {
+        $crate::graphql::connection::connection!(
+            @declare $conn, $edge, $node, $item, $query, counted $count, $prime
+        );
+    };
     ($conn:ident, $edge:ident, $node:ident, $item:ty, $query:ty, $count:path, $prime:path) => {
+        $crate::graphql::connection::connection!(
+            @declare $conn, $edge, $node, $item, $query, exact_only $count, $prime
+        );
+    };
+    (@count exact_only $count:path, $st:ident, $query:ident, $counting:ident) => {{
+        // This list has no cheaper count: an estimate asked for is the exact count.
+        let _ = $counting;
+        $count(&$st.store, $st.scope(), $query).await
+    }};
+    (@count counted $count:path, $st:ident, $query:ident, $counting:ident) => {
+        $count(&$st.store, $st.scope(), $query, $counting).await
+    };
+    (@declare $conn:ident, $edge:ident, $node:ident, $item:ty, $query:ty, $how:ident $count:path, $prime:path) => {
         #[doc = concat!("An edge to a `", stringify!($node), "`.")]
         pub struct $edge {
             node: $item,
@@ -136,14 +157,35 @@ macro_rules! connection {
                 )
             }
 
-            /// How many items match, across all pages (counted only when selected).
+            /// How many items match, across all pages (counted only when selected). Exact by
+            /// default. Contacts and accounts, unfiltered or filtered by relationship type alone,
+            /// are counted from a maintained count (exact, and as fast at a million rows as at
+            /// ten); for a partner, and for any other filter, the rows are counted. With
+            /// `exact: false` a filtered count of contacts or accounts may instead be
+            /// PostgreSQL's planner estimate, read from its statistics without counting rows:
+            /// fast on any size, but it can be off by a wide margin (by design it is not a
+            /// count). On SQLite, and on every other list, `exact: false` still counts exactly.
             async fn total_count(
                 &self,
                 ctx: &async_graphql::Context<'_>,
+                #[graphql(
+                    default = true,
+                    desc = "`true` (the default): the exact number. `false`: an estimate is good enough (see the field's description for where one is given)."
+                )]
+                exact: bool,
             ) -> async_graphql::Result<i64> {
                 use $crate::graphql::error::GqlResultExt as _;
                 let st = $crate::graphql::context::state(ctx);
-                let n = $count(&st.store, st.scope(), &self.query).await.gql()?;
+                let counting = if exact {
+                    $crate::store::Counting::Exact
+                } else {
+                    $crate::store::Counting::Estimate
+                };
+                let query = &self.query;
+                let n = $crate::graphql::connection::connection!(
+                    @count $how $count, st, query, counting
+                )
+                .gql()?;
                 Ok(i64::try_from(n).unwrap_or(i64::MAX))
             }
         }

@@ -254,8 +254,9 @@ async fn count_contacts(
     store: &Store,
     scope: ReadScope,
     query: &ContactQuery,
+    counting: crate::store::Counting,
 ) -> Result<u64, StoreError> {
-    store.contacts_count(scope, query).await
+    store.contacts_total(scope, query, counting).await
 }
 
 connection!(
@@ -264,7 +265,7 @@ connection!(
     ContactNode,
     Contact,
     ContactQuery,
-    count_contacts,
+    counted count_contacts,
     super::prime::contacts
 );
 

@@ -35,16 +35,20 @@ pub struct Store {
     /// What authentication read, shared by every clone (see `auth::cache`), and how this
     /// store tells its own changes apart (see `auth_changes`).
     pub(super) auth: Arc<AuthSignal>,
+    recorder: Arc<super::plans::Recorder>,
 }
 
 impl Store {
     /// Opens the pools.
     pub async fn connect(settings: &StoreSettings) -> Result<Self, StoreError> {
         let statements = Arc::new(AtomicU64::new(0));
+        let recorder = Arc::new(super::plans::Recorder::default());
         let counter = |conn: &mut DatabaseConnection| {
             let statements = Arc::clone(&statements);
-            conn.set_metric_callback(move |_| {
+            let recorder = Arc::clone(&recorder);
+            conn.set_metric_callback(move |info| {
                 statements.fetch_add(1, Ordering::Relaxed);
+                recorder.note(info.statement);
             });
         };
         if settings.url.starts_with("sqlite:") {
@@ -67,6 +71,7 @@ impl Store {
                 reader,
                 statements,
                 auth: Arc::default(),
+                recorder,
             })
         } else {
             let mut options = ConnectOptions::new(settings.url.clone());
@@ -82,6 +87,7 @@ impl Store {
                 writer: pool,
                 statements,
                 auth: Arc::default(),
+                recorder,
             })
         }
     }
@@ -139,6 +145,10 @@ impl Store {
 
     pub(crate) fn reader(&self) -> &DatabaseConnection {
         &self.reader
+    }
+
+    pub(super) fn recorder(&self) -> &super::plans::Recorder {
+        &self.recorder
     }
 
     /// Runs raw SQL on the writer. For test harnesses that need to break or inspect the

@@ -32,7 +32,7 @@ pub struct ContactQuery {
 }
 
 impl ContactQuery {
-    fn condition(&self) -> Condition {
+    pub(super) fn condition(&self) -> Condition {
         let mut cond = Condition::all();
         if let Some(a) = self.account {
             cond = cond.add(contact::Column::AccountId.eq(a.get()));

@@ -9,6 +9,7 @@ mod audit;
 mod auth_changes;
 mod connect;
 mod contacts;
+mod counts;
 pub(crate) mod entity;
 mod error;
 mod event_reads;
@@ -20,6 +21,7 @@ mod notifications;
 mod outbox;
 mod page;
 mod partners;
+mod plans;
 mod relay;
 mod resync;
 mod scheduler_lock;
@@ -42,6 +44,7 @@ pub use accounts::AccountQuery;
 pub use audit::{AuditEntry, AuditQuery, AuditRecord, OutboxRecord};
 pub use connect::{Store, StoreSettings, create_postgres_database};
 pub use contacts::ContactQuery;
+pub use counts::Counting;
 pub use error::StoreError;
 pub use event_reads::PeriodCredit;
 pub use filters::{AgreementQuery, ComplianceQuery, CreditQuery, DateWindow};
@@ -55,6 +58,7 @@ pub use notifications::{
 pub use page::{
     KeyValue, Keyset, NoSort, Page, PageRequest, SortField, Sorted, check_keyset, signature,
 };
+pub use plans::RecordedStatement;
 pub use relay::Pruned;
 pub use resync::{BulkSynced, ResyncPage, ResyncRow};
 pub use scheduler_lock::SchedulerLock;
