@@ -154,26 +154,25 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     "worker {id} serving {providers:?} and the event relay; stop with Ctrl-C"
                 );
             }
-            let syncing = !providers.is_empty();
-            let worker = sync.worker(id.clone());
-            let dispatcher = events.dispatcher(id);
-            let idle = std::time::Duration::from_millis(
-                settings.sync.poll_ms.min(settings.events.poll_ms).max(1),
-            );
             let stop = stop_signal();
+            // One loop per provider beside the event loop: none waits on another.
+            let syncing = (!providers.is_empty()).then(|| {
+                let (sync, id, stop) = (sync.clone(), id.clone(), stop.clone());
+                let idle = std::time::Duration::from_millis(settings.sync.poll_ms.max(1));
+                tokio::spawn(async move { sync.run(id, idle, stop).await })
+            });
+            let dispatcher = events.dispatcher(id);
+            let idle = std::time::Duration::from_millis(settings.events.poll_ms.max(1));
             // A step in progress always finishes: its jobs complete or are released, its event
             // batch commits, its webhook attempts are recorded.
             while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                let mut idle_now = true;
-                if syncing {
-                    let jobs = worker.run_once(chrono::Utc::now()).await;
-                    let backfills = sync.resync_step(chrono::Utc::now()).await;
-                    idle_now = jobs.is_idle() && backfills.is_idle();
-                }
                 let step = events.step(&dispatcher, chrono::Utc::now()).await;
-                if idle_now && step.is_idle() {
+                if step.is_idle() {
                     tokio::time::sleep(idle).await;
                 }
+            }
+            if let Some(syncing) = syncing {
+                let _ = syncing.await;
             }
             eprintln!("worker stopped");
             store.close().await;
