@@ -6,6 +6,7 @@ mod accounts;
 mod agreement_sort;
 mod agreements;
 mod audit;
+mod backup;
 mod connect;
 mod contacts;
 pub(crate) mod entity;
@@ -38,6 +39,7 @@ mod webhooks;
 
 pub use accounts::AccountQuery;
 pub use audit::{AuditEntry, AuditQuery, AuditRecord, OutboxRecord};
+pub use backup::{SqliteFileCheck, check_sqlite_file};
 pub use connect::{Store, StoreSettings, create_postgres_database};
 pub use contacts::ContactQuery;
 pub use error::StoreError;
