@@ -1,4 +1,5 @@
-//! The `rapport` command line: serve (default), migrate, token, schema, worker, relay. The binary is
+//! The `rapport` command line: serve (default), migrate, token, schema, worker, relay, backup,
+//! restore, healthcheck. The binary is
 //! one call to [`main`]; test harnesses that must kill a real worker process build their own
 //! binary from it.
 
@@ -50,6 +51,30 @@ enum Command {
     /// Run only the event relay and the webhook dispatcher (several may run at once against
     /// one database).
     Relay,
+    /// Copy the SQLite database to FILE while it serves (consistent: every transaction
+    /// committed before the copy began). For PostgreSQL use pg_dump or pg_basebackup.
+    Backup {
+        /// Where the copy goes (refused if it exists, unless --force).
+        file: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Put a backup in place as the SQLite database (refused while a Rapport process has it
+    /// open; an existing database is kept aside, and replaced only with --force).
+    Restore {
+        /// The backup made by `rapport backup`.
+        file: PathBuf,
+        /// Replace an existing database (it is kept as `<database>.before-restore-<time>`).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Exit 0 when the local server answers `/healthz` (for container health checks).
+    Healthcheck {
+        /// The URL to ask (default: http://127.0.0.1:<http.port>/healthz).
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Fill an empty database with made-up accounts and contacts (queued for the enabled sync
     /// providers).
     DemoData {
@@ -109,6 +134,33 @@ pub fn main() -> anyhow::Result<()> {
 async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
         Command::Schema | Command::EventTypes { .. } => Ok(()),
+        Command::Backup { file, force } => {
+            let done = crate::ops::backup(&settings, &file, force).await?;
+            eprintln!(
+                "backed up to {} ({} bytes, {} migrations, {:.1} s); integrity check ok",
+                done.file.display(),
+                done.bytes,
+                done.migrations,
+                done.elapsed.as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            let done = crate::ops::restore(&settings, &file, force).await?;
+            eprintln!(
+                "restored {} into {}",
+                file.display(),
+                done.database.display()
+            );
+            if let Some(kept) = done.kept {
+                eprintln!("the database it replaced is kept at {}", kept.display());
+            }
+            Ok(())
+        }
+        Command::Healthcheck { url } => {
+            let timeout = std::time::Duration::from_secs(3);
+            crate::ops::healthcheck(&settings, url.as_deref(), timeout).await
+        }
         Command::Migrate => {
             let store = open_store(&settings, true).await?;
             let created =
@@ -154,26 +206,25 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     "worker {id} serving {providers:?} and the event relay; stop with Ctrl-C"
                 );
             }
-            let syncing = !providers.is_empty();
-            let worker = sync.worker(id.clone());
-            let dispatcher = events.dispatcher(id);
-            let idle = std::time::Duration::from_millis(
-                settings.sync.poll_ms.min(settings.events.poll_ms).max(1),
-            );
             let stop = stop_signal();
+            // One loop per provider beside the event loop: none waits on another.
+            let syncing = (!providers.is_empty()).then(|| {
+                let (sync, id, stop) = (sync.clone(), id.clone(), stop.clone());
+                let idle = std::time::Duration::from_millis(settings.sync.poll_ms.max(1));
+                tokio::spawn(async move { sync.run(id, idle, stop).await })
+            });
+            let dispatcher = events.dispatcher(id);
+            let idle = std::time::Duration::from_millis(settings.events.poll_ms.max(1));
             // A step in progress always finishes: its jobs complete or are released, its event
             // batch commits, its webhook attempts are recorded.
             while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                let mut idle_now = true;
-                if syncing {
-                    let jobs = worker.run_once(chrono::Utc::now()).await;
-                    let backfills = sync.resync_step(chrono::Utc::now()).await;
-                    idle_now = jobs.is_idle() && backfills.is_idle();
-                }
                 let step = events.step(&dispatcher, chrono::Utc::now()).await;
-                if idle_now && step.is_idle() {
+                if step.is_idle() {
                     tokio::time::sleep(idle).await;
                 }
+            }
+            if let Some(syncing) = syncing {
+                let _ = syncing.await;
             }
             eprintln!("worker stopped");
             store.close().await;

@@ -75,6 +75,7 @@ pub fn ensure_data_dir(settings: &Settings) -> anyhow::Result<()> {
 /// Opens the store (creating the data folder) and applies migrations when configured.
 pub async fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Store> {
     ensure_data_dir(settings)?;
+    crate::ops::hold_database(settings)?;
     let store = Store::connect(&settings.store())
         .await
         .context("cannot open the database (check database_url / DATABASE_URL)")?;
@@ -282,16 +283,12 @@ impl Application {
         let worker = (!self.sync.registry().names().is_empty() && self.settings.sync.run_in_server)
             .then(|| {
                 let sync = self.sync.clone();
-                let worker = sync.worker(format!("server-{}", std::process::id()));
                 let every = Duration::from_millis(self.settings.sync.poll_ms);
+                // Aborted with the server: its per-provider loops stop with it.
+                let running = Arc::new(std::sync::atomic::AtomicBool::new(false));
                 tokio::spawn(async move {
-                    loop {
-                        let jobs = worker.run_once(Utc::now()).await;
-                        let backfills = sync.resync_step(Utc::now()).await;
-                        if jobs.is_idle() && backfills.is_idle() {
-                            tokio::time::sleep(every).await;
-                        }
-                    }
+                    sync.run(format!("server-{}", std::process::id()), every, running)
+                        .await;
                 })
             });
         let stop_events = Arc::new(std::sync::atomic::AtomicBool::new(false));

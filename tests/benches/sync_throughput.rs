@@ -17,16 +17,27 @@
 //! - **drain**: the per-contact job queue after contact changes: one member PUT and one tags
 //!   POST per contact. Ceiling = 10 connections × 1 contact ÷ (2 calls × latency).
 //!
+//! - **pace**: Mailchimp's per-contact queue (`BENCH_PACE_CONTACTS`, default 1,000, latency
+//!   `BENCH_PACE_LATENCY_MS`, default 50) drained by the worker's per-provider loops, alone and
+//!   then beside a Ringover mock paced at 2 requests per second with as many jobs queued; then
+//!   once more with one step shared by both providers (how the worker ran before), capped at
+//!   `BENCH_PACE_CAP_SECS` (default 60). Batches of 50 jobs, as the default settings.
+//!
+//! `BENCH_SCENARIOS` picks scenarios (default `drain,backfill,pace`).
+//!
 //! The backfill runs twice, with and without injected errors. Each reports contacts per minute and its share of the ceiling, repeated sends (retries),
 //! 429s caused, injected 5xx seen, and the process's peak resident memory so far (`VmHWM`; it
 //! includes the mock, which runs in the same process).
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use rapport_api::config::Settings;
 use rapport_api::startup::Application;
-use rapport_tests::mock::{MailchimpMock, MockOptions};
+use rapport_ringover::RingoverConfig;
+use rapport_tests::mock::{MailchimpMock, MockOptions, RingoverMock};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -56,6 +67,16 @@ struct Bench {
 }
 
 async fn start(options: MockOptions, contacts: usize, queue_jobs: bool) -> Bench {
+    start_with(options, contacts, queue_jobs, None, 200).await
+}
+
+async fn start_with(
+    options: MockOptions,
+    contacts: usize,
+    queue_jobs: bool,
+    ringover: Option<RingoverConfig>,
+    batch_size: usize,
+) -> Bench {
     let mock = MailchimpMock::start_with(options).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings {
@@ -66,19 +87,23 @@ async fn start(options: MockOptions, contacts: usize, queue_jobs: bool) -> Bench
     settings.http.workers = 1;
     settings.scheduler.interval_secs = 0;
     settings.sync.run_in_server = false;
-    settings.sync.batch_size = 200;
+    settings.sync.batch_size = batch_size;
     let mut config = mock.config();
     config.timeout_secs = 30;
     settings.mailchimp = Some(config);
+    let paced = ringover.is_some();
+    settings.ringover = ringover;
     let registry = rapport_api::providers::registry(&settings).expect("registry");
     let app = Application::build_with(settings, registry)
         .await
         .expect("app");
-    let providers = if queue_jobs {
-        vec!["mailchimp".to_owned()]
-    } else {
-        vec![]
-    };
+    let mut providers = vec![];
+    if queue_jobs {
+        providers.push("mailchimp".to_owned());
+        if paced {
+            providers.push("ringover".to_owned());
+        }
+    }
     let seeded = Instant::now();
     rapport_api::service::seed_demo_data(app.store(), &providers, 50, contacts, Utc::now(), |_| {})
         .await
@@ -195,6 +220,106 @@ async fn drain(options: MockOptions, contacts: usize, latency: Duration) {
     );
 }
 
+/// How Mailchimp's queue drains in one leg of the pace scenario.
+enum Loop {
+    /// The worker's per-provider loops (`SyncHandle::run`), as `rapport serve`/`worker` run them.
+    PerProvider,
+    /// One step over every provider at a time (`Worker::run_once` in a loop): how the worker
+    /// ran before each provider had its own loop.
+    SharedStep,
+}
+
+/// Seconds until every contact reached the Mailchimp mock, or `None` past `cap`.
+async fn mailchimp_drain(
+    contacts: usize,
+    latency: Duration,
+    ringover: Option<&RingoverMock>,
+    how: Loop,
+    cap: Duration,
+) -> (Option<Duration>, usize) {
+    let options = MockOptions {
+        latency,
+        max_connections: Some(10),
+        ..MockOptions::default()
+    };
+    // Ringover as an operator configures it: 2 requests per second.
+    let paced = ringover.map(|r| r.config().with_requests_per_second(2.0));
+    let bench = start_with(options, contacts, true, paced, 50).await;
+    let sync = bench.app.sync().clone();
+    let started = Instant::now();
+    let runner = match how {
+        Loop::PerProvider => tokio::spawn(async move {
+            let stop = Arc::new(AtomicBool::new(false));
+            sync.run("bench", Duration::from_millis(20), stop).await;
+        }),
+        Loop::SharedStep => tokio::spawn(async move {
+            let worker = sync.worker("bench");
+            loop {
+                if worker.run_once(Utc::now()).await.is_idle() {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+        }),
+    };
+    let drained = loop {
+        if bench.mock.members().len() == contacts {
+            break Some(started.elapsed());
+        }
+        if started.elapsed() > cap {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let delivered = bench.mock.members().len();
+    // Ringover's batch in flight would take up to 25 s more: the measurement is over.
+    runner.abort();
+    (drained, delivered)
+}
+
+async fn pace(contacts: usize, latency: Duration, cap: Duration) {
+    let ringover = RingoverMock::start().await;
+    let (alone, _) = mailchimp_drain(contacts, latency, None, Loop::PerProvider, cap).await;
+    let (beside, _) =
+        mailchimp_drain(contacts, latency, Some(&ringover), Loop::PerProvider, cap).await;
+    let ringover_old = RingoverMock::start().await;
+    let (shared, shared_delivered) = mailchimp_drain(
+        contacts,
+        latency,
+        Some(&ringover_old),
+        Loop::SharedStep,
+        cap,
+    )
+    .await;
+    let secs = |d: Option<Duration>| {
+        d.map_or_else(
+            || format!("not drained within {} s", cap.as_secs()),
+            |d| format!("{:.2} s", d.as_secs_f64()),
+        )
+    };
+    println!("pace (Mailchimp's queue with and without a paced Ringover, batches of 50):");
+    println!("  contacts per provider          {contacts}");
+    println!("  Mailchimp alone                {}", secs(alone));
+    println!(
+        "  Mailchimp beside Ringover      {}  (Ringover at 2 requests/s)",
+        secs(beside)
+    );
+    if let (Some(a), Some(b)) = (alone, beside) {
+        println!(
+            "  ratio beside / alone           {:.3}",
+            b.as_secs_f64() / a.as_secs_f64()
+        );
+    }
+    println!(
+        "  one shared step (before)       {}; {shared_delivered} of {contacts} delivered by then",
+        secs(shared)
+    );
+    println!(
+        "  Ringover contacts created      {} (per-provider leg), {} (shared-step leg)",
+        ringover.created(),
+        ringover_old.created()
+    );
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; anything else (`cargo test --benches`) only checks it builds.
     if !std::env::args().any(|a| a == "--bench") {
@@ -224,8 +349,22 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    let scenarios =
+        std::env::var("BENCH_SCENARIOS").unwrap_or_else(|_| "drain,backfill,pace".to_owned());
+    let runs = |name: &str| scenarios.split(',').any(|s| s.trim() == name);
+    let pace_contacts = env_or("BENCH_PACE_CONTACTS", 1_000usize);
+    let pace_latency = Duration::from_millis(env_or("BENCH_PACE_LATENCY_MS", 50u64));
+    let pace_cap = Duration::from_secs(env_or("BENCH_PACE_CAP_SECS", 60u64));
     runtime.block_on(async {
-        drain(options(drain_latency), drain_contacts, drain_latency).await;
+        if runs("pace") {
+            pace(pace_contacts, pace_latency, pace_cap).await;
+        }
+        if runs("drain") {
+            drain(options(drain_latency), drain_contacts, drain_latency).await;
+        }
+        if !runs("backfill") {
+            return;
+        }
         backfill(
             options(backfill_latency),
             backfill_contacts,

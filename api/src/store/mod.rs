@@ -7,6 +7,7 @@ mod agreement_sort;
 mod agreements;
 mod audit;
 mod auth_changes;
+mod backup;
 mod connect;
 mod contacts;
 mod counts;
@@ -42,6 +43,7 @@ mod webhooks;
 
 pub use accounts::AccountQuery;
 pub use audit::{AuditEntry, AuditQuery, AuditRecord, OutboxRecord};
+pub use backup::{SqliteFileCheck, check_sqlite_file};
 pub use connect::{Store, StoreSettings, create_postgres_database};
 pub use contacts::ContactQuery;
 pub use counts::Counting;

@@ -122,10 +122,69 @@ impl Worker {
         &self.config
     }
 
-    /// Runs one step at `now` (the time every queue record of the step uses) and reports what
-    /// happened. Never sleeps except to honour provider limits.
+    /// Runs one step at `now` (the time every queue record of the step uses) over every
+    /// provider, their claims side by side, and reports what happened once every provider's
+    /// batch is done. Never sleeps except to honour provider limits.
+    ///
+    /// A long-running process uses [`run_provider_once`](Self::run_provider_once) in one loop
+    /// per provider instead: here the next step of a fast provider waits for the slowest
+    /// provider's batch.
     pub async fn run_once(&self, now: DateTime<Utc>) -> StepReport {
+        let steps = self
+            .registry
+            .iter()
+            .map(|provider| self.run_provider_once(provider.name(), now));
         let mut report = StepReport::default();
+        for step in futures_util::future::join_all(steps).await {
+            report.merge(step);
+        }
+        report
+    }
+
+    /// Runs one step at `now` for the provider named `provider` only: claims up to a batch of
+    /// its due jobs (unless it is paused) and runs them under its limits. Steps of different
+    /// providers never wait on each other, so each provider's queue advances at its own pace
+    /// when each has its own loop. An unknown name is an error in the report.
+    pub async fn run_provider_once(&self, provider: &str, now: DateTime<Utc>) -> StepReport {
+        let mut report = StepReport::default();
+        let Some(provider) = self.registry.get(provider) else {
+            report
+                .errors
+                .push(format!("{provider}: no such provider is registered"));
+            return report;
+        };
+        let name = provider.name();
+        match self.queue.is_paused(name).await {
+            Ok(false) => {}
+            Ok(true) => {
+                report.skipped_paused.push(name);
+                return report;
+            }
+            Err(err) => {
+                tracing::error!(provider = name, error = %err, "could not read the provider's pause state");
+                report.errors.push(format!("{name}: {err}"));
+                return report;
+            }
+        }
+        let claimed = self
+            .queue
+            .claim(
+                &self.config.worker_id,
+                name,
+                self.config.batch_size,
+                self.config.lease,
+                now,
+            )
+            .await;
+        let jobs = match claimed {
+            Ok(jobs) => jobs,
+            Err(err) => {
+                tracing::error!(provider = name, error = %err, "could not claim sync jobs");
+                report.errors.push(format!("{name}: {err}"));
+                return report;
+            }
+        };
+        report.claimed += jobs.len();
         let latest_start =
             Instant::now() + self.config.lease.saturating_sub(self.config.call_timeout);
         let step = Arc::new(Step {
@@ -141,43 +200,9 @@ impl Worker {
             errors: Mutex::default(),
         });
         let mut tasks = JoinSet::new();
-        for provider in self.registry.iter() {
-            let name = provider.name();
-            match self.queue.is_paused(name).await {
-                Ok(false) => {}
-                Ok(true) => {
-                    report.skipped_paused.push(name);
-                    continue;
-                }
-                Err(err) => {
-                    tracing::error!(provider = name, error = %err, "could not read the provider's pause state");
-                    report.errors.push(format!("{name}: {err}"));
-                    continue;
-                }
-            }
-            let claimed = self
-                .queue
-                .claim(
-                    &self.config.worker_id,
-                    name,
-                    self.config.batch_size,
-                    self.config.lease,
-                    now,
-                )
-                .await;
-            let jobs = match claimed {
-                Ok(jobs) => jobs,
-                Err(err) => {
-                    tracing::error!(provider = name, error = %err, "could not claim sync jobs");
-                    report.errors.push(format!("{name}: {err}"));
-                    continue;
-                }
-            };
-            report.claimed += jobs.len();
-            for job in jobs {
-                let (step, provider) = (Arc::clone(&step), provider.clone());
-                tasks.spawn(async move { step.run(&provider, job).await });
-            }
+        for job in jobs {
+            let (step, provider) = (Arc::clone(&step), provider.clone());
+            tasks.spawn(async move { step.run(&provider, job).await });
         }
         while let Some(done) = tasks.join_next().await {
             match done {

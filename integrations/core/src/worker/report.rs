@@ -44,6 +44,18 @@ impl StepReport {
     pub(crate) fn record(&mut self, outcome: Outcome) {
         self.counts[outcome as usize] += 1;
     }
+
+    /// Adds what another step (of another provider) did to this report.
+    pub fn merge(&mut self, other: StepReport) {
+        self.claimed += other.claimed;
+        for (mine, theirs) in self.counts.iter_mut().zip(other.counts) {
+            *mine += theirs;
+        }
+        self.paused.extend(other.paused);
+        self.skipped_paused.extend(other.skipped_paused);
+        self.errors.extend(other.errors);
+        self.task_failures += other.task_failures;
+    }
 }
 
 impl std::fmt::Display for StepReport {

@@ -174,3 +174,56 @@ async fn a_provider_connection_is_not_held_while_the_outcome_is_recorded() {
     assert_eq!(offsets, [0, 100, 200]);
     assert_eq!(queue.completed().len(), 3);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_paced_providers_step_does_not_hold_another_providers_steps() {
+    let rate = Rate::per_second(NonZeroU32::new(2).expect("non-zero"));
+    let mut cfg = config();
+    cfg.batch_size = 10;
+    let h = Harness::with_config(
+        vec![
+            (FakeProvider::new("mailchimp"), ProviderLimits::unlimited()),
+            (FakeProvider::new("ringover"), ProviderLimits::rate(rate)),
+        ],
+        cfg,
+    );
+    for n in 1..=30 {
+        h.contact_changed(n, t0());
+    }
+    let started = tokio::time::Instant::now();
+    let paced = h.worker.run_provider_once("ringover", t0());
+    let fast = async {
+        let mut steps = 0;
+        while !h
+            .worker
+            .run_provider_once("mailchimp", t0())
+            .await
+            .is_idle()
+        {
+            steps += 1;
+        }
+        (steps, started.elapsed())
+    };
+    let (paced, (steps, fast_elapsed)) = tokio::join!(paced, fast);
+    assert_eq!(steps, 3, "mailchimp's 30 jobs take three steps of 10");
+    assert_eq!(h.fakes[0].calls().len(), 30);
+    assert_eq!(
+        fast_elapsed,
+        Duration::ZERO,
+        "mailchimp's steps never waited for ringover's paced batch"
+    );
+    assert_eq!(paced.count(Outcome::Synced), 10);
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_millis(4_500),
+        "ringover's batch of 10 at 2 per second"
+    );
+}
+
+#[tokio::test]
+async fn a_step_for_a_provider_that_is_not_registered_says_so() {
+    let h = Harness::single();
+    let report = h.worker.run_provider_once("nowhere", t0()).await;
+    assert!(report.is_idle());
+    assert_eq!(report.errors, ["nowhere: no such provider is registered"]);
+}
