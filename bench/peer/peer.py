@@ -197,7 +197,9 @@ def main():
     try:
         r_pg = rapport(args, "rapport-pg", args.bin, *sites["pg"], logdir)
         r_sq = rapport(args, "rapport-sqlite", args.bin, *sites["sqlite"], logdir)
-        args.pg_pool = args.pool_size or 16
+        # Rapport's default pool on this machine (config/database.rs: 8 a core, 8 to 64);
+        # PostGraphile gets the same.
+        args.pg_pool = args.pool_size or min(max(8 * (os.cpu_count() or 1), 8), 64)
         if args.pool_sizes:
             return pool_sweep(args, sites, logdir, qs[0], work, started)
         # SQL statements per request, on servers of their own (the log setting applies to

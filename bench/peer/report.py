@@ -51,7 +51,7 @@ def render(*, args, started, queries, plan, rounds, statements, method, unloaded
       f"(`rapport demo-data`, then {args.accounts // 4 if args.accounts else 0} clients with a draft agreement through the API); "
       f"wrk {args.threads} threads × {args.conns} connections, {args.rounds} interleaved rounds of "
       f"{args.secs} s; medians over rounds. Rapport: release build, `RAPPORT_LOG__FILTER=warn`, "
-      f"rate limit off, pool {args.pool_size or 'default'}. PostGraphile 4: "
+      f"rate limit off, pool {args.pg_pool}{'' if args.pool_size else ' (its default here)'}. PostGraphile 4: "
       f"{'one process' if best_workers == 1 else f'{best_workers} cluster workers'} "
       f"(the faster on the list page: {', '.join(f'{k} {v:,.0f} req/s' for k, v in trial.items())}), "
       f"pool {args.pg_pool}. SQL statements counted with {method or 'nothing (unavailable)'}.")

@@ -7,7 +7,8 @@
 # Builds Rapport (release), installs PostGraphile 4 from npm into ~/.cache/rapport-bench (once),
 # then hands over to peer.py. Every other option is passed through (see `peer.py --help`):
 # --pg URL (default postgres://postgres@127.0.0.1:5432), --pg-log PATH, --accounts N,
-# --pool-size N, --cold-starts N, --out FILE, --keep. See bench/peer/README.md.
+# --pool-size N, --cold-starts N, --out FILE, --keep. RAPPORT_BIN=path skips the build.
+# See bench/peer/README.md.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -33,10 +34,14 @@ while (($#)); do
     esac
 done
 
-target="${CARGO_TARGET_DIR:-$root/target}"
-echo "[peer] building Rapport (release) in $target" >&2
-(cd "$root" && cargo build --release --quiet -p rapport-api --bin rapport)
-bin="$target/release/rapport"
+if [ -n "${RAPPORT_BIN:-}" ]; then
+    bin="$RAPPORT_BIN" # a binary built elsewhere (it should be a release build)
+else
+    target="${CARGO_TARGET_DIR:-$root/target}"
+    echo "[peer] building Rapport (release) in $target" >&2
+    (cd "$root" && cargo build --release --quiet -p rapport-api --bin rapport)
+    bin="$target/release/rapport"
+fi
 
 pgdir="$cache/postgraphile4"
 if [ ! -x "$pgdir/node_modules/.bin/postgraphile" ]; then

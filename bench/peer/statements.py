@@ -83,9 +83,9 @@ class Counter:
         for _ in range(REQUESTS):
             post(server.port, doc, variables, server.token)
         spent = time.perf_counter() - began
-        time.sleep(0.3)
+        time.sleep(1.0)  # the server writes its log asynchronously
         middle = os.path.getsize(self.pg_log)
         during = self._log_lines(start)
-        time.sleep(spent + 0.3)
+        time.sleep(spent + 1.0)
         idle = self._log_lines(middle)
         return max(during - idle, 0) / REQUESTS
