@@ -83,7 +83,9 @@ impl Tx {
         let mut ids = Vec::with_capacity(contacts.len());
         for chunk in contacts.chunks(ROWS_PER_STATEMENT) {
             let inserted = contact::Entity::insert_many(
-                chunk.iter().map(|(account, details)| row(*account, details, now)),
+                chunk
+                    .iter()
+                    .map(|(account, details)| row(*account, details, now)),
             )
             .exec_with_returning(&self.inner)
             .await?;
@@ -116,7 +118,8 @@ impl Tx {
                 contact_id: Set(id),
                 number: Set(n.to_owned()),
             }));
-            let mut keys: Vec<String> = d.tags.as_slice().iter().map(|t| t.to_lowercase()).collect();
+            let mut keys: Vec<String> =
+                d.tags.as_slice().iter().map(|t| t.to_lowercase()).collect();
             keys.sort_unstable();
             keys.dedup();
             tags.extend(keys.into_iter().map(|k| contact_tag::ActiveModel {

@@ -49,12 +49,9 @@ fn details() -> Vec<ContactDetails> {
         number: PhoneNumber::parse(n).expect("phone"),
         kind,
     };
-    let custom = CustomFields::parse([(
-        "tier".to_owned(),
-        CustomFieldType::Text,
-        "gold".to_owned(),
-    )])
-    .expect("custom fields");
+    let custom =
+        CustomFields::parse([("tier".to_owned(), CustomFieldType::Text, "gold".to_owned())])
+            .expect("custom fields");
     vec![
         ContactDetails {
             first_name: text("Ada"),
@@ -139,7 +136,11 @@ async fn bulk_inserted_contacts_are_the_rows_insert_contact_writes() {
 
     let one_by_one = fresh_store(&dir, "a.db").await;
     let tx = one_by_one.begin().await.expect("tx");
-    let id = tx.insert_account(&account, now).await.expect("account").id();
+    let id = tx
+        .insert_account(&account, now)
+        .await
+        .expect("account")
+        .id();
     for d in details() {
         let c = tx.insert_contact(id, &d, now).await.expect("contact");
         tx.enqueue_sync("mailchimp", c.id(), "UPSERT", now)
@@ -150,7 +151,11 @@ async fn bulk_inserted_contacts_are_the_rows_insert_contact_writes() {
 
     let bulk = fresh_store(&dir, "b.db").await;
     let tx = bulk.begin().await.expect("tx");
-    let id = tx.insert_account(&account, now).await.expect("account").id();
+    let id = tx
+        .insert_account(&account, now)
+        .await
+        .expect("account")
+        .id();
     let batch: Vec<_> = details().into_iter().map(|d| (id, d)).collect();
     let ids = tx
         .insert_new_contacts(&batch, &providers, now)
