@@ -29,8 +29,8 @@ impl Default for DatabaseSettings {
 /// The pool size for a machine with `cores` cores: eight connections a core, at least 8 and
 /// at most 64. A request spends most of its time waiting on a statement's round trip, not
 /// computing, so the pool has to be several times the core count before the cores are busy:
-/// on 2 cores the list page served 4 connections' worth of statements with the CPU half idle
-/// (see the README's pool measurements). The ceiling keeps a big machine within PostgreSQL's
+/// on 2 cores a pool of 24 served the list page about 40% faster than a pool of 4 (measured
+/// for issue 13; `bench/peer/run.sh --pool-sizes` repeats the sweep). The ceiling keeps a big machine within PostgreSQL's
 /// default `max_connections` of 100 with room for a worker and an operator.
 pub fn default_pool_size(cores: usize) -> u32 {
     let size = cores.saturating_mul(8).clamp(8, 64);
