@@ -9,11 +9,13 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+mod database;
 mod edge;
 mod events;
 mod http;
 mod persisted;
 
+pub use database::{DatabaseSettings, default_pool_size};
 pub use edge::{MIN_WEBHOOK_SECRET_CHARS, RateLimitSettings};
 pub use events::{EventSettings, SubscriptionSettings, WebhookSettings};
 pub use http::HttpSettings;
@@ -155,28 +157,6 @@ impl Default for Settings {
             mailchimp: None,
             #[cfg(feature = "ringover")]
             ringover: None,
-        }
-    }
-}
-
-/// Database pools and migrations.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DatabaseSettings {
-    /// Reader connections on SQLite; all connections on PostgreSQL.
-    pub pool_size: u32,
-    /// How long a SQLite writer waits for the lock.
-    pub busy_timeout_ms: u64,
-    /// Apply pending migrations when the server starts.
-    pub migrate_on_start: bool,
-}
-
-impl Default for DatabaseSettings {
-    fn default() -> Self {
-        Self {
-            pool_size: 4,
-            busy_timeout_ms: 5_000,
-            migrate_on_start: true,
         }
     }
 }

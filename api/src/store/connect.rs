@@ -79,7 +79,8 @@ impl Store {
                 .max_connections(settings.pool_size.max(2))
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(10))
-                .sqlx_logging(false);
+                .sqlx_logging(false)
+                .map_sqlx_postgres_opts(super::pg_tls::local_in_clear(&settings.url));
             let mut pool = Database::connect(options).await?;
             counter(&mut pool);
             Ok(Self {
@@ -119,6 +120,23 @@ impl Store {
     /// Statements run since the store was opened (for tests that bound queries per request).
     pub fn statement_count(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
+    }
+
+    /// Whether this process's connection to the database is encrypted (PostgreSQL's
+    /// `pg_stat_ssl`; always false on SQLite). For tests of the TLS defaults.
+    pub async fn uses_tls(&self) -> Result<bool, StoreError> {
+        if self.is_sqlite() {
+            return Ok(false);
+        }
+        let row = self
+            .reader
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            ))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(row.try_get::<bool>("", "ssl")?)
     }
 
     /// Whether this is SQLite.
