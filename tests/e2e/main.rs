@@ -30,5 +30,6 @@ mod records;
 mod running;
 mod scheduler;
 mod sorting;
+mod statements;
 mod sync;
 mod webhooks;
