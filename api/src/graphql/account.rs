@@ -2,7 +2,7 @@ use super::scalars::DateTimeScalar;
 use crate::graphql::order::{AccountOrder, AgreementOrder, ContactOrder};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::NaiveDate;
-use rapport_domain::account::{Account, NewAccount};
+use rapport_domain::account::{Account, AccountDomain, NewAccount};
 use rapport_domain::permissions::{Action, Resource, authorize};
 use rapport_domain::values::{EmailDomain, Text};
 
@@ -50,6 +50,18 @@ pub(crate) async fn load_visible(
     match st.accounts.load_one(id).await.gql()? {
         Some(account) if visible(st, &account) => Ok(account),
         _ => Err(gql(ApiError::NotFound("account"))),
+    }
+}
+
+impl AccountNode {
+    /// The account's domains, read apart from the account (only when asked for).
+    async fn domains_of(&self, ctx: &Context<'_>) -> Result<Vec<AccountDomain>> {
+        Ok(state(ctx)
+            .domains
+            .load_one(self.0.id())
+            .await
+            .gql()?
+            .unwrap_or_default())
     }
 }
 
@@ -133,14 +145,22 @@ impl AccountNode {
         .await
     }
     /// Every email domain named for the account, confirmed or not (see `domainClaims`).
-    async fn domains(&self) -> Vec<&str> {
-        self.0.domains().iter().map(|d| d.domain.as_str()).collect()
+    async fn domains(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        Ok(self
+            .domains_of(ctx)
+            .await?
+            .iter()
+            .map(|d| d.domain.as_str().to_owned())
+            .collect())
     }
     /// The account's email domains with their state: only confirmed ones route new contacts
     /// created without an `accountId`. Domains named by a partner stay unconfirmed until an
     /// admin or the account's manager confirms them.
-    async fn domain_claims(&self) -> Vec<super::account_domains::DomainClaim> {
-        super::account_domains::claims(&self.0)
+    async fn domain_claims(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::account_domains::DomainClaim>> {
+        Ok(super::account_domains::claims(&self.domains_of(ctx).await?))
     }
     /// How the account came to us.
     async fn acquisition_channel(&self) -> AcquisitionChannel {

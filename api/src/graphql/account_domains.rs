@@ -2,7 +2,7 @@
 //! `confirmAccountDomains` for admins and the account's manager.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use rapport_domain::account::Account;
+use rapport_domain::account::AccountDomain;
 
 use super::account::{AccountNode, domains};
 use super::context::state;
@@ -20,10 +20,9 @@ pub struct DomainClaim {
     confirmed: bool,
 }
 
-/// The domains of `account` with their state.
-pub(super) fn claims(account: &Account) -> Vec<DomainClaim> {
-    account
-        .domains()
+/// The domains of an account with their state.
+pub(super) fn claims(domains: &[AccountDomain]) -> Vec<DomainClaim> {
+    domains
         .iter()
         .map(|d| DomainClaim {
             domain: d.domain.as_str().to_owned(),

@@ -332,6 +332,9 @@ impl ContactQueries {
         let Ok(id) = contact_id("id", &id) else {
             return Err(gql(ApiError::NotFound("contact")));
         };
+        // The contact with its account (and the account's manager, when selected) in one
+        // statement; what is selected under them, one statement each.
+        super::prime::contact(ctx, ctx.look_ahead(), id).await?;
         Ok(Some(load_contact(state(ctx), id).await?))
     }
 

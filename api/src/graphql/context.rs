@@ -1,17 +1,15 @@
 use std::sync::Arc;
 
+use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache};
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
-};
-use async_graphql::{Context, ServerResult, Value};
 use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use rapport_domain::ids::{AccountId, AgreementId, ContactId, PartnerId, TeamMemberId};
 
 use super::loaders::{
-    AccountLoader, ContactLoader, DisplayNameLoader, HistoryLoader, InteractionPagesLoader,
-    PartnerLoader, PeriodCreditsLoader, QuarterMeasurementsLoader, TeamMemberLoader,
+    AccountLoader, ContactLoader, DisplayNameLoader, DomainsLoader, HistoryLoader,
+    InteractionPagesLoader, PartnerLoader, PeriodCreditsLoader, QuarterMeasurementsLoader,
+    TeamMemberLoader,
 };
 use crate::auth::jwt::JwtKeys;
 use crate::auth::{Caller, ReadScope};
@@ -45,6 +43,8 @@ pub struct RequestState {
     pub registry: Arc<rapport_integrations::Registry>,
     /// Accounts by id.
     pub accounts: Cached<AccountLoader>,
+    /// Accounts' email domains by account id.
+    pub domains: Cached<DomainsLoader>,
     /// Team members by id.
     pub team: Cached<TeamMemberLoader>,
     /// Partners by id.
@@ -96,6 +96,7 @@ impl RequestState {
         let scope = caller.scope();
         Self {
             accounts: cached(AccountLoader(store.clone(), scope), delay),
+            domains: cached(DomainsLoader(store.clone(), scope), delay),
             team: cached(TeamMemberLoader(store.clone(), scope), delay),
             partners: cached(PartnerLoader(store.clone(), scope), delay),
             contacts: cached(ContactLoader(store.clone(), scope), delay),
@@ -123,6 +124,7 @@ impl RequestState {
     /// Forgets every row the loaders cached (called before each mutation runs).
     pub fn clear_caches(&self) {
         self.accounts.clear::<AccountId>();
+        self.domains.clear::<AccountId>();
         self.team.clear::<TeamMemberId>();
         self.partners.clear::<PartnerId>();
         self.contacts.clear::<ContactId>();
@@ -150,32 +152,4 @@ impl RequestState {
 /// The request state from a resolver context.
 pub fn state<'a>(ctx: &Context<'a>) -> &'a RequestState {
     ctx.data_unchecked::<RequestState>()
-}
-
-/// Empties the request's loader caches before each mutation field, so a mutation's payload
-/// (and anything after it in the same document) reads what the mutation wrote.
-#[derive(Debug, Clone, Copy)]
-pub struct FreshMutations;
-
-impl ExtensionFactory for FreshMutations {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for FreshMutations {
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        if info.parent_type == "Mutation"
-            && let Some(st) = ctx.data_opt::<RequestState>()
-        {
-            st.clear_caches();
-        }
-        next.run(ctx, info).await
-    }
 }

@@ -1,22 +1,29 @@
 //! A clear refusal of introspection when it is turned off (async-graphql alone answers it
 //! with a silent `null`). The bounds on a document's size and shape are in `super::guard`.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, Variables};
+use async_graphql::{ServerError, ServerResult};
 
-/// Refuses documents that ask for `__schema` or `__type` when introspection is turned off.
+/// Refuses a document that asks for `__schema` or `__type` (introspection is turned off).
 /// async-graphql alone would answer such a field with a silent `null`, which looks like an
 /// empty schema rather than a refusal.
-#[derive(Debug, Clone, Copy)]
-pub struct NoIntrospection;
-
-impl ExtensionFactory for NoIntrospection {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
+pub(crate) fn refuse_introspection(doc: &ExecutableDocument) -> ServerResult<()> {
+    let asks = doc
+        .operations
+        .iter()
+        .any(|(_, op)| introspects(&op.node.selection_set.node))
+        || doc
+            .fragments
+            .values()
+            .any(|f| introspects(&f.node.selection_set.node));
+    if asks {
+        let mut err = ServerError::new("introspection is turned off on this server", None);
+        let mut ext = async_graphql::ErrorExtensionValues::default();
+        ext.set("code", "GRAPHQL_VALIDATION_FAILED");
+        err.extensions = Some(ext);
+        return Err(err);
     }
+    Ok(())
 }
 
 fn introspects(set: &SelectionSet) -> bool {
@@ -28,33 +35,4 @@ fn introspects(set: &SelectionSet) -> bool {
         Selection::InlineFragment(f) => introspects(&f.node.selection_set.node),
         Selection::FragmentSpread(_) => false,
     })
-}
-
-#[async_trait::async_trait]
-impl Extension for NoIntrospection {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        let asks = doc
-            .operations
-            .iter()
-            .any(|(_, op)| introspects(&op.node.selection_set.node))
-            || doc
-                .fragments
-                .values()
-                .any(|f| introspects(&f.node.selection_set.node));
-        if asks {
-            let mut err = ServerError::new("introspection is turned off on this server", None);
-            let mut ext = async_graphql::ErrorExtensionValues::default();
-            ext.set("code", "GRAPHQL_VALIDATION_FAILED");
-            err.extensions = Some(ext);
-            return Err(err);
-        }
-        Ok(doc)
-    }
 }

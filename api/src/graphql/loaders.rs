@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use chrono::NaiveDate;
-use rapport_domain::account::{Account, RelationshipChange};
+use rapport_domain::account::{Account, AccountDomain, RelationshipChange};
 use rapport_domain::agreement::{Measurement, MeasurementPeriod, Period};
 use rapport_domain::contact::Contact;
 use rapport_domain::ids::{AccountId, AgreementId, ContactId, PartnerId, TeamMemberId};
@@ -36,7 +36,8 @@ impl std::error::Error for LoadError {
     }
 }
 
-/// Accounts by id, one query per batch.
+/// Accounts by id, one query per batch. The accounts carry no domains: `domains` are read
+/// through [`DomainsLoader`], only when a query asks for them.
 #[derive(Debug)]
 pub struct AccountLoader(pub Store, pub ReadScope);
 
@@ -45,12 +46,31 @@ impl Loader<AccountId> for AccountLoader {
     type Error = LoadError;
 
     async fn load(&self, keys: &[AccountId]) -> Result<HashMap<AccountId, Account>, LoadError> {
-        let rows = self
+        let joined = self
             .0
-            .accounts_by_ids(self.1, keys)
+            .accounts_with_managers(self.1, keys, false)
             .await
             .map_err(|e| LoadError(Arc::new(e)))?;
-        Ok(rows.into_iter().map(|a| (a.id(), a)).collect())
+        Ok(joined.accounts.into_iter().map(|a| (a.id(), a)).collect())
+    }
+}
+
+/// The email domains of accounts by account id, one query per batch.
+#[derive(Debug)]
+pub struct DomainsLoader(pub Store, pub ReadScope);
+
+impl Loader<AccountId> for DomainsLoader {
+    type Value = Vec<AccountDomain>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[AccountId],
+    ) -> Result<HashMap<AccountId, Vec<AccountDomain>>, LoadError> {
+        self.0
+            .account_domains(self.1, keys)
+            .await
+            .map_err(|e| LoadError(Arc::new(e)))
     }
 }
 

@@ -11,6 +11,7 @@ pub mod context;
 mod enums;
 pub mod error;
 mod event_types;
+mod execute;
 mod filter_text;
 mod filters;
 pub mod guard;
@@ -73,8 +74,7 @@ pub struct Mutation(
     notifications::NotificationMutations,
 );
 
-/// The executable schema.
-pub type AppSchema = Schema<Query, Mutation, Subscription>;
+pub use execute::{AppSchema, ExecSchema, FreshMutation};
 
 /// Builds the schema with the configured limits. The guard bounds the work of every document
 /// before async-graphql parses it again or validates it, and holds data fields to
@@ -84,27 +84,24 @@ pub type AppSchema = Schema<Query, Mutation, Subscription>;
 /// [`guard::model`]), which replaces async-graphql's field count. async-graphql's recursion
 /// and directive limits stay as a second line (its depth limit is not used: it would count
 /// introspection against the data limit). With introspection off, "Did you mean …"
-/// suggestions are off too: they would name fields.
+/// suggestions are off too: they would name fields. The guard runs in [`AppSchema`], not as
+/// an extension (see `execute`).
 pub fn build_schema(settings: &GraphqlSettings) -> AppSchema {
     let mut builder = Schema::build(
         Query::default(),
-        Mutation::default(),
+        FreshMutation::default(),
         Subscription::default(),
     )
     .limit_directives(settings.max_directives)
-    .limit_recursive_depth(settings.max_nesting)
-    .extension(guard::QueryGuard {
+    .limit_recursive_depth(settings.max_nesting);
+    if !settings.introspection {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    let guard = guard::QueryGuard {
         limits: guard::GuardLimits::from_settings(settings),
         shapes: Arc::new(shapes()),
-    })
-    .extension(context::FreshMutations);
-    if !settings.introspection {
-        builder = builder
-            .disable_introspection()
-            .disable_suggestions()
-            .extension(limits::NoIntrospection);
-    }
-    builder.finish()
+    };
+    AppSchema::new(builder.finish(), guard, settings.introspection)
 }
 
 /// The schema in SDL, as served at `/graphql/schema.graphql` and printed by `rapport schema`.
@@ -115,7 +112,9 @@ pub fn sdl() -> String {
 /// The SDL of a built schema, with `@specifiedBy(url:)` on the scalars that follow a standard
 /// (async-graphql leaves the directive out unless asked).
 pub fn sdl_of(schema: &AppSchema) -> String {
-    schema.sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
+    schema
+        .schema()
+        .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 /// The field shapes the cost model reads, from the SDL of the schema without its

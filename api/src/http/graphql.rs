@@ -351,16 +351,10 @@ async fn execute(
         .into_iter()
         .map(|e| error_json(e, &gql_query, &gql_variables, &rid))
         .collect();
-    let mut body = Map::new();
-    if !request_error {
-        body.insert(
-            "data".into(),
-            serde_json::to_value(&response.data).unwrap_or(Value::Null),
-        );
-    }
-    if !errors.is_empty() {
-        body.insert("errors".into(), Value::Array(errors));
-    }
+    let body = Body {
+        data: (!request_error).then_some(&response.data),
+        errors: (!errors.is_empty()).then_some(&errors),
+    };
     // Stored only once it parsed, validated and passed the guard: a document that cannot run
     // never takes a place in the store.
     if let (false, Some((hash, text))) = (request_error, resolved.register) {
@@ -371,9 +365,31 @@ async fn execute(
     } else {
         StatusCode::OK
     };
-    HttpResponse::build(status)
-        .content_type(kind.content_type())
-        .json(Value::Object(body))
+    // Written straight from the executor's value: no `serde_json::Value` tree in between.
+    match serde_json::to_vec(&body) {
+        Ok(bytes) => HttpResponse::build(status)
+            .content_type(kind.content_type())
+            .body(bytes),
+        Err(err) => {
+            tracing::error!(error = %err, "the response could not be written as JSON");
+            error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                kind,
+                "INTERNAL",
+                "internal error",
+                &rid,
+            )
+        }
+    }
+}
+
+/// A GraphQL response body: `data` left out on a request error, `errors` when there are none.
+#[derive(serde::Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a Vec<Value>>,
 }
 
 /// Whether the executor refused the document for one of the configured limits. These are

@@ -99,7 +99,10 @@ fn parse<T>(
     result.map_err(|e| StoreError::corrupt("accounts", id, format!("{what}: {e}")))
 }
 
-fn to_domain(row: account::Model, domains: Vec<(String, bool)>) -> Result<Account, StoreError> {
+pub(super) fn to_domain(
+    row: account::Model,
+    domains: Vec<(String, bool)>,
+) -> Result<Account, StoreError> {
     let account::Model {
         id,
         name,

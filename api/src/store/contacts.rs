@@ -121,7 +121,7 @@ fn custom_fields_json(fields: &CustomFields) -> String {
     .to_string()
 }
 
-fn to_domain(row: contact::Model) -> Result<Contact, StoreError> {
+pub(super) fn to_domain(row: contact::Model) -> Result<Contact, StoreError> {
     let contact::Model {
         id,
         account_id,

@@ -17,6 +17,7 @@ mod error;
 mod event_reads;
 mod filters;
 mod interactions;
+mod joined;
 mod like;
 mod measurements;
 mod notifications;
@@ -55,6 +56,7 @@ pub use filters::{AgreementQuery, ComplianceQuery, CreditQuery, DateWindow};
 pub use interactions::{
     Interaction, InteractionPage, InteractionQuery, InteractionSort, NewInteraction,
 };
+pub use joined::Joined;
 pub use measurements::{Recorded, StoredCredit};
 pub use notifications::{
     InboxAccount, InboxEndpoint, InboxMember, NewNotification, StoredNotification,

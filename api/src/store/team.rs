@@ -13,7 +13,7 @@ use super::page::fetch_page;
 use super::{Page, PageRequest, Store, StoreError, TeamSort, Tx, scope};
 use crate::auth::ReadScope;
 
-fn to_domain(row: team_member::Model) -> Result<TeamMember, StoreError> {
+pub(super) fn to_domain(row: team_member::Model) -> Result<TeamMember, StoreError> {
     let team_member::Model {
         id,
         subject,

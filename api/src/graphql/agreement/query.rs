@@ -17,6 +17,7 @@ use crate::graphql::context::{RequestState, state};
 use crate::graphql::error::{GqlResultExt, gql};
 use crate::graphql::filters::AgreementFilter;
 use crate::graphql::pagination::page_request;
+use crate::graphql::prime::fetch;
 use crate::store::{AgreementQuery, AgreementSort, Store, StoreError};
 
 use super::node::AgreementNode;
@@ -41,9 +42,9 @@ connection!(
     prime_agreements
 );
 
-/// Loads the accounts of a page of agreements in one batch (each agreement's fields need its
-/// account for permissions), and, when `compliance` is selected, the measurements and credits
-/// it reads, one batch each for the whole page.
+/// Loads the accounts of a page of agreements in one statement (each agreement's fields need
+/// its account for permissions), and, when `compliance` is selected, the measurements and
+/// credits it reads, one statement each for the whole page (see `graphql::prime`).
 async fn prime_agreements(
     ctx: &Context<'_>,
     selection: async_graphql::Lookahead<'_>,
@@ -53,7 +54,7 @@ async fn prime_agreements(
     let mut ids: Vec<_> = items.iter().map(Agreement::account).collect();
     ids.sort();
     ids.dedup();
-    st.accounts.load_many(ids).await.gql()?;
+    crate::graphql::prime::accounts_of(ctx, selection.field("account"), &ids).await?;
     if [
         "createdBy",
         "approvedBy",
@@ -101,10 +102,7 @@ async fn prime_agreements(
         .iter()
         .flat_map(|a| periods.iter().map(move |(_, quarter)| (a.id(), *quarter)))
         .collect();
-    st.quarter_measurements
-        .load_many(measurements)
-        .await
-        .gql()?;
+    fetch(&st.quarter_measurements, measurements.into_iter().collect()).await?;
     if compliance.field("creditsIncurred").exists() {
         let mut credits = BTreeSet::new();
         for a in items {
@@ -115,7 +113,7 @@ async fn prime_agreements(
                 }
             }
         }
-        st.period_credits.load_many(credits).await.gql()?;
+        fetch(&st.period_credits, credits.into_iter().collect()).await?;
     }
     Ok(())
 }

@@ -3,9 +3,10 @@
 //! async-graphql validates a fragment again at every spread and compares its depth and
 //! complexity limits only after walking everything, so a small document of fragments that
 //! each spread the previous one twice costs time that doubles per level. The guard runs
-//! first, in the `prepare_request` hook (before async-graphql parses, checks recursion and
-//! validates): it counts tokens before parsing, parses once (the parsed document is handed
-//! on, not parsed again), and costs the document with every fragment costed once. Its work
+//! first, before async-graphql parses, checks recursion and validates (`graphql::AppSchema`
+//! runs it ahead of the executor): it counts tokens before parsing, parses once (the parsed
+//! document is handed on, not parsed again), and costs the document with every fragment
+//! costed once. Its work
 //! is linear in the size of the document, so refusing is never dearer than reading. Last,
 //! it prices the operation with the cost model of data queries ([`model`]): the objects its
 //! answer can hold, refused past `graphql.max_complexity` before anything runs.
@@ -17,11 +18,8 @@ mod tokens;
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
+use async_graphql::Variables;
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Request, ServerResult, Variables};
 
 use crate::config::GraphqlSettings;
 
@@ -114,7 +112,7 @@ impl GuardLimits {
         Ok(cost)
     }
 
-    /// The whole guard on a query text, as the extension runs it: count, parse, cost. A text
+    /// The whole guard on a query text, as the executor runs it: count, parse, cost. A text
     /// that does not parse is `Ok(None)` (the parse error is async-graphql's to report).
     pub fn check_query(&self, shapes: &Shapes, src: &str) -> Result<Option<DocumentCost>, Refusal> {
         self.check_source(src)?;
@@ -140,45 +138,14 @@ fn within(bound: Bound, value: u64, limit: u64) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// The guard as an async-graphql extension: the bounds, and the shapes of the schema it
-/// guards for the cost model.
+/// The guard as the executor runs it (`graphql::AppSchema`): the bounds, and the shapes of
+/// the schema it guards for the cost model.
 #[derive(Debug, Clone)]
 pub struct QueryGuard {
     /// The bounds.
     pub limits: GuardLimits,
     /// The schema's field shapes.
     pub shapes: Arc<Shapes>,
-}
-
-impl ExtensionFactory for QueryGuard {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(self.clone())
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for QueryGuard {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        self.limits
-            .check_source(&request.query)
-            .map_err(Refusal::into_server_error)?;
-        // Parsed here once; async-graphql takes this document instead of parsing again.
-        let variables = request.variables.clone();
-        let operation = request.operation_name.clone();
-        let doc = request.parsed_query()?;
-        self.limits
-            .check_document(doc)
-            .map_err(Refusal::into_server_error)?;
-        self.limits
-            .check_cost(&self.shapes, doc, &variables, operation.as_deref())
-            .map_err(Refusal::into_server_error)?;
-        next.run(ctx, request).await
-    }
 }
 
 #[cfg(test)]
