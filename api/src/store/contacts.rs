@@ -212,7 +212,7 @@ pub(super) fn to_domain(row: contact::Model) -> Result<Contact, StoreError> {
 }
 
 /// The column values of a contact's details (all empty for an erased contact).
-fn detail_columns(details: Option<&ContactDetails>) -> contact::ActiveModel {
+pub(super) fn detail_columns(details: Option<&ContactDetails>) -> contact::ActiveModel {
     match details {
         Some(d) => contact::ActiveModel {
             first_name: Set(Some(d.first_name.as_str().to_owned())),

@@ -2,17 +2,15 @@
 //! instead of five statements each, so filling a database takes time proportional to the rows
 //! (and a round trip per thousand contacts rather than per row).
 //!
-//! The contact columns are derived here exactly as `Tx::insert_contact` derives them; a test
-//! compares the two paths column by column, so the demo rows cannot drift from real ones.
+//! The contact columns come from the same function as `Tx::insert_contact`'s; a test compares
+//! the two paths column by column, so the demo rows cannot drift from real ones.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rapport_domain::contact::ContactDetails;
 use rapport_domain::ids::{AccountId, ContactId};
-use rapport_domain::values::{EmailAddress, Phone};
 use sea_orm::{EntityTrait, Set};
-use serde_json::{Value, json};
 
 use super::entity::{contact, contact_phone, contact_tag, sync_job};
 use super::{StoreError, Tx};
@@ -22,51 +20,14 @@ use super::{StoreError, Tx};
 const ROWS_PER_STATEMENT: usize = 1_000;
 
 fn row(account: AccountId, d: &ContactDetails, now: DateTime<Utc>) -> contact::ActiveModel {
-    let mut search = vec![d.first_name.as_str().to_lowercase()];
-    if let Some(last) = &d.last_name {
-        search.push(last.as_str().to_lowercase());
-    }
-    if let Some(email) = &d.email {
-        search.push(email.normalized());
-    }
-    search.extend(d.phones.iter().map(|p| p.number.digits().to_owned()));
     contact::ActiveModel {
         account_id: Set(account.get()),
-        first_name: Set(Some(d.first_name.as_str().to_owned())),
-        first_name_key: Set(Some(d.first_name.as_str().to_lowercase())),
-        last_name: Set(d.last_name.as_ref().map(|t| t.as_str().to_owned())),
-        last_name_key: Set(d.last_name.as_ref().map(|t| t.as_str().to_lowercase())),
-        email: Set(d.email.as_ref().map(|e| e.as_str().to_owned())),
-        email_key: Set(d.email.as_ref().map(EmailAddress::normalized)),
-        phones: Set(phones_json(&d.phones)),
-        job_role: Set(d.job_role.as_ref().map(|t| t.as_str().to_owned())),
-        email_consent: Set(d.email_consent.as_str().to_owned()),
-        tags: Set(Value::from(d.tags.as_slice().to_vec()).to_string()),
-        custom_fields: Set(Value::Array(
-            d.custom_fields
-                .as_slice()
-                .iter()
-                .map(|f| json!({"key": f.key(), "type": f.kind().as_str(), "value": f.value()}))
-                .collect(),
-        )
-        .to_string()),
-        search_text: Set(search.join(" ")),
         erased_at: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
-        ..Default::default()
+        ..super::contacts::detail_columns(Some(d))
     }
-}
-
-fn phones_json(phones: &[Phone]) -> String {
-    Value::Array(
-        phones
-            .iter()
-            .map(|p| json!({"number": p.number.as_str(), "type": p.kind.as_str()}))
-            .collect(),
-    )
-    .to_string()
 }
 
 impl Tx {
