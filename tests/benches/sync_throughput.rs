@@ -21,7 +21,9 @@
 //!   `BENCH_PACE_LATENCY_MS`, default 50) drained by the worker's per-provider loops, alone and
 //!   then beside a Ringover mock paced at 2 requests per second with as many jobs queued; then
 //!   once more with one step shared by both providers (how the worker ran before), capped at
-//!   `BENCH_PACE_CAP_SECS` (default 60). Batches of 50 jobs, as the default settings.
+//!   `BENCH_PACE_CAP_SECS` (default 60). Batches of 50 jobs, as the default settings. Alone and
+//!   beside alternate for `BENCH_PACE_ROUNDS` rounds (default 5); the ratio's median and worst
+//!   round are printed.
 //!
 //! `BENCH_SCENARIOS` picks scenarios (default `drain,backfill,pace`).
 //!
@@ -276,11 +278,30 @@ async fn mailchimp_drain(
     (drained, delivered)
 }
 
-async fn pace(contacts: usize, latency: Duration, cap: Duration) {
-    let ringover = RingoverMock::start().await;
-    let (alone, _) = mailchimp_drain(contacts, latency, None, Loop::PerProvider, cap).await;
-    let (beside, _) =
-        mailchimp_drain(contacts, latency, Some(&ringover), Loop::PerProvider, cap).await;
+async fn pace(contacts: usize, latency: Duration, cap: Duration, rounds: usize) {
+    // Alone and beside alternate, so a change in the machine's load touches both legs alike;
+    // each leg starts on a fresh database and fresh mocks.
+    let mut alone = Vec::new();
+    let mut beside = Vec::new();
+    let mut ratios = Vec::new();
+    let mut ringover_created = 0;
+    for round in 1..=rounds {
+        let (a, _) = mailchimp_drain(contacts, latency, None, Loop::PerProvider, cap).await;
+        let ringover = RingoverMock::start().await;
+        let (b, _) =
+            mailchimp_drain(contacts, latency, Some(&ringover), Loop::PerProvider, cap).await;
+        ringover_created += ringover.created();
+        let ratio = a.zip(b).map(|(a, b)| b.as_secs_f64() / a.as_secs_f64());
+        println!(
+            "  round {round}: alone {}, beside {}, ratio {}",
+            secs(a, cap),
+            secs(b, cap),
+            ratio.map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"))
+        );
+        alone.extend(a);
+        beside.extend(b);
+        ratios.extend(ratio);
+    }
     let ringover_old = RingoverMock::start().await;
     let (shared, shared_delivered) = mailchimp_drain(
         contacts,
@@ -290,34 +311,46 @@ async fn pace(contacts: usize, latency: Duration, cap: Duration) {
         cap,
     )
     .await;
-    let secs = |d: Option<Duration>| {
-        d.map_or_else(
-            || format!("not drained within {} s", cap.as_secs()),
-            |d| format!("{:.2} s", d.as_secs_f64()),
-        )
-    };
     println!("pace (Mailchimp's queue with and without a paced Ringover, batches of 50):");
-    println!("  contacts per provider          {contacts}");
-    println!("  Mailchimp alone                {}", secs(alone));
+    println!("  contacts per provider          {contacts}, {rounds} interleaved rounds");
     println!(
-        "  Mailchimp beside Ringover      {}  (Ringover at 2 requests/s)",
-        secs(beside)
+        "  Mailchimp alone (median)       {}",
+        secs(median_duration(&mut alone), cap)
     );
-    if let (Some(a), Some(b)) = (alone, beside) {
+    println!(
+        "  Mailchimp beside Ringover      {}  (median; Ringover at 2 requests/s)",
+        secs(median_duration(&mut beside), cap)
+    );
+    ratios.sort_by(f64::total_cmp);
+    if let (Some(median), Some(worst)) = (ratios.get(ratios.len() / 2), ratios.last()) {
+        println!("  ratio beside / alone           median {median:.3}, worst {worst:.3}");
+    }
+    if ratios.len() < rounds {
         println!(
-            "  ratio beside / alone           {:.3}",
-            b.as_secs_f64() / a.as_secs_f64()
+            "  {} of {rounds} rounds did not drain within the cap",
+            rounds - ratios.len()
         );
     }
     println!(
         "  one shared step (before)       {}; {shared_delivered} of {contacts} delivered by then",
-        secs(shared)
+        secs(shared, cap)
     );
     println!(
-        "  Ringover contacts created      {} (per-provider leg), {} (shared-step leg)",
-        ringover.created(),
+        "  Ringover contacts created      {ringover_created} (per-provider legs), {} (shared-step leg)",
         ringover_old.created()
     );
+}
+
+fn secs(d: Option<Duration>, cap: Duration) -> String {
+    d.map_or_else(
+        || format!("not drained within {} s", cap.as_secs()),
+        |d| format!("{:.2} s", d.as_secs_f64()),
+    )
+}
+
+fn median_duration(values: &mut [Duration]) -> Option<Duration> {
+    values.sort();
+    values.get(values.len() / 2).copied()
 }
 
 fn main() {
@@ -355,9 +388,10 @@ fn main() {
     let pace_contacts = env_or("BENCH_PACE_CONTACTS", 1_000usize);
     let pace_latency = Duration::from_millis(env_or("BENCH_PACE_LATENCY_MS", 50u64));
     let pace_cap = Duration::from_secs(env_or("BENCH_PACE_CAP_SECS", 60u64));
+    let pace_rounds = env_or("BENCH_PACE_ROUNDS", 5usize).max(1);
     runtime.block_on(async {
         if runs("pace") {
-            pace(pace_contacts, pace_latency, pace_cap).await;
+            pace(pace_contacts, pace_latency, pace_cap, pace_rounds).await;
         }
         if runs("drain") {
             drain(options(drain_latency), drain_contacts, drain_latency).await;
