@@ -184,7 +184,9 @@ async fn a_key_rotated_at_the_provider_is_fetched_on_first_use_and_the_removed_o
     // Past the 1 s refresh interval since the fetch at start.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let new = TestKey::B.sign(KID_B, &claims("kc-eve", "eve@example.test"));
-    viewer(&app, &new).await.expect("new kid fetched on first use");
+    viewer(&app, &new)
+        .await
+        .expect("new kid fetched on first use");
     assert_eq!(idp.stats().on(routes::CERTS), 2);
     assert_eq!(viewer(&app, &old).await, Err("UNAUTHENTICATED".into()));
 }
@@ -234,7 +236,9 @@ async fn a_server_starts_while_the_provider_is_down_and_signs_in_once_it_answers
     assert_eq!(viewer(&app, &token).await, Err("UNAUTHENTICATED".into()));
     idp.faults().clear();
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    viewer(&app, &token).await.expect("keys fetched once the provider answers");
+    viewer(&app, &token)
+        .await
+        .expect("keys fetched once the provider answers");
 }
 
 #[tokio::test]

@@ -135,3 +135,7 @@ pub fn max_age(headers: &HeaderMap) -> Option<Duration> {
     }
     age
 }
+
+#[cfg(test)]
+#[path = "fetch_tests.rs"]
+mod tests;

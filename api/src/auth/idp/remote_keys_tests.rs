@@ -1,8 +1,8 @@
 use std::sync::atomic::Ordering;
 
 use super::*;
-use crate::auth::idp::tests::{KID_A, KID_B, Script, TestClock, key_a, key_b};
 use crate::auth::idp::Fetched;
+use crate::auth::idp::tests::{KID_A, KID_B, Script, TestClock, key_a, key_b};
 
 const POLICY: CachePolicy = CachePolicy {
     default_ttl: Duration::from_secs(300),
@@ -52,7 +52,9 @@ async fn a_key_rotated_in_at_the_provider_is_fetched_on_first_use_and_a_removed_
     clock.advance(Duration::from_secs(31));
     // The provider rotates: B in, A out.
     script.serve(&[key_b()]);
-    lookup(&remote, KID_B).await.expect("new kid fetched on first use");
+    lookup(&remote, KID_B)
+        .await
+        .expect("new kid fetched on first use");
     assert_eq!(fetches.load(Ordering::SeqCst), 2);
     assert_eq!(remote.kids(), vec![KID_B.to_owned()]);
     assert_eq!(
@@ -80,7 +82,9 @@ async fn a_flood_of_unknown_kids_fetches_at_most_once_per_refresh_interval() {
     clock.advance(Duration::from_secs(30));
     let _ = lookup(&remote, "forged-again").await;
     assert_eq!(fetches.load(Ordering::SeqCst), 3);
-    lookup(&remote, KID_A).await.expect("the real key still works");
+    lookup(&remote, KID_A)
+        .await
+        .expect("the real key still works");
 }
 
 #[tokio::test]
@@ -116,7 +120,9 @@ async fn while_the_provider_is_down_the_last_good_keys_serve_until_the_stale_bou
     lookup(&remote, KID_A).await.expect("stale key serves");
     assert_eq!(fetches.load(Ordering::SeqCst), 2, "the refresh was tried");
     clock.advance(Duration::from_secs(590));
-    lookup(&remote, KID_A).await.expect("stale key still serves at 891 s");
+    lookup(&remote, KID_A)
+        .await
+        .expect("stale key still serves at 891 s");
     // Past 300 + 600 s: refused.
     clock.advance(Duration::from_secs(10));
     assert_eq!(
@@ -139,10 +145,16 @@ async fn a_provider_down_at_start_refuses_until_it_answers() {
         lookup(&remote, KID_A).await,
         Err(AuthRejection::KeysUnavailable)
     );
-    assert_eq!(fetches.load(Ordering::SeqCst), 1, "rate-limited after the start");
+    assert_eq!(
+        fetches.load(Ordering::SeqCst),
+        1,
+        "rate-limited after the start"
+    );
     script.serve(&[key_a()]);
     clock.advance(Duration::from_secs(30));
-    lookup(&remote, KID_A).await.expect("fetched once the provider answers");
+    lookup(&remote, KID_A)
+        .await
+        .expect("fetched once the provider answers");
 }
 
 #[tokio::test]
@@ -189,10 +201,18 @@ async fn max_age_is_honoured_within_its_bounds() {
         assert!(remote.prime().await);
         clock.advance(Duration::from_secs(expected_ttl - 1));
         lookup(&remote, KID_A).await.expect("fresh");
-        assert_eq!(fetches.load(Ordering::SeqCst), 1, "{max_age:?}: fresh until the ttl");
+        assert_eq!(
+            fetches.load(Ordering::SeqCst),
+            1,
+            "{max_age:?}: fresh until the ttl"
+        );
         clock.advance(Duration::from_secs(1));
         lookup(&remote, KID_A).await.expect("refetched");
-        assert_eq!(fetches.load(Ordering::SeqCst), 2, "{max_age:?}: refetched at the ttl");
+        assert_eq!(
+            fetches.load(Ordering::SeqCst),
+            2,
+            "{max_age:?}: refetched at the ttl"
+        );
     }
 }
 

@@ -17,8 +17,7 @@ use super::*;
 use crate::auth::jwks::test_keys::{EC_PRIVATE_PEM, RSA_PRIVATE_PEM, es256_jwk, rs256_jwk};
 use crate::auth::jwt::JwtKeys;
 
-pub(super) const EC_OTHER_PRIVATE_PEM: &str =
-    include_str!("../testdata/ec_p256_other_private.pem");
+pub(super) const EC_OTHER_PRIVATE_PEM: &str = include_str!("../testdata/ec_p256_other_private.pem");
 pub(super) const ISSUER: &str = "https://idp.example.test/realms/staff";
 pub(super) const AUDIENCE: &str = "rapport";
 pub(super) const KID_A: &str = "es256-test-1";
@@ -136,7 +135,11 @@ impl TestClock {
 /// Provider settings for the tests (ES256 and RS256 pinned, HS256 for Rapport's own tokens).
 pub(super) fn provider_settings() -> JwtSettings {
     JwtSettings {
-        algorithms: vec![JwtAlgorithm::HS256, JwtAlgorithm::ES256, JwtAlgorithm::RS256],
+        algorithms: vec![
+            JwtAlgorithm::HS256,
+            JwtAlgorithm::ES256,
+            JwtAlgorithm::RS256,
+        ],
         jwks_url: Some("https://idp.example.test/certs".to_owned()),
         provider_issuer: Some(ISSUER.to_owned()),
         provider_audience: Some(AUDIENCE.to_owned()),

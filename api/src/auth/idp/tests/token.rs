@@ -46,7 +46,10 @@ async fn a_provider_token_names_its_user() {
     let setup = setup(&provider_settings());
     let claims = with(provider_claims("kc-1234"), "name", json!("Ada Lovelace"));
     for kid in [KID_A, "rsa-1"] {
-        let identity = setup.verify(&sign(Some(kid), &claims)).await.expect("valid");
+        let identity = setup
+            .verify(&sign(Some(kid), &claims))
+            .await
+            .expect("valid");
         assert_eq!(
             identity,
             ProviderIdentity {
@@ -64,7 +67,10 @@ async fn a_provider_token_names_its_user() {
 async fn an_audience_array_containing_ours_is_accepted_and_one_without_it_refused() {
     let setup = setup(&provider_settings());
     let ok = with(provider_claims("u"), "aud", json!(["account", AUDIENCE]));
-    setup.verify(&sign(Some(KID_A), &ok)).await.expect("aud array with ours");
+    setup
+        .verify(&sign(Some(KID_A), &ok))
+        .await
+        .expect("aud array with ours");
     let other = with(provider_claims("u"), "aud", json!(["account", "billing"]));
     assert_eq!(
         setup.verify(&sign(Some(KID_A), &other)).await,
@@ -168,11 +174,17 @@ async fn claims_are_read_where_the_settings_say() {
     claims["oid"] = json!("0f1e-2d3c");
     claims["preferred_username"] = json!("ada@example.test");
     claims["realm_access"] = json!({"roles": ["offline_access", "crm-agent", "crm-admin"]});
-    let identity = setup.verify(&sign(Some(KID_A), &claims)).await.expect("valid");
+    let identity = setup
+        .verify(&sign(Some(KID_A), &claims))
+        .await
+        .expect("valid");
     assert_eq!(identity.subject, "0f1e-2d3c");
     assert_eq!(identity.email.as_deref(), Some("ada@example.test"));
     let provider = setup.keys.provider().expect("provider");
-    assert_eq!(provider.mapped_role(&identity.roles), Some(Some(Role::Admin)));
+    assert_eq!(
+        provider.mapped_role(&identity.roles),
+        Some(Some(Role::Admin))
+    );
     assert_eq!(provider.mapped_role(&["offline_access".into()]), Some(None));
 
     claims["oid"] = json!(42);
