@@ -153,6 +153,7 @@ impl Application {
         let events = EventsHandle::new(events_store(&settings, &store).await?, &settings.events)
             .map_err(|e| anyhow::anyhow!("cannot start the event relay: {e}"))?;
         let keys = Arc::new(load_keys(&settings)?);
+        prime_provider_keys(&keys).await;
         let bootstrapped = ensure_bootstrap_admin(&store, &settings.auth, Utc::now())
             .await
             .map_err(|e| anyhow::anyhow!("cannot create the bootstrap admin: {e}"))?
@@ -315,6 +316,21 @@ impl Application {
             .await;
         }
         result
+    }
+}
+
+/// Fetches the identity provider's keys once before serving, bounded by
+/// `jwt.jwks_timeout_seconds`. A provider that is down does not stop the server: it starts
+/// degraded (Rapport's own tokens work; provider tokens are refused until a fetch, retried at
+/// most every `jwt.jwks_refresh_seconds`, succeeds).
+async fn prime_provider_keys(keys: &JwtKeys) {
+    if let Some(provider) = keys.provider()
+        && !provider.keys().prime().await
+    {
+        tracing::error!(
+            "starting without the identity provider's keys (jwt.jwks_url): its tokens are \
+             refused until it can be fetched"
+        );
     }
 }
 

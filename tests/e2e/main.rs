@@ -35,6 +35,7 @@ mod running;
 mod scheduler;
 mod shared_secret;
 mod sorting;
+mod sso;
 mod statements;
 mod sync;
 mod sync_pace;

@@ -57,6 +57,16 @@ pub struct PartnerFacts {
     pub active: bool,
 }
 
+/// The team member a provider user is linked to, with the member's own subject (the actor
+/// of their changes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedMember {
+    /// What authentication needs of the member.
+    pub facts: MemberFacts,
+    /// The member's subject in Rapport.
+    pub subject: String,
+}
+
 /// The generation a database read started in; an answer is kept only if it is still current.
 /// `None` when the cache was not trusted at the start.
 #[derive(Debug, Clone, Copy)]
@@ -74,6 +84,7 @@ struct Maps {
     members: LruCache<String, Entry<Option<MemberFacts>>>,
     partners: LruCache<PartnerId, Entry<Option<PartnerFacts>>>,
     revoked: LruCache<String, Entry<bool>>,
+    links: LruCache<String, Entry<Option<LinkedMember>>>,
 }
 
 impl Maps {
@@ -81,6 +92,7 @@ impl Maps {
         self.members.clear();
         self.partners.clear();
         self.revoked.clear();
+        self.links.clear();
     }
 }
 
@@ -112,6 +124,7 @@ impl AuthCache {
                 members: LruCache::new(capacity),
                 partners: LruCache::new(capacity),
                 revoked: LruCache::new(capacity),
+                links: LruCache::new(capacity),
             }),
             positive_ttl,
             negative_ttl,
@@ -192,6 +205,26 @@ impl AuthCache {
         });
     }
 
+    /// The cached member of the provider user `provider_subject`: `Some(None)` is a cached
+    /// "not linked".
+    pub fn linked(&self, provider_subject: &str) -> Option<Option<LinkedMember>> {
+        self.read(|maps| maps.links.get(provider_subject).and_then(fresh))
+    }
+
+    /// Keeps the member read for the provider user `provider_subject` under `ticket`.
+    pub fn keep_linked(
+        &self,
+        ticket: Ticket,
+        provider_subject: &str,
+        linked: Option<LinkedMember>,
+    ) {
+        let ttl = self.ttl(linked.is_some());
+        self.write(ticket, |maps| {
+            maps.links
+                .put(provider_subject.to_owned(), entry(linked, ttl));
+        });
+    }
+
     fn ttl(&self, found: bool) -> Duration {
         if found {
             self.positive_ttl
@@ -241,8 +274,8 @@ fn entry<T>(value: T, ttl: Duration) -> Entry<T> {
     }
 }
 
-fn fresh<T: Copy>(entry: &Entry<T>) -> Option<T> {
-    (Instant::now() < entry.expires).then_some(entry.value)
+fn fresh<T: Clone>(entry: &Entry<T>) -> Option<T> {
+    (Instant::now() < entry.expires).then(|| entry.value.clone())
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Loading a JWKS file into verification keys for [`super::jwt::JwtKeys`].
+//! Loading a JWKS file (or a provider's JWKS document) into verification keys for [`super::jwt::JwtKeys`].
 //!
 //! Rules: keys are selected by `kid`; a key is used only when it has a `kid`,
 //! an `alg` that is pinned, `use` = "sig" (or no `use`) and `key_ops`
@@ -42,14 +42,27 @@ pub(super) fn load_jwks(
     path: &Path,
     asymmetric: &[JwtAlgorithm],
 ) -> Result<HashMap<String, JwksKey>, JwtError> {
-    let invalid = |reason: String| JwtError::InvalidKeyFile {
-        setting: "jwks_file",
-        path: path.to_owned(),
-        reason,
-    };
     let bytes = read_key_file("jwks_file", path)?;
-    let set: RawJwkSet = serde_json::from_slice(&bytes)
-        .map_err(|err| invalid(format!("not a JWK set (`{{\"keys\": [...]}}`): {err}")))?;
+    parse_jwk_set(&bytes, asymmetric, &path.display().to_string(), true).map_err(|reason| {
+        JwtError::InvalidKeyFile {
+            setting: "jwks_file",
+            path: path.to_owned(),
+            reason,
+        }
+    })
+}
+
+/// Parses a JWK set from `source` (a file or a provider's URL, for logs) into its usable keys
+/// by `kid`. With `every_algorithm`, each pinned asymmetric algorithm needs a key; otherwise
+/// one usable key is enough (a provider signs with one algorithm).
+pub(super) fn parse_jwk_set(
+    bytes: &[u8],
+    asymmetric: &[JwtAlgorithm],
+    source: &str,
+    every_algorithm: bool,
+) -> Result<HashMap<String, JwksKey>, String> {
+    let set: RawJwkSet = serde_json::from_slice(bytes)
+        .map_err(|err| format!("not a JWK set (`{{\"keys\": [...]}}`): {err}"))?;
 
     let mut keys: HashMap<String, JwksKey> = HashMap::new();
     for (index, raw) in set.keys.into_iter().enumerate() {
@@ -58,15 +71,15 @@ pub(super) fn load_jwks(
             .and_then(Value::as_str)
             .map_or_else(|| format!("#{index}"), |kid| format!("`{kid}`"));
         if raw.get("kty").and_then(Value::as_str) == Some("oct") {
-            return Err(invalid(format!(
+            return Err(format!(
                 "key {label} is a symmetric (oct) key; symmetric keys are never taken from a JWKS"
-            )));
+            ));
         }
         let jwk: Jwk = match serde_json::from_value(raw) {
             Ok(jwk) => jwk,
             Err(err) => {
                 tracing::warn!(
-                    path = %path.display(),
+                    source,
                     key = %label,
                     error = %err,
                     "skipping a JWK of an unsupported type"
@@ -74,21 +87,30 @@ pub(super) fn load_jwks(
                 continue;
             }
         };
-        if let Some((kid, key)) = usable_key(&jwk, &label, asymmetric, path).map_err(invalid)? {
+        if let Some((kid, key)) = usable_key(&jwk, &label, asymmetric, source)? {
             if keys.contains_key(&kid) {
-                return Err(invalid(format!("kid `{kid}` appears more than once")));
+                return Err(format!("kid `{kid}` appears more than once"));
             }
             keys.insert(kid, key);
         }
     }
 
-    for alg in asymmetric {
-        if !keys.values().any(|key| key.alg == *alg) {
-            return Err(invalid(format!(
-                "no usable key for the pinned algorithm {alg} (a key needs a `kid`, `alg` = \
-                 \"{alg}\", and `use` = \"sig\" or no `use`)"
-            )));
+    if every_algorithm {
+        for alg in asymmetric {
+            if !keys.values().any(|key| key.alg == *alg) {
+                return Err(format!(
+                    "no usable key for the pinned algorithm {alg} (a key needs a `kid`, `alg` = \
+                     \"{alg}\", and `use` = \"sig\" or no `use`)"
+                ));
+            }
         }
+    } else if keys.is_empty() {
+        let names: Vec<&str> = asymmetric.iter().map(|alg| alg.as_str()).collect();
+        return Err(format!(
+            "no usable key for the pinned algorithm(s) {} (a key needs a `kid`, a pinned `alg`, \
+             and `use` = \"sig\" or no `use`)",
+            names.join(", ")
+        ));
     }
     Ok(keys)
 }
@@ -98,10 +120,10 @@ fn usable_key(
     jwk: &Jwk,
     label: &str,
     asymmetric: &[JwtAlgorithm],
-    path: &Path,
+    source: &str,
 ) -> Result<Option<(String, JwksKey)>, String> {
     let skip = |why: &str| -> Result<Option<(String, JwksKey)>, String> {
-        tracing::warn!(path = %path.display(), key = %label, "skipping a JWK: {why}");
+        tracing::warn!(source, key = %label, "skipping a JWK: {why}");
         Ok(None)
     };
     let Some(kid) = jwk.common.key_id.clone() else {

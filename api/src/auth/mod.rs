@@ -6,6 +6,7 @@
 pub mod cache;
 #[cfg(test)]
 mod claim_bounds_tests;
+pub mod idp;
 mod jwks;
 pub mod jwt;
 mod scope;
@@ -64,6 +65,9 @@ pub async fn authenticate(
     header: Option<&[u8]>,
 ) -> Result<Caller, AuthFailure> {
     let header = header.ok_or(AuthFailure::Rejected(AuthRejection::MissingCredentials))?;
+    if let Some(caller) = provider_sign_in(keys, store, header).await? {
+        return Ok(caller);
+    }
     let token = keys
         .verify_authorization_header(header)
         .map_err(AuthFailure::Rejected)?;
@@ -158,6 +162,28 @@ pub async fn authenticate(
         subject: token.subject,
         token_id: token.token_id,
     })
+}
+
+/// Signs in an identity provider's user when `jwt.jwks_url` is set and the token is the
+/// provider's (an asymmetric `alg`); `None` leaves the token to Rapport's own keys.
+async fn provider_sign_in(
+    keys: &JwtKeys,
+    store: &Store,
+    header: &[u8],
+) -> Result<Option<Caller>, AuthFailure> {
+    let Some(provider) = keys.provider() else {
+        return Ok(None);
+    };
+    let token = keys.bearer_token(header).map_err(AuthFailure::Rejected)?;
+    let is_provider_token = idp::header_algorithm(token)
+        .and_then(|alg| jwt::JwtAlgorithm::from_jose_name(&alg))
+        .is_some_and(jwt::JwtAlgorithm::is_asymmetric);
+    if !is_provider_token {
+        return Ok(None);
+    }
+    idp::authenticate_provider(keys, provider, store, token)
+        .await
+        .map(Some)
 }
 
 /// Whether `raw` has the shape of a token id (`jti`) that can be revoked: 1 to 64 ASCII

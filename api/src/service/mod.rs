@@ -11,6 +11,7 @@ mod contacts;
 mod demo;
 mod notifications;
 mod partners;
+mod provision;
 mod record;
 mod snapshot;
 mod sync;
@@ -37,6 +38,7 @@ pub use notifications::{
     unread_notification_count,
 };
 pub use partners::{create_partner, update_partner};
+pub use provision::provision_team_member;
 pub use sync::{resume_sync_provider, resync_all, retry_sync};
 pub use team::{TeamMemberChanges, create_team_member, update_team_member};
 pub use tokens::{IssuedToken, issue_partner_token, revoke_token};

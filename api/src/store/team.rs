@@ -93,6 +93,19 @@ impl Store {
             .transpose()
     }
 
+    /// The member with this email (compared as the stored, normalized key).
+    pub async fn team_member_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Option<TeamMember>, StoreError> {
+        team_member::Entity::find()
+            .filter(team_member::Column::EmailKey.eq(email.normalized()))
+            .one(self.reader())
+            .await?
+            .map(to_domain)
+            .transpose()
+    }
+
     /// The display names of the members whose tokens carry these subjects, by subject; other
     /// subjects are left out. Names only: this is what every caller may see of a person who
     /// acted on a record it can read.

@@ -35,10 +35,12 @@
 //! # }
 //! ```
 
+pub mod jwks;
 pub mod mailchimp;
 pub mod ringover;
 mod server;
 
+pub use jwks::{JwksMock, TestKey};
 pub use mailchimp::MailchimpMock;
 pub use ringover::RingoverMock;
 pub use server::{

@@ -87,6 +87,9 @@ pub enum AuthRejection {
     KeyAlgorithmMismatch,
     /// No configured key can verify this algorithm.
     NoKeyForAlgorithm,
+    /// The identity provider's keys could not be fetched, and the last good ones are older
+    /// than `jwks_stale_seconds` allows (or there never were any).
+    KeysUnavailable,
     /// The configured key could not be used by the crypto backend.
     KeyUnusable,
     /// The signature does not verify.
@@ -136,6 +139,7 @@ impl AuthRejection {
             Self::UnknownKeyId => "unknown_kid",
             Self::KeyAlgorithmMismatch => "key_algorithm_mismatch",
             Self::NoKeyForAlgorithm => "no_key_for_algorithm",
+            Self::KeysUnavailable => "keys_unavailable",
             Self::KeyUnusable => "key_unusable",
             Self::InvalidSignature => "invalid_signature",
             Self::Expired => "expired",
@@ -175,6 +179,9 @@ impl fmt::Display for AuthRejection {
                 f.write_str("token `alg` differs from the `alg` of the JWKS key named by `kid`")
             }
             Self::NoKeyForAlgorithm => f.write_str("no configured key for the token algorithm"),
+            Self::KeysUnavailable => f.write_str(
+                "the identity provider's keys are unavailable (jwks_url cannot be fetched)",
+            ),
             Self::KeyUnusable => f.write_str("configured key is unusable for verification"),
             Self::InvalidSignature => f.write_str("token signature does not verify"),
             Self::Expired => f.write_str("token expired"),

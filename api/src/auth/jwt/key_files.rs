@@ -18,6 +18,10 @@ pub(super) fn load_public_keys(
     settings: &JwtSettings,
     asymmetric: &[JwtAlgorithm],
 ) -> Result<PublicKeys, JwtError> {
+    if settings.jwks_url.is_some() {
+        // The provider's keys, fetched by `auth::idp` (settings exclude any other key).
+        return Ok(PublicKeys::None);
+    }
     let names: Vec<&str> = asymmetric.iter().map(|alg| alg.as_str()).collect();
     match (&settings.public_key_pem, &settings.jwks_file) {
         (Some(_), Some(_)) => Err(JwtError::InvalidSetting {

@@ -3,10 +3,12 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use jsonwebtoken::{DecodingKey, EncodingKey, Validation};
 use secrecy::ExposeSecret as _;
 
+use crate::auth::idp::Provider;
 use crate::auth::jwks::JwksKey;
 
 use super::error::JwtError;
@@ -45,6 +47,7 @@ pub struct JwtKeys {
     pub(super) hs256: Option<DecodingKey>,
     pub(super) public: PublicKeys,
     pub(super) signer: Option<Signer>,
+    pub(super) provider: Option<Arc<Provider>>,
 }
 
 impl fmt::Debug for JwtKeys {
@@ -75,6 +78,7 @@ impl fmt::Debug for JwtKeys {
                 "signing_kid",
                 &self.signer.as_ref().and_then(|s| s.kid.as_deref()),
             )
+            .field("provider", &self.provider)
             .finish()
     }
 }
@@ -112,6 +116,7 @@ impl JwtKeys {
             .collect();
 
         let public = load_public_keys(settings, &asymmetric)?;
+        let provider = Provider::from_settings(settings, &asymmetric)?.map(Arc::new);
 
         let hs256_secret = if pinned.contains(&JwtAlgorithm::HS256) {
             Some(resolve_hs256_secret(settings, data_dir)?)
@@ -151,6 +156,7 @@ impl JwtKeys {
             hs256,
             public,
             signer,
+            provider,
         };
         tracing::info!(keys = ?keys, "JWT keys loaded");
         Ok(keys)
@@ -159,6 +165,23 @@ impl JwtKeys {
     /// The algorithm [`Self::mint`] uses, if any key can sign.
     pub fn signing_algorithm(&self) -> Option<JwtAlgorithm> {
         self.signer.as_ref().map(|s| s.alg)
+    }
+
+    /// The identity provider (`jwks_url`), if configured.
+    pub fn provider(&self) -> Option<&Arc<Provider>> {
+        self.provider.as_ref()
+    }
+
+    /// The same keys with another identity provider (tests drive its source and clock).
+    #[must_use]
+    pub fn with_provider(mut self, provider: Provider) -> Self {
+        self.provider = Some(Arc::new(provider));
+        self
+    }
+
+    /// Longest accepted token.
+    pub fn max_token_bytes(&self) -> usize {
+        self.max_token_bytes
     }
 
     /// The pinned algorithms, deduplicated, in configuration order.

@@ -24,6 +24,7 @@ mod error;
 mod key_files;
 mod keys;
 mod mint;
+mod provider_settings;
 mod secret;
 mod settings;
 #[cfg(test)]
@@ -34,8 +35,10 @@ pub use claims::{Claims, VerifiedToken};
 pub use error::{AuthRejection, JwtError};
 pub(super) use key_files::{check_verifier, read_key_file};
 pub use keys::JwtKeys;
+pub(in crate::auth) use provider_settings::staff_role;
 pub use secret::{load_or_create_hs256_secret, resolve_hs256_secret};
 pub use settings::{JwtAlgorithm, JwtSettings, SharedSecret};
+pub(in crate::auth) use verify::{optional_int, parse_header, rejection_from, split_compact};
 
 /// Name of the HS256 secret file inside the data directory.
 pub const SECRET_FILE_NAME: &str = "jwt-secret";

@@ -1,6 +1,7 @@
 //! Settings: the pinned algorithms, issuer, audience, leeway, limits, and where the HS256
 //! key comes from.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -42,7 +43,7 @@ impl JwtAlgorithm {
     }
 
     /// Exact (case-sensitive) match on the JOSE `alg` name.
-    pub(super) fn from_jose_name(name: &str) -> Option<Self> {
+    pub(in crate::auth) fn from_jose_name(name: &str) -> Option<Self> {
         match name {
             "HS256" => Some(Self::HS256),
             "RS256" => Some(Self::RS256),
@@ -52,7 +53,7 @@ impl JwtAlgorithm {
         }
     }
 
-    pub(super) const fn to_jsonwebtoken(self) -> Algorithm {
+    pub(in crate::auth) const fn to_jsonwebtoken(self) -> Algorithm {
         match self {
             Self::HS256 => Algorithm::HS256,
             Self::RS256 => Algorithm::RS256,
@@ -99,6 +100,42 @@ pub struct JwtSettings {
     /// A file holding the shared HS256 key in the same form (a mounted secret). A copy of a
     /// server's generated `<data_dir>/jwt-secret` keeps the tokens it issued valid.
     pub secret_file: Option<PathBuf>,
+    /// An identity provider's JWKS (`https://…/.well-known/jwks.json`): staff sign in with the
+    /// provider's tokens, verified with these keys. Excludes `public_key_pem`, `jwks_file` and
+    /// `private_key_pem`; Rapport's own HS256 tokens (partners, operators) keep working.
+    pub jwks_url: Option<String>,
+    /// Hosts `jwks_url` may be fetched from over plain http (loopback or a named host on a
+    /// private network, e.g. a compose service); any other host needs https.
+    pub jwks_http_hosts: Vec<String>,
+    /// How long fetched keys are used when the answer has no usable `Cache-Control: max-age`.
+    pub jwks_cache_seconds: u64,
+    /// Fewest seconds between two fetches of `jwks_url` (a token naming an unknown `kid`
+    /// triggers a fetch at most this often).
+    pub jwks_refresh_seconds: u64,
+    /// How long past their expiry the last good keys stay in use while the provider cannot
+    /// be fetched.
+    pub jwks_stale_seconds: u64,
+    /// Bound on one fetch of `jwks_url` (connect, answer and body).
+    pub jwks_timeout_seconds: u64,
+    /// Required `iss` of the provider's tokens.
+    pub provider_issuer: Option<String>,
+    /// Required `aud` of the provider's tokens (a string, or an array that contains it).
+    pub provider_audience: Option<String>,
+    /// The claim naming the provider's user; first looked up as a team member's subject.
+    pub subject_claim: String,
+    /// The claim holding the user's email: links a user whose subject is unknown to the team
+    /// member with that email (unless `email_verified` is false). Empty: no email linking.
+    pub email_claim: String,
+    /// The claim (a dotted path such as `realm_access.roles`) holding the user's roles or
+    /// groups, a string or an array of strings. Unset: the team member's role applies.
+    pub role_claim: Option<String>,
+    /// Provider role or group value -> Rapport staff role. Empty: the claim holds Rapport's role
+    /// names (`ADMIN`, …) itself.
+    pub role_map: BTreeMap<String, String>,
+    /// Creates a team member for a provider user unknown to Rapport (else they are refused).
+    pub auto_provision: bool,
+    /// The role of provisioned members when `role_claim` is unset.
+    pub auto_provision_role: String,
 }
 
 /// The `jwt.secret` setting: its value stays wrapped, and its `Debug` never shows it.
@@ -145,6 +182,20 @@ impl Default for JwtSettings {
             max_token_lifetime_days: 366,
             secret: None,
             secret_file: None,
+            jwks_url: None,
+            jwks_http_hosts: Vec::new(),
+            jwks_cache_seconds: 300,
+            jwks_refresh_seconds: 30,
+            jwks_stale_seconds: 3600,
+            jwks_timeout_seconds: 5,
+            provider_issuer: None,
+            provider_audience: None,
+            subject_claim: "sub".to_owned(),
+            email_claim: "email".to_owned(),
+            role_claim: None,
+            role_map: BTreeMap::new(),
+            auto_provision: false,
+            auto_provision_role: "VIEWER".to_owned(),
         }
     }
 }
@@ -206,7 +257,8 @@ impl JwtSettings {
                 reason: "must be greater than 0".to_owned(),
             });
         }
-        self.validate_shared_secret()
+        self.validate_shared_secret()?;
+        self.validate_provider()
     }
 
     /// `secret` and `secret_file` exclude each other and need HS256 pinned; `secret` must be

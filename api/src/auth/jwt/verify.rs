@@ -20,6 +20,12 @@ impl JwtKeys {
         &self,
         header_value: &[u8],
     ) -> Result<VerifiedToken, AuthRejection> {
+        self.verify_token(self.bearer_token(header_value)?)
+    }
+
+    /// The token of a raw `Authorization` value: exactly `Bearer <token>` (scheme
+    /// case-insensitive, one space), at most `max_token_bytes`.
+    pub fn bearer_token<'a>(&self, header_value: &'a [u8]) -> Result<&'a str, AuthRejection> {
         if header_value.len() > self.max_token_bytes {
             return Err(AuthRejection::TooLarge);
         }
@@ -33,7 +39,7 @@ impl JwtKeys {
         if !scheme.eq_ignore_ascii_case("Bearer") {
             return Err(AuthRejection::NotBearer);
         }
-        self.verify_token(token)
+        Ok(token)
     }
 
     /// Verifies a bare compact token (no scheme), e.g. from a websocket init payload.
@@ -129,7 +135,12 @@ impl JwtKeys {
     /// `iat` no later than now plus the leeway, and a lifetime within the configured
     /// maximum: a leaked token must not stay good for decades, nor a clock-skewed issuer
     /// extend one.
-    fn check_lifetime(&self, iat: Option<i64>, exp: i64, now: i64) -> Result<(), AuthRejection> {
+    pub(in crate::auth) fn check_lifetime(
+        &self,
+        iat: Option<i64>,
+        exp: i64,
+        now: i64,
+    ) -> Result<(), AuthRejection> {
         let leeway = i64::try_from(self.leeway_seconds).unwrap_or(i64::MAX);
         if let Some(iat) = iat
             && iat > now.saturating_add(leeway)
@@ -160,12 +171,12 @@ pub(super) fn validation_for(alg: JwtAlgorithm, settings: &JwtSettings) -> Valid
 // Token parsing helpers
 // ---------------------------------------------------------------------------
 
-struct Segments<'a> {
-    header: &'a str,
-    signature: &'a str,
+pub(in crate::auth) struct Segments<'a> {
+    pub(in crate::auth) header: &'a str,
+    pub(in crate::auth) signature: &'a str,
 }
 
-fn split_compact(token: &str) -> Result<Segments<'_>, AuthRejection> {
+pub(in crate::auth) fn split_compact(token: &str) -> Result<Segments<'_>, AuthRejection> {
     let base64url_or_dot = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.';
     if token.is_empty() || !token.bytes().all(base64url_or_dot) {
         return Err(AuthRejection::MalformedToken);
@@ -183,15 +194,15 @@ fn split_compact(token: &str) -> Result<Segments<'_>, AuthRejection> {
 
 /// The header fields looked at before the library parses the header again.
 #[derive(Deserialize)]
-struct RawHeader {
-    alg: String,
+pub(in crate::auth) struct RawHeader {
+    pub(in crate::auth) alg: String,
     #[serde(default)]
-    kid: Option<String>,
+    pub(in crate::auth) kid: Option<String>,
     #[serde(default)]
-    crit: Option<Value>,
+    pub(in crate::auth) crit: Option<Value>,
 }
 
-fn parse_header(segment: &str) -> Result<RawHeader, AuthRejection> {
+pub(in crate::auth) fn parse_header(segment: &str) -> Result<RawHeader, AuthRejection> {
     let bytes = URL_SAFE_NO_PAD
         .decode(segment)
         .map_err(|_| AuthRejection::MalformedToken)?;
@@ -220,7 +231,7 @@ fn optional_str<'a>(
     }
 }
 
-fn optional_int(
+pub(in crate::auth) fn optional_int(
     claims: &Map<String, Value>,
     name: &'static str,
 ) -> Result<Option<i64>, AuthRejection> {
@@ -244,7 +255,7 @@ fn static_claim_name(name: &str) -> &'static str {
     }
 }
 
-fn rejection_from(err: &jsonwebtoken::errors::Error) -> AuthRejection {
+pub(in crate::auth) fn rejection_from(err: &jsonwebtoken::errors::Error) -> AuthRejection {
     match err.kind() {
         ErrorKind::InvalidSignature => AuthRejection::InvalidSignature,
         ErrorKind::ExpiredSignature => AuthRejection::Expired,
