@@ -85,6 +85,22 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         contacts: usize,
     },
+    /// Export accounts, contacts, agreements, measurements or credits as CSV or JSON Lines
+    /// (every row and column: the operator's view), streamed to FILE or stdout.
+    Export {
+        /// accounts, contacts, agreements, measurements or credits.
+        #[arg(long)]
+        kind: String,
+        /// csv (RFC 4180, formulas neutralised) or jsonl.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// The GraphQL list's filter input as JSON, e.g. '{"emailConsent":"SUBSCRIBED"}'.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Where to write (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 fn init_logging(settings: &Settings) {
@@ -258,6 +274,20 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64()
             );
             store.close().await;
+            Ok(())
+        }
+        Command::Export {
+            kind,
+            format,
+            filter,
+            out,
+        } => {
+            let store = open_store(&settings, false).await?;
+            let rows =
+                crate::export::cli::run(&store, &kind, &format, filter.as_deref(), out.as_deref())
+                    .await;
+            store.close().await;
+            eprintln!("exported {} {kind}", rows?);
             Ok(())
         }
         Command::Token { subject } => {

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod global_id;
 pub mod graphql;
 pub mod http;

@@ -18,6 +18,7 @@ mod domain_routing;
 mod edge;
 mod edge_process;
 mod events;
+mod export;
 mod faults;
 mod filters;
 mod graphiql;

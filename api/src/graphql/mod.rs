@@ -12,6 +12,7 @@ mod enums;
 pub mod error;
 mod event_types;
 mod execute;
+pub(crate) mod export_filter;
 mod filter_text;
 mod filters;
 pub mod guard;

@@ -3,6 +3,7 @@
 mod body_deadline;
 mod client_addr;
 mod cors;
+mod export;
 pub mod graphiql;
 pub(crate) mod graphql;
 mod health;
@@ -118,5 +119,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::metrics))
+        .route("/export/{file}", web::get().to(export::export))
         .configure(crate::webhooks::routes);
 }

@@ -15,6 +15,7 @@ mod demo_rows;
 pub(crate) mod entity;
 mod error;
 mod event_reads;
+mod export;
 mod filters;
 mod interactions;
 mod joined;
@@ -52,6 +53,9 @@ pub use contacts::ContactQuery;
 pub use counts::Counting;
 pub use error::StoreError;
 pub use event_reads::PeriodCredit;
+pub use export::{
+    AccountExportRow, AgreementExportRow, ContactExportRow, CreditExportRow, MeasurementExportRow,
+};
 pub use filters::{AgreementQuery, ComplianceQuery, CreditQuery, DateWindow};
 pub use interactions::{
     Interaction, InteractionPage, InteractionQuery, InteractionSort, NewInteraction,

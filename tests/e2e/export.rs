@@ -1,0 +1,406 @@
+//! Bulk export over `GET /export/{kind}.{csv|jsonl}` and `rapport export`: scoped and
+//! filtered as the GraphQL lists are, only the columns the caller may read, formulas
+//! neutralised in CSV, and an export cut short never looks finished.
+
+use std::collections::BTreeSet;
+
+use rapport_tests::{TestApp, complete_sections, spawn_app};
+use serde_json::{Value, json};
+
+/// An export's answer.
+struct Export {
+    status: u16,
+    content_type: String,
+    disposition: String,
+    body: String,
+}
+
+impl Export {
+    /// The CSV rows (header first), parsed as RFC 4180.
+    fn csv(&self) -> Vec<Vec<String>> {
+        assert_eq!(self.status, 200, "{}", self.body);
+        let mut rows = Vec::new();
+        let (mut row, mut cell, mut quoted) = (Vec::new(), String::new(), false);
+        let mut chars = self.body.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (quoted, c) {
+                (true, '"') if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    cell.push('"');
+                }
+                (true, '"') => quoted = false,
+                (true, c) => cell.push(c),
+                (false, '"') => quoted = true,
+                (false, ',') => row.push(std::mem::take(&mut cell)),
+                (false, '\r') => assert_eq!(chars.next(), Some('\n'), "CRLF line ends"),
+                (false, '\n') => panic!("a bare LF ends a CSV line: {:?}", self.body),
+                (false, c) => cell.push(c),
+            }
+            if !quoted && c == '\r' {
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+        }
+        assert!(cell.is_empty() && row.is_empty(), "the last line ends with CRLF");
+        rows
+    }
+
+    /// The header row.
+    fn header(&self) -> Vec<String> {
+        self.csv().into_iter().next().expect("a header row")
+    }
+
+    /// The values of `column`, one per data row.
+    fn column(&self, column: &str) -> Vec<String> {
+        let rows = self.csv();
+        let at = rows[0]
+            .iter()
+            .position(|c| c == column)
+            .unwrap_or_else(|| panic!("no column {column} in {:?}", rows[0]));
+        rows[1..].iter().map(|r| r[at].clone()).collect()
+    }
+
+    /// The JSON Lines objects.
+    fn lines(&self) -> Vec<Value> {
+        assert_eq!(self.status, 200, "{}", self.body);
+        self.body
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+            .collect()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).expect("a JSON error body")
+    }
+}
+
+async fn export(app: &TestApp, token: Option<&str>, path: &str) -> Export {
+    let mut req = app.client().get(format!("{}/export/{path}", app.address));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    let res = req.send().await.expect("request sent");
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    Export {
+        status: res.status().as_u16(),
+        content_type: header("content-type"),
+        disposition: header("content-disposition"),
+        body: res.text().await.expect("a whole body"),
+    }
+}
+
+fn ids(values: Vec<String>) -> BTreeSet<String> {
+    values.into_iter().collect()
+}
+
+/// Two partners with one referred account and contact each, one staff account with a
+/// contact, and a client account of partner A with an active agreement.
+struct World {
+    partner_a: String,
+    a_accounts: BTreeSet<String>,
+    a_contacts: BTreeSet<String>,
+    all_accounts: BTreeSet<String>,
+}
+
+async fn world(app: &TestApp) -> World {
+    let (_, partner_a) = app.partner("Partner A").await;
+    let (_, partner_b) = app.partner("Partner B").await;
+    let a1 = app.account_as(&partner_a, "Alpha Referred", json!({})).await;
+    let a2 = app.account_as(&partner_a, "Alpha Client", json!({})).await;
+    let b1 = app.account_as(&partner_b, "Beta Referred", json!({})).await;
+    let staff = app
+        .account_as(&app.admin_token.clone(), "Staff Own", json!({}))
+        .await;
+    let manager = app.member("ACCOUNT_MANAGER").await;
+    app.promote(&a2, &manager.0, 1).await;
+    app.active_agreement(&a2, complete_sections()).await;
+    let c1 = app.contact(&a1, "Ann", Some("ann@alpha.example")).await;
+    let c2 = app.contact(&a2, "Abe", Some("abe@alpha.example")).await;
+    app.contact(&b1, "Bob", Some("bob@beta.example")).await;
+    app.contact(&staff, "Sam", Some("sam@staff.example")).await;
+    World {
+        partner_a,
+        a_accounts: ids(vec![a1.clone(), a2.clone()]),
+        a_contacts: ids(vec![c1, c2]),
+        all_accounts: ids(vec![a1, a2, b1, staff]),
+    }
+}
+
+#[tokio::test]
+async fn a_partner_exports_only_its_referred_accounts_and_no_column_it_may_not_read() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let accounts = export(&app, Some(&w.partner_a), "accounts.csv").await;
+    assert_eq!(ids(accounts.column("id")), w.a_accounts);
+    assert_eq!(
+        accounts.header().join(","),
+        "id,name,kind,domains,relationship_type,client_since,status,partner_id,created_at,updated_at",
+        "no account manager (a staff identity) for a partner"
+    );
+    let contacts = export(&app, Some(&w.partner_a), "contacts.jsonl").await;
+    let seen: BTreeSet<String> = contacts
+        .lines()
+        .iter()
+        .map(|l| l["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(seen, w.a_contacts);
+    let agreements = export(&app, Some(&w.partner_a), "agreements.jsonl").await;
+    let lines = agreements.lines();
+    assert_eq!(lines.len(), 1, "{}", agreements.body);
+    let keys: Vec<&str> = lines[0]
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "account_id",
+            "status",
+            "revision",
+            "effective_from",
+            "sections",
+            "created_at",
+            "updated_at"
+        ]
+    );
+    let sections = &lines[0]["sections"];
+    assert!(sections["summary"]["title"].is_string(), "{sections}");
+    for hidden in ["terms", "consequences", "review"] {
+        assert!(sections.get(hidden).is_none(), "{hidden} in {sections}");
+    }
+    assert!(sections["summary"].get("fee").is_none(), "{sections}");
+    assert!(!agreements.body.contains("3000"), "no fee anywhere");
+    for forbidden in ["credits.csv", "measurements.csv"] {
+        let res = export(&app, Some(&w.partner_a), forbidden).await;
+        assert_eq!(res.status, 403, "{forbidden}: {}", res.body);
+        assert_eq!(res.json()["code"], "FORBIDDEN");
+    }
+    let named = export(
+        &app,
+        Some(&w.partner_a),
+        &format!(
+            "contacts.csv?filter.account.accountManagerId={}",
+            app.member("ACCOUNT_MANAGER").await.0
+        ),
+    )
+    .await;
+    assert_eq!(named.status, 403, "a partner may not filter by team member");
+}
+
+#[tokio::test]
+async fn staff_roles_export_what_graphql_shows_them() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let admin = export(&app, Some(&app.admin_token.clone()), "accounts.csv").await;
+    assert_eq!(ids(admin.column("id")), w.all_accounts);
+    let managers: Vec<String> = admin
+        .column("account_manager_email")
+        .into_iter()
+        .filter(|e| !e.is_empty())
+        .collect();
+    assert_eq!(managers.len(), 1, "the client's manager: {managers:?}");
+    let since: Vec<String> = admin
+        .column("client_since")
+        .into_iter()
+        .filter(|e| !e.is_empty())
+        .collect();
+    assert_eq!(since.len(), 1, "the client's promotion: {since:?}");
+
+    let (_, agent) = app.member("SUPPORT_AGENT").await;
+    let agreements = export(&app, Some(&agent), "agreements.jsonl").await.lines();
+    assert_eq!(agreements.len(), 1);
+    assert!(agreements[0]["sections"].get("terms").is_none());
+    assert!(agreements[0]["sections"]["summary"].get("fee").is_none());
+    assert!(agreements[0]["sections"]["metrics"].is_array());
+    assert_eq!(export(&app, Some(&agent), "credits.csv").await.status, 403);
+    let measurements = export(&app, Some(&agent), "measurements.csv").await;
+    assert_eq!(measurements.status, 200, "{}", measurements.body);
+
+    let (_, viewer) = app.member("VIEWER").await;
+    let agreements = export(&app, Some(&viewer), "agreements.jsonl").await.lines();
+    assert_eq!(
+        agreements[0]["sections"]["summary"]["fee"],
+        json!({"amount": "3000.00", "currency": "EUR"})
+    );
+    assert!(agreements[0]["sections"]["terms"]["clauses"].is_array());
+    assert!(agreements[0]["cancel_by"].is_string());
+    let credits = export(&app, Some(&viewer), "credits.csv").await;
+    assert_eq!(
+        credits.header().join(","),
+        "id,agreement_id,metric_key,period_start,amount,currency,reason,computed_at"
+    );
+}
+
+#[tokio::test]
+async fn an_export_without_a_valid_token_is_401() {
+    let app = spawn_app().await;
+    for token in [None, Some("not-a-token")] {
+        let res = export(&app, token, "contacts.csv").await;
+        assert_eq!(res.status, 401, "{token:?}: {}", res.body);
+        assert_eq!(res.json()["code"], "UNAUTHENTICATED");
+    }
+}
+
+#[tokio::test]
+async fn a_csv_export_is_an_attachment_with_formulas_neutralised_and_json_lines_unchanged() {
+    let app = spawn_app().await;
+    let admin = app.admin_token.clone();
+    let account = app.account_as(&admin, "=HYPERLINK(\"http://evil.example\",\"x\")", json!({})).await;
+    app.contact_with(json!({
+        "accountId": account,
+        "firstName": "@SUM(A1:A9)",
+        "lastName": "O\"Brien, Jr",
+        "jobRole": "-2+3",
+        "phones": [{"number": "+33612345678", "type": "MOBILE"}],
+        "tags": ["vip", "=cmd"],
+    }))
+    .await;
+    let csv = export(&app, Some(&admin), "contacts.csv").await;
+    assert_eq!(csv.content_type, "text/csv; charset=utf-8");
+    let today = chrono::Utc::now().date_naive().format("%Y-%m-%d");
+    assert_eq!(
+        csv.disposition,
+        format!("attachment; filename=\"contacts-{today}.csv\"")
+    );
+    assert_eq!(csv.column("first_name"), ["'@SUM(A1:A9)"]);
+    assert_eq!(csv.column("last_name"), ["O\"Brien, Jr"]);
+    assert_eq!(csv.column("job_role"), ["'-2+3"]);
+    assert_eq!(csv.column("phones"), ["mobile:+33612345678"]);
+    assert_eq!(csv.column("tags"), ["vip;=cmd"]);
+    let accounts = export(&app, Some(&admin), "accounts.csv").await;
+    assert_eq!(
+        accounts.column("name"),
+        ["'=HYPERLINK(\"http://evil.example\",\"x\")"]
+    );
+    let lines = export(&app, Some(&admin), "accounts.jsonl").await;
+    assert_eq!(lines.content_type, "application/x-ndjson");
+    assert_eq!(
+        lines.lines()[0]["name"],
+        "=HYPERLINK(\"http://evil.example\",\"x\")"
+    );
+    let contacts = export(&app, Some(&admin), "contacts.jsonl").await.lines();
+    assert_eq!(contacts[0]["first_name"], "@SUM(A1:A9)");
+    assert_eq!(contacts[0]["tags"], json!(["vip", "=cmd"]));
+}
+
+#[tokio::test]
+async fn an_export_is_filtered_as_the_graphql_list_is() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let filter = json!({"account": {"relationshipType": "CLIENT"}});
+    let listed = app
+        .gql(
+            "query($f: ContactFilter) { contacts(first: 100, filter: $f) { nodes { id } } }",
+            json!({"f": filter}),
+        )
+        .await
+        .ok();
+    let expected: BTreeSet<String> = listed.data("/contacts/nodes").as_array().expect("nodes")
+        .iter()
+        .map(|n| n["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(expected.len(), 1);
+    let admin = app.admin_token.clone();
+    let as_json = export(
+        &app,
+        Some(&admin),
+        &format!("contacts.csv?filter={}", urlencode(&filter.to_string())),
+    )
+    .await;
+    assert_eq!(ids(as_json.column("id")), expected);
+    let flat = export(
+        &app,
+        Some(&admin),
+        "contacts.csv?filter.account.relationshipType=CLIENT",
+    )
+    .await;
+    assert_eq!(ids(flat.column("id")), expected);
+    let searched = export(&app, Some(&w.partner_a), "contacts.csv?filter.search=bob").await;
+    assert!(
+        searched.column("id").is_empty(),
+        "a filter never widens the partner's scope"
+    );
+}
+
+/// Percent-encodes a query-string value.
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_bad_filter_is_a_400_naming_the_field_and_an_unknown_export_a_404() {
+    let app = spawn_app().await;
+    let admin = app.admin_token.clone();
+    for (path, field) in [
+        ("contacts.csv?filter.emailConsent=MAYBE", "filter.emailConsent"),
+        ("contacts.csv?filter.account.nope=1", "filter.account.nope"),
+        ("accounts.csv?filter=%7Bbroken", "filter"),
+        ("agreements.csv?filter.statusIn=", "filter.statusIn[0]"),
+        ("contacts.csv?limit=3", "limit"),
+    ] {
+        let res = export(&app, Some(&admin), path).await;
+        assert_eq!(res.status, 400, "{path}: {}", res.body);
+        assert_eq!(res.json()["code"], "BAD_USER_INPUT", "{path}");
+        assert_eq!(res.json()["field"], field, "{path}: {}", res.body);
+    }
+    assert_eq!(export(&app, Some(&admin), "people.csv").await.status, 404);
+    assert_eq!(export(&app, Some(&admin), "contacts.xlsx").await.status, 404);
+}
+
+#[tokio::test]
+async fn an_export_streams_every_row_in_chunks_and_a_failure_midway_cuts_the_body_off() {
+    let app = spawn_app().await;
+    let rows = 2_500;
+    rapport_api::service::seed_demo_data(&app.store, &[], 5, rows, chrono::Utc::now(), |_| {})
+        .await
+        .expect("demo data");
+    let admin = app.admin_token.clone();
+    let whole = export(&app, Some(&admin), "contacts.csv").await;
+    let ids = ids(whole.column("id"));
+    assert_eq!(ids.len(), rows, "every row once, across chunks of 1000");
+
+    // The file through the command line's path is the same bytes.
+    let file = app.data_dir.path().join("contacts.csv");
+    let written =
+        rapport_api::export::cli::run(&app.store, "contacts", "csv", None, Some(&file))
+            .await
+            .expect("exported");
+    assert_eq!(written, rows as u64);
+    assert_eq!(std::fs::read_to_string(&file).expect("the file"), whole.body);
+
+    // A row of the last chunk no longer reads back: the first chunks went out with a 200,
+    // and then the body must end as an incomplete one, not as a finished export.
+    app.store
+        .execute_raw("UPDATE contacts SET phones = 'not json' WHERE id = (SELECT MAX(id) FROM contacts)")
+        .await
+        .expect("a broken row");
+    let res = app
+        .client()
+        .get(format!("{}/export/contacts.csv", app.address))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("the answer starts");
+    assert_eq!(res.status().as_u16(), 200);
+    let body = res.text().await;
+    assert!(body.is_err(), "a cut-off export must not read as complete");
+    let cli = rapport_api::export::cli::run(&app.store, "contacts", "csv", None, Some(&file)).await;
+    let err = cli.expect_err("the command fails").to_string();
+    assert!(err.contains("incomplete"), "{err}");
+}
