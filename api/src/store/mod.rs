@@ -16,6 +16,7 @@ pub(crate) mod entity;
 mod error;
 mod event_reads;
 mod filters;
+mod import;
 mod interactions;
 mod joined;
 mod like;
