@@ -196,3 +196,18 @@ impl Tx {
         Ok(())
     }
 }
+
+impl Tx {
+    /// The team member whose work email is `email` (compared lowercased).
+    pub async fn team_member_by_email(
+        &self,
+        email: &rapport_domain::values::EmailAddress,
+    ) -> Result<Option<rapport_domain::team::TeamMember>, StoreError> {
+        super::entity::team_member::Entity::find()
+            .filter(super::entity::team_member::Column::EmailKey.eq(email.normalized()))
+            .one(&self.inner)
+            .await?
+            .map(super::team::to_domain)
+            .transpose()
+    }
+}
