@@ -21,6 +21,7 @@ mod events;
 mod faults;
 mod filters;
 mod graphiql;
+mod imports;
 mod introspection;
 mod limits;
 mod measurements;

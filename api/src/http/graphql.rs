@@ -242,7 +242,10 @@ pub(super) enum BodyError {
     Read,
 }
 
-pub(super) async fn read_capped(mut payload: web::Payload, max: usize) -> Result<web::BytesMut, BodyError> {
+pub(super) async fn read_capped(
+    mut payload: web::Payload,
+    max: usize,
+) -> Result<web::BytesMut, BodyError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| BodyError::Read)?;

@@ -5,7 +5,8 @@
 //! is at most [`MAX_RECORD_BYTES`] (a longer line is refused by number without reading it
 //! whole), a file at most [`MAX_ROWS`] records.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
 use std::rc::Rc;
 
@@ -127,12 +128,34 @@ impl Record {
 pub type Mapping = Vec<(String, String)>;
 
 /// Counts bytes pulled from the file and refuses to go more than [`MAX_RECORD_BYTES`] past the
-/// start of the record being read, so a 1 GB line is never held in memory.
+/// start of the record being read, so a 1 GB line is never held in memory. Also notes where
+/// the line breaks are, for the line numbers of the report (the CSV reader's own count lags
+/// by one after a CRLF line end).
 #[derive(Debug)]
 struct Bounded<R> {
     inner: R,
     pulled: Rc<Cell<u64>>,
     record_start: Rc<Cell<u64>>,
+    lines: Rc<RefCell<Lines>>,
+}
+
+/// Line breaks seen so far: those before the last record asked about are only counted.
+#[derive(Debug, Default)]
+struct Lines {
+    counted: u64,
+    ahead: VecDeque<u64>,
+}
+
+impl Lines {
+    /// The line of the record whose first byte is at `start` (a CRLF's `\n` counts as the
+    /// break before it).
+    fn line_at(&mut self, start: u64) -> u64 {
+        while self.ahead.front().is_some_and(|p| *p <= start) {
+            self.ahead.pop_front();
+            self.counted += 1;
+        }
+        self.counted + 1
+    }
 }
 
 impl<R: Read> Read for Bounded<R> {
@@ -145,7 +168,14 @@ impl<R: Read> Read for Bounded<R> {
             ));
         }
         let n = self.inner.read(buf)?;
-        self.pulled.set(self.pulled.get() + n as u64);
+        let at = self.pulled.get();
+        let mut lines = self.lines.borrow_mut();
+        for (i, b) in buf[..n].iter().enumerate() {
+            if *b == b'\n' {
+                lines.ahead.push_back(at + i as u64);
+            }
+        }
+        self.pulled.set(at + n as u64);
         Ok(n)
     }
 }
@@ -216,10 +246,12 @@ fn read_csv<R: Read>(
 ) -> Result<u64, FormatError> {
     let pulled = Rc::new(Cell::new(0));
     let record_start = Rc::new(Cell::new(0));
+    let lines = Rc::new(RefCell::new(Lines::default()));
     let bounded = Bounded {
         inner: input,
         pulled: Rc::clone(&pulled),
         record_start: Rc::clone(&record_start),
+        lines: Rc::clone(&lines),
     };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -238,7 +270,7 @@ fn read_csv<R: Read>(
             Err(e) => return Err(csv_error(&e, line)),
         }
         if let Some(pos) = record.position() {
-            line = pos.line();
+            line = lines.borrow_mut().line_at(pos.byte());
         }
         record_start.set(end);
         if usize::try_from(end - record.position().map_or(0, csv::Position::byte))

@@ -25,6 +25,13 @@ fn a_csv_with_a_byte_order_mark_reads_like_one_without() {
     )
     .expect("with a BOM");
     assert_eq!(plain, bom);
+    assert_eq!(plain[0].line, 2);
+    let lf = csv("external_id,first_name\n7,Ada\n8,Bob\n").expect("lf");
+    let crlf = csv("external_id,first_name\r\n7,Ada\r\n8,Bob\r\n").expect("crlf");
+    assert_eq!(
+        (lf[0].line, lf[1].line, crlf[0].line, crlf[1].line),
+        (2, 3, 2, 3)
+    );
     assert_eq!(plain[0].get(COLUMNS, "first_name"), Some("Ada"));
     assert_eq!(plain[0].get(COLUMNS, "email"), None);
 }
