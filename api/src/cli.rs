@@ -3,6 +3,8 @@
 //! one call to [`main`]; test harnesses that must kill a real worker process build their own
 //! binary from it.
 
+mod import;
+
 use std::path::PathBuf;
 
 use crate::config::{LogFormat, Settings};
@@ -75,6 +77,9 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// Import accounts or contacts from a CSV or JSON Lines file (`--dry-run` first to see
+    /// what each row would do).
+    Import(import::ImportArgs),
     /// Fill an empty database with made-up accounts and contacts (queued for the enabled sync
     /// providers).
     DemoData {
@@ -173,6 +178,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Import(args) => import::run(&settings, args).await,
         Command::Healthcheck { url } => {
             let timeout = std::time::Duration::from_secs(3);
             crate::ops::healthcheck(&settings, url.as_deref(), timeout).await

@@ -22,6 +22,7 @@ mod export;
 mod faults;
 mod filters;
 mod graphiql;
+mod imports;
 mod introspection;
 mod limits;
 mod measurements;

@@ -12,6 +12,9 @@ pub struct HttpSettings {
     pub port: u16,
     /// Largest request body accepted, checked before parsing.
     pub max_body_bytes: usize,
+    /// Largest GraphQL multipart request (a file upload, e.g. `importRecords`), checked while
+    /// it is read.
+    pub max_upload_bytes: usize,
     /// How long in-flight requests get to finish on shutdown.
     pub shutdown_timeout_secs: u64,
     /// Worker threads (0: one per core).
@@ -60,6 +63,7 @@ impl Default for HttpSettings {
             host: "127.0.0.1".into(),
             port: 8080,
             max_body_bytes: 256 * 1024,
+            max_upload_bytes: 64 * 1024 * 1024,
             shutdown_timeout_secs: 30,
             workers: 0,
             body_timeout_secs: 10,

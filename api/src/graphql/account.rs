@@ -77,6 +77,10 @@ impl AccountNode {
     async fn name(&self) -> &str {
         self.0.parts().name.as_str()
     }
+    /// Where the account came from, when it was imported with an id of another system.
+    async fn external_id(&self) -> Option<super::import::ExternalIdOut> {
+        self.0.parts().external.as_ref().map(Into::into)
+    }
     /// A single person or an organization.
     async fn kind(&self) -> AccountKind {
         self.0.parts().kind.into()

@@ -111,6 +111,10 @@ impl ContactNode {
             .and_then(|d| d.last_name.as_ref())
             .map(Text::as_str)
     }
+    /// Where the contact came from, when it was imported with an id of another system.
+    async fn external_id(&self) -> Option<super::import::ExternalIdOut> {
+        self.parts().external.as_ref().map(Into::into)
+    }
     /// Email address, unique across live contacts; null when unknown or erased.
     async fn email(&self) -> Option<EmailScalar> {
         self.details()

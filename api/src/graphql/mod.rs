@@ -17,6 +17,7 @@ mod filter_text;
 mod filters;
 pub mod guard;
 mod ids;
+mod import;
 mod interaction;
 pub mod limits;
 mod loaders;
@@ -73,6 +74,7 @@ pub struct Mutation(
     sync::SyncAdminMutations,
     webhooks::WebhookMutations,
     notifications::NotificationMutations,
+    import::ImportMutations,
 );
 
 pub use execute::{AppSchema, ExecSchema, FreshMutation};

@@ -22,14 +22,14 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn request_id(req: &HttpRequest) -> String {
+pub(super) fn request_id(req: &HttpRequest) -> String {
     req.extensions()
         .get::<RequestId>()
         .map_or_else(|| "unknown".to_owned(), |r| r.0.clone())
 }
 
 /// A response holding only errors (no `data`: the request never executed).
-fn error_response(
+pub(super) fn error_response(
     status: StatusCode,
     kind: ResponseKind,
     code: &str,
@@ -62,6 +62,9 @@ pub async fn post(
             &rid,
         );
     };
+    if let Some(content_type) = super::upload::multipart_type(req.headers()) {
+        return super::upload::post(&req, payload, &state, kind, content_type, rid).await;
+    }
     if !is_json(header_str(req.headers(), header::CONTENT_TYPE)) {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -197,7 +200,7 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
 
 /// How the request came.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Method {
+pub(super) enum Method {
     Get,
     Post,
 }
@@ -234,12 +237,15 @@ fn query_pairs(query: &str) -> Result<Vec<(String, String)>, ()> {
         .map_err(|_| ())
 }
 
-enum BodyError {
+pub(super) enum BodyError {
     TooLarge,
     Read,
 }
 
-async fn read_capped(mut payload: web::Payload, max: usize) -> Result<web::BytesMut, BodyError> {
+pub(super) async fn read_capped(
+    mut payload: web::Payload,
+    max: usize,
+) -> Result<web::BytesMut, BodyError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| BodyError::Read)?;
@@ -261,7 +267,7 @@ fn unauthenticated(kind: ResponseKind, rid: &str) -> HttpResponse {
         }]}))
 }
 
-async fn execute(
+pub(super) async fn execute(
     req: &HttpRequest,
     state: &AppState,
     kind: ResponseKind,

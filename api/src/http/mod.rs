@@ -14,6 +14,7 @@ mod persisted;
 mod rate_limit;
 mod refusal_log;
 mod request_id;
+mod upload;
 pub mod ws;
 
 use std::sync::Arc;

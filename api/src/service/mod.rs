@@ -9,6 +9,7 @@ mod agreements;
 mod bootstrap;
 mod contacts;
 mod demo;
+pub mod import;
 mod notifications;
 mod partners;
 mod provision;

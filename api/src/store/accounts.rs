@@ -108,6 +108,8 @@ pub(super) fn to_domain(
         name,
         name_key: _,
         next_deadline: _,
+        external_source,
+        external_id,
         kind,
         relationship,
         account_manager_id,
@@ -150,6 +152,11 @@ pub(super) fn to_domain(
         version,
         created_at,
         updated_at,
+        external: parse(
+            id,
+            "external_id",
+            super::import::external(external_source, external_id),
+        )?,
     })
     .map_err(|e| StoreError::corrupt("accounts", id, e))
 }

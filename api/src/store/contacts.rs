@@ -137,6 +137,8 @@ pub(super) fn to_domain(row: contact::Model) -> Result<Contact, StoreError> {
         search_text: _,
         first_name_key: _,
         last_name_key: _,
+        external_source,
+        external_id,
         erased_at,
         version,
         created_at,
@@ -207,6 +209,8 @@ pub(super) fn to_domain(row: contact::Model) -> Result<Contact, StoreError> {
         version,
         created_at,
         updated_at,
+        external: super::import::external(external_source, external_id)
+            .map_err(|e| bad("external_id", &e))?,
     })
     .map_err(|e| bad("contact", &e))
 }

@@ -40,6 +40,8 @@ impl From<DbErr> for StoreError {
         if let Some(SqlErr::UniqueConstraintViolation(message)) = err.sql_err() {
             let field = if message.contains("email_key") {
                 "email"
+            } else if message.contains("external") {
+                "externalId"
             } else if message.contains("account_domains") || message.contains("domain") {
                 "domains"
             } else if message.contains("subject") {

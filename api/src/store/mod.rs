@@ -17,6 +17,7 @@ mod error;
 mod event_reads;
 mod export;
 mod filters;
+mod import;
 mod interactions;
 mod joined;
 mod like;

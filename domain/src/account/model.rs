@@ -44,6 +44,8 @@ pub struct AccountParts {
     pub created_at: DateTime<Utc>,
     /// Last changed at.
     pub updated_at: DateTime<Utc>,
+    /// Its id in the system it was imported from, if any.
+    pub external: Option<crate::values::ExternalRef>,
 }
 
 /// An account with its relationship rules. Fields that carry invariants are reachable only

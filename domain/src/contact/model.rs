@@ -68,6 +68,8 @@ pub struct ContactParts {
     pub created_at: DateTime<Utc>,
     /// Last changed at.
     pub updated_at: DateTime<Utc>,
+    /// Its id in the system it was imported from, if any.
+    pub external: Option<crate::values::ExternalRef>,
 }
 
 /// A contact. Once erased, only the tombstone remains and nothing may change it.
@@ -189,6 +191,7 @@ mod tests {
             version: 1,
             created_at: now(),
             updated_at: now(),
+            external: None,
         })
         .expect("contact")
     }

@@ -3,6 +3,7 @@
 mod custom_field;
 mod email;
 mod email_domain;
+mod external_ref;
 mod phone;
 mod tags;
 mod text;
@@ -10,6 +11,7 @@ mod text;
 pub use custom_field::{CustomField, CustomFieldType, CustomFields};
 pub use email::EmailAddress;
 pub use email_domain::EmailDomain;
+pub use external_ref::ExternalRef;
 pub use phone::{Phone, PhoneNumber, PhoneType};
 pub use tags::Tags;
 pub use text::Text;

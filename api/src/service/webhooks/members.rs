@@ -289,6 +289,7 @@ mod tests {
             version: 1,
             created_at: at(9, 0, 0),
             updated_at: at(9, 0, 0),
+            external: None,
         })
         .expect("a contact")
     }

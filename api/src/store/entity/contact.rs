@@ -24,6 +24,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub first_name_key: Option<String>,
     pub last_name_key: Option<String>,
+    pub external_source: Option<String>,
+    pub external_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -66,6 +66,7 @@ fn stored(new: NewAccount) -> Account {
         version: 1,
         created_at: now(),
         updated_at: now(),
+        external: None,
     })
     .expect("valid account")
 }

@@ -40,6 +40,7 @@ fn customer() -> Account {
         version: 1,
         created_at: now(),
         updated_at: now(),
+        external: None,
     })
     .expect("valid account")
 }

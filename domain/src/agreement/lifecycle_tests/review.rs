@@ -171,6 +171,7 @@ fn an_agreement_that_binds_the_account_refuses_its_demotion_naming_it() {
         version: 1,
         created_at: at("2025-01-01"),
         updated_at: at("2025-01-01"),
+        external: None,
     })
     .expect("account");
     // Approved but starting next month: it binds already.

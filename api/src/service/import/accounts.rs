@@ -1,0 +1,460 @@
+//! Account rows: checked, matched (external id, then domain, as the import says), then
+//! created, updated, found unchanged or refused, each in its own savepoint. A row may make the
+//! account a client with a past `client_since`: the relationship history then shows the
+//! promotion at that date, its actor the import and who ran it.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{NaiveDate, TimeZone as _, Utc};
+use rapport_domain::account::{
+    Account, AccountKind, AcquisitionChannel, NamedBy, NewAccount, RelationshipType,
+};
+use rapport_domain::events::DomainEvent;
+use rapport_domain::ids::AccountId;
+use rapport_domain::permissions::{Action, Resource};
+use rapport_domain::team::TeamMember;
+use rapport_domain::values::{EmailAddress, EmailDomain, ExternalRef, Text};
+
+use super::rows::{Cells, Refusal, Seen, refuse, show};
+use super::{ACCOUNT_COLUMNS, ImportOptions, ImportReport, MatchBy, Outcome, Record, RowReport};
+use crate::error::ApiError;
+use crate::global_id::{self, Kind};
+use crate::service::accounts::account_scope;
+use crate::service::record::{Change, record};
+use crate::service::{Ctx, snapshot};
+use crate::store::Tx;
+
+/// An account row as read: `None` where the file has no such column.
+struct Row {
+    external: Option<ExternalRef>,
+    name: Option<Text>,
+    domains: Option<Vec<EmailDomain>>,
+    relationship: Option<RelationshipType>,
+    manager: Option<EmailAddress>,
+    client_since: Option<NaiveDate>,
+}
+
+fn read(cells: &Cells<'_>, options: &ImportOptions) -> Result<Row, Refusal> {
+    let domains = cells
+        .raw("domain")
+        .map(|v| {
+            v.split([';', ',', ' '])
+                .filter(|d| !d.trim().is_empty())
+                .map(|d| EmailDomain::parse(d).map_err(|e| refuse("domain", e.message)))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    let relationship = cells
+        .value("relationship_type")
+        .map(|v| {
+            RelationshipType::parse(&v.to_ascii_uppercase())
+                .map_err(|e| refuse("relationship_type", e.message))
+        })
+        .transpose()?;
+    let manager = cells
+        .value("account_manager_email")
+        .map(|v| EmailAddress::parse(v).map_err(|e| refuse("account_manager_email", e.message)))
+        .transpose()?;
+    let client_since = cells
+        .value("client_since")
+        .map(|v| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|_| refuse("client_since", "must be a date as YYYY-MM-DD"))
+        })
+        .transpose()?;
+    if client_since.is_some() && relationship != Some(RelationshipType::Client) {
+        return Err(refuse(
+            "client_since",
+            "is only for rows whose relationship_type is CLIENT",
+        ));
+    }
+    if relationship == Some(RelationshipType::Client) && manager.is_none() {
+        return Err(refuse(
+            "account_manager_email",
+            "is required for a CLIENT (the dedicated account manager)",
+        ));
+    }
+    Ok(Row {
+        external: cells.external(options, "external_id")?,
+        name: cells.name("name")?,
+        domains,
+        relationship,
+        manager,
+        client_since,
+    })
+}
+
+fn column(field: &str) -> &str {
+    match field {
+        "externalId" => "external_id",
+        "domains" => "domain",
+        "accountManagerId" => "account_manager_email",
+        "relationshipType" => "relationship_type",
+        other => other,
+    }
+}
+
+fn refusal(err: ApiError) -> Result<Refusal, ApiError> {
+    Ok(match err {
+        ApiError::BadUserInput { field, message } => (column(&field).to_owned(), message),
+        ApiError::NotFound(what) => refuse("row", format!("{what} not found")),
+        ApiError::Forbidden => refuse("row", "you may not make this change"),
+        ApiError::Conflict(m) => refuse("domain", m),
+        ApiError::InvalidTransition { message, .. } => refuse("relationship_type", message),
+        other @ (ApiError::Unauthenticated | ApiError::Internal(_)) => return Err(other),
+    })
+}
+
+struct Found {
+    by_external: HashMap<ExternalRef, AccountId>,
+    by_domain: HashMap<String, Vec<AccountId>>,
+}
+
+/// Imports one chunk of account rows in one transaction (rolled back in a dry run).
+pub(super) async fn import_chunk(
+    ctx: &Ctx<'_>,
+    options: &ImportOptions,
+    seen: &mut Seen,
+    records: Vec<Record>,
+    report: &mut ImportReport,
+) -> Result<(), ApiError> {
+    let rows: Vec<(u64, Result<Row, Refusal>)> = records
+        .iter()
+        .map(|record| {
+            let cells = Cells {
+                record,
+                columns: ACCOUNT_COLUMNS,
+            };
+            let row = read(&cells, options).and_then(|row| {
+                let mut keys = Vec::new();
+                if let Some(e) = &row.external {
+                    keys.push(("external_id", show(e)));
+                }
+                for d in row.domains.iter().flatten() {
+                    keys.push(("domain", d.as_str().to_owned()));
+                }
+                seen.claim(record.line, &keys)?;
+                Ok(row)
+            });
+            (record.line, row)
+        })
+        .collect();
+    let tx = ctx.store.begin().await?;
+    let ok = || rows.iter().filter_map(|(_, r)| r.as_ref().ok());
+    let externals: Vec<ExternalRef> = ok().filter_map(|r| r.external.clone()).collect();
+    let domains: Vec<String> = ok()
+        .flat_map(|r| r.domains.iter().flatten())
+        .map(|d| d.as_str().to_owned())
+        .collect();
+    let found = Found {
+        by_external: tx.accounts_by_external(&externals).await?,
+        by_domain: tx.accounts_by_domains(&domains).await?,
+    };
+    for (line, row) in rows {
+        let (outcome, id) = match row {
+            Err((field, reason)) => (Outcome::Refused { field, reason }, None),
+            Ok(row) => {
+                let point = tx.savepoint().await?;
+                match one(&point, ctx, options, &found, row).await {
+                    Ok(Ok((outcome, id))) => {
+                        point.commit().await?;
+                        (outcome, id)
+                    }
+                    Ok(Err((field, reason))) => (Outcome::Refused { field, reason }, None),
+                    Err(err) => {
+                        let (field, reason) = refusal(err)?;
+                        (Outcome::Refused { field, reason }, None)
+                    }
+                }
+            }
+        };
+        let id = id.filter(|_| !(options.dry_run && outcome == Outcome::Create));
+        report.push(RowReport { line, outcome, id });
+    }
+    if !options.dry_run {
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+fn matched(
+    options: &ImportOptions,
+    found: &Found,
+    row: &Row,
+) -> Result<Option<AccountId>, Refusal> {
+    let by_external = row
+        .external
+        .as_ref()
+        .and_then(|e| found.by_external.get(e))
+        .copied();
+    let by_domain: BTreeSet<AccountId> = row
+        .domains
+        .iter()
+        .flatten()
+        .filter_map(|d| found.by_domain.get(d.as_str()))
+        .flatten()
+        .copied()
+        .collect();
+    let name = |id: &AccountId| global_id::encode(Kind::Account, id.get());
+    let mut hit = None;
+    for m in &options.match_by {
+        hit = match m {
+            MatchBy::ExternalId => by_external,
+            MatchBy::Domain if by_domain.len() > 1 => {
+                return Err(refuse(
+                    "domain",
+                    format!(
+                        "is named for several accounts ({}): a possible duplicate, not merged",
+                        by_domain.iter().map(name).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+            MatchBy::Domain => by_domain.iter().next().copied(),
+            MatchBy::Email => None,
+        };
+        if hit.is_some() {
+            break;
+        }
+    }
+    if let Some(other) = by_domain.iter().find(|d| Some(**d) != hit) {
+        return Err(refuse(
+            "domain",
+            format!(
+                "is named for another account ({}) than the one this row matches: a possible duplicate, not merged",
+                name(other)
+            ),
+        ));
+    }
+    Ok(hit)
+}
+
+async fn manager(tx: &Tx, email: Option<&EmailAddress>) -> Result<Option<TeamMember>, ApiError> {
+    let Some(email) = email else { return Ok(None) };
+    tx.team_member_by_email(email)
+        .await?
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::bad_input("account_manager_email", "no team member has this email")
+        })
+}
+
+/// The actor of what an import changes: the import, with who ran it.
+fn actor(ctx: &Ctx<'_>) -> String {
+    format!("import by {}", ctx.caller.subject)
+}
+
+/// Makes `account` a client, kept in its history at `client_since` (or now), as imported.
+async fn promote(
+    tx: &Tx,
+    ctx: &Ctx<'_>,
+    account: &mut Account,
+    manager: &TeamMember,
+    since: Option<NaiveDate>,
+) -> Result<DomainEvent, ApiError> {
+    ctx.authorize(
+        Action::PromoteToClient,
+        &Resource::Promotion {
+            account: account_scope(account),
+            manager: manager.id,
+        },
+        "account",
+    )?;
+    let reason = match since {
+        Some(d) => format!("imported: a client since {d}"),
+        None => "imported as a client".to_owned(),
+    };
+    let mut change = account.promote_to_client(
+        manager,
+        Text::reason("reason", &reason)?,
+        &actor(ctx),
+        ctx.now,
+    )?;
+    if let Some(d) = since {
+        if d > ctx.now.date_naive() {
+            return Err(ApiError::bad_input(
+                "client_since",
+                "must not be in the future",
+            ));
+        }
+        change.at = Utc.from_utc_datetime(&d.and_time(chrono::NaiveTime::MIN));
+    }
+    tx.insert_relationship_change(account.id(), &change).await?;
+    Ok(DomainEvent::AccountPromoted {
+        account: account.id(),
+        reason,
+    })
+}
+
+async fn one(
+    tx: &Tx,
+    ctx: &Ctx<'_>,
+    options: &ImportOptions,
+    found: &Found,
+    row: Row,
+) -> Result<Result<(Outcome, Option<i64>), Refusal>, ApiError> {
+    let hit = match matched(options, found, &row) {
+        Ok(h) => h,
+        Err(r) => return Ok(Err(r)),
+    };
+    let manager = manager(tx, row.manager.as_ref()).await?;
+    match hit {
+        None => create(tx, ctx, row, manager.as_ref()).await,
+        Some(id) => update(tx, ctx, row, manager.as_ref(), id).await,
+    }
+}
+
+async fn create(
+    tx: &Tx,
+    ctx: &Ctx<'_>,
+    row: Row,
+    manager: Option<&TeamMember>,
+) -> Result<Result<(Outcome, Option<i64>), Refusal>, ApiError> {
+    ctx.authorize(Action::CreateAccount, &Resource::Global, "account")?;
+    let Some(name) = row.name else {
+        return Ok(Err(refuse("name", "is required for a new account")));
+    };
+    let new = NewAccount::new(
+        name,
+        AccountKind::Organization,
+        None,
+        row.domains.unwrap_or_default(),
+        AcquisitionChannel::Other,
+        None,
+    )?
+    .by(&ctx.caller.principal);
+    let confirmed: Vec<EmailDomain> = new
+        .domains
+        .iter()
+        .filter(|d| d.confirmed)
+        .map(|d| d.domain.clone())
+        .collect();
+    crate::service::account_domains::refuse_confirmed_elsewhere(tx, &confirmed, None).await?;
+    let mut account = tx.insert_account(&new, ctx.now).await?;
+    tx.set_account_external(account.id(), row.external.as_ref())
+        .await?;
+    let mut events = vec![DomainEvent::AccountCreated(account.id())];
+    if row.relationship == Some(RelationshipType::Client)
+        && let Some(manager) = manager
+    {
+        events.push(promote(tx, ctx, &mut account, manager, row.client_since).await?);
+        account = tx.save_account(account, 1).await?;
+    } else if let Some(manager) = manager {
+        account.assign_account_manager(Some(manager), ctx.now)?;
+        account = tx.save_account(account, 1).await?;
+    }
+    record(
+        tx,
+        ctx,
+        Change {
+            action: "importAccount",
+            kind: Kind::Account,
+            id: account.id().get(),
+            before: None,
+            after: Some(snapshot::account(&account)),
+            events,
+        },
+    )
+    .await?;
+    Ok(Ok((Outcome::Create, Some(account.id().get()))))
+}
+
+async fn update(
+    tx: &Tx,
+    ctx: &Ctx<'_>,
+    row: Row,
+    manager: Option<&TeamMember>,
+    id: AccountId,
+) -> Result<Result<(Outcome, Option<i64>), Refusal>, ApiError> {
+    let mut account = tx
+        .load_account(id)
+        .await?
+        .ok_or(ApiError::NotFound("account"))?;
+    let scope = Resource::Account(account_scope(&account));
+    ctx.authorize(Action::ReadAccount, &scope, "account")?;
+    ctx.authorize(Action::UpdateAccount, &scope, "account")?;
+    let before = snapshot::account(&account);
+    let version = account.parts().version;
+    let p = account.parts().clone();
+    let mut events = Vec::new();
+    let name = row.name.unwrap_or_else(|| p.name.clone());
+    let current_domains: Vec<EmailDomain> = p.domains.iter().map(|d| d.domain.clone()).collect();
+    let domains = row.domains.unwrap_or_else(|| current_domains.clone());
+    let same_domains = {
+        let mut a: Vec<&str> = domains.iter().map(EmailDomain::as_str).collect();
+        let mut b: Vec<&str> = current_domains.iter().map(EmailDomain::as_str).collect();
+        a.sort_unstable();
+        a.dedup();
+        b.sort_unstable();
+        a == b
+    };
+    if name != p.name || !same_domains {
+        account.update_details(
+            name,
+            p.kind,
+            p.parent,
+            domains,
+            NamedBy::of(&ctx.caller.principal),
+            p.acquisition_channel,
+            ctx.now,
+        )?;
+        let confirmed: Vec<EmailDomain> = account.confirmed_domains().cloned().collect();
+        crate::service::account_domains::refuse_confirmed_elsewhere(tx, &confirmed, Some(id))
+            .await?;
+        events.push(DomainEvent::AccountUpdated(id));
+    }
+    match (p.relationship, row.relationship, manager) {
+        (RelationshipType::Customer, Some(RelationshipType::Client), Some(m)) => {
+            events.push(promote(tx, ctx, &mut account, m, row.client_since).await?);
+        }
+        (RelationshipType::Client, Some(RelationshipType::Customer), _) => {
+            return Ok(Err(refuse(
+                "relationship_type",
+                "an import does not demote a client to a customer; use demoteToCustomer",
+            )));
+        }
+        (_, _, Some(m)) if p.account_manager != Some(m.id) => {
+            ctx.authorize(
+                Action::AssignAccountManager,
+                &Resource::Assignment {
+                    account: account_scope(&account),
+                    manager: Some(m.id),
+                },
+                "account",
+            )?;
+            account.assign_account_manager(Some(m), ctx.now)?;
+            events.push(DomainEvent::AccountManagerAssigned(id));
+        }
+        _ => {}
+    }
+    let external_changes = row
+        .external
+        .as_ref()
+        .is_some_and(|e| p.external.as_ref() != Some(e));
+    if events.is_empty() && !external_changes {
+        return Ok(Ok((Outcome::Unchanged, Some(id.get()))));
+    }
+    if events.is_empty() {
+        events.push(DomainEvent::AccountUpdated(id));
+    }
+    let saved = tx.save_account(account, version).await?;
+    if external_changes {
+        tx.set_account_external(id, row.external.as_ref()).await?;
+    }
+    // Contacts carry the account's relationship type and name to providers.
+    let contacts = tx.contact_ids_of_account(id).await?;
+    crate::service::enqueue_sync(tx, ctx, &contacts, false).await?;
+    record(
+        tx,
+        ctx,
+        Change {
+            action: "importAccount",
+            kind: Kind::Account,
+            id: id.get(),
+            before: Some(before),
+            after: Some(snapshot::account(&saved)),
+            events,
+        },
+    )
+    .await?;
+    Ok(Ok((Outcome::Update, Some(id.get()))))
+}

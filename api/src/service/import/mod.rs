@@ -1,0 +1,347 @@
+//! Bulk import of accounts and contacts from CSV or JSON Lines.
+//!
+//! One code path for the dry run and the real run: rows are read (`format`), checked, matched
+//! to existing records and written, 500 rows to a transaction, each row inside its own
+//! savepoint so a row that fails leaves nothing behind while the others are kept. A dry run
+//! rolls each transaction back instead of committing it, so its report is the real run's.
+
+mod accounts;
+mod contacts;
+pub mod format;
+mod rows;
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rapport_domain::permissions::Principal;
+
+use super::Ctx;
+use crate::error::ApiError;
+pub use format::{Format, FormatError, MAX_RECORD_BYTES, MAX_ROWS, Mapping, Record};
+
+/// The columns of an accounts file. `id`, `created_at` and `updated_at` are what an export
+/// writes; an import accepts and ignores them, so an exported file can be imported again.
+pub const ACCOUNT_COLUMNS: &[&str] = &[
+    "id",
+    "external_source",
+    "external_id",
+    "name",
+    "domain",
+    "relationship_type",
+    "account_manager_email",
+    "client_since",
+    "created_at",
+    "updated_at",
+];
+
+/// The columns of a contacts file (`id`, `created_at`, `updated_at` accepted and ignored).
+pub const CONTACT_COLUMNS: &[&str] = &[
+    "id",
+    "external_source",
+    "external_id",
+    "account_id",
+    "account_external_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "title",
+    "marketing_consent",
+    "created_at",
+    "updated_at",
+];
+
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    /// Accounts.
+    Accounts,
+    /// Contacts.
+    Contacts,
+}
+
+impl ImportKind {
+    /// `accounts` / `contacts` (any case).
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "accounts" | "account" => Some(Self::Accounts),
+            "contacts" | "contact" => Some(Self::Contacts),
+            _ => None,
+        }
+    }
+
+    /// The columns a file of this kind may have.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            Self::Accounts => ACCOUNT_COLUMNS,
+            Self::Contacts => CONTACT_COLUMNS,
+        }
+    }
+}
+
+/// How a row finds the record it is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchBy {
+    /// The source system's id (`external_source` + `external_id`).
+    ExternalId,
+    /// The email address (contacts).
+    Email,
+    /// Any of the email domains (accounts).
+    Domain,
+}
+
+impl MatchBy {
+    /// `external_id`, `email` or `domain` (any case; `externalId` too).
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_lowercase().replace('_', "").as_str() {
+            "externalid" => Some(Self::ExternalId),
+            "email" => Some(Self::Email),
+            "domain" => Some(Self::Domain),
+            _ => None,
+        }
+    }
+}
+
+/// How to run an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// What the file holds.
+    pub kind: ImportKind,
+    /// CSV or JSON Lines.
+    pub format: Format,
+    /// Report only; change nothing.
+    pub dry_run: bool,
+    /// The file's column names renamed to ours.
+    pub mapping: Mapping,
+    /// Matching order, first hit wins (default: external id, then email / domain).
+    pub match_by: Vec<MatchBy>,
+    /// The source system of rows without an `external_source` cell.
+    pub source: Option<String>,
+}
+
+impl ImportOptions {
+    /// A real run with the default matching order of `kind`.
+    pub fn new(kind: ImportKind, format: Format) -> Self {
+        let second = match kind {
+            ImportKind::Accounts => MatchBy::Domain,
+            ImportKind::Contacts => MatchBy::Email,
+        };
+        Self {
+            kind,
+            format,
+            dry_run: false,
+            mapping: Vec::new(),
+            match_by: vec![MatchBy::ExternalId, second],
+            source: None,
+        }
+    }
+
+    fn check(&self) -> Result<(), ApiError> {
+        for m in &self.match_by {
+            let fits = match (self.kind, m) {
+                (_, MatchBy::ExternalId)
+                | (ImportKind::Contacts, MatchBy::Email)
+                | (ImportKind::Accounts, MatchBy::Domain) => true,
+                _ => false,
+            };
+            if !fits {
+                return Err(ApiError::bad_input(
+                    "match",
+                    "contacts match by external_id and email; accounts by external_id and domain",
+                ));
+            }
+        }
+        for (from, to) in &self.mapping {
+            if !self.kind.columns().contains(&to.as_str()) {
+                return Err(ApiError::bad_input(
+                    "mapping",
+                    format!(
+                        "{from}={to}: {to} is not a column; the columns are: {}",
+                        self.kind.columns().join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What happened (or, in a dry run, would happen) to one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new record.
+    Create,
+    /// An existing record changed.
+    Update,
+    /// An existing record already as the row says.
+    Unchanged,
+    /// Not imported: `field` is the column at fault (`row` for the row as a whole).
+    Refused {
+        /// The column.
+        field: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Outcome {
+    /// `CREATE`, `UPDATE`, `UNCHANGED` or `REFUSED`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Create => "CREATE",
+            Self::Update => "UPDATE",
+            Self::Unchanged => "UNCHANGED",
+            Self::Refused { .. } => "REFUSED",
+        }
+    }
+}
+
+/// One row's line in the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowReport {
+    /// The line the row starts on in the file.
+    pub line: u64,
+    /// What happened.
+    pub outcome: Outcome,
+    /// The record's id (created, updated or unchanged; in a dry run, `None` for creations).
+    pub id: Option<i64>,
+}
+
+/// The whole report: a line per row and the totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Whether nothing was changed.
+    pub dry_run: bool,
+    /// Rows in file order.
+    pub rows: Vec<RowReport>,
+    /// Rows that created a record.
+    pub created: u64,
+    /// Rows that changed a record.
+    pub updated: u64,
+    /// Rows that matched a record already as they say.
+    pub unchanged: u64,
+    /// Rows refused.
+    pub refused: u64,
+}
+
+impl ImportReport {
+    fn push(&mut self, row: RowReport) {
+        match row.outcome {
+            Outcome::Create => self.created += 1,
+            Outcome::Update => self.updated += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+            Outcome::Refused { .. } => self.refused += 1,
+        }
+        self.rows.push(row);
+    }
+
+    /// Rows read so far.
+    pub fn done(&self) -> u64 {
+        self.rows.len() as u64
+    }
+}
+
+/// Where the file is.
+#[derive(Debug, Clone)]
+pub enum ImportInput {
+    /// A file on disk (read twice: once to check it whole, once to import).
+    File(PathBuf),
+    /// The file's bytes.
+    Bytes(Arc<Vec<u8>>),
+}
+
+impl ImportInput {
+    fn open(&self) -> std::io::Result<Box<dyn Read + Send>> {
+        Ok(match self {
+            Self::File(path) => Box::new(std::fs::File::open(path)?),
+            Self::Bytes(bytes) => Box::new(std::io::Cursor::new(Arc::clone(bytes).to_vec())),
+        })
+    }
+}
+
+/// Rows per transaction.
+const CHUNK: usize = 500;
+
+fn file_error(e: &FormatError) -> ApiError {
+    ApiError::bad_input("file", e.to_string())
+}
+
+/// Reads the whole file once, so a broken file is refused before anything is written; returns
+/// its row count.
+async fn check_file(options: &ImportOptions, input: &ImportInput) -> Result<u64, ApiError> {
+    let (input, format, kind, mapping) = (
+        input.clone(),
+        options.format,
+        options.kind,
+        options.mapping.clone(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let file = input.open().map_err(|e| FormatError::Io(e.to_string()))?;
+        format::read_records(file, format, kind.columns(), &mapping, |_| Ok(()))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(Box::new(e)))?
+    .map_err(|e| file_error(&e))
+}
+
+/// Imports `input` (or, with `dry_run`, reports what importing it would do). The file is
+/// checked whole first: a file that cannot be read changes nothing. Then each row is created,
+/// updated, found unchanged or refused on its own; `progress` hears (rows done, rows in the
+/// file) after each transaction. Imports are for staff; each row is authorized as the same
+/// change made through GraphQL would be.
+pub async fn import(
+    ctx: &Ctx<'_>,
+    options: &ImportOptions,
+    input: ImportInput,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<ImportReport, ApiError> {
+    if let Principal::Partner { .. } = ctx.caller.principal {
+        return Err(ApiError::Forbidden);
+    }
+    options.check()?;
+    let total = check_file(options, &input).await?;
+    let (send, mut chunks) = tokio::sync::mpsc::channel::<Vec<Record>>(2);
+    let (format, kind, mapping) = (options.format, options.kind, options.mapping.clone());
+    let reader = tokio::task::spawn_blocking(move || {
+        let file = input.open().map_err(|e| FormatError::Io(e.to_string()))?;
+        let mut chunk = Vec::with_capacity(CHUNK);
+        format::read_records(file, format, kind.columns(), &mapping, |record| {
+            chunk.push(record);
+            if chunk.len() == CHUNK {
+                let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                send.blocking_send(full)
+                    .map_err(|_| FormatError::Io("the import stopped".into()))?;
+            }
+            Ok(())
+        })?;
+        if !chunk.is_empty() {
+            let _ = send.blocking_send(chunk);
+        }
+        Ok::<_, FormatError>(())
+    });
+    let mut report = ImportReport {
+        dry_run: options.dry_run,
+        ..ImportReport::default()
+    };
+    let mut seen = rows::Seen::default();
+    while let Some(chunk) = chunks.recv().await {
+        match options.kind {
+            ImportKind::Contacts => {
+                contacts::import_chunk(ctx, options, &mut seen, chunk, &mut report).await?;
+            }
+            ImportKind::Accounts => {
+                accounts::import_chunk(ctx, options, &mut seen, chunk, &mut report).await?;
+            }
+        }
+        progress(report.done(), total);
+    }
+    reader
+        .await
+        .map_err(|e| ApiError::Internal(Box::new(e)))?
+        .map_err(|e| file_error(&e))?;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests;
