@@ -13,7 +13,7 @@ mod scope;
 pub use scope::ReadScope;
 
 use rapport_domain::ids::{PartnerId, TeamMemberId};
-use rapport_domain::permissions::Principal;
+use rapport_domain::permissions::{Principal, Scopes};
 use rapport_domain::role::Role;
 use rapport_domain::team::Subject;
 
@@ -92,7 +92,10 @@ pub async fn authenticate(
                 // Read within the scope the token claims: only that partner's own row.
                 let read = store
                     .partners_by_ids(
-                        ReadScope::of(&Principal::Partner { partner: claimed }),
+                        ReadScope::of(&Principal::Partner {
+                            partner: claimed,
+                            scopes: Scopes::ALL,
+                        }),
                         &[claimed],
                     )
                     .await?
@@ -111,6 +114,7 @@ pub async fn authenticate(
         }
         Principal::Partner {
             partner: partner.id,
+            scopes: Scopes::ALL,
         }
     } else {
         let member = match cache.member(subject.as_str()) {
@@ -179,7 +183,7 @@ pub fn partner_subject(partner: PartnerId) -> String {
 pub fn member_of(principal: &Principal) -> Option<TeamMemberId> {
     match principal {
         Principal::Staff { member, .. } => Some(*member),
-        Principal::Partner { .. } => None,
+        Principal::Service { .. } | Principal::Partner { .. } => None,
     }
 }
 

@@ -178,7 +178,8 @@ impl NodeQueries {
                 st.team.load_one(member).await.gql()?.map(TeamMemberNode),
                 None,
             ),
-            Principal::Partner { partner } => (
+            Principal::Service { .. } => (None, None),
+            Principal::Partner { partner, .. } => (
                 None,
                 st.partners.load_one(partner).await.gql()?.map(PartnerNode),
             ),

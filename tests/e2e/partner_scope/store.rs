@@ -261,6 +261,7 @@ async fn a_partners_scope_reads_none_of_anyone_elses_rows_from_the_store() {
         let own = rows(&side.own);
         let partner = ReadScope::of(&Principal::Partner {
             partner: own.partners[0],
+            scopes: rapport_domain::permissions::Scopes::ALL,
         });
         let others: BTreeSet<&String> = world.sides[1 - i]
             .own
