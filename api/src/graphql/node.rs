@@ -87,7 +87,11 @@ pub(super) async fn resolve(st: &RequestState, id: &str) -> Result<Option<Node>>
             .gql()?
             .map(|n| Node::Notification(super::notifications::NotificationNode(n))),
         // Not resolvable by id (yet): webhook objects are read through their own fields.
-        Kind::AuditEntry | Kind::WebhookEndpoint | Kind::WebhookDelivery => None,
+        Kind::AuditEntry
+        | Kind::WebhookEndpoint
+        | Kind::WebhookDelivery
+        | Kind::ServiceAccount
+        | Kind::ApiKey => None,
     })
 }
 

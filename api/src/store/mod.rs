@@ -30,6 +30,7 @@ mod relay;
 mod resync;
 mod scheduler_lock;
 mod scope;
+mod service_accounts;
 mod sections_json;
 mod sort;
 mod subscription_feed;
@@ -73,6 +74,9 @@ pub use sort::{
     TeamSort, WebhookDeliverySort, WebhookEndpointSort,
 };
 pub use subscription_feed::NotificationRecord;
+pub use service_accounts::{
+    ApiKey, KEY_LIST_LIMIT, KeyCredential, NewApiKey, NewServiceAccount, ServiceAccount,
+};
 pub use sync::{FailedSync, SyncDelivered, SyncJobRow, SyncStateRow};
 pub use sync_overview::ProviderPauseRow;
 pub use team::{NewTeamMember, TeamQuery};

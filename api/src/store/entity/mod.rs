@@ -4,6 +4,7 @@
 pub mod account;
 pub mod account_domain;
 pub mod agreement;
+pub mod api_key;
 pub mod agreement_revision;
 pub mod audit_log;
 pub mod contact;
@@ -17,6 +18,7 @@ pub mod outbox;
 pub mod partner;
 pub mod provider_pause;
 pub mod relationship_change;
+pub mod service_account;
 pub mod revoked_token;
 pub mod service_credit;
 pub mod sync_job;
