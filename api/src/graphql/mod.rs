@@ -7,6 +7,7 @@ mod audit;
 pub mod coercion;
 mod connection;
 mod contact;
+mod credentials;
 pub mod context;
 mod enums;
 pub mod error;
@@ -52,6 +53,7 @@ pub struct Query(
     contact::ContactQueries,
     team::TeamQueries,
     partner::PartnerQueries,
+    credentials::CredentialQueries,
     audit::AuditQueries,
     event_types::EventTypeQueries,
     filters::CreditQueries,
@@ -68,6 +70,7 @@ pub struct Mutation(
     contact::ContactMutations,
     team::TeamMutations,
     partner::PartnerMutations,
+    credentials::CredentialMutations,
     sync::SyncMutations,
     sync::SyncAdminMutations,
     webhooks::WebhookMutations,
