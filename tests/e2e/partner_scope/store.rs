@@ -44,7 +44,9 @@ fn rows<'a>(ids: impl IntoIterator<Item = &'a String>) -> Rows {
                 Kind::AuditEntry
                 | Kind::Notification
                 | Kind::WebhookEndpoint
-                | Kind::WebhookDelivery,
+                | Kind::WebhookDelivery
+                | Kind::ServiceAccount
+                | Kind::ApiKey,
                 _,
             ) => {}
         }
