@@ -27,10 +27,14 @@ pub enum Kind {
     WebhookEndpoint,
     /// One event's delivery to one webhook endpoint.
     WebhookDelivery,
+    /// A service account (a machine's identity).
+    ServiceAccount,
+    /// An API key of a service account.
+    ApiKey,
 }
 
 impl Kind {
-    const ALL: [Kind; 10] = [
+    const ALL: [Kind; 12] = [
         Kind::Account,
         Kind::Contact,
         Kind::TeamMember,
@@ -41,6 +45,8 @@ impl Kind {
         Kind::Notification,
         Kind::WebhookEndpoint,
         Kind::WebhookDelivery,
+        Kind::ServiceAccount,
+        Kind::ApiKey,
     ];
 
     /// The GraphQL type name.
@@ -56,6 +62,8 @@ impl Kind {
             Kind::Notification => "Notification",
             Kind::WebhookEndpoint => "WebhookEndpoint",
             Kind::WebhookDelivery => "WebhookDelivery",
+            Kind::ServiceAccount => "ServiceAccount",
+            Kind::ApiKey => "ApiKey",
         }
     }
 

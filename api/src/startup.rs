@@ -104,6 +104,18 @@ async fn events_store(settings: &Settings, store: &Store) -> anyhow::Result<Stor
         .context("cannot open the event relay's database pool (events.pool_size)")
 }
 
+/// Loads the pepper API keys are hashed under (generating it in the data folder on first use
+/// when none is configured).
+pub fn load_api_keys(settings: &Settings) -> anyhow::Result<crate::auth::api_key::ApiKeys> {
+    let pepper = crate::auth::api_key::load_pepper(
+        settings.auth.api_key_pepper.as_ref(),
+        settings.auth.api_key_pepper_file.as_deref(),
+        &settings.data_dir,
+    )
+    .map_err(|e| anyhow::anyhow!("cannot load the API key pepper: {e}"))?;
+    Ok(crate::auth::api_key::ApiKeys::new(pepper))
+}
+
 /// Loads the token keys (generating the HS256 secret in the data folder on first use).
 pub fn load_keys(settings: &Settings) -> anyhow::Result<JwtKeys> {
     ensure_data_dir(settings)?;
@@ -154,6 +166,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot start the event relay: {e}"))?;
         let keys = Arc::new(load_keys(&settings)?);
         prime_provider_keys(&keys).await;
+        let api_keys = Arc::new(load_api_keys(&settings)?);
         let bootstrapped = ensure_bootstrap_admin(&store, &settings.auth, Utc::now())
             .await
             .map_err(|e| anyhow::anyhow!("cannot create the bootstrap admin: {e}"))?
@@ -167,6 +180,7 @@ impl Application {
             store: store.clone(),
             schema: build_schema(&settings.graphql),
             keys: keys.clone(),
+            api_keys,
             settings: settings.clone(),
             providers,
             registry: sync.registry().clone(),

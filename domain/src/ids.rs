@@ -46,3 +46,7 @@ id_type!(
     /// Identifies an [`Agreement`](crate::agreement::Agreement).
     AgreementId
 );
+id_type!(
+    /// Identifies a service account: a machine's identity, holding API keys.
+    ServiceAccountId
+);

@@ -4,6 +4,7 @@ mod account_rules;
 mod accounts;
 mod agreements;
 mod api;
+mod api_keys;
 mod auth;
 mod auth_cache;
 mod backfill;

@@ -3,23 +3,27 @@
 //! forgotten on any change to them, so deactivation and revocation take effect on the very next
 //! request in the process that made the change and within a second in every other one.
 
+pub mod api_key;
 pub mod cache;
 #[cfg(test)]
 mod claim_bounds_tests;
 pub mod idp;
 mod jwks;
 pub mod jwt;
+mod key_auth;
 mod scope;
 
+pub use key_auth::service_subject;
 pub use scope::ReadScope;
 
 use rapport_domain::ids::{PartnerId, TeamMemberId};
-use rapport_domain::permissions::Principal;
+use rapport_domain::permissions::{Principal, Scopes};
 use rapport_domain::role::Role;
 use rapport_domain::team::Subject;
 
 use crate::global_id::{self, Kind};
 use crate::store::{Store, StoreError};
+use api_key::ApiKeys;
 use cache::{MemberFacts, PartnerFacts};
 use jwt::{AuthRejection, JwtKeys};
 
@@ -50,21 +54,29 @@ pub enum AuthFailure {
     /// The subject is unknown, inactive, or its role changed since the token was issued.
     #[error("subject not allowed: {0}")]
     Subject(&'static str),
-    /// The token id was revoked.
+    /// The token id (or the API key) was revoked.
     #[error("token revoked")]
     Revoked,
+    /// The API key was refused (malformed, unknown, wrong secret, expired).
+    #[error("API key refused: {0}")]
+    Key(&'static str),
     /// The database could not be asked.
     #[error("store unavailable")]
     Store(#[from] StoreError),
 }
 
-/// Authenticates an `Authorization` header value.
+/// Authenticates an `Authorization` header value: a JWT, or an API key (told apart by its
+/// prefix, see [`api_key`]).
 pub async fn authenticate(
     keys: &JwtKeys,
+    api_keys: &ApiKeys,
     store: &Store,
     header: Option<&[u8]>,
 ) -> Result<Caller, AuthFailure> {
     let header = header.ok_or(AuthFailure::Rejected(AuthRejection::MissingCredentials))?;
+    if let Some(token) = key_auth::bearer_key(header) {
+        return key_auth::authenticate_key(api_keys, store, token, chrono::Utc::now()).await;
+    }
     if let Some(caller) = provider_sign_in(keys, store, header).await? {
         return Ok(caller);
     }
@@ -96,7 +108,10 @@ pub async fn authenticate(
                 // Read within the scope the token claims: only that partner's own row.
                 let read = store
                     .partners_by_ids(
-                        ReadScope::of(&Principal::Partner { partner: claimed }),
+                        ReadScope::of(&Principal::Partner {
+                            partner: claimed,
+                            scopes: Scopes::ALL,
+                        }),
                         &[claimed],
                     )
                     .await?
@@ -115,6 +130,7 @@ pub async fn authenticate(
         }
         Principal::Partner {
             partner: partner.id,
+            scopes: Scopes::ALL,
         }
     } else {
         let member = match cache.member(subject.as_str()) {
@@ -205,7 +221,7 @@ pub fn partner_subject(partner: PartnerId) -> String {
 pub fn member_of(principal: &Principal) -> Option<TeamMemberId> {
     match principal {
         Principal::Staff { member, .. } => Some(*member),
-        Principal::Partner { .. } => None,
+        Principal::Service { .. } | Principal::Partner { .. } => None,
     }
 }
 

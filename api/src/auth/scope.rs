@@ -92,7 +92,11 @@ mod tests {
 
         let partner = PartnerId::new(3);
         assert_eq!(
-            super::ReadScope::of(&Principal::Partner { partner }).partner(),
+            super::ReadScope::of(&Principal::Partner {
+                partner,
+                scopes: rapport_domain::permissions::Scopes::ALL
+            })
+            .partner(),
             Some(partner)
         );
         for role in [

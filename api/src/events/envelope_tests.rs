@@ -38,6 +38,7 @@ fn staff(role: Role) -> Principal {
 fn partner() -> Principal {
     Principal::Partner {
         partner: PartnerId::new(4),
+        scopes: rapport_domain::permissions::Scopes::ALL,
     }
 }
 

@@ -133,6 +133,7 @@ fn readers() -> [(&'static str, Principal); 5] {
             "partner",
             Principal::Partner {
                 partner: PartnerId::new(1),
+                scopes: rapport_domain::permissions::Scopes::ALL,
             },
         ),
     ]

@@ -50,6 +50,7 @@ mod tests {
     fn the_list_is_the_catalogue_and_partners_get_what_the_permissions_allow() {
         let partner = Principal::Partner {
             partner: PartnerId::new(1),
+            scopes: rapport_domain::permissions::Scopes::ALL,
         };
         assert_eq!(EVENT_TYPES.len(), CATALOGUE.len());
         for (t, info) in EVENT_TYPES.iter().zip(CATALOGUE) {

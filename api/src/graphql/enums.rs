@@ -293,3 +293,25 @@ mirror!(
         Outbound,
     }
 );
+mirror!(
+    /// What an API key may be used for: a service account acts as its role narrowed by these.
+    ApiScope => "rapport_domain::permissions::Scope" {
+        /// Every read: accounts, contacts, team, partners, agreements, the audit log
+        /// (`read`).
+        Read,
+        /// Create and change accounts (`accounts:write`).
+        AccountsWrite,
+        /// Create, change and erase contacts (`contacts:write`).
+        ContactsWrite,
+        /// Record interactions with contacts, e.g. a help desk's calls
+        /// (`interactions:write`).
+        InteractionsWrite,
+        /// Record measurements against agreements' metrics, e.g. a monitoring feed
+        /// (`measurements:write`).
+        MeasurementsWrite,
+        /// Draft, approve, review and terminate agreements (`agreements:write`).
+        AgreementsWrite,
+        /// Team, partners, tokens and keys, integrations, webhooks (`manage`).
+        Manage,
+    }
+);

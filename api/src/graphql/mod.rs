@@ -8,6 +8,7 @@ pub mod coercion;
 mod connection;
 mod contact;
 pub mod context;
+mod credentials;
 mod enums;
 pub mod error;
 mod event_types;
@@ -54,6 +55,7 @@ pub struct Query(
     contact::ContactQueries,
     team::TeamQueries,
     partner::PartnerQueries,
+    credentials::CredentialQueries,
     audit::AuditQueries,
     event_types::EventTypeQueries,
     filters::CreditQueries,
@@ -70,6 +72,7 @@ pub struct Mutation(
     contact::ContactMutations,
     team::TeamMutations,
     partner::PartnerMutations,
+    credentials::CredentialMutations,
     sync::SyncMutations,
     sync::SyncAdminMutations,
     webhooks::WebhookMutations,

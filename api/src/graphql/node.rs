@@ -87,7 +87,11 @@ pub(super) async fn resolve(st: &RequestState, id: &str) -> Result<Option<Node>>
             .gql()?
             .map(|n| Node::Notification(super::notifications::NotificationNode(n))),
         // Not resolvable by id (yet): webhook objects are read through their own fields.
-        Kind::AuditEntry | Kind::WebhookEndpoint | Kind::WebhookDelivery => None,
+        Kind::AuditEntry
+        | Kind::WebhookEndpoint
+        | Kind::WebhookDelivery
+        | Kind::ServiceAccount
+        | Kind::ApiKey => None,
     })
 }
 
@@ -178,7 +182,8 @@ impl NodeQueries {
                 st.team.load_one(member).await.gql()?.map(TeamMemberNode),
                 None,
             ),
-            Principal::Partner { partner } => (
+            Principal::Service { .. } => (None, None),
+            Principal::Partner { partner, .. } => (
                 None,
                 st.partners.load_one(partner).await.gql()?.map(PartnerNode),
             ),

@@ -288,7 +288,9 @@ pub(crate) async fn nodes(ctx: &Context<'_>, ids: &[ID]) -> Result<()> {
                 | Kind::Interaction
                 | Kind::Notification
                 | Kind::WebhookEndpoint
-                | Kind::WebhookDelivery,
+                | Kind::WebhookDelivery
+                | Kind::ServiceAccount
+                | Kind::ApiKey,
                 _,
             ))
             | None => {}

@@ -296,7 +296,8 @@ pub(super) async fn execute(
         .headers()
         .get(header::AUTHORIZATION)
         .map(|v| v.as_bytes());
-    let caller = match auth::authenticate(&state.keys, &state.store, header).await {
+    let caller = match auth::authenticate(&state.keys, &state.api_keys, &state.store, header).await
+    {
         Ok(caller) => caller,
         Err(AuthFailure::Store(err)) => {
             tracing::error!(error = %err, "authentication could not reach the database");
@@ -348,7 +349,10 @@ pub(super) async fn execute(
     // Kept to trace a coercion failure back to its argument.
     let gql_query = gql_request.query.clone();
     let gql_variables = gql_request.variables.clone();
-    let response = state.schema.execute(gql_request.data(request_state)).await;
+    let response = state
+        .schema
+        .execute(gql_request.data(request_state).data(state.api_keys.clone()))
+        .await;
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());

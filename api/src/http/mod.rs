@@ -77,6 +77,8 @@ pub struct AppState {
     pub schema: AppSchema,
     /// Token keys.
     pub keys: Arc<JwtKeys>,
+    /// API key hashing (the pepper) and last-use pacing.
+    pub api_keys: Arc<crate::auth::api_key::ApiKeys>,
     /// Settings.
     pub settings: Arc<Settings>,
     /// Contact-sync providers enabled.

@@ -93,7 +93,7 @@ pub async fn create_account(ctx: &Ctx<'_>, new: NewAccount) -> Result<Account, A
     // Staff-named domains are confirmed; a partner's stay unconfirmed claims, which route
     // nothing and collide with nobody, so its answer never depends on other accounts.
     let mut new = new.by(&ctx.caller.principal);
-    if let Principal::Partner { partner } = ctx.caller.principal {
+    if let Principal::Partner { partner, .. } = ctx.caller.principal {
         if new.partner.is_some_and(|p| p != partner) {
             return Err(ApiError::bad_input(
                 "partnerId",

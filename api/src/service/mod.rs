@@ -8,6 +8,7 @@ mod agreement_events;
 mod agreements;
 mod bootstrap;
 mod contacts;
+mod credentials;
 mod demo;
 pub mod import;
 mod notifications;
@@ -33,6 +34,10 @@ pub use agreements::{
 };
 pub use bootstrap::ensure_bootstrap_admin;
 pub use contacts::{ContactChanges, create_contact, erase_contact, update_contact};
+pub use credentials::{
+    CreatedKey, KeyLimits, api_keys, create_api_key, create_service_account, revoke_api_key,
+    rotate_api_key,
+};
 pub use demo::{DemoReport, seed_demo_data};
 pub use notifications::{
     inbox_owner, mark_notifications_read, notifications_page, own_notification,

@@ -12,7 +12,7 @@ use crate::store::StoredNotification;
 pub fn inbox_owner(ctx: &Ctx<'_>) -> Option<TeamMemberId> {
     match ctx.caller.principal {
         Principal::Staff { member, .. } => Some(member),
-        Principal::Partner { .. } => None,
+        Principal::Service { .. } | Principal::Partner { .. } => None,
     }
 }
 

@@ -72,7 +72,8 @@ pub(crate) async fn record(tx: &Tx, ctx: &Ctx<'_>, change: Change) -> Result<(),
     let (actor_kind, actor_id) = match ctx.caller.principal {
         _ if ctx.caller.subject == SYSTEM_SUBJECT => ("system", None),
         Principal::Staff { member, .. } => ("staff", Some(member.get())),
-        Principal::Partner { partner } => ("partner", Some(partner.get())),
+        Principal::Service { account, .. } => ("service", Some(account.get())),
+        Principal::Partner { partner, .. } => ("partner", Some(partner.get())),
     };
     for (event, payload) in change.events.iter().zip(payloads) {
         let (kind, id) = event_subject(event).unwrap_or((change.kind, change.id));

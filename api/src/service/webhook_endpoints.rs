@@ -187,7 +187,10 @@ pub async fn create_webhook_endpoint(
     let account_id = check_account(&tx, ctx, new.account_id).await?;
     let (owner_member_id, partner_id) = match principal {
         Principal::Staff { member, .. } => (Some(member.get()), None),
-        Principal::Partner { partner } => (None, Some(partner.get())),
+        Principal::Partner { partner, .. } => (None, Some(partner.get())),
+        // An endpoint's deliveries are projected through its owner's role; a service account
+        // is no member whose role can be looked up when delivering.
+        Principal::Service { .. } => return Err(ApiError::Forbidden),
     };
     let secret = secret()?;
     let endpoint = tx

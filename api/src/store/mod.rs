@@ -33,6 +33,7 @@ mod resync;
 mod scheduler_lock;
 mod scope;
 mod sections_json;
+mod service_accounts;
 mod sort;
 mod subscription_feed;
 mod sync;
@@ -73,6 +74,9 @@ pub use plans::RecordedStatement;
 pub use relay::Pruned;
 pub use resync::{BulkSynced, ResyncPage, ResyncRow};
 pub use scheduler_lock::SchedulerLock;
+pub use service_accounts::{
+    ApiKey, KEY_LIST_LIMIT, KeyCredential, NewApiKey, NewServiceAccount, ServiceAccount,
+};
 pub use sort::{
     AccountSort, AgreementSort, AuditSort, ContactSort, CreditSort, PartnerSort, SyncJobSort,
     TeamSort, WebhookDeliverySort, WebhookEndpointSort,

@@ -84,6 +84,7 @@ async fn redelivery_sets_a_failed_delivery_pending_now_and_marks_one_attempt_man
     // Another partner's scope does not see it; the owner's does.
     let other = ReadScope::of(&rapport_domain::permissions::Principal::Partner {
         partner: rapport_domain::ids::PartnerId::new(2),
+        scopes: rapport_domain::permissions::Scopes::ALL,
     });
     assert!(
         tx.load_webhook_delivery(other, row.id)
@@ -93,6 +94,7 @@ async fn redelivery_sets_a_failed_delivery_pending_now_and_marks_one_attempt_man
     );
     let mine = ReadScope::of(&rapport_domain::permissions::Principal::Partner {
         partner: rapport_domain::ids::PartnerId::new(1),
+        scopes: rapport_domain::permissions::Scopes::ALL,
     });
     let (found, owner) = tx
         .load_webhook_delivery(mine, row.id)

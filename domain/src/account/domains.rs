@@ -34,7 +34,7 @@ impl NamedBy {
     /// Who `principal` is, as far as naming domains goes.
     pub fn of(principal: &Principal) -> Self {
         match principal {
-            Principal::Staff { .. } => NamedBy::Staff,
+            Principal::Staff { .. } | Principal::Service { .. } => NamedBy::Staff,
             Principal::Partner { .. } => NamedBy::Partner,
         }
     }

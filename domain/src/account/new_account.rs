@@ -67,7 +67,8 @@ impl NewAccount {
         let named_by = NamedBy::of(principal);
         self.created_by = match principal {
             Principal::Staff { member, .. } => Some(*member),
-            Principal::Partner { .. } => None,
+            // A service account is no team member: nobody is recorded as the creator.
+            Principal::Service { .. } | Principal::Partner { .. } => None,
         };
         for d in &mut self.domains {
             d.confirmed = named_by == NamedBy::Staff;

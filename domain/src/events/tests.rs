@@ -250,6 +250,7 @@ fn staff(role: Role) -> Principal {
 fn partner() -> Principal {
     Principal::Partner {
         partner: PartnerId::new(3),
+        scopes: crate::permissions::Scopes::ALL,
     }
 }
 

@@ -3,25 +3,47 @@
 //! Row-level scope is part of the decision. A partner sees only the accounts it referred, and
 //! for a partner anything outside that scope does not exist ([`Denied::NotFound`]), so ids of
 //! other accounts cannot be probed.
+//!
+//! A machine credential (an API key) acts for a service account: its role narrowed by its
+//! [`Scopes`]. The scopes travel in the [`Principal`] itself, and [`authorize`] checks them
+//! after the role, so no permission check can forget them.
+
+mod scopes;
+
+pub use scopes::{Scope, Scopes};
 
 use crate::account::RelationshipType;
-use crate::ids::{PartnerId, TeamMemberId};
+use crate::ids::{PartnerId, ServiceAccountId, TeamMemberId};
 use crate::role::Role;
 
 /// The authenticated caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Principal {
-    /// A member of staff with a staff role (never `PARTNER`).
+    /// A member of staff with a staff role (never `PARTNER`); people hold every scope.
     Staff {
         /// Which member.
         member: TeamMemberId,
         /// Their role.
         role: Role,
     },
-    /// A partner organization.
+    /// A staff service account (a machine: a monitoring feed, a help desk) calling with an API
+    /// key: its staff role narrowed by its scopes. It is no team member: it manages no account
+    /// and created none.
+    Service {
+        /// Which service account.
+        account: ServiceAccountId,
+        /// Its role (never `PARTNER`).
+        role: Role,
+        /// What its keys may be used for.
+        scopes: Scopes,
+    },
+    /// A partner organization: with a partner token (every scope), or with an API key of one
+    /// of its service accounts (that account's scopes).
     Partner {
         /// Which partner.
         partner: PartnerId,
+        /// What the credential may be used for.
+        scopes: Scopes,
     },
 }
 
@@ -29,7 +51,7 @@ impl Principal {
     /// The principal's role.
     pub fn role(&self) -> Role {
         match self {
-            Principal::Staff { role, .. } => *role,
+            Principal::Staff { role, .. } | Principal::Service { role, .. } => *role,
             Principal::Partner { .. } => Role::Partner,
         }
     }
@@ -37,8 +59,16 @@ impl Principal {
     /// The partner the principal is scoped to, if it is a partner.
     pub fn partner(&self) -> Option<PartnerId> {
         match self {
-            Principal::Partner { partner } => Some(*partner),
-            Principal::Staff { .. } => None,
+            Principal::Partner { partner, .. } => Some(*partner),
+            Principal::Staff { .. } | Principal::Service { .. } => None,
+        }
+    }
+
+    /// What the principal's credential may be used for.
+    pub fn scopes(&self) -> Scopes {
+        match self {
+            Principal::Staff { .. } => Scopes::ALL,
+            Principal::Service { scopes, .. } | Principal::Partner { scopes, .. } => *scopes,
         }
     }
 }
@@ -78,8 +108,12 @@ pub enum Action {
     ReadPartners,
     /// Create, edit or deactivate partners.
     ManagePartners,
-    /// Issue or revoke tokens.
+    /// Issue or revoke tokens; create service accounts and their API keys.
     ManageTokens,
+    /// List, create, rotate and revoke the caller's own tokens and API keys (a partner's own:
+    /// the row-level owner check is the service's, another partner's credential does not
+    /// exist for the caller).
+    ManageOwnCredentials,
     /// Read the audit log.
     ReadAuditLog,
     /// Read an agreement's summary, status, performance targets and compliance.
@@ -92,6 +126,8 @@ pub enum Action {
     ApproveAgreement,
     /// Record measurements against an agreement's metrics.
     RecordMeasurements,
+    /// Record an interaction (a call) with a contact of the account.
+    RecordInteraction,
     /// Start and complete reviews, renew.
     ReviewAgreement,
     /// Give notice of termination.
@@ -106,7 +142,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, for table tests.
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 29] = [
         Action::ReadAccount,
         Action::CreateAccount,
         Action::UpdateAccount,
@@ -124,12 +160,14 @@ impl Action {
         Action::ReadPartners,
         Action::ManagePartners,
         Action::ManageTokens,
+        Action::ManageOwnCredentials,
         Action::ReadAuditLog,
         Action::ReadAgreement,
         Action::ReadAgreementTerms,
         Action::DraftAgreement,
         Action::ApproveAgreement,
         Action::RecordMeasurements,
+        Action::RecordInteraction,
         Action::ReviewAgreement,
         Action::TerminateAgreement,
         Action::ManageIntegrations,
@@ -153,8 +191,8 @@ pub struct AccountScope {
 
 impl AccountScope {
     /// Nobody manages the account and `member` created it.
-    fn created_unmanaged_by(&self, member: TeamMemberId) -> bool {
-        self.manager.is_none() && self.created_by == Some(member)
+    fn created_unmanaged_by(&self, member: Option<TeamMemberId>) -> bool {
+        member.is_some() && self.manager.is_none() && self.created_by == member
     }
 }
 
@@ -201,11 +239,20 @@ pub enum Denied {
     NotFound,
 }
 
-/// Decides whether `principal` may perform `action` on `resource`.
+/// Decides whether `principal` may perform `action` on `resource`: the role decides, and the
+/// principal's scopes must cover the action too. A partner asking about another partner's
+/// account learns nothing, whatever its scopes (`NotFound` comes first).
 pub fn authorize(principal: &Principal, action: Action, resource: &Resource) -> Result<(), Denied> {
-    match *principal {
-        Principal::Partner { partner } => authorize_partner(partner, action, resource),
-        Principal::Staff { member, role } => authorize_staff(member, role, action, resource),
+    let by_role = match *principal {
+        Principal::Partner { partner, .. } => authorize_partner(partner, action, resource),
+        Principal::Staff { member, role } => authorize_staff(Some(member), role, action, resource),
+        Principal::Service { role, .. } => authorize_staff(None, role, action, resource),
+    };
+    by_role?;
+    if principal.scopes().permits(action) {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden)
     }
 }
 
@@ -224,13 +271,18 @@ fn authorize_partner(
         | Action::ReadContact
         | Action::CreateAccount
         | Action::ReadAgreement => Ok(()),
-        Action::ManageWebhooks if matches!(resource, Resource::Global) => Ok(()),
+        Action::ManageWebhooks | Action::ManageOwnCredentials
+            if matches!(resource, Resource::Global) =>
+        {
+            Ok(())
+        }
         _ => Err(Denied::Forbidden),
     }
 }
 
+/// `member` is `None` for a service account: it manages no account and created none.
 fn authorize_staff(
-    member: TeamMemberId,
+    member: Option<TeamMemberId>,
     role: Role,
     action: Action,
     resource: &Resource,
@@ -239,7 +291,7 @@ fn authorize_staff(
     let manages = || {
         resource
             .account()
-            .is_some_and(|s| s.manager == Some(member))
+            .is_some_and(|s| member.is_some() && s.manager == member)
     };
     let allowed = match (role, action) {
         (Role::Admin, _) => true,
@@ -252,7 +304,12 @@ fn authorize_staff(
             Role::AccountManager,
             A::DraftAgreement | A::RecordMeasurements | A::ReviewAgreement | A::TerminateAgreement,
         ) => matches!(resource, Resource::Account(_)) && manages(),
-        (Role::SupportAgent, A::RecordMeasurements) => matches!(resource, Resource::Account(_)),
+        (Role::SupportAgent, A::RecordMeasurements | A::RecordInteraction) => {
+            matches!(resource, Resource::Account(_))
+        }
+        (Role::AccountManager, A::RecordInteraction) => {
+            matches!(resource, Resource::Account(_)) && manages()
+        }
         (Role::Viewer | Role::AccountManager, A::ReadAuditLog) => true,
         (Role::AccountManager, A::CreateAccount) => true,
         (
@@ -272,12 +329,15 @@ fn authorize_staff(
         (Role::AccountManager, A::AssignAccountManager) => match resource {
             Resource::Account(_) => manages(),
             Resource::Assignment { account, manager } => {
-                manages() || (account.created_unmanaged_by(member) && *manager == Some(member))
+                manages()
+                    || (account.created_unmanaged_by(member)
+                        && member.is_some()
+                        && *manager == member)
             }
             _ => false,
         },
         (Role::AccountManager, A::PromoteToClient) => {
-            matches!(resource, Resource::Promotion { manager, .. } if *manager == member)
+            matches!(resource, Resource::Promotion { manager, .. } if Some(*manager) == member)
         }
         (Role::SupportAgent, A::CreateContact | A::UpdateContact) => matches!(
             resource,
@@ -292,5 +352,7 @@ fn authorize_staff(
     }
 }
 
+#[cfg(test)]
+mod scope_tests;
 #[cfg(test)]
 mod tests;

@@ -18,16 +18,16 @@
 
 use super::*;
 
-const COLUMNS: [&str; 13] = [
+pub(super) const COLUMNS: [&str; 13] = [
     "G", "MC", "MK", "OC", "OK", "PS", "PO", "CU", "CM", "AS", "AO", "AX", "AG",
 ];
 
 const ME: TeamMemberId = TeamMemberId::new(1);
 const OTHER_MEMBER: TeamMemberId = TeamMemberId::new(2);
-const MY_PARTNER: PartnerId = PartnerId::new(10);
+pub(super) const MY_PARTNER: PartnerId = PartnerId::new(10);
 const OTHER_PARTNER: PartnerId = PartnerId::new(11);
 
-fn expected(role: Role) -> [(Action, &'static str); 27] {
+pub(super) fn expected(role: Role) -> [(Action, &'static str); 29] {
     use Action as A;
     match role {
         Role::Admin => [
@@ -48,12 +48,14 @@ fn expected(role: Role) -> [(Action, &'static str); 27] {
             (A::ReadPartners, "A . . . . . . . . . . . ."),
             (A::ManagePartners, "A . . . . . . . . . . . ."),
             (A::ManageTokens, "A . . . . . . . . . . . ."),
+            (A::ManageOwnCredentials, "A . . . . . . . . . . . ."),
             (A::ReadAuditLog, "A . . . . . . . . . . . ."),
             (A::ReadAgreement, "A A A A A . . A A . . . ."),
             (A::ReadAgreementTerms, "A A A A A . . A A . . . ."),
             (A::DraftAgreement, ". A A A A . . A A . . . ."),
             (A::ApproveAgreement, ". A A A A . . A A . . . ."),
             (A::RecordMeasurements, ". A A A A . . A A . . . ."),
+            (A::RecordInteraction, ". A A A A . . A A . . . ."),
             (A::ReviewAgreement, ". A A A A . . A A . . . ."),
             (A::TerminateAgreement, ". A A A A . . A A . . . ."),
             (A::ManageIntegrations, "A . . . . . . . . . . . ."),
@@ -77,12 +79,14 @@ fn expected(role: Role) -> [(Action, &'static str); 27] {
             (A::ReadPartners, "A . . . . . . . . . . . ."),
             (A::ManagePartners, "F . . . . . . . . . . . ."),
             (A::ManageTokens, "F . . . . . . . . . . . ."),
+            (A::ManageOwnCredentials, "F . . . . . . . . . . . ."),
             (A::ReadAuditLog, "A . . . . . . . . . . . ."),
             (A::ReadAgreement, "A A A A A . . A A . . . ."),
             (A::ReadAgreementTerms, "A A A A A . . A A . . . ."),
             (A::DraftAgreement, ". A A F F . . F F . . . ."),
             (A::ApproveAgreement, ". F F F F . . F F . . . ."),
             (A::RecordMeasurements, ". A A F F . . F F . . . ."),
+            (A::RecordInteraction, ". A A F F . . F F . . . ."),
             (A::ReviewAgreement, ". A A F F . . F F . . . ."),
             (A::TerminateAgreement, ". A A F F . . F F . . . ."),
             (A::ManageIntegrations, "F . . . . . . . . . . . ."),
@@ -106,12 +110,14 @@ fn expected(role: Role) -> [(Action, &'static str); 27] {
             (A::ReadPartners, "A . . . . . . . . . . . ."),
             (A::ManagePartners, "F . . . . . . . . . . . ."),
             (A::ManageTokens, "F . . . . . . . . . . . ."),
+            (A::ManageOwnCredentials, "F . . . . . . . . . . . ."),
             (A::ReadAuditLog, "F . . . . . . . . . . . ."),
             (A::ReadAgreement, "A A A A A . . A A . . . ."),
             (A::ReadAgreementTerms, "F F F F F . . F F . . . ."),
             (A::DraftAgreement, ". F F F F . . F F . . . ."),
             (A::ApproveAgreement, ". F F F F . . F F . . . ."),
             (A::RecordMeasurements, ". A A A A . . A A . . . ."),
+            (A::RecordInteraction, ". A A A A . . A A . . . ."),
             (A::ReviewAgreement, ". F F F F . . F F . . . ."),
             (A::TerminateAgreement, ". F F F F . . F F . . . ."),
             (A::ManageIntegrations, "F . . . . . . . . . . . ."),
@@ -135,12 +141,14 @@ fn expected(role: Role) -> [(Action, &'static str); 27] {
             (A::ReadPartners, "A . . . . . . . . . . . ."),
             (A::ManagePartners, "F . . . . . . . . . . . ."),
             (A::ManageTokens, "F . . . . . . . . . . . ."),
+            (A::ManageOwnCredentials, "F . . . . . . . . . . . ."),
             (A::ReadAuditLog, "A . . . . . . . . . . . ."),
             (A::ReadAgreement, "A A A A A . . A A . . . ."),
             (A::ReadAgreementTerms, "A A A A A . . A A . . . ."),
             (A::DraftAgreement, ". F F F F . . F F . . . ."),
             (A::ApproveAgreement, ". F F F F . . F F . . . ."),
             (A::RecordMeasurements, ". F F F F . . F F . . . ."),
+            (A::RecordInteraction, ". F F F F . . F F . . . ."),
             (A::ReviewAgreement, ". F F F F . . F F . . . ."),
             (A::TerminateAgreement, ". F F F F . . F F . . . ."),
             (A::ManageIntegrations, "F . . . . . . . . . . . ."),
@@ -164,12 +172,14 @@ fn expected(role: Role) -> [(Action, &'static str); 27] {
             (A::ReadPartners, "F . . . . . . . . . . . ."),
             (A::ManagePartners, "F . . . . . . . . . . . ."),
             (A::ManageTokens, "F . . . . . . . . . . . ."),
+            (A::ManageOwnCredentials, "A . . . . . . . . . . . ."),
             (A::ReadAuditLog, "F . . . . . . . . . . . ."),
             (A::ReadAgreement, "A A A N N . . A A . . . ."),
             (A::ReadAgreementTerms, "F F F N N . . F F . . . ."),
             (A::DraftAgreement, ". F F N N . . F F . . . ."),
             (A::ApproveAgreement, ". F F N N . . F F . . . ."),
             (A::RecordMeasurements, ". F F N N . . F F . . . ."),
+            (A::RecordInteraction, ". F F N N . . F F . . . ."),
             (A::ReviewAgreement, ". F F N N . . F F . . . ."),
             (A::TerminateAgreement, ". F F N N . . F F . . . ."),
             (A::ManageIntegrations, "F . . . . . . . . . . . ."),
@@ -182,6 +192,7 @@ fn principal(role: Role) -> Principal {
     match role {
         Role::Partner => Principal::Partner {
             partner: MY_PARTNER,
+            scopes: Scopes::ALL,
         },
         role => Principal::Staff { member: ME, role },
     }
@@ -202,7 +213,7 @@ fn account(mine: bool, relationship: RelationshipType, role: Role) -> AccountSco
     }
 }
 
-fn resource(column: &str, role: Role) -> Resource {
+pub(super) fn resource(column: &str, role: Role) -> Resource {
     use RelationshipType::{Client, Customer};
     let unmanaged = AccountScope {
         partner: None,

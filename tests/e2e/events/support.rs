@@ -72,6 +72,7 @@ pub fn admin_reader() -> Principal {
 pub fn partner_principal(id: &str) -> Principal {
     Principal::Partner {
         partner: PartnerId::new(global_id::decode(Kind::Partner, id).expect("partner id")),
+        scopes: rapport_domain::permissions::Scopes::ALL,
     }
 }
 

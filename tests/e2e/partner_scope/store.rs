@@ -44,7 +44,9 @@ fn rows<'a>(ids: impl IntoIterator<Item = &'a String>) -> Rows {
                 Kind::AuditEntry
                 | Kind::Notification
                 | Kind::WebhookEndpoint
-                | Kind::WebhookDelivery,
+                | Kind::WebhookDelivery
+                | Kind::ServiceAccount
+                | Kind::ApiKey,
                 _,
             ) => {}
         }
@@ -261,6 +263,7 @@ async fn a_partners_scope_reads_none_of_anyone_elses_rows_from_the_store() {
         let own = rows(&side.own);
         let partner = ReadScope::of(&Principal::Partner {
             partner: own.partners[0],
+            scopes: rapport_domain::permissions::Scopes::ALL,
         });
         let others: BTreeSet<&String> = world.sides[1 - i]
             .own

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use rapport_domain::ids::{PartnerId, TeamMemberId};
-use rapport_domain::permissions::Principal;
+use rapport_domain::permissions::{Principal, Scopes};
 
 use crate::error::ApiError;
 use crate::events::envelope::envelope;
@@ -84,6 +84,7 @@ impl Outlet for WebhookFanout {
                 let owner = match (endpoint.partner_id, endpoint.owner_member_id) {
                     (Some(partner), _) => Some(Principal::Partner {
                         partner: PartnerId::new(partner),
+                        scopes: Scopes::ALL,
                     }),
                     (None, Some(member)) => roles.get(&member).map(|role| Principal::Staff {
                         member: TeamMemberId::new(member),

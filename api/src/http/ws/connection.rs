@@ -218,7 +218,14 @@ impl Connection {
     /// Authenticates `connection_init`.
     async fn init(&mut self, header: Option<Vec<u8>>) -> Result<(), Option<Closing>> {
         let state = &self.state;
-        let caller = match auth::authenticate(&state.keys, &state.store, header.as_deref()).await {
+        let caller = match auth::authenticate(
+            &state.keys,
+            &state.api_keys,
+            &state.store,
+            header.as_deref(),
+        )
+        .await
+        {
             Ok(caller) => caller,
             Err(AuthFailure::Store(err)) => {
                 tracing::error!(error = %err, "authentication could not reach the database");
@@ -254,7 +261,14 @@ impl Connection {
             return Ok(());
         };
         let state = &self.state;
-        match auth::authenticate(&state.keys, &state.store, Some(&authed.header)).await {
+        match auth::authenticate(
+            &state.keys,
+            &state.api_keys,
+            &state.store,
+            Some(&authed.header),
+        )
+        .await
+        {
             Ok(_) => Ok(()),
             Err(AuthFailure::Store(err)) => {
                 tracing::warn!(error = %err, "could not re-check a websocket connection; keeping it");
@@ -297,6 +311,7 @@ async fn operation(
     );
     let request = request
         .data(request_state)
+        .data(state.api_keys.clone())
         .data(state.subscriptions.broker.clone());
     let mut results = state.schema.execute_stream(request);
     let mut ended_with_error = false;

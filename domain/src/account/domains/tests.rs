@@ -26,6 +26,7 @@ fn staff() -> Principal {
 fn partner() -> Principal {
     Principal::Partner {
         partner: PartnerId::new(9),
+        scopes: crate::permissions::Scopes::ALL,
     }
 }
 
