@@ -14,11 +14,13 @@ mod edge;
 mod events;
 mod http;
 mod persisted;
+mod telemetry;
 
 pub use database::{DatabaseSettings, default_pool_size};
 pub use edge::{MIN_WEBHOOK_SECRET_CHARS, RateLimitSettings};
 pub use events::{EventSettings, SubscriptionSettings, WebhookSettings};
 pub use http::HttpSettings;
+pub use telemetry::TelemetrySettings;
 
 use crate::auth::jwt::JwtSettings;
 use crate::store::StoreSettings;
@@ -51,6 +53,8 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     /// The event relay, outbound webhooks and subscriptions.
     pub events: EventSettings,
+    /// Metrics labels and traces.
+    pub telemetry: TelemetrySettings,
     /// Mailchimp email marketing: contacts synced when this section is present. Never
     /// serialized back out (it holds the API key).
     #[cfg(feature = "mailchimp")]
@@ -153,6 +157,7 @@ impl Default for Settings {
             sync: SyncSettings::default(),
             rate_limit: RateLimitSettings::default(),
             events: EventSettings::default(),
+            telemetry: TelemetrySettings::default(),
             #[cfg(feature = "mailchimp")]
             mailchimp: None,
             #[cfg(feature = "ringover")]
