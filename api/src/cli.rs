@@ -5,13 +5,12 @@
 
 use std::path::PathBuf;
 
-use crate::config::{LogFormat, Settings};
+use crate::config::Settings;
 use crate::startup::{
     Application, identity_provider_instructions, load_keys, open_store, operator_token,
 };
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 
 /// Rapport: relationship management where clients and customers are different things.
 #[derive(Debug, Parser)]
@@ -87,22 +86,6 @@ enum Command {
     },
 }
 
-fn init_logging(settings: &Settings) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log.filter));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match settings.log.format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .init(),
-        LogFormat::Pretty => builder.init(),
-    }
-}
-
 /// Parses the command line and runs the command.
 ///
 /// # Errors
@@ -123,7 +106,7 @@ pub fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    init_logging(&settings);
+    crate::logs::init(&settings);
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

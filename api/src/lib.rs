@@ -8,6 +8,7 @@ pub mod events;
 pub mod global_id;
 pub mod graphql;
 pub mod http;
+pub mod logs;
 pub mod ops;
 pub mod providers;
 pub mod service;
