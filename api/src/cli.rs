@@ -6,9 +6,7 @@
 use std::path::PathBuf;
 
 use crate::config::Settings;
-use crate::startup::{
-    Application, identity_provider_instructions, load_keys, open_store, operator_token,
-};
+use crate::startup::{Application, load_keys, open_store, operator_token};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
@@ -254,38 +252,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Serve => {
             let app = Application::build(settings.clone()).await?;
-            let base = format!("http://{}:{}", settings.http.host, app.port());
-            let subject = &settings.auth.bootstrap_admin_subject;
-            println!(
-                "Rapport is serving GraphQL at {base}/graphql ({})",
-                redact(&settings.database_url())
-            );
-            if app.bootstrapped() && !app.can_mint() {
-                println!("Created the bootstrap admin `{subject}`.");
-                println!(
-                    "{}",
-                    identity_provider_instructions(&settings, subject, "ADMIN")
-                );
-                println!("Then open GraphiQL at {base}/graphql#token=<that token>");
-            } else if app.bootstrapped() {
-                let token = app.operator_token(subject).await?;
-                println!(
-                    "Created the bootstrap admin `{subject}`. Open GraphiQL with this admin token (valid {} minutes):",
-                    settings.auth.operator_token_minutes
-                );
-                println!("  {base}/graphql#token={token}");
-            } else if !app.can_mint() {
-                println!(
-                    "GraphiQL: {base}/graphql  (tokens come from your identity provider; this server only verifies them)"
-                );
-            } else {
-                println!(
-                    "GraphiQL: {base}/graphql  (get a token with: rapport token --subject {subject})"
-                );
-            }
-            println!(
-                "Health: {base}/healthz   Schema: {base}/graphql/schema.graphql   Stop with Ctrl-C."
-            );
+            crate::banner::announce(&app, &settings).await?;
             app.run_until_stopped().await?;
             Ok(())
         }
@@ -315,7 +282,7 @@ fn stop_signal() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
 }
 
 /// A database URL without its password, for printing.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let creds = &url[scheme + 3..at];

@@ -260,6 +260,9 @@ pub struct AuthSettings {
     pub bootstrap_admin_subject: String,
     /// Email of that admin.
     pub bootstrap_admin_email: String,
+    /// Where `rapport serve` writes the bootstrap admin's first token (0600) when it creates
+    /// that admin. Unset: the token is printed only when stderr is a terminal.
+    pub bootstrap_token_file: Option<PathBuf>,
     /// Lifetime of tokens printed at start or minted by `rapport token`, in minutes.
     pub operator_token_minutes: i64,
     /// Longest lifetime of a partner token, in days.
@@ -271,6 +274,7 @@ impl Default for AuthSettings {
         Self {
             bootstrap_admin_subject: "bootstrap-admin".into(),
             bootstrap_admin_email: "admin@rapport.invalid".into(),
+            bootstrap_token_file: None,
             operator_token_minutes: 60,
             partner_token_max_days: 365,
         }

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod auth;
+pub mod banner;
 pub mod cli;
 pub mod config;
 pub mod error;

@@ -32,6 +32,18 @@ pub fn init(settings: &Settings) {
     }
 }
 
+/// A JSON line shaped like the log's, for what must be said whatever the log filter (the
+/// start banner).
+pub fn line(level: &str, target: &str, message: &str) -> String {
+    serde_json::json!({
+        "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "level": level,
+        "target": target,
+        "message": message,
+    })
+    .to_string()
+}
+
 /// The JSON line format described in the module's documentation.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FlatJson;

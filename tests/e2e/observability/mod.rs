@@ -4,3 +4,4 @@
 
 mod metrics;
 mod page;
+mod process;
