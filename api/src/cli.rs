@@ -7,13 +7,10 @@ mod import;
 
 use std::path::PathBuf;
 
-use crate::config::{LogFormat, Settings};
-use crate::startup::{
-    Application, identity_provider_instructions, load_keys, open_store, operator_token,
-};
+use crate::config::Settings;
+use crate::startup::{Application, load_keys, open_store, operator_token};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 
 /// Rapport: relationship management where clients and customers are different things.
 #[derive(Debug, Parser)]
@@ -108,22 +105,6 @@ enum Command {
     },
 }
 
-fn init_logging(settings: &Settings) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log.filter));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match settings.log.format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .init(),
-        LogFormat::Pretty => builder.init(),
-    }
-}
-
 /// Parses the command line and runs the command.
 ///
 /// # Errors
@@ -144,7 +125,7 @@ pub fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    init_logging(&settings);
+    crate::logs::init(&settings);
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -307,38 +288,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Serve => {
             let app = Application::build(settings.clone()).await?;
-            let base = format!("http://{}:{}", settings.http.host, app.port());
-            let subject = &settings.auth.bootstrap_admin_subject;
-            println!(
-                "Rapport is serving GraphQL at {base}/graphql ({})",
-                redact(&settings.database_url())
-            );
-            if app.bootstrapped() && !app.can_mint() {
-                println!("Created the bootstrap admin `{subject}`.");
-                println!(
-                    "{}",
-                    identity_provider_instructions(&settings, subject, "ADMIN")
-                );
-                println!("Then open GraphiQL at {base}/graphql#token=<that token>");
-            } else if app.bootstrapped() {
-                let token = app.operator_token(subject).await?;
-                println!(
-                    "Created the bootstrap admin `{subject}`. Open GraphiQL with this admin token (valid {} minutes):",
-                    settings.auth.operator_token_minutes
-                );
-                println!("  {base}/graphql#token={token}");
-            } else if !app.can_mint() {
-                println!(
-                    "GraphiQL: {base}/graphql  (tokens come from your identity provider; this server only verifies them)"
-                );
-            } else {
-                println!(
-                    "GraphiQL: {base}/graphql  (get a token with: rapport token --subject {subject})"
-                );
-            }
-            println!(
-                "Health: {base}/healthz   Schema: {base}/graphql/schema.graphql   Stop with Ctrl-C."
-            );
+            crate::banner::announce(&app, &settings).await?;
             app.run_until_stopped().await?;
             Ok(())
         }
@@ -368,7 +318,7 @@ fn stop_signal() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
 }
 
 /// A database URL without its password, for printing.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let creds = &url[scheme + 3..at];

@@ -14,11 +14,13 @@ mod edge;
 mod events;
 mod http;
 mod persisted;
+mod telemetry;
 
 pub use database::{DatabaseSettings, default_pool_size};
 pub use edge::{MIN_WEBHOOK_SECRET_CHARS, RateLimitSettings};
 pub use events::{EventSettings, SubscriptionSettings, WebhookSettings};
 pub use http::HttpSettings;
+pub use telemetry::TelemetrySettings;
 
 use crate::auth::jwt::JwtSettings;
 use crate::store::StoreSettings;
@@ -51,6 +53,8 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     /// The event relay, outbound webhooks and subscriptions.
     pub events: EventSettings,
+    /// Metrics labels and traces.
+    pub telemetry: TelemetrySettings,
     /// Mailchimp email marketing: contacts synced when this section is present. Never
     /// serialized back out (it holds the API key).
     #[cfg(feature = "mailchimp")]
@@ -153,6 +157,7 @@ impl Default for Settings {
             sync: SyncSettings::default(),
             rate_limit: RateLimitSettings::default(),
             events: EventSettings::default(),
+            telemetry: TelemetrySettings::default(),
             #[cfg(feature = "mailchimp")]
             mailchimp: None,
             #[cfg(feature = "ringover")]
@@ -255,6 +260,9 @@ pub struct AuthSettings {
     pub bootstrap_admin_subject: String,
     /// Email of that admin.
     pub bootstrap_admin_email: String,
+    /// Where `rapport serve` writes the bootstrap admin's first token (0600) when it creates
+    /// that admin. Unset: the token is printed only when stderr is a terminal.
+    pub bootstrap_token_file: Option<PathBuf>,
     /// Lifetime of tokens printed at start or minted by `rapport token`, in minutes.
     pub operator_token_minutes: i64,
     /// Longest lifetime of a partner token, in days; also of an API key a partner creates
@@ -276,6 +284,7 @@ impl Default for AuthSettings {
         Self {
             bootstrap_admin_subject: "bootstrap-admin".into(),
             bootstrap_admin_email: "admin@rapport.invalid".into(),
+            bootstrap_token_file: None,
             operator_token_minutes: 60,
             partner_token_max_days: 365,
             api_key_pepper: None,

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod auth;
+pub mod banner;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -9,6 +10,7 @@ pub mod export;
 pub mod global_id;
 pub mod graphql;
 pub mod http;
+pub mod logs;
 pub mod ops;
 pub mod providers;
 pub mod service;

@@ -191,8 +191,12 @@ impl Application {
                 store.clone(),
                 &settings.events.subscriptions,
             )),
+            metrics: Arc::new(crate::http::metrics::Metrics::new(
+                settings.telemetry.operation_names,
+            )),
         };
         let data = web::Data::new(state);
+        let connections = Arc::new(data.metrics.connections());
         let http = settings.http.clone();
         let mut server = HttpServer::new(move || {
             // The last `wrap` runs first: request id and client address, then CORS, then the
@@ -215,6 +219,7 @@ impl Application {
                 .app_data(data.clone())
                 .configure(routes)
         })
+        .on_connect(connections.on_connect())
         .shutdown_timeout(settings.http.shutdown_timeout_secs)
         .client_request_timeout(Duration::from_secs(30));
         if settings.http.workers > 0 {

@@ -50,9 +50,21 @@ fn serve_logs_json_lines_with_the_request_id_and_stops_gracefully_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("serve starts");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut first = String::new();
-    stdout.read_line(&mut first).expect("banner");
+    // The banner goes to stderr with the logs; every line is kept to be read afterwards.
+    let stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        for line in stderr.lines().map_while(Result::ok) {
+            let _ = tx.send(line.clone());
+            all.push(line);
+        }
+        all
+    });
+    let first = rx
+        .iter()
+        .find(|l| l.contains("Rapport is serving GraphQL at"))
+        .expect("the banner");
     let address = first
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
@@ -93,9 +105,11 @@ fn serve_logs_json_lines_with_the_request_id_and_stops_gracefully_on_sigterm() {
         "a SIGTERM stops the server cleanly: {exit:?}"
     );
 
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
-        .expect("logs");
+    let stderr = reader.join().expect("stderr read").join("\n");
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().expect("stdout"), &mut stdout)
+        .expect("stdout");
+    assert_eq!(stdout, "", "the banner and the logs go to stderr");
     let lines: Vec<serde_json::Value> = stderr
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))

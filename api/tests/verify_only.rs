@@ -43,11 +43,12 @@ impl Drop for Killed {
 fn serve(dir: &Path, jwt: &[(&str, String)]) -> (Killed, String, String) {
     let mut child = rapport(dir, jwt)
         .arg("serve")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("serve starts");
-    let stdout = child.stdout.take().expect("stdout");
+    // The banner goes to stderr, with the logs.
+    let stdout = child.stderr.take().expect("stderr");
     let child = Killed(child);
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {

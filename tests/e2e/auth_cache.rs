@@ -4,7 +4,6 @@
 //! the same database: a real `rapport serve` process, and a second server in this process with
 //! its own store (whose statement counter shows it was answering from its cache).
 
-use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -44,20 +43,15 @@ impl Served {
             cmd.env("RAPPORT_DATABASE_URL", url);
         }
         let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("serve starts");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut banner = String::new();
-        stdout.read_line(&mut banner).expect("banner");
-        let address = banner
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .and_then(|url| url.strip_suffix("/graphql"))
-            .unwrap_or_else(|| panic!("the banner names the address: {banner}"))
-            .to_owned();
-        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let address = rapport_tests::banner::read_banner(
+            child.stderr.take().expect("stderr"),
+            Arc::default(),
+        )
+        .address;
         Self { child, address }
     }
 }

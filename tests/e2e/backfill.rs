@@ -35,8 +35,8 @@ async fn metrics(app: &TestApp) -> String {
     assert!(
         res.headers()["content-type"]
             .to_str()
-            .is_ok_and(|t| t.starts_with("text/plain; version=0.0.4")),
-        "Prometheus text format"
+            .is_ok_and(|t| t.starts_with("application/openmetrics-text")),
+        "OpenMetrics text, which Prometheus reads"
     );
     res.text().await.expect("metrics body")
 }

@@ -1,7 +1,6 @@
 //! The edge of the real `rapport` process: what a flood of forged tokens writes to the log,
 //! and the modes of the data folder and the SQLite files under a permissive umask.
 
-use std::io::{BufRead as _, BufReader, Read as _};
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -41,33 +40,14 @@ impl Served {
     fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
         let mut child = rapport(data_dir, "serve")
             .envs(env.iter().copied())
-            .stdout(Stdio::piped())
+            .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("serve starts");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut banner = String::new();
-        stdout.read_line(&mut banner).expect("banner");
-        let address = banner
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .and_then(|url| url.strip_suffix("/graphql"))
-            .unwrap_or_else(|| panic!("the banner names the address: {banner}"))
-            .to_owned();
-        // Keep draining stdout so the process never blocks on a full pipe.
-        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         let log = Arc::new(Mutex::new(Vec::new()));
-        let mut stderr = child.stderr.take().expect("stderr");
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = stderr.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().expect("log").extend_from_slice(&buf[..n]);
-            }
-        });
+        let address =
+            rapport_tests::banner::read_banner(child.stderr.take().expect("stderr"), log.clone())
+                .address;
         Self {
             child,
             address,

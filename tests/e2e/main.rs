@@ -28,6 +28,7 @@ mod introspection;
 mod limits;
 mod measurements;
 mod n_plus_one;
+mod observability;
 mod partner_scope;
 mod permissions;
 mod persisted;

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod banner;
 pub mod documents;
 pub mod mock;
 pub mod receiver;

@@ -314,6 +314,7 @@ pub(super) async fn execute(
             return unauthenticated(kind, &rid);
         }
     };
+    super::metrics::note_caller(req, &caller.principal);
     if let Some(limited) = super::rate_limit::admit_subject(req, state, &caller.subject) {
         return limited;
     }
@@ -337,6 +338,11 @@ pub(super) async fn execute(
             return refused;
         }
     }
+    super::metrics::note_operation(
+        req,
+        gql_request.operation_name.as_deref(),
+        &gql_request.query,
+    );
     let request_state = RequestState::new(
         state.store.clone(),
         caller,

@@ -7,7 +7,7 @@ mod export;
 pub mod graphiql;
 pub(crate) mod graphql;
 mod health;
-mod metrics;
+pub mod metrics;
 mod negotiate;
 mod params;
 mod persisted;
@@ -93,6 +93,8 @@ pub struct AppState {
     pub persisted: Arc<PersistedQueries>,
     /// GraphQL subscriptions of this process: the event broker and connection counts.
     pub subscriptions: Arc<ws::Subscriptions>,
+    /// The series of `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -54,16 +54,33 @@ pub async fn request_id_middleware(
         method = %req.method(),
         path = %path,
         client = client.map(tracing::field::display),
+        operation = tracing::field::Empty,
+        subject_kind = tracing::field::Empty,
     );
+    req.extensions_mut()
+        .insert(super::metrics::RequestSpan(span.clone()));
     let started = Instant::now();
-    let mut res = next.call(req).instrument(span.clone()).await?;
+    let statements = crate::store::StatementTally::default();
+    let mut res = statements
+        .scope(next.call(req).instrument(span.clone()))
+        .await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut()
             .insert(HeaderName::from_static("x-request-id"), value);
     }
     let status = res.status();
     let code = status.as_u16();
-    let elapsed_ms = started.elapsed().as_millis() as u64;
+    let elapsed = started.elapsed();
+    let elapsed_ms = elapsed.as_millis() as u64;
+    if let Some(state) = &state {
+        state
+            .metrics
+            .observe(res.request(), code, elapsed, statements.count());
+    }
+    span.record(
+        "subject_kind",
+        super::metrics::noted_subject_kind(res.request()),
+    );
     let _entered = span.enter();
     if status.is_client_error() {
         let verdict = state

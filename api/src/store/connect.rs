@@ -48,6 +48,7 @@ impl Store {
             let recorder = Arc::clone(&recorder);
             conn.set_metric_callback(move |info| {
                 statements.fetch_add(1, Ordering::Relaxed);
+                super::tally::note();
                 recorder.note(info.statement);
             });
         };

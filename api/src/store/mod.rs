@@ -23,6 +23,7 @@ mod joined;
 mod like;
 mod measurements;
 mod notifications;
+mod observe;
 mod outbox;
 mod page;
 mod partners;
@@ -38,6 +39,7 @@ mod sort;
 mod subscription_feed;
 mod sync;
 mod sync_overview;
+mod tally;
 mod team;
 mod tokens;
 mod tx;
@@ -67,6 +69,7 @@ pub use measurements::{Recorded, StoredCredit};
 pub use notifications::{
     InboxAccount, InboxEndpoint, InboxMember, NewNotification, StoredNotification,
 };
+pub use observe::{Backlog, PoolStats};
 pub use page::{
     KeyValue, Keyset, NoSort, Page, PageRequest, SortField, Sorted, check_keyset, signature,
 };
@@ -84,6 +87,7 @@ pub use sort::{
 pub use subscription_feed::NotificationRecord;
 pub use sync::{FailedSync, SyncDelivered, SyncJobRow, SyncStateRow};
 pub use sync_overview::ProviderPauseRow;
+pub use tally::{StatementTally, spawn_counted};
 pub use team::{NewTeamMember, TeamQuery};
 pub use tx::Tx;
 pub use webhook_deliveries::{

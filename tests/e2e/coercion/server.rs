@@ -1,7 +1,6 @@
 //! The `rapport` binary under test, and how the walk talks to it.
 
 use std::fs::File;
-use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
@@ -50,36 +49,46 @@ pub(super) async fn start_server() -> Server {
             .expect("a fresh PostgreSQL database");
         cmd.env("DATABASE_URL", url);
     }
-    let mut child = cmd
+    let token_file = dir.path().join("admin.token");
+    cmd.env("RAPPORT_AUTH__BOOTSTRAP_TOKEN_FILE", &token_file);
+    let child = cmd
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
+        .stdout(Stdio::null())
         .stderr(Stdio::from(File::create(&log).expect("log file")))
         .spawn()
         .expect("the server starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let (address, token) = tokio::task::spawn_blocking(move || {
-        let mut address = None;
-        let mut lines = BufReader::new(stdout).lines();
-        for line in lines.by_ref() {
-            let line = line.expect("banner");
-            if let Some(at) = line.find("#token=") {
-                let token = line[at + "#token=".len()..].trim().to_owned();
-                // Keep reading: a closed pipe would fail the server's next banner line.
-                std::thread::spawn(move || lines.for_each(drop));
-                return (address.expect("the address comes first"), token);
+    let log_path = log.clone();
+    let address = tokio::task::spawn_blocking(move || {
+        // The banner goes to stderr with the logs: wait for its last line in the log file.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+            if text.contains("Stop with Ctrl-C") {
+                let banner = text
+                    .lines()
+                    .find(|l| l.contains("Rapport is serving GraphQL at"));
+                break banner
+                    .and_then(|l| {
+                        l.split_whitespace()
+                            .find(|w| w.starts_with("http://"))
+                            .and_then(|url| url.strip_suffix("/graphql"))
+                    })
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| panic!("the banner names the address: {text}"));
             }
-            if address.is_none() {
-                address = line
-                    .split_whitespace()
-                    .find(|w| w.starts_with("http://"))
-                    .and_then(|url| url.strip_suffix("/graphql"))
-                    .map(str::to_owned);
-            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server did not finish its banner: {text}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        panic!("the server printed no bootstrap token");
     })
     .await
     .expect("banner read");
+    let token = std::fs::read_to_string(&token_file)
+        .expect("the bootstrap token file")
+        .trim()
+        .to_owned();
     Server {
         child,
         address,

@@ -2,7 +2,6 @@
 //! connected to another `rapport serve` process over the same database within two seconds
 //! (on PostgreSQL the deployment case; on SQLite both share the file).
 
-use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -34,22 +33,17 @@ async fn a_change_through_one_process_reaches_a_subscriber_of_another_process_wi
         .env("RAPPORT_DATA_DIR", first.data_dir.path())
         .env("RAPPORT_HTTP__PORT", "0")
         .env("RAPPORT_SCHEDULER__INTERVAL_SECS", "0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     if let Some(url) = &url {
         cmd.env("RAPPORT_DATABASE_URL", url);
     }
     let mut child = Serve(cmd.spawn().expect("rapport serve starts"));
-    let mut stdout = BufReader::new(child.0.stdout.take().expect("stdout"));
-    let mut banner = String::new();
-    stdout.read_line(&mut banner).expect("the banner");
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    let second = banner
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .and_then(|u| u.strip_suffix("/graphql"))
-        .unwrap_or_else(|| panic!("the banner names the address: {banner}"))
-        .to_owned();
+    let second = rapport_tests::banner::read_banner(
+        child.0.stderr.take().expect("stderr"),
+        std::sync::Arc::default(),
+    )
+    .address;
 
     let _relay = publisher(&first);
     let mut ws = connect_as_to(&second, &first.admin_token.clone()).await;

@@ -1,0 +1,7 @@
+//! What operators watch: `/metrics` (requests by route, status and operation, latency,
+//! statements per request, pools, lags, memory, connections), the JSON log fields of a request
+//! and the start banner.
+
+mod metrics;
+mod page;
+mod process;
