@@ -16,6 +16,7 @@ mod m20261208_000011_events;
 mod m20261208_000013_webhook_redelivery;
 mod m20261209_000014_list_counts;
 mod m20261209_000017_auth_changes;
+mod m20261210_000022_relay_indexes;
 
 /// Every migration step of Rapport, in order.
 #[derive(Debug)]
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000013_webhook_redelivery::Migration),
             Box::new(m20261209_000014_list_counts::Migration),
             Box::new(m20261209_000017_auth_changes::Migration),
+            Box::new(m20261210_000022_relay_indexes::Migration),
         ]
     }
 }
