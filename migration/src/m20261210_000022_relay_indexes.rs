@@ -1,7 +1,7 @@
 //! Indexes that keep the event relay's and the webhook dispatcher's statements proportional to
 //! the work they take, not to the size of the tables behind it (issue 12, point 6):
 //!
-//! - `idx_outbox_unpublished`: the unpublished outbox rows in id order (`seq IS NULL`, the
+//! - `idx_outbox_to_publish`: the unpublished outbox rows in id order (`seq IS NULL`, the
 //!   relay's next batch). Without it PostgreSQL either walks the primary key past every
 //!   published row still kept (the retention) or reads and sorts every unpublished row to take
 //!   the first batch of them.
@@ -21,7 +21,7 @@ pub struct Migration;
 
 const INDEXES: [(&str, &str); 3] = [
     (
-        "idx_outbox_unpublished",
+        "idx_outbox_to_publish",
         "ON outbox (id) WHERE seq IS NULL",
     ),
     (

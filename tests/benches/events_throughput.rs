@@ -140,6 +140,23 @@ async fn create(app: &TestApp, name: String) -> (String, Instant) {
     (id, at)
 }
 
+/// Where this process's relay and dispatcher spent their time during the run: per phase, how
+/// many runs, their total and longest time.
+fn print_timings(label: &str, app: &TestApp) {
+    for t in app.events.timings().snapshot() {
+        if t.count == 0 {
+            continue;
+        }
+        println!(
+            "{label}: time in {:22} {:6} runs, {:8.1} ms total, max {:7.1} ms",
+            t.phase.name(),
+            t.count,
+            t.total.as_secs_f64() * 1000.0,
+            t.max.as_secs_f64() * 1000.0
+        );
+    }
+}
+
 #[allow(clippy::cast_precision_loss)]
 fn per_second(n: usize, took: Duration) -> f64 {
     n as f64 / took.as_secs_f64()
@@ -224,6 +241,7 @@ async fn drain(events: usize, writers: usize, poll_ms: u64, sub_poll_ms: Option<
     if let Some(why) = subscriber.ended() {
         println!("drain   [{}] the subscription ended: {why}", app.backend);
     }
+    print_timings(&format!("drain   [{}]", app.backend), &app);
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -385,6 +403,7 @@ async fn steady(load: Load, seconds: u64, poll_ms: u64, sub_poll_ms: Option<u64>
     if let Some(why) = subscriber.ended() {
         println!("{label}: the subscription ended: {why}");
     }
+    print_timings(&label, &app);
     lost_total
 }
 
