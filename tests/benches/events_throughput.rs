@@ -6,7 +6,8 @@
 //! `BENCH_EVENTS` (drain, default 5,000), `BENCH_RATES` (fixed write rates per second,
 //! comma-separated, default `50,100`), `BENCH_SECONDS` (per rate, default 15),
 //! `BENCH_WRITERS` (concurrent writers of the drain and of the unthrottled run, default 8),
-//! `BENCH_POLL_MS` (the relay's idle poll, default 50). The subscription broker's poll
+//! `BENCH_POLL_MS` (the relay's idle poll, default 50), `RUST_LOG` (the server's log on stderr,
+//! e.g. `warn,rapport_api::events=debug`). The subscription broker's poll
 //! (`events.subscriptions.poll_ms`) keeps its default unless `BENCH_SUB_POLL_MS` is set.
 //!
 //! Method. The real server (`Application`) on a fresh database with two consumers of
@@ -409,6 +410,12 @@ async fn steady(load: Load, seconds: u64, poll_ms: u64, sub_poll_ms: Option<u64>
 
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is read from the command line.
+    if let Ok(filter) = std::env::var("RUST_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let events = env_or("BENCH_EVENTS", 5_000usize);
     let rates: Vec<u64> = std::env::var("BENCH_RATES")
         .unwrap_or_else(|_| "50,100".to_owned())

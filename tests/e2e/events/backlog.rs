@@ -188,3 +188,50 @@ async fn the_next_batch_and_the_claim_read_no_more_with_a_large_backlog() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_dispatcher_recording_outcomes_does_not_hold_back_the_fan_out_to_its_endpoint() {
+    let app = spawn_app().await;
+    if app.backend != "postgres" {
+        println!("PostgreSQL row locks only: set TEST_DATABASE_URL");
+        return;
+    }
+    let owner = admin_id(&app).await;
+    let hook = endpoint(
+        &app,
+        "http://127.0.0.1:9/",
+        EndpointSpec {
+            owner_member_id: Some(owner),
+            ..EndpointSpec::default()
+        },
+    )
+    .await;
+    // A dispatcher in the middle of recording outcomes holds its endpoint's lock.
+    let recording = app.store.begin().await.expect("transaction");
+    assert!(
+        recording
+            .lock_webhook_endpoint(hook)
+            .await
+            .expect("lock")
+            .is_some()
+    );
+    app.account_as(&app.admin_token.clone(), "Fanned out", json!({}))
+        .await;
+    let published = tokio::time::timeout(
+        Duration::from_secs(5),
+        app.events.relay().run_once(Utc::now()),
+    )
+    .await
+    .expect("the relay published within 5 s while the endpoint was locked")
+    .expect("relay run");
+    assert!(published.published >= 1);
+    drop(recording);
+    assert_eq!(
+        app.store
+            .webhook_deliveries_of(hook)
+            .await
+            .expect("deliveries")
+            .len(),
+        1
+    );
+}
