@@ -216,16 +216,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 let idle = std::time::Duration::from_millis(settings.sync.poll_ms.max(1));
                 tokio::spawn(async move { sync.run(id, idle, stop).await })
             });
-            let dispatcher = events.dispatcher(id);
-            let idle = std::time::Duration::from_millis(settings.events.poll_ms.max(1));
-            // A step in progress always finishes: its jobs complete or are released, its event
+            // Work in progress always finishes: its jobs complete or are released, its event
             // batch commits, its webhook attempts are recorded.
-            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                let step = events.step(&dispatcher, chrono::Utc::now()).await;
-                if step.is_idle() {
-                    tokio::time::sleep(idle).await;
-                }
-            }
+            events.run(id, stop).await;
             if let Some(syncing) = syncing {
                 let _ = syncing.await;
             }

@@ -18,6 +18,7 @@ mod m20261209_000014_list_counts;
 mod m20261209_000017_auth_changes;
 mod m20261210_000018_service_accounts;
 mod m20261210_000020_external_ids;
+mod m20261210_000022_relay_indexes;
 
 /// Every migration step of Rapport, in order.
 #[derive(Debug)]
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000017_auth_changes::Migration),
             Box::new(m20261210_000018_service_accounts::Migration),
             Box::new(m20261210_000020_external_ids::Migration),
+            Box::new(m20261210_000022_relay_indexes::Migration),
         ]
     }
 }

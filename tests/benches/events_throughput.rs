@@ -6,7 +6,8 @@
 //! `BENCH_EVENTS` (drain, default 5,000), `BENCH_RATES` (fixed write rates per second,
 //! comma-separated, default `50,100`), `BENCH_SECONDS` (per rate, default 15),
 //! `BENCH_WRITERS` (concurrent writers of the drain and of the unthrottled run, default 8),
-//! `BENCH_POLL_MS` (the relay's idle poll, default 50). The subscription broker's poll
+//! `BENCH_POLL_MS` (the relay's idle poll, default 50), `RUST_LOG` (the server's log on stderr,
+//! e.g. `warn,rapport_api::events=debug`). The subscription broker's poll
 //! (`events.subscriptions.poll_ms`) keeps its default unless `BENCH_SUB_POLL_MS` is set.
 //!
 //! Method. The real server (`Application`) on a fresh database with two consumers of
@@ -140,6 +141,23 @@ async fn create(app: &TestApp, name: String) -> (String, Instant) {
     (id, at)
 }
 
+/// Where this process's relay and dispatcher spent their time during the run: per phase, how
+/// many runs, their total and longest time.
+fn print_timings(label: &str, app: &TestApp) {
+    for t in app.events.timings().snapshot() {
+        if t.count == 0 {
+            continue;
+        }
+        println!(
+            "{label}: time in {:22} {:6} runs, {:8.1} ms total, max {:7.1} ms",
+            t.phase.name(),
+            t.count,
+            t.total.as_secs_f64() * 1000.0,
+            t.max.as_secs_f64() * 1000.0
+        );
+    }
+}
+
 #[allow(clippy::cast_precision_loss)]
 fn per_second(n: usize, took: Duration) -> f64 {
     n as f64 / took.as_secs_f64()
@@ -224,6 +242,7 @@ async fn drain(events: usize, writers: usize, poll_ms: u64, sub_poll_ms: Option<
     if let Some(why) = subscriber.ended() {
         println!("drain   [{}] the subscription ended: {why}", app.backend);
     }
+    print_timings(&format!("drain   [{}]", app.backend), &app);
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -385,11 +404,18 @@ async fn steady(load: Load, seconds: u64, poll_ms: u64, sub_poll_ms: Option<u64>
     if let Some(why) = subscriber.ended() {
         println!("{label}: the subscription ended: {why}");
     }
+    print_timings(&label, &app);
     lost_total
 }
 
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is read from the command line.
+    if let Ok(filter) = std::env::var("RUST_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let events = env_or("BENCH_EVENTS", 5_000usize);
     let rates: Vec<u64> = std::env::var("BENCH_RATES")
         .unwrap_or_else(|_| "50,100".to_owned())

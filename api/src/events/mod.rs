@@ -20,6 +20,7 @@ pub mod payload;
 pub mod relay;
 pub mod runner;
 pub mod schema;
+pub mod timing;
 pub mod types;
 pub mod webhooks;
 

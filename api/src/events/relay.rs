@@ -21,9 +21,11 @@
 //! followers use, and it only grows because every publisher holds the lock while numbering.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
+use super::timing::{Phase, Timings};
 use super::{Event, Outlet};
 use crate::error::ApiError;
 use crate::store::Store;
@@ -51,6 +53,7 @@ pub struct Relay {
     pub outlets: Vec<Arc<dyn Outlet>>,
     store: Store,
     batch_size: u64,
+    timings: Arc<Timings>,
 }
 
 impl Relay {
@@ -60,24 +63,57 @@ impl Relay {
             outlets,
             store,
             batch_size: batch_size.max(1),
+            timings: Arc::default(),
         }
+    }
+
+    /// The relay recording its phases' times in `timings`.
+    #[must_use]
+    pub fn with_timings(mut self, timings: Arc<Timings>) -> Self {
+        self.timings = timings;
+        self
     }
 
     /// Publishes one batch at `now`.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<RelayReport, ApiError> {
+        let started = Instant::now();
+        let t = &self.timings;
         let tx = self.store.begin().await?;
         tx.lock_publication().await?;
+        let lock = t.since(Phase::RelayLock, started);
+        let at = Instant::now();
         let (count, events): (usize, Vec<Event>) =
             tx.publish_next_batch(self.batch_size, now).await?;
+        let read = t.since(Phase::RelayRead, at);
         if count == 0 {
+            t.since(Phase::RelayRun, started);
             return Ok(RelayReport::default());
         }
+        let mut outlets = Vec::with_capacity(self.outlets.len());
         for outlet in &self.outlets {
+            let at = Instant::now();
             outlet.publish(&tx, &events).await.inspect_err(|err| {
                 tracing::error!(outlet = outlet.name(), error = %err, "outlet failed; the batch is published again later");
             })?;
+            let took = at.elapsed();
+            if let Some(phase) = Phase::of_outlet(outlet.name()) {
+                t.record(phase, took);
+            }
+            outlets.push((outlet.name(), took.as_micros()));
         }
+        let at = Instant::now();
         tx.commit().await?;
+        let commit = t.since(Phase::RelayCommit, at);
+        let run = t.since(Phase::RelayRun, started);
+        tracing::debug!(
+            published = count,
+            run_us = run.as_micros(),
+            lock_us = lock.as_micros(),
+            read_us = read.as_micros(),
+            outlets_us = ?outlets,
+            commit_us = commit.as_micros(),
+            "relay batch published"
+        );
         Ok(RelayReport {
             published: count,
             last_seq: events.last().map(|e| e.seq),

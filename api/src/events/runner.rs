@@ -1,15 +1,22 @@
 //! Running the relay and the webhook dispatcher: in the server (`events.relay_in_server`),
 //! alone (`rapport relay`) or beside the sync worker (`rapport worker`), and step by step in
 //! tests with a clock of their choosing.
+//!
+//! [`EventsHandle::run`] runs publication and dispatch as two loops side by side: a slow or
+//! hanging webhook receiver, a large dispatch backlog or a pruning pass never holds back the
+//! publication of the next batch (and so neither the subscriptions nor the inbox, which need
+//! only publication). The dispatcher is woken as soon as a batch is published.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
 
 use super::Outlet;
 use super::relay::{Relay, RelayReport};
+use super::timing::{Phase, Timings};
 use super::webhooks::dispatch::{DispatchReport, Dispatcher};
 use super::webhooks::fanout::WebhookFanout;
 use super::webhooks::send::Sender;
@@ -36,6 +43,7 @@ pub struct EventsHandle {
     relay: Relay,
     sender: Sender,
     last_prune: Arc<Mutex<Option<DateTime<Utc>>>>,
+    timings: Arc<Timings>,
 }
 
 /// What one step of the loop did.
@@ -60,14 +68,22 @@ impl EventsHandle {
     /// The relay with the registered [`outlets`] and a webhook sender built from `settings`.
     pub fn new(store: Store, settings: &EventSettings) -> Result<Self, String> {
         let sender = Sender::from_settings(&settings.webhooks)?;
-        let relay = Relay::new(store.clone(), outlets(settings), settings.batch_size);
+        let timings = Arc::new(Timings::default());
+        let relay = Relay::new(store.clone(), outlets(settings), settings.batch_size)
+            .with_timings(timings.clone());
         Ok(Self {
             store,
             settings: settings.clone(),
             relay,
             sender,
             last_prune: Arc::new(Mutex::new(None)),
+            timings,
         })
+    }
+
+    /// Where this process's relay and dispatchers spent their time so far.
+    pub fn timings(&self) -> &Timings {
+        &self.timings
     }
 
     /// The relay (tests call `run_once` with their own clock).
@@ -83,10 +99,18 @@ impl EventsHandle {
             &self.settings,
             worker,
         )
+        .with_timings(self.timings.clone())
     }
 
     /// Deletes what is older than the retention, in bounded batches.
     pub async fn prune(&self, now: DateTime<Utc>) -> Result<Pruned, ApiError> {
+        let started = std::time::Instant::now();
+        let pruned = self.prune_passes(now).await;
+        self.timings.since(Phase::Prune, started);
+        pruned
+    }
+
+    async fn prune_passes(&self, now: DateTime<Utc>) -> Result<Pruned, ApiError> {
         let before = now - chrono::Duration::days(i64::from(self.settings.retention_days));
         let mut total = Pruned::default();
         for _ in 0..PRUNE_PASSES {
@@ -115,33 +139,72 @@ impl EventsHandle {
     /// One step: publish a batch, dispatch due deliveries, prune when a minute has passed.
     /// Failures are logged and the step goes on; the next step tries again.
     pub async fn step(&self, dispatcher: &Dispatcher, now: DateTime<Utc>) -> EventsStep {
-        let mut step = EventsStep::default();
-        match self.relay.run_once(now).await {
-            Ok(report) => step.relay = report,
-            Err(err) => tracing::error!(error = %err, "event relay run failed; retrying"),
+        EventsStep {
+            relay: self.publish_step(now).await,
+            dispatch: self.dispatch_step(dispatcher, now).await,
+            pruned: self.prune_step(now).await,
         }
-        match dispatcher.run_once(now).await {
-            Ok(report) => step.dispatch = report,
-            Err(err) => tracing::error!(error = %err, "webhook dispatch failed; retrying"),
-        }
-        if self.prune_due(now) {
-            match self.prune(now).await {
-                Ok(pruned) => step.pruned = Some(pruned),
-                Err(err) => tracing::error!(error = %err, "event pruning failed; retrying"),
-            }
-        }
-        step
     }
 
-    /// Runs steps until `stop` is raised, sleeping `events.poll_ms` when idle. A step in
-    /// progress always finishes (its batch commits, its attempts are recorded).
+    async fn publish_step(&self, now: DateTime<Utc>) -> RelayReport {
+        self.relay.run_once(now).await.unwrap_or_else(|err| {
+            tracing::error!(error = %err, "event relay run failed; retrying");
+            RelayReport::default()
+        })
+    }
+
+    async fn dispatch_step(&self, dispatcher: &Dispatcher, now: DateTime<Utc>) -> DispatchReport {
+        dispatcher.run_once(now).await.unwrap_or_else(|err| {
+            tracing::error!(error = %err, "webhook dispatch failed; retrying");
+            DispatchReport::default()
+        })
+    }
+
+    async fn prune_step(&self, now: DateTime<Utc>) -> Option<Pruned> {
+        if !self.prune_due(now) {
+            return None;
+        }
+        match self.prune(now).await {
+            Ok(pruned) => Some(pruned),
+            Err(err) => {
+                tracing::error!(error = %err, "event pruning failed; retrying");
+                None
+            }
+        }
+    }
+
+    /// Runs until `stop` is raised: a publishing loop and a dispatching loop (which also
+    /// prunes), side by side, each sleeping `events.poll_ms` when it had nothing to do; a
+    /// published batch wakes the dispatcher at once. Work in progress always finishes (a batch
+    /// commits, attempts are recorded).
     pub async fn run(&self, worker: impl Into<String>, stop: Arc<AtomicBool>) {
         let dispatcher = self.dispatcher(worker);
         let idle = Duration::from_millis(self.settings.poll_ms.max(1));
-        while !stop.load(Ordering::SeqCst) {
-            if self.step(&dispatcher, Utc::now()).await.is_idle() {
-                tokio::time::sleep(idle).await;
+        let published = Notify::new();
+        let publishing = async {
+            while !stop.load(Ordering::SeqCst) {
+                if self.publish_step(Utc::now()).await.is_idle() {
+                    tokio::time::sleep(idle).await;
+                } else {
+                    published.notify_one();
+                }
             }
-        }
+            // Lets the dispatching loop see `stop` without waiting out its sleep.
+            published.notify_one();
+        };
+        let dispatching = async {
+            while !stop.load(Ordering::SeqCst) {
+                let now = Utc::now();
+                let report = self.dispatch_step(&dispatcher, now).await;
+                self.prune_step(now).await;
+                if report.is_idle() {
+                    tokio::select! {
+                        () = tokio::time::sleep(idle) => {}
+                        () = published.notified() => {}
+                    }
+                }
+            }
+        };
+        tokio::join!(publishing, dispatching);
     }
 }

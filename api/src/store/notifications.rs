@@ -9,10 +9,9 @@ use rapport_domain::agreement::Agreement;
 use rapport_domain::ids::TeamMemberId;
 use rapport_domain::notifications::NotificationKind;
 use rapport_domain::role::Role;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TryInsertResult,
 };
 
 use super::agreements::with_revisions;
@@ -20,6 +19,9 @@ use super::entity::{
     account, agreement, metric_compliance, notification, outbox, team_member, webhook_endpoint,
 };
 use super::{Store, StoreError, Tx};
+
+/// Most notifications one insert statement writes (8 values each).
+const NOTIFICATION_CHUNK: usize = 200;
 
 /// A team member as the inbox sees them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,9 +239,9 @@ impl Tx {
     /// Writes notifications; one a member already has for the same event and kind is
     /// skipped (a replayed batch writes nothing twice). Returns how many were written.
     pub async fn insert_notifications(&self, new: &[NewNotification]) -> Result<u64, StoreError> {
-        let mut written = 0;
-        for n in new {
-            let row = notification::ActiveModel {
+        let rows: Vec<notification::ActiveModel> = new
+            .iter()
+            .map(|n| notification::ActiveModel {
                 member_id: Set(n.member.get()),
                 kind: Set(n.kind.as_str().to_owned()),
                 title: Set(n.title.chars().take(300).collect()),
@@ -249,18 +251,24 @@ impl Tx {
                 created_at: Set(n.at),
                 read_at: Set(None),
                 ..Default::default()
-            };
-            let inserted = notification::Entity::insert(row)
-                .on_conflict_do_nothing_on([
-                    notification::Column::MemberId,
-                    notification::Column::EventId,
-                    notification::Column::Kind,
-                ])
-                .exec(&self.inner)
+            })
+            .collect();
+        let mut written = 0;
+        // One statement per chunk, not per row: a batch that notifies many members costs a
+        // few round trips inside the publishing transaction.
+        for chunk in rows.chunks(NOTIFICATION_CHUNK) {
+            written += notification::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::columns([
+                        notification::Column::MemberId,
+                        notification::Column::EventId,
+                        notification::Column::Kind,
+                    ])
+                    .do_nothing()
+                    .to_owned(),
+                )
+                .exec_without_returning(&self.inner)
                 .await?;
-            if matches!(inserted, TryInsertResult::Inserted(_)) {
-                written += 1;
-            }
         }
         Ok(written)
     }

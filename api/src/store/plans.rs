@@ -97,4 +97,31 @@ impl Store {
         tx.rollback().await?;
         Ok(plan)
     }
+
+    /// PostgreSQL's plan for `statement` as it ran (`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)`):
+    /// the statement is executed inside a transaction that is rolled back, so a write changes
+    /// nothing. Its top node's buffers are the pages the whole statement touched.
+    pub async fn explain_analyzed(
+        &self,
+        statement: &RecordedStatement,
+    ) -> Result<serde_json::Value, StoreError> {
+        if self.is_sqlite() {
+            return Err(StoreError::Db(sea_orm::DbErr::Custom(
+                "query plans are read on PostgreSQL only".to_owned(),
+            )));
+        }
+        let tx = self.writer().begin().await?;
+        let explain = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {}", statement.0.sql),
+            statement.0.values.clone().map(|v| v.0).unwrap_or_default(),
+        );
+        let row = tx
+            .query_one_raw(explain)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let plan = row.try_get::<serde_json::Value>("", "QUERY PLAN")?;
+        tx.rollback().await?;
+        Ok(plan)
+    }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rapport_domain::role::Role;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, LockType, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -326,14 +326,17 @@ impl Tx {
     }
 
     /// The endpoint, locked until the transaction ends on PostgreSQL (SQLite's write
-    /// transaction already excludes every other writer).
+    /// transaction already excludes every other writer). `FOR NO KEY UPDATE`: it excludes other
+    /// dispatchers recording outcomes for the endpoint, but not the relay's fan-out, whose
+    /// delivery inserts only hold the key share their foreign key takes — publication never
+    /// waits for a dispatcher.
     pub async fn lock_webhook_endpoint(
         &self,
         id: i64,
     ) -> Result<Option<WebhookEndpointRow>, StoreError> {
         let mut query = webhook_endpoint::Entity::find_by_id(id);
         if self.inner.get_database_backend() == DbBackend::Postgres {
-            query = query.lock_exclusive();
+            query = query.lock(LockType::NoKeyUpdate);
         }
         Ok(query.one(&self.inner).await?)
     }

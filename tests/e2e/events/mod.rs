@@ -2,6 +2,7 @@
 //! relay, the webhook fan-out and the dispatcher, GraphQL subscriptions and the notification
 //! inbox.
 
+mod backlog;
 mod catalogue;
 mod dispatch;
 mod inbox;

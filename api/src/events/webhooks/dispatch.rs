@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt as _;
@@ -23,6 +23,7 @@ use super::schedule;
 use super::send::{AttemptOutcome, Outbound, Sender};
 use crate::config::EventSettings;
 use crate::error::ApiError;
+use crate::events::timing::{Phase, Timings};
 use crate::store::{
     NewAttempt, OutboxRecord, Store, Tx, WebhookDeliveryRow, WebhookEndpointRow, delivery_state,
 };
@@ -63,6 +64,7 @@ pub struct Dispatcher {
     concurrency: usize,
     lease: Duration,
     disable_after: chrono::Duration,
+    timings: Arc<Timings>,
 }
 
 impl Dispatcher {
@@ -86,19 +88,45 @@ impl Dispatcher {
                     .max(webhooks.timeout_secs.saturating_add(5)),
             ),
             disable_after: chrono::Duration::hours(i64::from(webhooks.disable_after_hours)),
+            timings: Arc::default(),
         }
+    }
+
+    /// The dispatcher recording its phases' times in `timings`.
+    #[must_use]
+    pub fn with_timings(mut self, timings: Arc<Timings>) -> Self {
+        self.timings = timings;
+        self
     }
 
     /// Claims the deliveries due at `now` (up to four times the concurrency), attempts each
     /// once with at most `concurrency` requests in flight, and records every outcome in one
     /// transaction.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<DispatchReport, ApiError> {
+        let started = Instant::now();
+        let report = self.dispatch(now).await;
+        let run = self.timings.since(Phase::DispatchRun, started);
+        if let Ok(report) = &report
+            && !report.is_idle()
+        {
+            tracing::debug!(
+                attempted = report.attempted,
+                run_us = run.as_micros(),
+                "webhook dispatch step"
+            );
+        }
+        report
+    }
+
+    async fn dispatch(&self, now: DateTime<Utc>) -> Result<DispatchReport, ApiError> {
         let lease = format!("{}:{}", self.worker, uuid::Uuid::new_v4().simple());
         let until = now + chrono::Duration::from_std(self.lease).unwrap_or_default();
+        let at = Instant::now();
         let claimed = self
             .store
             .claim_webhook_deliveries(&lease, (self.concurrency * 4) as u64, until, now)
             .await?;
+        self.timings.since(Phase::DispatchClaim, at);
         let mut report = DispatchReport {
             attempted: claimed.len(),
             ..DispatchReport::default()
@@ -106,6 +134,7 @@ impl Dispatcher {
         if claimed.is_empty() {
             return Ok(report);
         }
+        let at = Instant::now();
         let mut ids: Vec<i64> = claimed.iter().map(|d| d.endpoint_id).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -123,6 +152,8 @@ impl Dispatcher {
                 .collect()
                 .await;
         results.sort_by_key(|(d, _)| d.id);
+        self.timings.since(Phase::DispatchSend, at);
+        let at = Instant::now();
         let tx = self.store.begin().await?;
         // Each endpoint is read (and locked) once; its failure state is kept here as the
         // outcomes are recorded and written once at the end.
@@ -204,6 +235,7 @@ impl Dispatcher {
         }
         tx.log_webhook_attempts(attempts).await?;
         tx.commit().await?;
+        self.timings.since(Phase::DispatchRecord, at);
         Ok(report)
     }
 
