@@ -197,6 +197,7 @@ pub fn permit(principal: &Principal, query: &ExportQuery) -> Result<View, ApiErr
 #[cfg(test)]
 mod tests {
     use rapport_domain::ids::{PartnerId, TeamMemberId};
+    use rapport_domain::permissions::Scopes;
     use rapport_domain::role::Role;
 
     use super::*;
@@ -212,6 +213,7 @@ mod tests {
     fn each_role_exports_what_graphql_lets_it_read() {
         let partner = Principal::Partner {
             partner: PartnerId::new(1),
+            scopes: Scopes::ALL,
         };
         let cases = [
             (partner, "accounts contacts agreements", false, false),
@@ -257,6 +259,7 @@ mod tests {
     fn a_partner_naming_an_account_manager_in_a_filter_is_refused() {
         let partner = Principal::Partner {
             partner: PartnerId::new(1),
+            scopes: Scopes::ALL,
         };
         let query = ExportQuery::Accounts(AccountQuery {
             manager: Some(TeamMemberId::new(2)),

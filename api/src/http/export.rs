@@ -136,7 +136,7 @@ pub async fn export(
         .headers()
         .get(header::AUTHORIZATION)
         .map(HeaderValue::as_bytes);
-    let caller = match auth::authenticate(&state.keys, &state.store, token).await {
+    let caller = match auth::authenticate(&state.keys, &state.api_keys, &state.store, token).await {
         Ok(caller) => caller,
         Err(AuthFailure::Store(err)) => {
             tracing::error!(error = %err, "authentication could not reach the database");

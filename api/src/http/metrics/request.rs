@@ -32,6 +32,7 @@ pub fn subject_kind(principal: &Principal) -> &'static str {
     match principal {
         Principal::Staff { .. } => "staff",
         Principal::Partner { .. } => "partner",
+        Principal::Service { .. } => "service",
     }
 }
 
