@@ -20,10 +20,7 @@ use sea_orm_migration::prelude::*;
 pub struct Migration;
 
 const INDEXES: [(&str, &str); 3] = [
-    (
-        "idx_outbox_to_publish",
-        "ON outbox (id) WHERE seq IS NULL",
-    ),
+    ("idx_outbox_to_publish", "ON outbox (id) WHERE seq IS NULL"),
     (
         "idx_webhook_deliveries_pending_due",
         "ON webhook_deliveries (next_attempt_at, id) WHERE state = 'pending'",

@@ -113,7 +113,10 @@ impl Store {
         let tx = self.writer().begin().await?;
         let explain = Statement::from_sql_and_values(
             DbBackend::Postgres,
-            format!("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {}", statement.0.sql),
+            format!(
+                "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {}",
+                statement.0.sql
+            ),
             statement.0.values.clone().map(|v| v.0).unwrap_or_default(),
         );
         let row = tx

@@ -53,7 +53,10 @@ async fn publication_goes_on_while_the_dispatcher_waits_on_a_hanging_receiver() 
     let admin = app.admin_token.clone();
     let first = app.account_as(&admin, "First", json!({})).await;
     assert!(
-        !hanging.wait_for(1, Duration::from_secs(10)).await.is_empty(),
+        !hanging
+            .wait_for(1, Duration::from_secs(10))
+            .await
+            .is_empty(),
         "the first event reaches the (hanging) receiver"
     );
     let second = app.account_as(&admin, "Second", json!({})).await;
