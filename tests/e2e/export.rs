@@ -41,7 +41,10 @@ impl Export {
                 rows.push(std::mem::take(&mut row));
             }
         }
-        assert!(cell.is_empty() && row.is_empty(), "the last line ends with CRLF");
+        assert!(
+            cell.is_empty() && row.is_empty(),
+            "the last line ends with CRLF"
+        );
         rows
     }
 
@@ -111,7 +114,9 @@ struct World {
 async fn world(app: &TestApp) -> World {
     let (_, partner_a) = app.partner("Partner A").await;
     let (_, partner_b) = app.partner("Partner B").await;
-    let a1 = app.account_as(&partner_a, "Alpha Referred", json!({})).await;
+    let a1 = app
+        .account_as(&partner_a, "Alpha Referred", json!({}))
+        .await;
     let a2 = app.account_as(&partner_a, "Alpha Client", json!({})).await;
     let b1 = app.account_as(&partner_b, "Beta Referred", json!({})).await;
     let staff = app
@@ -226,7 +231,9 @@ async fn staff_roles_export_what_graphql_shows_them() {
     assert_eq!(measurements.status, 200, "{}", measurements.body);
 
     let (_, viewer) = app.member("VIEWER").await;
-    let agreements = export(&app, Some(&viewer), "agreements.jsonl").await.lines();
+    let agreements = export(&app, Some(&viewer), "agreements.jsonl")
+        .await
+        .lines();
     assert_eq!(
         agreements[0]["sections"]["summary"]["fee"],
         json!({"amount": "3000.00", "currency": "EUR"})
@@ -254,7 +261,13 @@ async fn an_export_without_a_valid_token_is_401() {
 async fn a_csv_export_is_an_attachment_with_formulas_neutralised_and_json_lines_unchanged() {
     let app = spawn_app().await;
     let admin = app.admin_token.clone();
-    let account = app.account_as(&admin, "=HYPERLINK(\"http://evil.example\",\"x\")", json!({})).await;
+    let account = app
+        .account_as(
+            &admin,
+            "=HYPERLINK(\"http://evil.example\",\"x\")",
+            json!({}),
+        )
+        .await;
     app.contact_with(json!({
         "accountId": account,
         "firstName": "@SUM(A1:A9)",
@@ -304,7 +317,10 @@ async fn an_export_is_filtered_as_the_graphql_list_is() {
         )
         .await
         .ok();
-    let expected: BTreeSet<String> = listed.data("/contacts/nodes").as_array().expect("nodes")
+    let expected: BTreeSet<String> = listed
+        .data("/contacts/nodes")
+        .as_array()
+        .expect("nodes")
         .iter()
         .map(|n| n["id"].as_str().expect("id").to_owned())
         .collect();
@@ -348,7 +364,10 @@ async fn a_bad_filter_is_a_400_naming_the_field_and_an_unknown_export_a_404() {
     let app = spawn_app().await;
     let admin = app.admin_token.clone();
     for (path, field) in [
-        ("contacts.csv?filter.emailConsent=MAYBE", "filter.emailConsent"),
+        (
+            "contacts.csv?filter.emailConsent=MAYBE",
+            "filter.emailConsent",
+        ),
         ("contacts.csv?filter.account.nope=1", "filter.account.nope"),
         ("accounts.csv?filter=%7Bbroken", "filter"),
         ("agreements.csv?filter.statusIn=", "filter.statusIn[0]"),
@@ -360,7 +379,10 @@ async fn a_bad_filter_is_a_400_naming_the_field_and_an_unknown_export_a_404() {
         assert_eq!(res.json()["field"], field, "{path}: {}", res.body);
     }
     assert_eq!(export(&app, Some(&admin), "people.csv").await.status, 404);
-    assert_eq!(export(&app, Some(&admin), "contacts.xlsx").await.status, 404);
+    assert_eq!(
+        export(&app, Some(&admin), "contacts.xlsx").await.status,
+        404
+    );
 }
 
 #[tokio::test]
@@ -377,17 +399,21 @@ async fn an_export_streams_every_row_in_chunks_and_a_failure_midway_cuts_the_bod
 
     // The file through the command line's path is the same bytes.
     let file = app.data_dir.path().join("contacts.csv");
-    let written =
-        rapport_api::export::cli::run(&app.store, "contacts", "csv", None, Some(&file))
-            .await
-            .expect("exported");
+    let written = rapport_api::export::cli::run(&app.store, "contacts", "csv", None, Some(&file))
+        .await
+        .expect("exported");
     assert_eq!(written, rows as u64);
-    assert_eq!(std::fs::read_to_string(&file).expect("the file"), whole.body);
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("the file"),
+        whole.body
+    );
 
     // A row of the last chunk no longer reads back: the first chunks went out with a 200,
     // and then the body must end as an incomplete one, not as a finished export.
     app.store
-        .execute_raw("UPDATE contacts SET phones = 'not json' WHERE id = (SELECT MAX(id) FROM contacts)")
+        .execute_raw(
+            "UPDATE contacts SET phones = 'not json' WHERE id = (SELECT MAX(id) FROM contacts)",
+        )
         .await
         .expect("a broken row");
     let res = app
@@ -403,4 +429,19 @@ async fn an_export_streams_every_row_in_chunks_and_a_failure_midway_cuts_the_bod
     let cli = rapport_api::export::cli::run(&app.store, "contacts", "csv", None, Some(&file)).await;
     let err = cli.expect_err("the command fails").to_string();
     assert!(err.contains("incomplete"), "{err}");
+}
+
+#[tokio::test]
+async fn exports_count_in_the_callers_rate_limit_bucket() {
+    let app = rapport_tests::spawn_app_with(|s| {
+        s.rate_limit.subject_per_minute = 1;
+        s.rate_limit.subject_burst = 2;
+    })
+    .await;
+    let admin = app.admin_token.clone();
+    assert_eq!(export(&app, Some(&admin), "accounts.csv").await.status, 200);
+    assert_eq!(export(&app, Some(&admin), "accounts.csv").await.status, 200);
+    let limited = export(&app, Some(&admin), "accounts.csv").await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert_eq!(limited.json()["code"], "RATE_LIMITED");
 }
