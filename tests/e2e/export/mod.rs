@@ -2,135 +2,14 @@
 //! filtered as the GraphQL lists are, only the columns the caller may read, formulas
 //! neutralised in CSV, and an export cut short never looks finished.
 
+mod harness;
+
 use std::collections::BTreeSet;
 
-use rapport_tests::{TestApp, complete_sections, spawn_app};
-use serde_json::{Value, json};
+use rapport_tests::spawn_app;
+use serde_json::json;
 
-/// An export's answer.
-struct Export {
-    status: u16,
-    content_type: String,
-    disposition: String,
-    body: String,
-}
-
-impl Export {
-    /// The CSV rows (header first), parsed as RFC 4180.
-    fn csv(&self) -> Vec<Vec<String>> {
-        assert_eq!(self.status, 200, "{}", self.body);
-        let mut rows = Vec::new();
-        let (mut row, mut cell, mut quoted) = (Vec::new(), String::new(), false);
-        let mut chars = self.body.chars().peekable();
-        while let Some(c) = chars.next() {
-            match (quoted, c) {
-                (true, '"') if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    cell.push('"');
-                }
-                (true, '"') => quoted = false,
-                (true, c) => cell.push(c),
-                (false, '"') => quoted = true,
-                (false, ',') => row.push(std::mem::take(&mut cell)),
-                (false, '\r') => assert_eq!(chars.next(), Some('\n'), "CRLF line ends"),
-                (false, '\n') => panic!("a bare LF ends a CSV line: {:?}", self.body),
-                (false, c) => cell.push(c),
-            }
-            if !quoted && c == '\r' {
-                row.push(std::mem::take(&mut cell));
-                rows.push(std::mem::take(&mut row));
-            }
-        }
-        assert!(cell.is_empty() && row.is_empty(), "the last line ends with CRLF");
-        rows
-    }
-
-    /// The header row.
-    fn header(&self) -> Vec<String> {
-        self.csv().into_iter().next().expect("a header row")
-    }
-
-    /// The values of `column`, one per data row.
-    fn column(&self, column: &str) -> Vec<String> {
-        let rows = self.csv();
-        let at = rows[0]
-            .iter()
-            .position(|c| c == column)
-            .unwrap_or_else(|| panic!("no column {column} in {:?}", rows[0]));
-        rows[1..].iter().map(|r| r[at].clone()).collect()
-    }
-
-    /// The JSON Lines objects.
-    fn lines(&self) -> Vec<Value> {
-        assert_eq!(self.status, 200, "{}", self.body);
-        self.body
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-            .collect()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).expect("a JSON error body")
-    }
-}
-
-async fn export(app: &TestApp, token: Option<&str>, path: &str) -> Export {
-    let mut req = app.client().get(format!("{}/export/{path}", app.address));
-    if let Some(token) = token {
-        req = req.bearer_auth(token);
-    }
-    let res = req.send().await.expect("request sent");
-    let header = |name: &str| {
-        res.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    Export {
-        status: res.status().as_u16(),
-        content_type: header("content-type"),
-        disposition: header("content-disposition"),
-        body: res.text().await.expect("a whole body"),
-    }
-}
-
-fn ids(values: Vec<String>) -> BTreeSet<String> {
-    values.into_iter().collect()
-}
-
-/// Two partners with one referred account and contact each, one staff account with a
-/// contact, and a client account of partner A with an active agreement.
-struct World {
-    partner_a: String,
-    a_accounts: BTreeSet<String>,
-    a_contacts: BTreeSet<String>,
-    all_accounts: BTreeSet<String>,
-}
-
-async fn world(app: &TestApp) -> World {
-    let (_, partner_a) = app.partner("Partner A").await;
-    let (_, partner_b) = app.partner("Partner B").await;
-    let a1 = app.account_as(&partner_a, "Alpha Referred", json!({})).await;
-    let a2 = app.account_as(&partner_a, "Alpha Client", json!({})).await;
-    let b1 = app.account_as(&partner_b, "Beta Referred", json!({})).await;
-    let staff = app
-        .account_as(&app.admin_token.clone(), "Staff Own", json!({}))
-        .await;
-    let manager = app.member("ACCOUNT_MANAGER").await;
-    app.promote(&a2, &manager.0, 1).await;
-    app.active_agreement(&a2, complete_sections()).await;
-    let c1 = app.contact(&a1, "Ann", Some("ann@alpha.example")).await;
-    let c2 = app.contact(&a2, "Abe", Some("abe@alpha.example")).await;
-    app.contact(&b1, "Bob", Some("bob@beta.example")).await;
-    app.contact(&staff, "Sam", Some("sam@staff.example")).await;
-    World {
-        partner_a,
-        a_accounts: ids(vec![a1.clone(), a2.clone()]),
-        a_contacts: ids(vec![c1, c2]),
-        all_accounts: ids(vec![a1, a2, b1, staff]),
-    }
-}
+use harness::{export, ids, urlencode, world};
 
 #[tokio::test]
 async fn a_partner_exports_only_its_referred_accounts_and_no_column_it_may_not_read() {
@@ -226,7 +105,9 @@ async fn staff_roles_export_what_graphql_shows_them() {
     assert_eq!(measurements.status, 200, "{}", measurements.body);
 
     let (_, viewer) = app.member("VIEWER").await;
-    let agreements = export(&app, Some(&viewer), "agreements.jsonl").await.lines();
+    let agreements = export(&app, Some(&viewer), "agreements.jsonl")
+        .await
+        .lines();
     assert_eq!(
         agreements[0]["sections"]["summary"]["fee"],
         json!({"amount": "3000.00", "currency": "EUR"})
@@ -254,7 +135,13 @@ async fn an_export_without_a_valid_token_is_401() {
 async fn a_csv_export_is_an_attachment_with_formulas_neutralised_and_json_lines_unchanged() {
     let app = spawn_app().await;
     let admin = app.admin_token.clone();
-    let account = app.account_as(&admin, "=HYPERLINK(\"http://evil.example\",\"x\")", json!({})).await;
+    let account = app
+        .account_as(
+            &admin,
+            "=HYPERLINK(\"http://evil.example\",\"x\")",
+            json!({}),
+        )
+        .await;
     app.contact_with(json!({
         "accountId": account,
         "firstName": "@SUM(A1:A9)",
@@ -304,7 +191,10 @@ async fn an_export_is_filtered_as_the_graphql_list_is() {
         )
         .await
         .ok();
-    let expected: BTreeSet<String> = listed.data("/contacts/nodes").as_array().expect("nodes")
+    let expected: BTreeSet<String> = listed
+        .data("/contacts/nodes")
+        .as_array()
+        .expect("nodes")
         .iter()
         .map(|n| n["id"].as_str().expect("id").to_owned())
         .collect();
@@ -331,24 +221,15 @@ async fn an_export_is_filtered_as_the_graphql_list_is() {
     );
 }
 
-/// Percent-encodes a query-string value.
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn a_bad_filter_is_a_400_naming_the_field_and_an_unknown_export_a_404() {
     let app = spawn_app().await;
     let admin = app.admin_token.clone();
     for (path, field) in [
-        ("contacts.csv?filter.emailConsent=MAYBE", "filter.emailConsent"),
+        (
+            "contacts.csv?filter.emailConsent=MAYBE",
+            "filter.emailConsent",
+        ),
         ("contacts.csv?filter.account.nope=1", "filter.account.nope"),
         ("accounts.csv?filter=%7Bbroken", "filter"),
         ("agreements.csv?filter.statusIn=", "filter.statusIn[0]"),
@@ -360,7 +241,10 @@ async fn a_bad_filter_is_a_400_naming_the_field_and_an_unknown_export_a_404() {
         assert_eq!(res.json()["field"], field, "{path}: {}", res.body);
     }
     assert_eq!(export(&app, Some(&admin), "people.csv").await.status, 404);
-    assert_eq!(export(&app, Some(&admin), "contacts.xlsx").await.status, 404);
+    assert_eq!(
+        export(&app, Some(&admin), "contacts.xlsx").await.status,
+        404
+    );
 }
 
 #[tokio::test]
@@ -377,17 +261,21 @@ async fn an_export_streams_every_row_in_chunks_and_a_failure_midway_cuts_the_bod
 
     // The file through the command line's path is the same bytes.
     let file = app.data_dir.path().join("contacts.csv");
-    let written =
-        rapport_api::export::cli::run(&app.store, "contacts", "csv", None, Some(&file))
-            .await
-            .expect("exported");
+    let written = rapport_api::export::cli::run(&app.store, "contacts", "csv", None, Some(&file))
+        .await
+        .expect("exported");
     assert_eq!(written, rows as u64);
-    assert_eq!(std::fs::read_to_string(&file).expect("the file"), whole.body);
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("the file"),
+        whole.body
+    );
 
     // A row of the last chunk no longer reads back: the first chunks went out with a 200,
     // and then the body must end as an incomplete one, not as a finished export.
     app.store
-        .execute_raw("UPDATE contacts SET phones = 'not json' WHERE id = (SELECT MAX(id) FROM contacts)")
+        .execute_raw(
+            "UPDATE contacts SET phones = 'not json' WHERE id = (SELECT MAX(id) FROM contacts)",
+        )
         .await
         .expect("a broken row");
     let res = app
@@ -403,4 +291,19 @@ async fn an_export_streams_every_row_in_chunks_and_a_failure_midway_cuts_the_bod
     let cli = rapport_api::export::cli::run(&app.store, "contacts", "csv", None, Some(&file)).await;
     let err = cli.expect_err("the command fails").to_string();
     assert!(err.contains("incomplete"), "{err}");
+}
+
+#[tokio::test]
+async fn exports_count_in_the_callers_rate_limit_bucket() {
+    let app = rapport_tests::spawn_app_with(|s| {
+        s.rate_limit.subject_per_minute = 1;
+        s.rate_limit.subject_burst = 2;
+    })
+    .await;
+    let admin = app.admin_token.clone();
+    assert_eq!(export(&app, Some(&admin), "accounts.csv").await.status, 200);
+    assert_eq!(export(&app, Some(&admin), "accounts.csv").await.status, 200);
+    let limited = export(&app, Some(&admin), "accounts.csv").await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert_eq!(limited.json()["code"], "RATE_LIMITED");
 }
