@@ -33,6 +33,7 @@ impl From<&ExternalRef> for ExternalIdOut {
 
 /// What a file holds.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(name = "ImportKind")]
 pub enum ImportKindInput {
     /// Accounts (columns: external_source, external_id, name, domain, relationship_type,
     /// account_manager_email, client_since).

@@ -229,9 +229,8 @@ async fn account<'f>(
     found: &'f mut Found,
     id: AccountId,
 ) -> Result<Option<&'f Account>, ApiError> {
-    if !found.accounts.contains_key(&id) {
-        let loaded = tx.load_account(id).await?;
-        found.accounts.insert(id, loaded);
+    if let std::collections::hash_map::Entry::Vacant(slot) = found.accounts.entry(id) {
+        slot.insert(tx.load_account(id).await?);
     }
     Ok(found.accounts.get(&id).and_then(Option::as_ref))
 }

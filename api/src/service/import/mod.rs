@@ -139,12 +139,12 @@ impl ImportOptions {
 
     fn check(&self) -> Result<(), ApiError> {
         for m in &self.match_by {
-            let fits = match (self.kind, m) {
+            let fits = matches!(
+                (self.kind, m),
                 (_, MatchBy::ExternalId)
-                | (ImportKind::Contacts, MatchBy::Email)
-                | (ImportKind::Accounts, MatchBy::Domain) => true,
-                _ => false,
-            };
+                    | (ImportKind::Contacts, MatchBy::Email)
+                    | (ImportKind::Accounts, MatchBy::Domain)
+            );
             if !fits {
                 return Err(ApiError::bad_input(
                     "match",
