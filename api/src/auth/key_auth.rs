@@ -59,7 +59,9 @@ pub(super) async fn authenticate_key(
         KeyKind::Staff
     };
     if kind != presented.kind {
-        return Err(AuthFailure::Key("API key prefix does not match its account"));
+        return Err(AuthFailure::Key(
+            "API key prefix does not match its account",
+        ));
     }
     let principal = match account.partner {
         Some(partner) => {

@@ -290,7 +290,8 @@ async fn execute(
         .headers()
         .get(header::AUTHORIZATION)
         .map(|v| v.as_bytes());
-    let caller = match auth::authenticate(&state.keys, &state.api_keys, &state.store, header).await {
+    let caller = match auth::authenticate(&state.keys, &state.api_keys, &state.store, header).await
+    {
         Ok(caller) => caller,
         Err(AuthFailure::Store(err)) => {
             tracing::error!(error = %err, "authentication could not reach the database");
@@ -344,7 +345,8 @@ async fn execute(
     let gql_variables = gql_request.variables.clone();
     let response = state
         .schema
-        .execute(gql_request.data(request_state).data(state.api_keys.clone())).await;
+        .execute(gql_request.data(request_state).data(state.api_keys.clone()))
+        .await;
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());

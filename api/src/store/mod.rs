@@ -30,8 +30,8 @@ mod relay;
 mod resync;
 mod scheduler_lock;
 mod scope;
-mod service_accounts;
 mod sections_json;
+mod service_accounts;
 mod sort;
 mod subscription_feed;
 mod sync;
@@ -69,14 +69,14 @@ pub use plans::RecordedStatement;
 pub use relay::Pruned;
 pub use resync::{BulkSynced, ResyncPage, ResyncRow};
 pub use scheduler_lock::SchedulerLock;
+pub use service_accounts::{
+    ApiKey, KEY_LIST_LIMIT, KeyCredential, NewApiKey, NewServiceAccount, ServiceAccount,
+};
 pub use sort::{
     AccountSort, AgreementSort, AuditSort, ContactSort, CreditSort, PartnerSort, SyncJobSort,
     TeamSort, WebhookDeliverySort, WebhookEndpointSort,
 };
 pub use subscription_feed::NotificationRecord;
-pub use service_accounts::{
-    ApiKey, KEY_LIST_LIMIT, KeyCredential, NewApiKey, NewServiceAccount, ServiceAccount,
-};
 pub use sync::{FailedSync, SyncDelivered, SyncJobRow, SyncStateRow};
 pub use sync_overview::ProviderPauseRow;
 pub use team::{NewTeamMember, TeamQuery};

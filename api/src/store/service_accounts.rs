@@ -154,9 +154,7 @@ fn key_to_read(row: api_key::Model, account: ServiceAccount) -> KeyCredential {
 
 fn in_scope(scope: ReadScope) -> Condition {
     match scope.partner() {
-        Some(partner) => {
-            Condition::all().add(service_account::Column::PartnerId.eq(partner.get()))
-        }
+        Some(partner) => Condition::all().add(service_account::Column::PartnerId.eq(partner.get())),
         None => Condition::all(),
     }
 }
@@ -195,9 +193,11 @@ impl Store {
         else {
             return Ok(None);
         };
-        Ok(keys_with_accounts(self.reader(), vec![key], ReadScope::system())
-            .await?
-            .pop())
+        Ok(
+            keys_with_accounts(self.reader(), vec![key], ReadScope::system())
+                .await?
+                .pop(),
+        )
     }
 
     /// The keys `scope` may see (a partner: its own service accounts'), newest first, at most

@@ -330,7 +330,9 @@ fn authorize_staff(
             Resource::Account(_) => manages(),
             Resource::Assignment { account, manager } => {
                 manages()
-                    || (account.created_unmanaged_by(member) && member.is_some() && *manager == member)
+                    || (account.created_unmanaged_by(member)
+                        && member.is_some()
+                        && *manager == member)
             }
             _ => false,
         },

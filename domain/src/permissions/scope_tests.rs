@@ -172,7 +172,11 @@ fn a_measurements_key_records_measurements_and_reads_nothing() {
         authorize(&feed, Action::RecordMeasurements, &account),
         Ok(())
     );
-    for read in [Action::ReadContact, Action::ReadAccount, Action::ReadAgreement] {
+    for read in [
+        Action::ReadContact,
+        Action::ReadAccount,
+        Action::ReadAgreement,
+    ] {
         assert_eq!(
             authorize(&feed, read, &account),
             Err(Denied::Forbidden),

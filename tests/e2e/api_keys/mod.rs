@@ -10,10 +10,10 @@ use serde_json::{Value, json};
 
 const CREATE_ACCOUNT: &str = "mutation($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { serviceAccount { id name role scopes partnerId active } } }";
 const CREATE_KEY: &str = "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { key apiKey { id prefix expiresAt lastUsedAt revokedAt serviceAccount { id } } } }";
-const REVOKE_KEY: &str = "mutation($id: ID!) { revokeApiKey(input: {apiKeyId: $id}) { newlyRevoked apiKey { id } } }";
+const REVOKE_KEY: &str =
+    "mutation($id: ID!) { revokeApiKey(input: {apiKeyId: $id}) { newlyRevoked apiKey { id } } }";
 const ROTATE_KEY: &str = "mutation($id: ID!, $hours: Int!) { rotateApiKey(input: {apiKeyId: $id, graceHours: $hours}) { key apiKey { id expiresAt } previousApiKey { id expiresAt replacedById } } }";
-const LIST_KEYS: &str =
-    "{ apiKeys { id prefix createdAt expiresAt lastUsedAt revokedAt replacedById serviceAccount { id name scopes } } }";
+const LIST_KEYS: &str = "{ apiKeys { id prefix createdAt expiresAt lastUsedAt revokedAt replacedById serviceAccount { id name scopes } } }";
 const CONTACTS: &str = "{ contacts(first: 5) { edges { node { id } } } }";
 const ACCOUNTS: &str = "{ accounts(first: 5) { edges { node { id name } } } }";
 
@@ -129,7 +129,11 @@ async fn a_read_only_key_reads_and_cannot_change_anything() {
         assert_eq!(code(&res), Some("FORBIDDEN"), "{mutation}: {}", res.body);
     }
     let partners = app
-        .gql_as(Some(&admin), "{ partners(first: 5) { totalCount } }", json!({}))
+        .gql_as(
+            Some(&admin),
+            "{ partners(first: 5) { totalCount } }",
+            json!({}),
+        )
         .await
         .ok();
     assert_eq!(partners.data("/partners/totalCount"), 0);
@@ -160,7 +164,11 @@ async fn an_expired_key_is_refused_and_a_key_cannot_be_made_already_expired() {
         .gql(ROTATE_KEY, json!({"id": id, "hours": 0}))
         .await
         .ok();
-    let new_key = rotated.data("/rotateApiKey/key").as_str().expect("key").to_owned();
+    let new_key = rotated
+        .data("/rotateApiKey/key")
+        .as_str()
+        .expect("key")
+        .to_owned();
     let refused = app.gql_as(Some(&key), ACCOUNTS, json!({})).await;
     assert_eq!(refused.status, 401, "{}", refused.body);
     app.gql_as(Some(&new_key), ACCOUNTS, json!({})).await.ok();
@@ -200,9 +208,15 @@ async fn the_secret_is_shown_once_and_listings_never_carry_it() {
     let text = listed.body.to_string();
     assert!(!text.contains(&secret), "{text}");
     let prefix = listed.data("/apiKeys/0/prefix").as_str().expect("prefix");
-    assert!(key.starts_with(prefix.trim_end_matches('…')), "{prefix} {key}");
+    assert!(
+        key.starts_with(prefix.trim_end_matches('…')),
+        "{prefix} {key}"
+    );
     let audit = app
-        .gql("{ auditLog(first: 50) { edges { node { after } } } }", json!({}))
+        .gql(
+            "{ auditLog(first: 50) { edges { node { after } } } }",
+            json!({}),
+        )
         .await
         .ok();
     assert!(!audit.body.to_string().contains(&secret));
@@ -221,7 +235,10 @@ async fn audit_rows_name_the_service_account_as_actor_and_last_use_is_recorded()
         )
         .await
         .ok();
-    let actor = entries.data("/auditLog/edges/0/node/actor").as_str().expect("actor");
+    let actor = entries
+        .data("/auditLog/edges/0/node/actor")
+        .as_str()
+        .expect("actor");
     assert!(actor.starts_with("service-account:"), "{actor}");
     let gid = actor.trim_start_matches("service-account:");
     assert_eq!(gid, account);
@@ -231,7 +248,10 @@ async fn audit_rows_name_the_service_account_as_actor_and_last_use_is_recorded()
     for _ in 0..50 {
         let listed = app.gql(LIST_KEYS, json!({})).await.ok();
         let keys = listed.data("/apiKeys").as_array().expect("keys").clone();
-        let mine = keys.iter().find(|k| k["id"] == key_id.as_str()).expect("listed");
+        let mine = keys
+            .iter()
+            .find(|k| k["id"] == key_id.as_str())
+            .expect("listed");
         last_used = mine["lastUsedAt"].clone();
         if !last_used.is_null() {
             break;

@@ -15,7 +15,8 @@ async fn a_partner_manages_its_own_keys_and_another_partners_do_not_exist_for_it
     let (mine, my_token) = app.partner("Mine").await;
     let (theirs, their_token) = app.partner("Theirs").await;
     app.account_as(&my_token, "My Referral", json!({})).await;
-    app.account_as(&their_token, "Their Referral", json!({})).await;
+    app.account_as(&their_token, "Their Referral", json!({}))
+        .await;
     let in_30_days = Some((Utc::now() + TimeDelta::days(30)).to_rfc3339());
 
     // Each partner makes its own service account (always PARTNER, always itself) and key.
@@ -28,7 +29,10 @@ async fn a_partner_manages_its_own_keys_and_another_partners_do_not_exist_for_it
 
     // The key reads as the partner: its own referrals only.
     let read = app.gql_as(Some(&my_key), MY_ACCOUNTS, json!({})).await.ok();
-    assert_eq!(read.data("/accounts/edges").as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        read.data("/accounts/edges").as_array().map(Vec::len),
+        Some(1)
+    );
     assert_eq!(read.data("/accounts/edges/0/node/name"), "My Referral");
 
     // Listing: only its own.
@@ -48,7 +52,11 @@ async fn a_partner_manages_its_own_keys_and_another_partners_do_not_exist_for_it
         .await;
     assert_eq!(revoke.error_code(), Some("NOT_FOUND"), "{}", revoke.body);
     let rotate = app
-        .gql_as(Some(&my_token), ROTATE_KEY, json!({"id": their_key_id, "hours": 1}))
+        .gql_as(
+            Some(&my_token),
+            ROTATE_KEY,
+            json!({"id": their_key_id, "hours": 1}),
+        )
         .await;
     assert_eq!(rotate.error_code(), Some("NOT_FOUND"), "{}", rotate.body);
     let create = app
@@ -67,7 +75,9 @@ async fn a_partner_manages_its_own_keys_and_another_partners_do_not_exist_for_it
         )
         .await;
     assert_eq!(other.error_code(), Some("NOT_FOUND"), "{}", other.body);
-    app.gql_as(Some(&their_key), MY_ACCOUNTS, json!({})).await.ok();
+    app.gql_as(Some(&their_key), MY_ACCOUNTS, json!({}))
+        .await
+        .ok();
 
     // Its own key it revokes.
     let revoked = app
@@ -75,7 +85,12 @@ async fn a_partner_manages_its_own_keys_and_another_partners_do_not_exist_for_it
         .await
         .ok();
     assert_eq!(revoked.data("/revokeApiKey/newlyRevoked"), true);
-    assert_eq!(app.gql_as(Some(&my_key), MY_ACCOUNTS, json!({})).await.status, 401);
+    assert_eq!(
+        app.gql_as(Some(&my_key), MY_ACCOUNTS, json!({}))
+            .await
+            .status,
+        401
+    );
     assert!(!mine.is_empty());
 }
 
@@ -84,10 +99,7 @@ async fn a_partners_key_lives_no_longer_than_a_partner_token_and_never_forever()
     let app = spawn_app().await;
     let (_, token) = app.partner("Bounded").await;
     let account = service_account(&app, &token, "PARTNER", &["READ"], None).await;
-    for expires_at in [
-        Some((Utc::now() + TimeDelta::days(366)).to_rfc3339()),
-        None,
-    ] {
+    for expires_at in [Some((Utc::now() + TimeDelta::days(366)).to_rfc3339()), None] {
         let res = app
             .gql_as(
                 Some(&token),
@@ -111,16 +123,29 @@ async fn rotation_keeps_the_old_key_working_for_the_grace_period_within_its_boun
     let (old_id, old_key) = key_for(&app, &token, &account, expiry).await;
 
     let too_long = app
-        .gql_as(Some(&token), ROTATE_KEY, json!({"id": old_id, "hours": 169}))
+        .gql_as(
+            Some(&token),
+            ROTATE_KEY,
+            json!({"id": old_id, "hours": 169}),
+        )
         .await;
-    assert_eq!(too_long.error_code(), Some("BAD_USER_INPUT"), "{}", too_long.body);
+    assert_eq!(
+        too_long.error_code(),
+        Some("BAD_USER_INPUT"),
+        "{}",
+        too_long.body
+    );
     assert_eq!(too_long.error_field(), Some("graceHours"));
 
     let rotated = app
         .gql_as(Some(&token), ROTATE_KEY, json!({"id": old_id, "hours": 24}))
         .await
         .ok();
-    let new_key = rotated.data("/rotateApiKey/key").as_str().expect("key").to_owned();
+    let new_key = rotated
+        .data("/rotateApiKey/key")
+        .as_str()
+        .expect("key")
+        .to_owned();
     assert_ne!(new_key, old_key);
     assert_eq!(
         rotated.data("/rotateApiKey/previousApiKey/replacedById"),

@@ -40,10 +40,7 @@ pub fn load_pepper(
     if let Some(path) = file {
         let text = fs::read_to_string(path)
             .map_err(|e| format!("auth.api_key_pepper_file {}: {e}", path.display()))?;
-        return check(
-            text.trim().as_bytes().to_vec(),
-            "auth.api_key_pepper_file",
-        );
+        return check(text.trim().as_bytes().to_vec(), "auth.api_key_pepper_file");
     }
     let path = data_dir.join(PEPPER_FILE);
     match fs::read_to_string(&path) {

@@ -218,7 +218,14 @@ impl Connection {
     /// Authenticates `connection_init`.
     async fn init(&mut self, header: Option<Vec<u8>>) -> Result<(), Option<Closing>> {
         let state = &self.state;
-        let caller = match auth::authenticate(&state.keys, &state.api_keys, &state.store, header.as_deref()).await {
+        let caller = match auth::authenticate(
+            &state.keys,
+            &state.api_keys,
+            &state.store,
+            header.as_deref(),
+        )
+        .await
+        {
             Ok(caller) => caller,
             Err(AuthFailure::Store(err)) => {
                 tracing::error!(error = %err, "authentication could not reach the database");
@@ -259,7 +266,9 @@ impl Connection {
             &state.api_keys,
             &state.store,
             Some(&authed.header),
-        ).await {
+        )
+        .await
+        {
             Ok(_) => Ok(()),
             Err(AuthFailure::Store(err)) => {
                 tracing::warn!(error = %err, "could not re-check a websocket connection; keeping it");

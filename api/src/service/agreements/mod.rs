@@ -59,8 +59,7 @@ async fn authorize_on(
     let scope = Resource::Account(account_scope(&account));
     // An agreement outside the caller's rows does not exist for it. A key's scopes narrow what
     // it may do, not which rows exist: a `measurements:write` key records without `read`.
-    if let Err(ApiError::NotFound(what)) =
-        ctx.authorize(Action::ReadAgreement, &scope, "agreement")
+    if let Err(ApiError::NotFound(what)) = ctx.authorize(Action::ReadAgreement, &scope, "agreement")
     {
         return Err(ApiError::NotFound(what));
     }
