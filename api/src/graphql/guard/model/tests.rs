@@ -277,6 +277,9 @@ const PARTS_OF_A_RECORD: &[(&str, &str)] = &[
     ("MeasurementResult", "errors"),
     ("PerformanceMeasurement", "metrics"),
     ("Query", "eventTypes"),
+    // At most 200 keys (`store::KEY_LIST_LIMIT`), few per partner; to become a connection
+    // if admins come to hold many.
+    ("Query", "apiKeys"),
     ("Query", "syncProviders"),
     ("RecordMeasurementsPayload", "results"),
     ("TermsOfService", "clauses"),
