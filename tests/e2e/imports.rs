@@ -121,6 +121,32 @@ async fn an_uploaded_csv_is_dry_run_then_imported_and_keeps_its_external_ids() {
         read.data("/node"),
         &json!({"firstName": "Grace", "account": {"name": "Acme"}, "externalId": {"source": "crm", "id": "C1"}})
     );
+
+    // The export carries the external ids back out, under the names the import reads.
+    for (path, expected) in [
+        ("accounts.jsonl", ("crm", "A1")),
+        ("contacts.jsonl", ("crm", "C1")),
+    ] {
+        let body = reqwest::Client::new()
+            .get(format!("{}/export/{path}", app.address))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("export answers")
+            .text()
+            .await
+            .expect("a body");
+        let line: Value =
+            serde_json::from_str(body.lines().next().expect("one row")).expect("JSON");
+        assert_eq!(
+            (
+                line["external_source"].as_str(),
+                line["external_id"].as_str()
+            ),
+            (Some(expected.0), Some(expected.1)),
+            "{path}: {body}"
+        );
+    }
 }
 
 #[tokio::test]

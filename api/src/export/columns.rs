@@ -29,6 +29,8 @@ enum Need {
 
 const ACCOUNTS: &[(&str, Need)] = &[
     ("id", Need::Any),
+    ("external_source", Need::Any),
+    ("external_id", Need::Any),
     ("name", Need::Any),
     ("kind", Need::Any),
     ("domains", Need::Any),
@@ -43,6 +45,8 @@ const ACCOUNTS: &[(&str, Need)] = &[
 
 const CONTACTS: &[(&str, Need)] = &[
     ("id", Need::Any),
+    ("external_source", Need::Any),
+    ("external_id", Need::Any),
     ("account_id", Need::Any),
     ("first_name", Need::Any),
     ("last_name", Need::Any),
@@ -149,6 +153,8 @@ fn gid(kind: Kind, id: i64) -> Field {
 pub fn account(r: AccountExportRow) -> Vec<Field> {
     vec![
         gid(Kind::Account, r.id),
+        Field::opt(r.external_source),
+        Field::opt(r.external_id),
         Field::Text(r.name),
         Field::Text(r.kind),
         Field::List(r.domains),
@@ -195,6 +201,8 @@ pub fn contact(r: ContactExportRow) -> Result<Vec<Field>, String> {
         .unwrap_or_default();
     Ok(vec![
         gid(Kind::Contact, r.id),
+        Field::opt(r.external_source),
+        Field::opt(r.external_id),
         gid(Kind::Account, r.account_id),
         Field::Text(r.first_name.unwrap_or_default()),
         Field::opt(r.last_name),

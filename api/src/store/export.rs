@@ -26,6 +26,10 @@ use crate::auth::ReadScope;
 pub struct AccountExportRow {
     /// Row id.
     pub id: i64,
+    /// The source system of the external id, when the account has one.
+    pub external_source: Option<String>,
+    /// The account's id in that system.
+    pub external_id: Option<String>,
     /// Display name.
     pub name: String,
     /// `INDIVIDUAL` / `ORGANIZATION`.
@@ -53,6 +57,10 @@ pub struct AccountExportRow {
 pub struct ContactExportRow {
     /// Row id.
     pub id: i64,
+    /// The source system of the external id, when the contact has one.
+    pub external_source: Option<String>,
+    /// The contact's id in that system.
+    pub external_id: Option<String>,
     /// The account's row id.
     pub account_id: i64,
     /// Given name (none once erased).
@@ -188,6 +196,8 @@ impl Store {
             .into_iter()
             .map(|r| AccountExportRow {
                 id: r.id,
+                external_source: r.external_source,
+                external_id: r.external_id,
                 domains: domains.remove(&r.id).unwrap_or_default(),
                 client_since: (r.relationship == "CLIENT")
                     .then(|| since.get(&r.id).copied())
@@ -218,6 +228,8 @@ impl Store {
             .select_only()
             .columns([
                 C::Id,
+                C::ExternalSource,
+                C::ExternalId,
                 C::AccountId,
                 C::FirstName,
                 C::LastName,

@@ -19,7 +19,7 @@ async fn a_partner_exports_only_its_referred_accounts_and_no_column_it_may_not_r
     assert_eq!(ids(accounts.column("id")), w.a_accounts);
     assert_eq!(
         accounts.header().join(","),
-        "id,name,kind,domains,relationship_type,client_since,status,partner_id,created_at,updated_at",
+        "id,external_source,external_id,name,kind,domains,relationship_type,client_since,status,partner_id,created_at,updated_at",
         "no account manager (a staff identity) for a partner"
     );
     let contacts = export(&app, Some(&w.partner_a), "contacts.jsonl").await;
