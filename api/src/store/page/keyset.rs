@@ -214,9 +214,7 @@ fn row_value<C: ColumnTrait>(
     backwards: bool,
 ) -> Option<Condition> {
     let desc = keys.first()?.desc != backwards;
-    if keys.iter().any(|k| (k.desc != backwards) != desc)
-        || values.iter().any(|v| *v == KeyValue::Null)
-    {
+    if keys.iter().any(|k| (k.desc != backwards) != desc) || values.contains(&KeyValue::Null) {
         return None;
     }
     let columns = Expr::tuple(keys.iter().map(Key::expr));
