@@ -276,7 +276,7 @@ impl AccountNode {
         // The filter's account and this one must both hold: another account matches nothing.
         query.contradiction = query.account.is_some_and(|a| a != self.0.id());
         query.account = Some(self.0.id());
-        super::agreement::list(st, query, page).await
+        super::agreement::list(st, query, page, super::agreement::managers_asked(ctx)).await
     }
     /// Every change between customer and client, oldest first.
     async fn relationship_history(&self, ctx: &Context<'_>) -> Result<Vec<RelationshipChange>> {

@@ -51,12 +51,12 @@ where
 }
 
 /// Whether the caller reads account managers (partners do not).
-fn reads_team(st: &RequestState) -> bool {
+pub(crate) fn reads_team(st: &RequestState) -> bool {
     authorize(&st.caller.principal, Action::ReadTeam, &Resource::Global).is_ok()
 }
 
 /// Feeds the loaders with joined rows; answers the accounts the caller may see.
-async fn feed(st: &RequestState, joined: Joined) -> Vec<Account> {
+pub(crate) async fn feed(st: &RequestState, joined: Joined) -> Vec<Account> {
     let Joined {
         contacts,
         accounts,
@@ -208,14 +208,28 @@ pub(crate) async fn accounts(
     below_accounts(ctx, &selection, items).await
 }
 
-/// Preloads the accounts of a page of agreements (with their managers when selected), and
-/// what else is selected under them.
-pub(crate) async fn accounts_of(
+/// Preloads the accounts of a page whose read fed the request's cache with them (and their
+/// managers when selected; see `store::agreements_joined`): only accounts missing from the
+/// cache are read, and what else is selected under them is preloaded.
+pub(crate) async fn fed_accounts(
     ctx: &Context<'_>,
     selection: Lookahead<'_>,
     ids: &[AccountId],
 ) -> Result<()> {
-    let seen = accounts_by_ids(ctx, &selection, ids).await?;
+    let st = state(ctx);
+    let cached = st.accounts.get_cached_values::<AccountId>();
+    let missing: Vec<AccountId> = ids
+        .iter()
+        .filter(|id| !cached.contains_key(id))
+        .copied()
+        .collect();
+    let mut seen = accounts_by_ids(ctx, &selection, &missing).await?;
+    seen.extend(
+        ids.iter()
+            .filter_map(|id| cached.get(id))
+            .filter(|a| visible(st, a))
+            .cloned(),
+    );
     below_accounts(ctx, &selection, &seen).await
 }
 

@@ -19,8 +19,7 @@ use serde_json::{Value, json};
 
 use super::entity::{agreement, agreement_revision};
 use super::filters::AgreementQuery;
-use super::page::fetch_page;
-use super::{AgreementSort, Page, PageRequest, Store, StoreError, Tx, scope};
+use super::{Store, StoreError, Tx, scope};
 use super::{agreement_sort, sections_json};
 use crate::auth::ReadScope;
 
@@ -204,7 +203,7 @@ fn revision_from(row: agreement_revision::Model) -> R<Revision> {
     })
 }
 
-fn to_domain(
+pub(super) fn to_domain(
     row: agreement::Model,
     revisions: Vec<agreement_revision::Model>,
 ) -> Result<Agreement, StoreError> {
@@ -273,26 +272,6 @@ impl Store {
             .all(self.reader())
             .await?;
         with_revisions(self.reader(), rows).await
-    }
-
-    /// One page of agreements.
-    pub async fn agreements_page(
-        &self,
-        scope: ReadScope,
-        query: &AgreementQuery,
-        page: &PageRequest<AgreementSort>,
-    ) -> Result<Page<Agreement>, StoreError> {
-        let select = agreement::Entity::find()
-            .filter(query.condition())
-            .filter(scope::by_account(scope, agreement::Column::AccountId));
-        let page = fetch_page(self.reader(), select, agreement::Column::Id, page).await?;
-        let items = with_revisions(self.reader(), page.items).await?;
-        Ok(Page {
-            items,
-            has_next: page.has_next,
-            has_previous: page.has_previous,
-            cursors: page.cursors,
-        })
     }
 
     /// How many agreements match.

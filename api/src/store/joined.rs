@@ -24,11 +24,11 @@ use super::{Store, StoreError, scope};
 use crate::auth::ReadScope;
 
 const CONTACT: &str = "c_";
-const ACCOUNT: &str = "a_";
+pub(super) const ACCOUNT: &str = "a_";
 const MANAGER: &str = "m_";
 
 /// Selects every column of `E` as `<prefix><column>`, as sea-orm's own selects read them.
-fn columns_of<E: EntityTrait>(q: &mut SelectStatement, prefix: &str) {
+pub(super) fn columns_of<E: EntityTrait>(q: &mut SelectStatement, prefix: &str) {
     for c in E::Column::iter() {
         q.expr_as(
             c.select_as(Expr::col((E::default(), c))),
@@ -38,7 +38,7 @@ fn columns_of<E: EntityTrait>(q: &mut SelectStatement, prefix: &str) {
 }
 
 /// Joins the account's manager when `managers`: left, since customers have none.
-fn join_managers(q: &mut SelectStatement, managers: bool) {
+pub(super) fn join_managers(q: &mut SelectStatement, managers: bool) {
     if managers {
         columns_of::<team_member::Entity>(q, MANAGER);
         q.join(
@@ -74,7 +74,7 @@ pub struct Joined {
 impl Joined {
     /// Takes the account (and manager) of a row, once each: several contacts share an
     /// account, several accounts a manager.
-    fn push(
+    pub(super) fn push(
         &mut self,
         seen: &mut HashSet<(bool, i64)>,
         row: &QueryResult,

@@ -5,6 +5,7 @@ mod account_domains;
 mod accounts;
 mod agreement_sort;
 mod agreements;
+mod agreements_joined;
 mod audit;
 mod auth_changes;
 mod backup;

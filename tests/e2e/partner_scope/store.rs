@@ -165,12 +165,13 @@ async fn answered(store: &Store, scope: ReadScope, asked: &Rows) -> Vec<(&'stati
                 .len(),
         ),
         (
-            "agreements_page",
+            "agreements_page_with_accounts",
             of(
                 store
-                    .agreements_page(scope, &AgreementQuery::default(), &page())
+                    .agreements_page_with_accounts(scope, &AgreementQuery::default(), &page(), true)
                     .await
                     .expect("read")
+                    .0
                     .items
                     .iter()
                     .map(|a| a.id().get())

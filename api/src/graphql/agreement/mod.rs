@@ -25,8 +25,8 @@ use crate::service;
 pub use mutations::AgreementMutations;
 pub use node::AgreementNode;
 pub use outputs::ServiceCreditConnection;
-pub(crate) use query::list;
 pub use query::{AgreementConnection, AgreementQueries};
+pub(crate) use query::{list, managers_asked};
 
 /// Whether the caller may perform `action` on the agreement's account (the account comes from
 /// the request's loader cache).

@@ -42,8 +42,8 @@ connection!(
     prime_agreements
 );
 
-/// Loads the accounts of a page of agreements in one statement (each agreement's fields need
-/// its account for permissions), and, when `compliance` is selected, the measurements and
+/// The accounts of a page of agreements came with the page (each agreement's fields need its
+/// account for permissions; see [`list`]): what is selected under them is preloaded, and, when `compliance` is selected, the measurements and
 /// credits it reads, one statement each for the whole page (see `graphql::prime`).
 async fn prime_agreements(
     ctx: &Context<'_>,
@@ -54,7 +54,7 @@ async fn prime_agreements(
     let mut ids: Vec<_> = items.iter().map(Agreement::account).collect();
     ids.sort();
     ids.dedup();
-    crate::graphql::prime::accounts_of(ctx, selection.field("account"), &ids).await?;
+    crate::graphql::prime::fed_accounts(ctx, selection.field("account"), &ids).await?;
     if [
         "createdBy",
         "approvedBy",
@@ -118,11 +118,25 @@ async fn prime_agreements(
     Ok(())
 }
 
-/// Lists agreements within the caller's scope.
+/// Whether the connection resolving in `ctx` asks for its agreements' accounts' managers.
+pub(crate) fn managers_asked(ctx: &Context<'_>) -> bool {
+    let connection = ctx.look_ahead();
+    [
+        connection.field("edges").field("node"),
+        connection.field("nodes"),
+    ]
+    .iter()
+    .any(|node| node.field("account").field("accountManager").exists())
+}
+
+/// Lists agreements within the caller's scope. The page comes with its agreements' accounts
+/// (and, when `managers`, the accounts' managers), fed to the request's loaders: two
+/// statements for the page and everything hanging off it.
 pub(crate) async fn list(
     st: &RequestState,
     query: AgreementQuery,
     page: crate::store::PageRequest<AgreementSort>,
+    managers: bool,
 ) -> Result<AgreementConnection> {
     st.ctx()
         .authorize(Action::ReadAgreement, &Resource::Global, "agreement")
@@ -135,11 +149,13 @@ pub(crate) async fn list(
     }) {
         crate::graphql::order::refuse_terms_sort(st)?;
     }
-    let page = st
+    let managers = managers && crate::graphql::prime::reads_team(st);
+    let (page, joined) = st
         .store
-        .agreements_page(st.scope(), &query, &page)
+        .agreements_page_with_accounts(st.scope(), &query, &page, managers)
         .await
         .gql()?;
+    crate::graphql::prime::feed(st, joined).await;
     Ok(AgreementConnection { page, query })
 }
 
@@ -201,6 +217,7 @@ impl AgreementQueries {
                 before,
                 AgreementOrder::sorted(order_by)?,
             )?,
+            managers_asked(ctx),
         )
         .await
     }

@@ -174,8 +174,10 @@ pub(super) fn keys<F: SortField>(
 }
 
 /// Rows strictly beyond `k`: after it in the list's order, or before it when `backwards`.
-/// `(k1, …, kn, id) > (v1, …, vn, id0)` spelled out as `k1 > v1 OR (k1 = v1 AND k2 > v2) …`,
-/// with each `>` and `=` written for NULLs and the key's direction.
+/// `(k1, …, kn, id) > (v1, …, vn, id0)`: as one row-value comparison where [`row_value`]
+/// can (the index on the sort keys then reads the page as a range starting at the cursor),
+/// otherwise spelled out as `k1 > v1 OR (k1 = v1 AND k2 > v2) …`, with each `>` and `=`
+/// written for NULLs and the key's direction.
 pub(super) fn beyond<C: ColumnTrait>(keys: &[Key<C>], k: &Keyset, backwards: bool) -> Condition {
     let values: Vec<KeyValue> = k
         .values
@@ -183,6 +185,9 @@ pub(super) fn beyond<C: ColumnTrait>(keys: &[Key<C>], k: &Keyset, backwards: boo
         .cloned()
         .chain([KeyValue::Int(k.id)])
         .collect();
+    if let Some(beyond) = row_value(keys, &values, backwards) {
+        return beyond;
+    }
     let mut any = Condition::any();
     for (i, key) in keys.iter().enumerate() {
         let Some(after) = key.after(&values[i], key.desc != backwards) else {
@@ -196,6 +201,39 @@ pub(super) fn beyond<C: ColumnTrait>(keys: &[Key<C>], k: &Keyset, backwards: boo
     }
     // No row lies beyond when every key is NULL and last: `any` stays empty, which is false.
     any
+}
+
+/// `(k1, …, kn, id) > (v1, …, vn, id0)` (`<` descending) as one row-value comparison, which
+/// PostgreSQL and SQLite answer from a range of the index on those columns, when every key
+/// runs in one direction and no value of the cursor is NULL. A row-value comparison is
+/// unknown where a key is NULL; such rows lie beyond only ascending (NULLs last), and are
+/// added by one term per nullable key: the keys before it equal, it NULL.
+fn row_value<C: ColumnTrait>(
+    keys: &[Key<C>],
+    values: &[KeyValue],
+    backwards: bool,
+) -> Option<Condition> {
+    let desc = keys.first()?.desc != backwards;
+    if keys.iter().any(|k| (k.desc != backwards) != desc) || values.contains(&KeyValue::Null) {
+        return None;
+    }
+    let columns = Expr::tuple(keys.iter().map(Key::expr));
+    let cursor = Expr::tuple(values.iter().map(|v| Expr::val(value(v))));
+    let mut any = Condition::any().add(if desc {
+        columns.lt(cursor)
+    } else {
+        columns.gt(cursor)
+    });
+    if !desc {
+        for (i, key) in keys.iter().enumerate().filter(|(_, k)| k.nullable) {
+            let mut all = Condition::all();
+            for (prev, v) in keys.iter().zip(values).take(i) {
+                all = all.add(prev.eq(v));
+            }
+            any = any.add(all.add(key.expr().is_null()));
+        }
+    }
+    Some(any)
 }
 
 /// Where `row` is in the list.
