@@ -9,23 +9,12 @@ use rapport_domain::ids::{AccountId, TeamMemberId};
 use rapport_domain::values::EmailDomain;
 use rapport_migration::{Migrator, MigratorTrait};
 
-use crate::store::{Store, StoreError, StoreSettings, create_postgres_database};
+use crate::store::{Store, StoreError, StoreSettings};
 
 /// A store migrated up to the step before domain claims, and the folder of its SQLite file.
 async fn store_before_claims() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = match std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-    {
-        Some(server) => {
-            let name = format!("rapport_test_{}", uuid::Uuid::new_v4().simple());
-            create_postgres_database(&server, &name)
-                .await
-                .expect("a test database")
-        }
-        None => format!("sqlite://{}?mode=rwc", dir.path().join("d.db").display()),
-    };
+    let url = crate::store::test_database_url(dir.path(), "d.db").await;
     let store = Store::connect(&StoreSettings {
         url,
         pool_size: 2,

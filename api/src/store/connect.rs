@@ -300,3 +300,21 @@ pub async fn create_postgres_database(server_url: &str, name: &str) -> Result<St
     let base = base.rsplit_once('/').map_or(base, |(server, _)| server);
     Ok(format!("{base}/{name}{query}"))
 }
+
+/// For the crate's own database-backed unit tests: a fresh PostgreSQL database when
+/// `TEST_DATABASE_URL` names a server, else a SQLite file `file` in `dir`.
+#[cfg(test)]
+pub(crate) async fn test_database_url(dir: &std::path::Path, file: &str) -> String {
+    match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+    {
+        Some(server) => {
+            let name = format!("rapport_test_{}", uuid::Uuid::new_v4().simple());
+            create_postgres_database(&server, &name)
+                .await
+                .expect("a test database")
+        }
+        None => format!("sqlite://{}?mode=rwc", dir.join(file).display()),
+    }
+}

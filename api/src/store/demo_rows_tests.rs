@@ -12,21 +12,10 @@ use rapport_domain::values::{
 use sea_orm::{EntityTrait, QueryOrder};
 
 use crate::store::entity::{contact, contact_phone, contact_tag, sync_job};
-use crate::store::{Store, StoreSettings, create_postgres_database};
+use crate::store::{Store, StoreSettings};
 
 async fn fresh_store(dir: &tempfile::TempDir, file: &str) -> Store {
-    let url = match std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-    {
-        Some(server) => {
-            let name = format!("rapport_test_{}", uuid::Uuid::new_v4().simple());
-            create_postgres_database(&server, &name)
-                .await
-                .expect("a test database")
-        }
-        None => format!("sqlite://{}?mode=rwc", dir.path().join(file).display()),
-    };
+    let url = crate::store::test_database_url(dir.path(), file).await;
     let store = Store::connect(&StoreSettings {
         url,
         pool_size: 2,

@@ -53,6 +53,8 @@ mod webhooks;
 pub use accounts::AccountQuery;
 pub use audit::{AuditEntry, AuditQuery, AuditRecord, OutboxRecord};
 pub use backup::{SqliteFileCheck, check_sqlite_file};
+#[cfg(test)]
+pub(crate) use connect::test_database_url;
 pub use connect::{Store, StoreSettings, create_postgres_database};
 pub use contacts::ContactQuery;
 pub use counts::Counting;

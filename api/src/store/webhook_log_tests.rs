@@ -8,22 +8,11 @@ use sea_orm::{ActiveModelTrait, Set};
 
 use super::*;
 use crate::store::entity::webhook_delivery;
-use crate::store::{EndpointInsert, StoreSettings, create_postgres_database};
+use crate::store::{EndpointInsert, StoreSettings};
 
 async fn store() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = match std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-    {
-        Some(server) => {
-            let name = format!("rapport_test_{}", uuid::Uuid::new_v4().simple());
-            create_postgres_database(&server, &name)
-                .await
-                .expect("a test database")
-        }
-        None => format!("sqlite://{}?mode=rwc", dir.path().join("d.db").display()),
-    };
+    let url = crate::store::test_database_url(dir.path(), "d.db").await;
     let store = Store::connect(&StoreSettings {
         url,
         pool_size: 2,

@@ -12,7 +12,7 @@ use rapport_domain::values::{EmailAddress, Text};
 use super::{Format, ImportInput, ImportKind, ImportOptions, ImportReport, MatchBy, Outcome};
 use crate::auth::{Caller, ReadScope};
 use crate::service::Ctx;
-use crate::store::{NewTeamMember, Store, StoreSettings, create_postgres_database};
+use crate::store::{NewTeamMember, Store, StoreSettings};
 
 struct World {
     _dir: tempfile::TempDir,
@@ -22,21 +22,7 @@ struct World {
 
 async fn world() -> World {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = match std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-    {
-        Some(server) => {
-            let name = format!("rapport_test_{}", uuid::Uuid::new_v4().simple());
-            create_postgres_database(&server, &name)
-                .await
-                .expect("a test database")
-        }
-        None => format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("import.db").display()
-        ),
-    };
+    let url = crate::store::test_database_url(dir.path(), "import.db").await;
     let store = Store::connect(&StoreSettings {
         url,
         pool_size: 2,
