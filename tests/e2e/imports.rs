@@ -186,11 +186,9 @@ async fn an_unreadable_upload_is_refused_with_the_reason_and_a_partner_may_not_i
 
 #[tokio::test]
 async fn the_import_command_dry_runs_then_imports_a_file() {
-    let app = spawn_app().await;
-    if app.backend == "postgres" {
-        // The command reads the same database through its settings; SQLite keeps that simple.
-        return;
-    }
+    // The command opens the server's database: its data folder (SQLite) or its URL.
+    let mut database_url = None;
+    let app = rapport_tests::spawn_app_with(|s| database_url = s.database_url.clone()).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("accounts.csv");
     std::fs::write(
@@ -209,6 +207,9 @@ async fn the_import_command_dry_runs_then_imports_a_file() {
             .env("RAPPORT_LOG__FILTER", "warn")
             .env_remove("DATABASE_URL")
             .env_remove("RAPPORT_DATABASE_URL");
+        if let Some(url) = &database_url {
+            command.env("DATABASE_URL", url);
+        }
         let output = command.output().expect("rapport runs");
         assert!(output.status.success(), "{output:?}");
         String::from_utf8_lossy(&output.stderr).into_owned()
