@@ -25,7 +25,8 @@ use crate::store::{NewTeamMember, Tx};
 /// The columns of a team members file.
 pub const TEAM_MEMBER_COLUMNS: &[&str] = &["subject", "email", "name", "role", "active"];
 
-/// A team member row as read: `None` where the file has no such column (or an empty cell).
+/// A team member row as read: `None` where the file has no such column or the cell is empty
+/// (an empty cell keeps what the member has).
 pub(super) struct Row {
     subject: Option<Subject>,
     email: Option<EmailAddress>,
@@ -60,7 +61,10 @@ fn read(cells: &Cells<'_>) -> Result<Row, Refusal> {
             .value("email")
             .map(|v| EmailAddress::parse(v).map_err(|e| refuse("email", e.message)))
             .transpose()?,
-        name: cells.name("name")?,
+        name: cells
+            .value("name")
+            .map(|v| Text::name("name", v).map_err(|e| refuse("name", e.message)))
+            .transpose()?,
         role,
         active,
     })
