@@ -126,3 +126,49 @@ async fn exported_measurements_import_again_with_every_row_unchanged() {
     );
     round_trip(&app, "measurements", "MEASUREMENTS", 3).await;
 }
+
+#[tokio::test]
+async fn an_exported_id_finds_its_record_only_with_the_records_own_creation_time() {
+    let app = spawn_app().await;
+    let admin = app.admin_token.clone();
+    let id = app.account_as(&admin, "Acme", json!({})).await;
+    let created = app
+        .gql(
+            "query($id: ID!) { node(id: $id) { ... on Account { createdAt } } }",
+            json!({"id": id}),
+        )
+        .await
+        .ok()
+        .data("/node/createdAt")
+        .as_str()
+        .expect("createdAt")
+        .to_owned();
+    let file = |at: &str| format!("id,created_at,name\n{id},{at},Acme Renamed\n");
+    // The same id from another database (another creation time) is not this account.
+    let (_, other) = upload(
+        &app,
+        &admin,
+        json!({"kind": "ACCOUNTS", "dryRun": true}),
+        "a.csv",
+        &file("2020-01-01T00:00:00+00:00"),
+    )
+    .await;
+    assert_eq!(
+        other["data"]["importRecords"]["rows"][0]["outcome"], "CREATE",
+        "{other}"
+    );
+    let (_, same) = upload(
+        &app,
+        &admin,
+        json!({"kind": "ACCOUNTS", "dryRun": true}),
+        "a.csv",
+        &file(&created),
+    )
+    .await;
+    let row = &same["data"]["importRecords"]["rows"][0];
+    assert_eq!(
+        (row["outcome"].as_str(), row["id"].as_str()),
+        (Some("UPDATE"), Some(id.as_str())),
+        "{same}"
+    );
+}
