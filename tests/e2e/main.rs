@@ -23,6 +23,8 @@ mod export;
 mod faults;
 mod filters;
 mod graphiql;
+mod import_kinds;
+mod import_round_trips;
 mod imports;
 mod introspection;
 mod limits;

@@ -17,7 +17,7 @@ use crate::startup::open_store;
 /// The arguments of `rapport import`.
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// What the file holds: accounts or contacts.
+    /// What the file holds: accounts, contacts, measurements or team_members.
     #[arg(long)]
     kind: String,
     /// The file: `.csv` (header row) or `.jsonl` (one JSON object per line).
@@ -29,8 +29,9 @@ pub struct ImportArgs {
     /// with commas).
     #[arg(long, value_delimiter = ',')]
     mapping: Vec<String>,
-    /// Matching order, first hit wins: `external_id,email` (contacts) or `external_id,domain`
-    /// (accounts; the default).
+    /// Matching order, first hit wins: `id,external_id,email` (contacts),
+    /// `id,external_id,domain` (accounts) or `subject,email` (team members); the defaults. Measurements match by their
+    /// own identity and take none.
     #[arg(long = "match", value_delimiter = ',')]
     match_by: Vec<String>,
     /// The source system of rows without an `external_source` cell (e.g. `hubspot`).
@@ -48,8 +49,12 @@ pub struct ImportArgs {
 }
 
 fn options(args: &ImportArgs) -> anyhow::Result<ImportOptions> {
-    let kind = ImportKind::parse(&args.kind)
-        .with_context(|| format!("--kind {}: must be accounts or contacts", args.kind))?;
+    let kind = ImportKind::parse(&args.kind).with_context(|| {
+        format!(
+            "--kind {}: must be accounts, contacts, measurements or team_members",
+            args.kind
+        )
+    })?;
     let format = match &args.format {
         Some(f) => {
             Format::parse(f).with_context(|| format!("--format {f}: must be csv or jsonl"))?
@@ -77,8 +82,9 @@ fn options(args: &ImportArgs) -> anyhow::Result<ImportOptions> {
             .match_by
             .iter()
             .map(|m| {
-                MatchBy::parse(m)
-                    .with_context(|| format!("--match {m}: must be external_id, email or domain"))
+                MatchBy::parse(m).with_context(|| {
+                    format!("--match {m}: must be id, external_id, email, domain or subject")
+                })
             })
             .collect::<anyhow::Result<_>>()?;
     }

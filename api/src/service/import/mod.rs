@@ -5,10 +5,16 @@
 //! savepoint so a row that fails leaves nothing behind while the others are kept. A dry run
 //! rolls each transaction back instead of committing it, so its report is the real run's.
 
+mod account_row;
 mod accounts;
+mod contact_row;
 mod contacts;
+mod driver;
 pub mod format;
+mod measurements;
+mod own_id;
 mod rows;
+mod team_members;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -18,24 +24,35 @@ use rapport_domain::permissions::Principal;
 
 use super::Ctx;
 use crate::error::ApiError;
+use driver::import_chunk;
 pub use format::{Format, FormatError, MAX_RECORD_BYTES, MAX_ROWS, Mapping, Record};
+pub use measurements::MEASUREMENT_COLUMNS;
+pub use team_members::TEAM_MEMBER_COLUMNS;
 
-/// The columns of an accounts file. `id`, `created_at` and `updated_at` are what an export
-/// writes; an import accepts and ignores them, so an exported file can be imported again.
+/// The columns of an accounts file: an export's columns all read back. `id` with
+/// `created_at` finds the record again in the database the file was exported from;
+/// `updated_at`, `status` and `partner_id` are accepted and ignored.
 pub const ACCOUNT_COLUMNS: &[&str] = &[
     "id",
     "external_source",
     "external_id",
     "name",
+    "kind",
     "domain",
+    "domains",
     "relationship_type",
     "account_manager_email",
     "client_since",
+    "status",
+    "partner_id",
     "created_at",
     "updated_at",
 ];
 
-/// The columns of a contacts file (`id`, `created_at`, `updated_at` accepted and ignored).
+/// The columns of a contacts file: an export's columns all read back (`phones`, `job_role`,
+/// `email_consent` besides `phone`, `title`, `marketing_consent`); `id` with `created_at`
+/// finds the record again in the database the file was exported from; `updated_at` is
+/// accepted and ignored.
 pub const CONTACT_COLUMNS: &[&str] = &[
     "id",
     "external_source",
@@ -46,8 +63,14 @@ pub const CONTACT_COLUMNS: &[&str] = &[
     "last_name",
     "email",
     "phone",
+    "phones",
     "title",
+    "job_role",
     "marketing_consent",
+    "email_consent",
+    "tags",
+    "custom_fields",
+    "erased_at",
     "created_at",
     "updated_at",
 ];
@@ -59,14 +82,20 @@ pub enum ImportKind {
     Accounts,
     /// Contacts.
     Contacts,
+    /// Measurements of agreement metrics.
+    Measurements,
+    /// Team members.
+    TeamMembers,
 }
 
 impl ImportKind {
-    /// `accounts` / `contacts` (any case).
+    /// `accounts`, `contacts`, `measurements` or `team_members` (any case).
     pub fn parse(raw: &str) -> Option<Self> {
-        match raw.trim().to_ascii_lowercase().as_str() {
+        match raw.trim().to_ascii_lowercase().replace('-', "_").as_str() {
             "accounts" | "account" => Some(Self::Accounts),
             "contacts" | "contact" => Some(Self::Contacts),
+            "measurements" | "measurement" => Some(Self::Measurements),
+            "team_members" | "team_member" | "team" => Some(Self::TeamMembers),
             _ => None,
         }
     }
@@ -76,28 +105,72 @@ impl ImportKind {
         match self {
             Self::Accounts => ACCOUNT_COLUMNS,
             Self::Contacts => CONTACT_COLUMNS,
+            Self::Measurements => MEASUREMENT_COLUMNS,
+            Self::TeamMembers => TEAM_MEMBER_COLUMNS,
         }
+    }
+
+    /// The matching order when the import names none.
+    fn default_match(self) -> Vec<MatchBy> {
+        match self {
+            Self::Accounts => vec![MatchBy::Id, MatchBy::ExternalId, MatchBy::Domain],
+            Self::Contacts => vec![MatchBy::Id, MatchBy::ExternalId, MatchBy::Email],
+            // A measurement is found by its identity: agreement, metric, observed_at, source.
+            Self::Measurements => Vec::new(),
+            Self::TeamMembers => vec![MatchBy::Subject, MatchBy::Email],
+        }
+    }
+
+    /// The ways of matching this kind allows, as said in a refusal.
+    fn match_rule(self) -> &'static str {
+        match self {
+            Self::Accounts => "accounts match by id, external_id and domain",
+            Self::Contacts => "contacts match by id, external_id and email",
+            Self::Measurements => {
+                "measurements match by their agreement, metric, observed_at and source; name no matching"
+            }
+            Self::TeamMembers => "team members match by subject and email",
+        }
+    }
+
+    fn may_match_by(self, by: MatchBy) -> bool {
+        matches!(
+            (self, by),
+            (
+                Self::Accounts,
+                MatchBy::Id | MatchBy::ExternalId | MatchBy::Domain
+            ) | (
+                Self::Contacts,
+                MatchBy::Id | MatchBy::ExternalId | MatchBy::Email
+            ) | (Self::TeamMembers, MatchBy::Subject | MatchBy::Email)
+        )
     }
 }
 
 /// How a row finds the record it is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchBy {
+    /// Rapport's own id with its `created_at`, as an export of this database writes them.
+    Id,
     /// The source system's id (`external_source` + `external_id`).
     ExternalId,
     /// The email address (contacts).
     Email,
     /// Any of the email domains (accounts).
     Domain,
+    /// The subject tokens carry (team members).
+    Subject,
 }
 
 impl MatchBy {
-    /// `external_id`, `email` or `domain` (any case; `externalId` too).
+    /// `id`, `external_id`, `email`, `domain` or `subject` (any case; `externalId` too).
     pub fn parse(raw: &str) -> Option<Self> {
         match raw.trim().to_ascii_lowercase().replace('_', "").as_str() {
+            "id" => Some(Self::Id),
             "externalid" => Some(Self::ExternalId),
             "email" => Some(Self::Email),
             "domain" => Some(Self::Domain),
+            "subject" => Some(Self::Subject),
             _ => None,
         }
     }
@@ -123,34 +196,19 @@ pub struct ImportOptions {
 impl ImportOptions {
     /// A real run with the default matching order of `kind`.
     pub fn new(kind: ImportKind, format: Format) -> Self {
-        let second = match kind {
-            ImportKind::Accounts => MatchBy::Domain,
-            ImportKind::Contacts => MatchBy::Email,
-        };
         Self {
             kind,
             format,
             dry_run: false,
             mapping: Vec::new(),
-            match_by: vec![MatchBy::ExternalId, second],
+            match_by: kind.default_match(),
             source: None,
         }
     }
 
     fn check(&self) -> Result<(), ApiError> {
-        for m in &self.match_by {
-            let fits = matches!(
-                (self.kind, m),
-                (_, MatchBy::ExternalId)
-                    | (ImportKind::Contacts, MatchBy::Email)
-                    | (ImportKind::Accounts, MatchBy::Domain)
-            );
-            if !fits {
-                return Err(ApiError::bad_input(
-                    "match",
-                    "contacts match by external_id and email; accounts by external_id and domain",
-                ));
-            }
+        if self.match_by.iter().any(|m| !self.kind.may_match_by(*m)) {
+            return Err(ApiError::bad_input("match", self.kind.match_rule()));
         }
         for (from, to) in &self.mapping {
             if !self.kind.columns().contains(&to.as_str()) {
@@ -326,12 +384,21 @@ pub async fn import(
     };
     let mut seen = rows::Seen::default();
     while let Some(chunk) = chunks.recv().await {
+        let (seen, report) = (&mut seen, &mut report);
         match options.kind {
             ImportKind::Contacts => {
-                contacts::import_chunk(ctx, options, &mut seen, chunk, &mut report).await?;
+                import_chunk::<contacts::Contacts>(ctx, options, seen, chunk, report).await?;
             }
             ImportKind::Accounts => {
-                accounts::import_chunk(ctx, options, &mut seen, chunk, &mut report).await?;
+                import_chunk::<accounts::Accounts>(ctx, options, seen, chunk, report).await?;
+            }
+            ImportKind::Measurements => {
+                import_chunk::<measurements::Measurements>(ctx, options, seen, chunk, report)
+                    .await?;
+            }
+            ImportKind::TeamMembers => {
+                import_chunk::<team_members::TeamMembers>(ctx, options, seen, chunk, report)
+                    .await?;
             }
         }
         progress(report.done(), total);
