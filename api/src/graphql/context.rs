@@ -89,13 +89,9 @@ impl RequestState {
         where
             L: Send + Sync + 'static,
         {
-            let name = std::any::type_name::<L>()
-                .rsplit("::")
-                .next()
-                .unwrap_or("loader");
             DataLoader::with_cache(
                 loader,
-                crate::traces::loader_spawner(name),
+                crate::traces::loader_spawner(crate::traces::loader_name::<L>()),
                 HashMapCache::default(),
             )
             .delay(delay)

@@ -5,8 +5,9 @@
 //!
 //! What is traced: a server span per HTTP request (continuing the caller's trace when a W3C
 //! `traceparent` header comes with it), a span per GraphQL root field (`Query.contacts`,
-//! `Mutation.createContact`: it covers everything below that field), a span per DataLoader
-//! batch (`load AccountLoader`), and a client span per SQL statement. The request's
+//! `Mutation.createContact`: it covers everything below that field), a span per loader batch
+//! (`load AccountLoader`: a DataLoader's batch, or a page's items loaded up front), and a
+//! client span per SQL statement. The request's
 //! OpenTelemetry context, which carries this server's tracer, travels with the request's
 //! futures (and the loader batches they spawn); the store's statement hook reads it.
 //!
@@ -35,7 +36,7 @@ use crate::config::TelemetrySettings;
 
 pub use http::trace_middleware;
 pub use queue::SpanCounts;
-pub(crate) use spans::{loader_spawner, root_field, statement};
+pub(crate) use spans::{loader_batch, loader_name, loader_spawner, root_field, statement};
 
 /// The traces of one server: its tracer provider (with the batch exporter) and its counts.
 #[derive(Debug)]

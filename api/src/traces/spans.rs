@@ -62,21 +62,45 @@ pub(crate) fn root_field<F: Future>(
     }
 }
 
+/// The name of a loader type, for span names (`AccountLoader`).
+pub(crate) fn loader_name<L>() -> &'static str {
+    let name = std::any::type_name::<L>();
+    name.rsplit("::").next().unwrap_or(name)
+}
+
+/// Runs one batch of a loader (`keys` of them, when known) in a `load LoaderName` span.
+pub(crate) fn loader_batch<F: Future>(
+    loader: &'static str,
+    keys: Option<usize>,
+    work: F,
+) -> Either<impl Future<Output = F::Output> + use<F>, F> {
+    match current() {
+        None => Either::Right(work),
+        Some((tracer, cx)) => {
+            let mut attributes = vec![KeyValue::new("rapport.loader", loader)];
+            if let Some(keys) = keys {
+                attributes.push(KeyValue::new(
+                    "rapport.keys",
+                    i64::try_from(keys).unwrap_or(i64::MAX),
+                ));
+            }
+            Either::Left(in_child(
+                &tracer,
+                &cx,
+                format!("load {loader}"),
+                attributes,
+                work,
+            ))
+        }
+    }
+}
+
 /// The spawner of a DataLoader: its batches run as [`crate::store::spawn_counted`] runs them,
 /// each in a `load LoaderName` span of the request that asked first.
 pub(crate) fn loader_spawner(
     loader: &'static str,
 ) -> impl Fn(BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> + Send + Sync + 'static {
-    move |work| match current() {
-        None => crate::store::spawn_counted(work),
-        Some((tracer, cx)) => crate::store::spawn_counted(in_child(
-            &tracer,
-            &cx,
-            format!("load {loader}"),
-            vec![KeyValue::new("rapport.loader", loader)],
-            work,
-        )),
-    }
+    move |work| crate::store::spawn_counted(loader_batch(loader, None, work))
 }
 
 /// The longest statement text a span carries.

@@ -82,7 +82,8 @@ async fn one_graphql_request_is_one_trace_of_request_root_field_loader_and_state
     let app = traced_app(&receiver).await;
     let account = app.account_as(&app.admin_token, "Acme", json!({})).await;
     let contact = app.contact(&account, "Ada", None).await;
-    let one = "query One($id: ID!) { contact(id: $id) { id firstName account { id name } } }";
+    let one =
+        "query One($id: ID!) { contact(id: $id) { id firstName account { id name domains } } }";
     post(&app, one, json!({"id": contact}), &[]).await;
     let spans = flushed(&app, &receiver).await;
     let request = request_span(&spans, "One");
