@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::time::SystemTime;
 
+use futures_util::FutureExt as _;
 use futures_util::future::{BoxFuture, Either};
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::{Span as _, SpanKind, Status, TraceContextExt as _, Tracer as _};
@@ -34,11 +35,12 @@ fn in_child<F: Future>(
         .with_attributes(attributes)
         .start_with_context(tracer, parent);
     let cx = parent.with_span(span);
-    async move {
-        let out = work.with_context(cx.clone()).await;
+    // A combinator, not an async block: the block would hold `work` twice (captured, then
+    // awaited), doubling the size of every future it wraps.
+    work.with_context(cx.clone()).map(move |out| {
         cx.span().end();
         out
-    }
+    })
 }
 
 /// Runs one root field of a GraphQL operation (`Query.contacts`) in its own span.
