@@ -175,6 +175,33 @@ async fn a_request_with_a_traceparent_continues_the_callers_trace() {
 }
 
 #[tokio::test]
+async fn a_ratio_of_zero_keeps_no_new_trace_but_follows_a_sampled_caller() {
+    let receiver = OtlpReceiver::start().await;
+    let endpoint = receiver.endpoint().to_owned();
+    let app = spawn_app_with(move |s| {
+        s.telemetry.otlp_endpoint = Some(endpoint);
+        s.telemetry.sampling_ratio = 0.0;
+    })
+    .await;
+    post(&app, "query Unsampled { viewer { role } }", json!({}), &[]).await;
+    let trace_id = "0af7651916cd43dd8448eb211c80319c";
+    let traceparent = format!("00-{trace_id}-b7ad6b7169203331-01");
+    post(
+        &app,
+        "query Sampled { viewer { role } }",
+        json!({}),
+        &[("traceparent", &traceparent)],
+    )
+    .await;
+    let spans = flushed(&app, &receiver).await;
+    request_span(&spans, "Sampled");
+    assert!(
+        spans.iter().all(|s| s.trace_id == trace_id),
+        "only the caller's sampled trace is kept: {spans:#?}"
+    );
+}
+
+#[tokio::test]
 async fn a_collector_that_never_answers_neither_fails_nor_holds_requests_and_drops_are_counted() {
     let receiver = OtlpReceiver::hanging().await;
     let endpoint = receiver.endpoint().to_owned();
