@@ -36,6 +36,7 @@ mod sections;
 mod subscription;
 mod sync;
 mod team;
+mod traced;
 mod webhooks;
 
 use std::sync::Arc;
@@ -81,6 +82,7 @@ pub struct Mutation(
 );
 
 pub use execute::{AppSchema, ExecSchema, FreshMutation};
+pub use traced::TracedQuery;
 
 /// Builds the schema with the configured limits. The guard bounds the work of every document
 /// before async-graphql parses it again or validates it, and holds data fields to
@@ -94,7 +96,7 @@ pub use execute::{AppSchema, ExecSchema, FreshMutation};
 /// an extension (see `execute`).
 pub fn build_schema(settings: &GraphqlSettings) -> AppSchema {
     let mut builder = Schema::build(
-        Query::default(),
+        TracedQuery::default(),
         FreshMutation::default(),
         Subscription::default(),
     )
