@@ -102,10 +102,20 @@ async fn a_help_desk_key_with_only_interactions_write_records_but_reads_and_crea
 
     // The same key can neither read contacts nor create accounts.
     let before = app.table_counts().await;
+    let list = app
+        .gql_as(
+            Some(&desk),
+            "{ contacts(first: 5) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(list.error_code(), Some("FORBIDDEN"), "{}", list.body);
     let read = app
         .gql_as(Some(&desk), CONTACT, json!({"id": contact}))
         .await;
-    assert_eq!(read.error_code(), Some("FORBIDDEN"), "{}", read.body);
+    assert!(read.body["data"]["contact"].is_null(), "{}", read.body);
+    assert!(read.error_code().is_some(), "{}", read.body);
+    assert!(!read.body.to_string().contains("invoice"), "{}", read.body);
     let create = app
         .gql_as(
             Some(&desk),
