@@ -162,8 +162,16 @@ async fn bad_input_names_the_field_and_records_nothing() {
     let app = spawn_app().await;
     let account = app.account_as(&app.admin_token, "Acme", json!({})).await;
     let contact = app.contact(&account, "Ada", Some("ada@acme.example")).await;
+    let erased = app.contact(&account, "Eve", Some("eve@acme.example")).await;
+    app.gql(
+        "mutation($id: ID!) { eraseContact(input: {contactId: $id}) { contact { erased } } }",
+        json!({"id": erased}),
+    )
+    .await
+    .ok();
     let future = (Utc::now() + TimeDelta::hours(1)).to_rfc3339();
     let cases = [
+        ("contactId", call(&erased)),
         ("at", with(call(&contact), "at", json!(future))),
         (
             "durationSeconds",
