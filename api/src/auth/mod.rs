@@ -191,7 +191,7 @@ pub(crate) async fn authenticate_at(
         return Err(AuthFailure::Revoked);
     }
     if matches!(principal, Principal::Partner { .. }) {
-        record_token_use(api_keys, store, &token.token_id, now);
+        record_token_use(api_keys, store, &token.token_id, now).await;
     }
     Ok(Caller {
         principal,
@@ -201,21 +201,19 @@ pub(crate) async fn authenticate_at(
 }
 
 /// Records a partner token's last use in the register, at most once a minute per token and
-/// process (and not at all when another process did within the minute), off the request's
-/// path. A token not in the register changes no row.
-fn record_token_use(api_keys: &ApiKeys, store: &Store, token_id: &str, now: DateTime<Utc>) {
+/// process (and not at all when another process did within the minute): the request that is
+/// due writes it (one `UPDATE` by primary key) before it goes on, so the write belongs to a
+/// known request and the next ones run none. A token not in the register changes no row; a
+/// failed write is logged and does not refuse the request.
+async fn record_token_use(api_keys: &ApiKeys, store: &Store, token_id: &str, now: DateTime<Utc>) {
     if !api_keys.due_for_token_use(token_id) {
         return;
     }
-    let store = store.clone();
-    let token_id = token_id.to_owned();
     let gap = chrono::Duration::from_std(api_key::LAST_USE_GAP)
         .unwrap_or_else(|_| chrono::Duration::minutes(1));
-    tokio::spawn(async move {
-        if let Err(err) = store.touch_partner_token(&token_id, now, gap).await {
-            tracing::warn!(error = %err, "could not record a partner token's last use");
-        }
-    });
+    if let Err(err) = store.touch_partner_token(token_id, now, gap).await {
+        tracing::warn!(error = %err, "could not record a partner token's last use");
+    }
 }
 
 /// Signs in an identity provider's user when `jwt.jwks_url` is set and the token is the

@@ -249,7 +249,9 @@ pub async fn rotate_token(
     let left = old.expires_at - ctx.now;
     let max = Duration::days(limits.max_days);
     let issued = mint(&tx, ctx, keys, old.partner, left.min(max)).await?;
+    // Whole seconds, like the tokens' own times.
     let until = (ctx.now + Duration::hours(grace_hours)).min(old.expires_at);
+    let until = DateTime::from_timestamp(until.timestamp(), 0).unwrap_or(until);
     tx.revoke_token(
         &old.token_id,
         &ctx.caller.subject,
