@@ -349,6 +349,8 @@ impl TestApp {
             "audit_log",
             "outbox",
             "revoked_tokens",
+            "issued_tokens",
+            "interactions",
             "agreements",
             "agreement_revisions",
             "measurements",

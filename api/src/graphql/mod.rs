@@ -20,6 +20,7 @@ pub mod guard;
 mod ids;
 mod import;
 mod interaction;
+mod interaction_record;
 pub mod limits;
 mod loaders;
 mod node;
@@ -71,6 +72,7 @@ pub struct Mutation(
     account_domains::AccountDomainMutations,
     agreement::AgreementMutations,
     contact::ContactMutations,
+    interaction_record::InteractionMutations,
     team::TeamMutations,
     partner::PartnerMutations,
     credentials::CredentialMutations,

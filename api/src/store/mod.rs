@@ -20,6 +20,7 @@ mod export;
 mod filters;
 mod import;
 mod interactions;
+mod issued_tokens;
 mod joined;
 mod like;
 mod measurements;
@@ -67,6 +68,7 @@ pub use filters::{AgreementQuery, ComplianceQuery, CreditQuery, DateWindow};
 pub use interactions::{
     Interaction, InteractionPage, InteractionQuery, InteractionSort, NewInteraction,
 };
+pub use issued_tokens::{PartnerToken, TOKEN_LIST_LIMIT};
 pub use joined::Joined;
 pub use measurements::{Recorded, StoredCredit};
 pub use notifications::{

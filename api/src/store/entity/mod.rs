@@ -11,6 +11,7 @@ pub mod contact;
 pub mod contact_phone;
 pub mod contact_tag;
 pub mod interaction;
+pub mod issued_token;
 pub mod measurement;
 pub mod metric_compliance;
 pub mod notification;
