@@ -37,7 +37,6 @@ mod query_guard;
 mod records;
 mod running;
 mod scheduler;
-mod schema_guard;
 mod shared_secret;
 mod sorting;
 mod sso;

@@ -86,3 +86,7 @@ pub(super) async fn events_store(settings: &Settings, store: &Store) -> anyhow::
         .await
         .context("cannot open the event relay's database pool (events.pool_size)")
 }
+
+#[cfg(test)]
+#[path = "open_tests.rs"]
+mod tests;

@@ -1,9 +1,9 @@
 //! A server serves only the schema it was built for: pending migrations are applied when it
 //! may migrate and refused when it may not; a schema migrated by a newer release is refused.
 
-use rapport_api::config::Settings;
-use rapport_api::startup::Application;
-use rapport_api::store::{SchemaState, create_postgres_database};
+use crate::config::Settings;
+use crate::startup::Application;
+use crate::store::{SchemaState, create_postgres_database};
 
 /// Settings for a server on port 0 with its own fresh database (PostgreSQL when
 /// `TEST_DATABASE_URL` is set), background work off.
