@@ -46,17 +46,17 @@ async fn start_after(sql: &str, migrate: bool) -> (anyhow::Result<Application>, 
 
 #[tokio::test]
 async fn a_server_that_may_not_migrate_serves_a_current_schema() {
-    let (started, state) = start_after("SELECT 1", false).await;
+    let (started, state) = Box::pin(start_after("SELECT 1", false)).await;
     assert_eq!(state, SchemaState::Current);
     assert!(started.is_ok(), "{:?}", started.err());
 }
 
 #[tokio::test]
 async fn a_server_that_may_not_migrate_refuses_a_schema_with_a_pending_migration() {
-    let (started, state) = start_after(
+    let (started, state) = Box::pin(start_after(
         "DELETE FROM seaql_migrations WHERE version = (SELECT MAX(version) FROM seaql_migrations)",
         false,
-    )
+    ))
     .await;
     let SchemaState::Behind(pending) = state else {
         panic!("the last step was unrecorded: {state:?}");
@@ -77,7 +77,7 @@ async fn a_server_refuses_a_schema_migrated_by_a_newer_release_whether_or_not_it
     let insert =
         format!("INSERT INTO seaql_migrations (version, applied_at) VALUES ('{newer}', 0)");
     for migrate in [true, false] {
-        let (started, state) = start_after(&insert, migrate).await;
+        let (started, state) = Box::pin(start_after(&insert, migrate)).await;
         assert_eq!(state, SchemaState::Ahead(vec![newer.to_owned()]));
         let refused = started.expect_err("a schema ahead of this release is refused");
         let message = format!("{refused:#}");
