@@ -16,7 +16,7 @@ mod http;
 mod persisted;
 mod telemetry;
 
-pub use database::{DatabaseSettings, default_pool_size};
+pub use database::{DatabaseSettings, default_pool_size, default_sqlite_readers};
 pub use edge::{MIN_WEBHOOK_SECRET_CHARS, RateLimitSettings};
 pub use events::{EventSettings, SubscriptionSettings, WebhookSettings};
 pub use http::HttpSettings;
@@ -384,9 +384,6 @@ impl Settings {
         }
         self.events.validate().map_err(ConfigError)?;
         self.telemetry.validate().map_err(ConfigError)?;
-        if self.database.pool_size == 0 {
-            return Err(ConfigError("database.pool_size must be at least 1".into()));
-        }
         if !(1..=24 * 60).contains(&self.auth.operator_token_minutes) {
             return Err(ConfigError(
                 "auth.operator_token_minutes must be 1 to 1440".into(),
@@ -425,9 +422,10 @@ impl Settings {
 
     /// The store settings derived from these settings.
     pub fn store(&self) -> StoreSettings {
+        let url = self.database_url();
         StoreSettings {
-            url: self.database_url(),
-            pool_size: self.database.pool_size,
+            pool_size: self.database.pool_size_for(url.starts_with("sqlite:")),
+            url,
             busy_timeout: Duration::from_millis(self.database.busy_timeout_ms),
         }
     }

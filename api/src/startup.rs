@@ -25,6 +25,11 @@ use crate::store::Store;
 use crate::sync::SyncHandle;
 use rapport_integrations::Registry;
 
+mod open;
+
+use open::events_store;
+pub use open::{ensure_data_dir, open_store, open_store_to_serve};
+
 /// A built, bound server.
 pub struct Application {
     port: u16,
@@ -44,65 +49,6 @@ impl std::fmt::Debug for Application {
             .field("port", &self.port)
             .finish_non_exhaustive()
     }
-}
-
-/// Creates the data folder readable by this user only (0700, whatever the umask), and
-/// narrows an existing one to that.
-pub fn ensure_data_dir(settings: &Settings) -> anyhow::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
-    let dir = &settings.data_dir;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .with_context(|| format!("cannot create the data folder {}", dir.display()))?;
-    let mode = std::fs::metadata(dir)
-        .with_context(|| format!("cannot read the data folder {}", dir.display()))?
-        .permissions()
-        .mode();
-    if mode & 0o077 != 0 {
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).with_context(
-            || {
-                format!(
-                    "the data folder {} is open to other users and cannot be narrowed to 0700",
-                    dir.display()
-                )
-            },
-        )?;
-    }
-    Ok(())
-}
-
-/// Opens the store (creating the data folder) and applies migrations when configured.
-pub async fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Store> {
-    ensure_data_dir(settings)?;
-    crate::ops::hold_database(settings)?;
-    let store = Store::connect(&settings.store())
-        .await
-        .context("cannot open the database (check database_url / DATABASE_URL)")?;
-    if migrate {
-        store
-            .migrate()
-            .await
-            .context("cannot apply database migrations")?;
-    }
-    Ok(store)
-}
-
-/// The store the in-server relay and webhook dispatcher use: on PostgreSQL a pool of its own
-/// (`events.pool_size`) so API writes cannot starve delivery; otherwise the API's store.
-async fn events_store(settings: &Settings, store: &Store) -> anyhow::Result<Store> {
-    let own_pool = settings.events.relay_in_server
-        && settings.events.pool_size > 0
-        && !settings.database_url().starts_with("sqlite:");
-    if !own_pool {
-        return Ok(store.clone());
-    }
-    let mut events = settings.store();
-    events.pool_size = settings.events.pool_size;
-    Store::connect(&events)
-        .await
-        .context("cannot open the event relay's database pool (events.pool_size)")
 }
 
 /// Loads the pepper API keys are hashed under (generating it in the data folder on first use
@@ -141,6 +87,10 @@ impl Application {
     /// [`Application::build`] with the given contact-sync providers (tests register fakes).
     pub async fn build_with(settings: Settings, registry: Registry) -> anyhow::Result<Self> {
         settings.validate()?;
+        // Building the schema is the start's largest piece of computing: it runs on a blocking
+        // thread while the database is opened and checked, which is mostly waiting.
+        let graphql = settings.graphql.clone();
+        let schema = tokio::task::spawn_blocking(move || build_schema(&graphql));
         let edge = Arc::new(Edge::new(&settings).map_err(anyhow::Error::msg)?);
         if settings.graphql.graphiql
             && settings.graphql.graphiql_assets_url.trim().is_empty()
@@ -159,7 +109,7 @@ impl Application {
         );
         let registry = Arc::new(registry);
         let providers: Arc<[String]> = registry.names().iter().map(|n| (*n).to_owned()).collect();
-        let store = open_store(&settings, settings.database.migrate_on_start).await?;
+        let store = open_store_to_serve(&settings).await?;
         // Authentication answers from memory only while this process hears every change.
         store.watch_auth_changes(&settings.store()).await;
         let sync = SyncHandle::new(store.clone(), registry, &settings.sync)?;
@@ -181,7 +131,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
         let state = AppState {
             store: store.clone(),
-            schema: build_schema(&settings.graphql),
+            schema: schema.await.context("cannot build the GraphQL schema")?,
             keys: keys.clone(),
             api_keys,
             settings: settings.clone(),

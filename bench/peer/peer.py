@@ -37,10 +37,13 @@ def parse():
     p.add_argument("--bin", required=True, help="the rapport release binary")
     p.add_argument("--previous-bin", help="a previous release's rapport binary")
     p.add_argument("--previous-ref", default="")
-    p.add_argument("--postgraphile", required=True, help="the postgraphile executable")
+    p.add_argument("--postgraphile", help="the postgraphile executable (not needed with --footprint-only)")
     p.add_argument("--pool-size", type=int, help="Rapport's pool (default: its own default)")
     p.add_argument("--pool-sizes", help="comma-separated: measure the list page per pool size")
     p.add_argument("--cold-starts", type=int, default=10)
+    p.add_argument("--footprint-only", action="store_true",
+                   help="Rapport alone (PostgreSQL and SQLite): cold starts, idle RSS, RSS after a "
+                        "short wrk load; no PostGraphile")
     p.add_argument("--out", help="write the Markdown report here too")
     p.add_argument("--keep", action="store_true", help="keep the databases and work folder")
     return p.parse_args()
@@ -186,6 +189,8 @@ def median(xs):
 
 def main():
     args = parse()
+    if not args.footprint_only and not args.postgraphile:
+        die("--postgraphile is required unless --footprint-only")
     work = tempfile.mkdtemp(prefix="rapport-peer-")
     logdir = os.path.join(work, "logs")
     os.makedirs(logdir)
@@ -200,6 +205,10 @@ def main():
         # Rapport's default pool on this machine (config/database.rs: 8 a core, 8 to 64);
         # PostGraphile gets the same.
         args.pg_pool = args.pool_size or min(max(8 * (os.cpu_count() or 1), 8), 64)
+        if args.footprint_only:
+            from footprint import footprint_only  # noqa: PLC0415
+
+            return footprint_only(args, sites, logdir, qs, work, started, rapport, wrk)
         if args.pool_sizes:
             return pool_sweep(args, sites, logdir, qs[0], work, started)
         # SQL statements per request, on servers of their own (the log setting applies to

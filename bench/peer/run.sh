@@ -3,6 +3,9 @@
 #
 #   bench/peer/run.sh --contacts 10000 [--rounds 5 --secs 15 --conns 32] [--previous <git ref>]
 #   bench/peer/run.sh --contacts 10000 --pool-sizes 4,8,16,24,32   # Rapport's pool, list page
+#   bench/peer/run.sh --contacts 10000 --footprint-only [--cold-starts 10 --secs 5]
+#       # Rapport alone on PostgreSQL and SQLite: cold start, idle RSS, RSS after a short load
+#       # (needs no Node.js or PostGraphile)
 #
 # Builds Rapport (release), installs PostGraphile 4 from npm into ~/.cache/rapport-bench (once),
 # then hands over to peer.py. Every other option is passed through (see `peer.py --help`):
@@ -16,8 +19,20 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/rapport-bench"
 
+footprint_only=false
+for arg in "$@"; do
+    [ "$arg" = "--footprint-only" ] && footprint_only=true
+done
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
+    sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d'
+    exit 0
+fi
+
+needed=(wrk psql python3)
+$footprint_only || needed+=(node npm)
+[ -n "${RAPPORT_BIN:-}" ] || needed+=(cargo)
 missing=()
-for tool in wrk psql node npm python3 cargo git; do
+for tool in "${needed[@]}" git; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if ((${#missing[@]})); then
@@ -42,6 +57,10 @@ else
     echo "[peer] building Rapport (release) in $target" >&2
     (cd "$root" && cargo build --release --quiet -p rapport-api --bin rapport)
     bin="$target/release/rapport"
+fi
+
+if $footprint_only; then
+    exec python3 "$here/peer.py" --bin "$bin" "${pass[@]}"
 fi
 
 pgdir="$cache/postgraphile4"

@@ -107,11 +107,14 @@ pub fn build_schema(settings: &GraphqlSettings) -> AppSchema {
     if !settings.introspection {
         builder = builder.disable_introspection().disable_suggestions();
     }
+    let schema = builder.finish();
+    // The cost model's shapes come from this schema's own SDL: the same types as the bare
+    // roots' (see [`shapes`]), without building the schema a second time at start-up.
     let guard = guard::QueryGuard {
         limits: guard::GuardLimits::from_settings(settings),
-        shapes: Arc::new(shapes()),
+        shapes: Arc::new(guard::Shapes::from_sdl(&schema.sdl())),
     };
-    AppSchema::new(builder.finish(), guard, settings.introspection)
+    AppSchema::new(schema, guard, settings.introspection)
 }
 
 /// The schema in SDL, as served at `/graphql/schema.graphql` and printed by `rapport schema`.
@@ -141,6 +144,29 @@ pub fn shapes() -> guard::Shapes {
 
 #[cfg(test)]
 mod tests {
+    /// `build_schema` reads the cost model's shapes from the served schema instead of building
+    /// the bare roots a second time: both must describe the same types, with or without
+    /// introspection.
+    #[test]
+    fn the_served_schema_describes_the_same_types_as_the_bare_roots() {
+        use async_graphql::Schema;
+
+        let bare = Schema::build(
+            super::Query::default(),
+            super::Mutation::default(),
+            super::Subscription::default(),
+        )
+        .finish()
+        .sdl();
+        for introspection in [true, false] {
+            let settings = crate::config::GraphqlSettings {
+                introspection,
+                ..crate::config::GraphqlSettings::default()
+            };
+            assert_eq!(super::build_schema(&settings).schema().sdl(), bare);
+        }
+    }
+
     #[test]
     fn the_schema_matches_its_reviewed_snapshot() {
         insta::assert_snapshot!("schema", super::sdl());

@@ -71,6 +71,19 @@ impl Store {
     /// Fills the sort columns of agreements saved before they existed (or before their
     /// current version), a hundred at a time, and their accounts' `next_deadline`.
     pub(super) async fn fill_agreement_sort_columns(&self) -> Result<u64, StoreError> {
+        // One read when nothing is left to fill (every start after the first): no write
+        // transaction, so no write lock on SQLite.
+        let waiting = agreement::Entity::find()
+            .select_only()
+            .column(agreement::Column::Id)
+            .filter(agreement::Column::SortVersion.lt(SORT_VERSION))
+            .limit(1)
+            .into_tuple::<i64>()
+            .one(self.writer())
+            .await?;
+        if waiting.is_none() {
+            return Ok(0);
+        }
         let mut filled = 0;
         loop {
             let tx = self.begin().await?;

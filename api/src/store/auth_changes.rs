@@ -20,11 +20,12 @@
 //! The dedicated connections do not count in [`Store::statement_count`]: they run on a clock,
 //! not per request (SQLite: five one-row reads a second; PostgreSQL: none while idle).
 
+use std::str::FromStr as _;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use sea_orm::sqlx::postgres::PgListener;
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 
 use super::connect::sqlite_options;
@@ -145,7 +146,18 @@ impl Store {
 
 async fn listen(url: &str) -> Result<PgListener, StoreError> {
     let db = |e: sea_orm::sqlx::Error| StoreError::Db(sea_orm::DbErr::Custom(e.to_string()));
-    let mut listener = PgListener::connect(url).await.map_err(db)?;
+    // sqlx's `PgListener::connect(url)` would take sqlx's TLS default (`prefer`), negotiating
+    // TLS with a local server: the same local-in-clear rule as the pools applies.
+    let options = PgConnectOptions::from_str(url).map_err(db)?;
+    let options = super::pg_tls::local_in_clear(url)(options);
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .connect_with(options)
+        .await
+        .map_err(db)?;
+    let mut listener = PgListener::connect_with(&pool).await.map_err(db)?;
     listener.eager_reconnect(false);
     listener.listen(CHANNEL).await.map_err(db)?;
     Ok(listener)

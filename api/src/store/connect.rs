@@ -11,6 +11,7 @@ use sea_orm::{
 };
 
 use super::auth_changes::AuthSignal;
+use super::schema_check::SchemaState;
 use super::{StoreError, Tx};
 use crate::auth::cache::AuthCache;
 
@@ -41,6 +42,17 @@ pub struct Store {
 impl Store {
     /// Opens the pools.
     pub async fn connect(settings: &StoreSettings) -> Result<Self, StoreError> {
+        Self::open(settings, false).await
+    }
+
+    /// Like [`Store::connect`], but a PostgreSQL pool opens no connection until its first
+    /// statement (and keeps none idle): for pools that are not needed to answer the first
+    /// request, such as the event relay's, so start-up does not wait for them.
+    pub async fn connect_lazily(settings: &StoreSettings) -> Result<Self, StoreError> {
+        Self::open(settings, true).await
+    }
+
+    async fn open(settings: &StoreSettings, lazy: bool) -> Result<Self, StoreError> {
         let statements = Arc::new(AtomicU64::new(0));
         let recorder = Arc::new(super::plans::Recorder::default());
         let system = if settings.url.starts_with("sqlite:") {
@@ -84,7 +96,8 @@ impl Store {
             let mut options = ConnectOptions::new(settings.url.clone());
             options
                 .max_connections(settings.pool_size.max(2))
-                .min_connections(1)
+                .min_connections(u32::from(!lazy))
+                .connect_lazy(lazy)
                 .acquire_timeout(Duration::from_secs(10))
                 .sqlx_logging(false)
                 .map_sqlx_postgres_opts(super::pg_tls::local_in_clear(&settings.url));
@@ -101,9 +114,18 @@ impl Store {
     }
 
     /// Applies pending migrations, then fills the derived columns a migration cannot compute
-    /// (see `agreement_sort`).
+    /// (see `agreement_sort`). On a current schema this is one statement to see so, and one to
+    /// see no row needs filling; a schema migrated by a newer Rapport is refused.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        Migrator::up(&self.writer, None).await?;
+        match self.schema_state().await? {
+            SchemaState::Current => {}
+            SchemaState::Behind(_) => Migrator::up(&self.writer, None).await?,
+            ahead @ SchemaState::Ahead(_) => {
+                return Err(StoreError::Db(sea_orm::DbErr::Custom(
+                    ahead.refusal().unwrap_or_default(),
+                )));
+            }
+        }
         self.fill_agreement_sort_columns().await?;
         Ok(())
     }
@@ -324,3 +346,7 @@ pub(crate) async fn test_database_url(dir: &std::path::Path, file: &str) -> Stri
         None => format!("sqlite://{}?mode=rwc", dir.join(file).display()),
     }
 }
+
+#[cfg(test)]
+#[path = "pg_connections_tests.rs"]
+mod pg_connections_tests;

@@ -34,6 +34,7 @@ mod plans;
 mod relay;
 mod resync;
 mod scheduler_lock;
+mod schema_check;
 mod scope;
 mod sections_json;
 mod service_accounts;
@@ -82,6 +83,7 @@ pub use plans::RecordedStatement;
 pub use relay::Pruned;
 pub use resync::{BulkSynced, ResyncPage, ResyncRow};
 pub use scheduler_lock::SchedulerLock;
+pub use schema_check::SchemaState;
 pub use service_accounts::{
     ApiKey, KEY_LIST_LIMIT, KeyCredential, NewApiKey, NewServiceAccount, ServiceAccount,
 };
