@@ -11,6 +11,7 @@ mod contacts;
 mod credentials;
 mod demo;
 pub mod import;
+pub mod import_jobs;
 mod notifications;
 mod partners;
 mod provision;

@@ -19,6 +19,8 @@ mod event_reads;
 mod export;
 mod filters;
 mod import;
+mod import_job_reads;
+mod import_jobs;
 mod interactions;
 mod joined;
 mod like;
@@ -64,6 +66,9 @@ pub use export::{
     AccountExportRow, AgreementExportRow, ContactExportRow, CreditExportRow, MeasurementExportRow,
 };
 pub use filters::{AgreementQuery, ComplianceQuery, CreditQuery, DateWindow};
+pub use import_jobs::{
+    FIRST_ERRORS, ImportChunk, ImportJobError, ImportJobRow, NewImportJob, job_state,
+};
 pub use interactions::{
     Interaction, InteractionPage, InteractionQuery, InteractionSort, NewInteraction,
 };

@@ -105,34 +105,44 @@ async fn look_up(tx: &Tx, rows: &[(u64, Result<Row, Refusal>)]) -> Result<Found,
     })
 }
 
-/// Imports one chunk of contact rows in one transaction (rolled back in a dry run).
+/// Reads a row and claims its keys (a key a row before it used refuses it).
+fn read_row(options: &ImportOptions, seen: &mut Seen, record: &Record) -> Result<Row, Refusal> {
+    let cells = Cells {
+        record,
+        columns: CONTACT_COLUMNS,
+    };
+    read(&cells, options).and_then(|row| {
+        let mut keys = Vec::new();
+        if let Some(e) = &row.external {
+            keys.push(("external_id", show(e)));
+        }
+        if let Some(Some(email)) = &row.email {
+            keys.push(("email", email.normalized()));
+        }
+        seen.claim(record.line, &keys)?;
+        Ok(row)
+    })
+}
+
+/// Claims the keys of a row a job already imported (a resumed job reads those rows again to
+/// find the duplicates of the rows still to come), writing nothing.
+pub(super) fn remember(options: &ImportOptions, seen: &mut Seen, record: &Record) {
+    let _ = read_row(options, seen, record);
+}
+
+/// Imports one chunk of contact rows in one transaction, and hands the transaction back
+/// uncommitted: the caller commits it (with the job's progress, when a job runs the import)
+/// or, in a dry run, drops it, which rolls it back.
 pub(super) async fn import_chunk(
     ctx: &Ctx<'_>,
     options: &ImportOptions,
     seen: &mut Seen,
     records: Vec<Record>,
     report: &mut ImportReport,
-) -> Result<(), ApiError> {
+) -> Result<Tx, ApiError> {
     let rows: Vec<(u64, Result<Row, Refusal>)> = records
         .iter()
-        .map(|record| {
-            let cells = Cells {
-                record,
-                columns: CONTACT_COLUMNS,
-            };
-            let row = read(&cells, options).and_then(|row| {
-                let mut keys = Vec::new();
-                if let Some(e) = &row.external {
-                    keys.push(("external_id", show(e)));
-                }
-                if let Some(Some(email)) = &row.email {
-                    keys.push(("email", email.normalized()));
-                }
-                seen.claim(record.line, &keys)?;
-                Ok(row)
-            });
-            (record.line, row)
-        })
+        .map(|record| (record.line, read_row(options, seen, record)))
         .collect();
     let tx = ctx.store.begin().await?;
     let mut found = look_up(&tx, &rows).await?;
@@ -158,10 +168,7 @@ pub(super) async fn import_chunk(
         let id = id.filter(|_| !(options.dry_run && outcome == Outcome::Create));
         report.push(RowReport { line, outcome, id });
     }
-    if !options.dry_run {
-        tx.commit().await?;
-    }
-    Ok(())
+    Ok(tx)
 }
 
 /// The contact a row is about, by the import's matching order, and what else it collides with.

@@ -8,6 +8,7 @@
 mod accounts;
 mod contacts;
 pub mod format;
+mod resume;
 mod rows;
 
 use std::io::Read;
@@ -19,6 +20,7 @@ use rapport_domain::permissions::Principal;
 use super::Ctx;
 use crate::error::ApiError;
 pub use format::{Format, FormatError, MAX_RECORD_BYTES, MAX_ROWS, Mapping, Record};
+pub use resume::{Checkpoint, Resume};
 
 /// The columns of an accounts file. `id`, `created_at` and `updated_at` are what an export
 /// writes; an import accepts and ignores them, so an exported file can be imported again.
@@ -68,6 +70,14 @@ impl ImportKind {
             "accounts" | "account" => Some(Self::Accounts),
             "contacts" | "contact" => Some(Self::Contacts),
             _ => None,
+        }
+    }
+
+    /// `accounts` / `contacts`: the name `parse` reads back.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accounts => "accounts",
+            Self::Contacts => "contacts",
         }
     }
 
@@ -137,7 +147,7 @@ impl ImportOptions {
         }
     }
 
-    fn check(&self) -> Result<(), ApiError> {
+    pub(crate) fn check(&self) -> Result<(), ApiError> {
         for m in &self.match_by {
             let fits = matches!(
                 (self.kind, m),
@@ -294,6 +304,19 @@ pub async fn import(
     ctx: &Ctx<'_>,
     options: &ImportOptions,
     input: ImportInput,
+    progress: impl FnMut(u64, u64),
+) -> Result<ImportReport, ApiError> {
+    import_from(ctx, options, input, None, progress).await
+}
+
+/// [`import`], taken up after `resume.rows_done` rows with each chunk's progress written by
+/// `resume.checkpoint` in the chunk's transaction (how import jobs run). The report then holds
+/// this run's totals and no rows: the job keeps them.
+pub async fn import_from(
+    ctx: &Ctx<'_>,
+    options: &ImportOptions,
+    input: ImportInput,
+    mut resume: Option<Resume<'_>>,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<ImportReport, ApiError> {
     if let Principal::Partner { .. } = ctx.caller.principal {
@@ -325,16 +348,48 @@ pub async fn import(
         ..ImportReport::default()
     };
     let mut seen = rows::Seen::default();
-    while let Some(chunk) = chunks.recv().await {
-        match options.kind {
-            ImportKind::Contacts => {
-                contacts::import_chunk(ctx, options, &mut seen, chunk, &mut report).await?;
-            }
-            ImportKind::Accounts => {
-                accounts::import_chunk(ctx, options, &mut seen, chunk, &mut report).await?;
+    let mut skip = resume.as_ref().map_or(0, |r| r.rows_done);
+    let mut done = 0;
+    while let Some(mut chunk) = chunks.recv().await {
+        let already = chunk.len().min(usize::try_from(skip).unwrap_or(usize::MAX));
+        for record in chunk.drain(..already) {
+            match options.kind {
+                ImportKind::Contacts => contacts::remember(options, &mut seen, &record),
+                ImportKind::Accounts => accounts::remember(options, &mut seen, &record),
             }
         }
-        progress(report.done(), total);
+        skip -= already as u64;
+        done += already as u64;
+        if chunk.is_empty() {
+            continue;
+        }
+        let before = report.rows.len();
+        let tx = match options.kind {
+            ImportKind::Contacts => {
+                contacts::import_chunk(ctx, options, &mut seen, chunk, &mut report).await?
+            }
+            ImportKind::Accounts => {
+                accounts::import_chunk(ctx, options, &mut seen, chunk, &mut report).await?
+            }
+        };
+        done += (report.rows.len() - before) as u64;
+        match resume.as_mut() {
+            None if options.dry_run => drop(tx),
+            None => tx.commit().await?,
+            Some(resume) => {
+                let tx = if options.dry_run {
+                    drop(tx);
+                    ctx.store.begin().await?
+                } else {
+                    tx
+                };
+                let rows = &report.rows[before..];
+                resume.checkpoint.chunk(&tx, rows, done, total).await?;
+                tx.commit().await?;
+                report.rows.clear();
+            }
+        }
+        progress(done, total);
     }
     reader
         .await
