@@ -23,6 +23,7 @@ mod export;
 mod faults;
 mod filters;
 mod graphiql;
+mod import_jobs;
 mod imports;
 mod introspection;
 mod limits;

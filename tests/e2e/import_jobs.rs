@@ -1,0 +1,547 @@
+//! Import jobs: `startImport` answers a QUEUED job at once; a runner step (what the server's
+//! and `rapport worker`'s job loops run) imports it chunk by chunk; `importJob` / `importJobs`
+//! show progress and totals to who started it and to admins; the full error report downloads
+//! as CSV; a job let go mid-way is taken up where it stopped, every row once; contacts reach a
+//! bulk provider through batch calls; and `rapport import --background` / `--follow`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use rapport_api::service::import_jobs::{JobRunner, RunOutcome};
+use rapport_integrations::Registry;
+use rapport_integrations::testing::FakeProvider;
+use rapport_tests::{TestApp, spawn_app, spawn_app_with_providers};
+use serde_json::{Value, json};
+
+const START: &str = "mutation($input: ImportRecordsInput!) { startImport(input: $input) { job { \
+    id state rowsDone rowsTotal } } }";
+const JOB: &str = "query($id: ID!) { importJob(id: $id) { id kind format fileName dryRun state \
+    rowsTotal rowsDone created updated unchanged refused firstErrors { line field reason } error \
+    errorReportUrl startedBy startedAt finishedAt } }";
+
+/// POSTs `START` as a multipart request (`file` named `name`) with `token`.
+async fn start(app: &TestApp, token: &str, input: Value, name: &str, file: &str) -> Value {
+    let boundary = "rapport-test-boundary-5c2e";
+    let mut input = input;
+    input["file"] = Value::Null;
+    let operations = json!({"query": START, "variables": {"input": input}});
+    let map = json!({"0": ["variables.input.file"]});
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{map}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"{name}\"\r\n\
+         Content-Type: text/csv\r\n\r\n{file}\r\n--{boundary}--\r\n"
+    );
+    app.client()
+        .post(format!("{}/graphql", app.address))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("accept", "application/graphql-response+json")
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json")
+}
+
+fn runner(app: &TestApp) -> JobRunner {
+    JobRunner::new(
+        app.store.clone(),
+        app.sync.registry().clone(),
+        Duration::from_secs(60),
+    )
+}
+
+async fn job(app: &TestApp, token: &str, id: &Value) -> Value {
+    app.gql_as(Some(token), JOB, json!({"id": id}))
+        .await
+        .ok()
+        .data("/importJob")
+        .clone()
+}
+
+async fn count(app: &TestApp, list: &str) -> i64 {
+    app.gql(
+        &format!("{{ {list}(first: 1) {{ totalCount }} }}"),
+        json!({}),
+    )
+    .await
+    .ok()
+    .data(&format!("/{list}/totalCount"))
+    .as_i64()
+    .expect("count")
+}
+
+async fn error_report(app: &TestApp, token: &str, url: &str) -> (u16, String, String) {
+    let res = app
+        .client()
+        .get(format!("{}{url}", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent");
+    let status = res.status().as_u16();
+    let disposition = res
+        .headers()
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, disposition, res.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn a_started_import_answers_at_once_and_a_runner_step_imports_it_with_totals_and_an_error_report()
+ {
+    let app = spawn_app().await;
+    let token = app.admin_token.clone();
+    let file = "external_id,name,domain\nA1,Acme,acme.test\nA2,,x.test\nA3,Globex,globex.test\nA4,=HYPERLINK(1),\n";
+    let started = start(
+        &app,
+        &token,
+        json!({"kind": "ACCOUNTS", "source": "crm"}),
+        "accounts.csv",
+        file,
+    )
+    .await;
+    let queued = &started["data"]["startImport"]["job"];
+    assert_eq!(queued["state"], "QUEUED", "{started}");
+    assert_eq!(queued["rowsDone"], 0);
+    assert_eq!(count(&app, "accounts").await, 0, "nothing imported yet");
+
+    let outcome = runner(&app).run_once(None, &|_, _| {}).await.expect("ran");
+    assert!(matches!(outcome, Some(RunOutcome::Ended(_))), "{outcome:?}");
+    let done = job(&app, &token, &queued["id"]).await;
+    assert_eq!(done["state"], "SUCCEEDED", "{done}");
+    assert_eq!(
+        (
+            &done["rowsTotal"],
+            &done["rowsDone"],
+            &done["created"],
+            &done["refused"]
+        ),
+        (&json!(4), &json!(4), &json!(3), &json!(1)),
+        "{done}"
+    );
+    assert_eq!(
+        done["firstErrors"],
+        json!([{"line": 3, "field": "name", "reason": "must not be blank"}])
+    );
+    assert_eq!(
+        (
+            &done["kind"],
+            &done["format"],
+            &done["fileName"],
+            &done["dryRun"]
+        ),
+        (
+            &json!("ACCOUNTS"),
+            &json!("CSV"),
+            &json!("accounts.csv"),
+            &json!(false)
+        )
+    );
+    assert!(done["finishedAt"].is_string() && done["startedAt"].is_string());
+    assert_eq!(count(&app, "accounts").await, 3);
+
+    let url = done["errorReportUrl"].as_str().expect("url");
+    let (status, disposition, csv) = error_report(&app, &token, url).await;
+    assert_eq!(status, 200, "{csv}");
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert_eq!(
+        csv,
+        "line,outcome,id,field,reason\n3,REFUSED,,name,must not be blank\n"
+    );
+    let listed = app
+        .gql(
+            "{ importJobs(first: 5) { nodes { id state } pageInfo { hasNextPage } } }",
+            json!({}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        listed.data("/importJobs/nodes"),
+        &json!([{"id": queued["id"], "state": "SUCCEEDED"}])
+    );
+    let node = app
+        .gql(
+            "query($id: ID!) { node(id: $id) { ... on ImportJob { state } } }",
+            json!({"id": queued["id"]}),
+        )
+        .await
+        .ok();
+    assert_eq!(node.data("/node/state"), "SUCCEEDED");
+    assert!(
+        runner(&app)
+            .run_once(None, &|_, _| {})
+            .await
+            .expect("ran")
+            .is_none(),
+        "an ended job is never run again"
+    );
+}
+
+#[tokio::test]
+async fn an_import_job_is_seen_by_who_started_it_and_by_admins_only() {
+    let app = spawn_app().await;
+    let (_, manager) = app.member("ACCOUNT_MANAGER").await;
+    let (_, other) = app.member("ACCOUNT_MANAGER").await;
+    let started = start(
+        &app,
+        &manager,
+        json!({"kind": "ACCOUNTS"}),
+        "accounts.csv",
+        "name\n\n",
+    )
+    .await;
+    let id = started["data"]["startImport"]["job"]["id"].clone();
+    assert!(id.is_string(), "{started}");
+    assert_eq!(job(&app, &manager, &id).await["state"], "QUEUED");
+    assert_eq!(
+        job(&app, &app.admin_token.clone(), &id).await["state"],
+        "QUEUED"
+    );
+    assert_eq!(
+        job(&app, &other, &id).await,
+        Value::Null,
+        "another member finds nothing"
+    );
+    let theirs = app
+        .gql_as(Some(&other), "{ importJobs { nodes { id } } }", json!({}))
+        .await
+        .ok();
+    assert_eq!(theirs.data("/importJobs/nodes"), &json!([]));
+    let cancel = app
+        .gql_as(
+            Some(&other),
+            "mutation($id: ID!) { cancelImport(input: {jobId: $id}) { job { state } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(cancel.error_code(), Some("NOT_FOUND"), "{:?}", cancel.body);
+    let url = format!("/imports/{}/errors.csv", id.as_str().expect("id"));
+    assert_eq!(error_report(&app, &other, &url).await.0, 404);
+    assert_eq!(error_report(&app, &manager, &url).await.0, 200);
+    assert_eq!(error_report(&app, "not-a-token", &url).await.0, 401);
+    let (_, partner) = app.partner("Resellers Ltd").await;
+    let refused = start(
+        &app,
+        &partner,
+        json!({"kind": "ACCOUNTS"}),
+        "accounts.csv",
+        "name\nAcme\n",
+    )
+    .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn bad_options_are_refused_at_once_and_an_unreadable_file_fails_the_job_with_the_reason() {
+    let app = spawn_app().await;
+    let token = app.admin_token.clone();
+    let refused = start(
+        &app,
+        &token,
+        json!({"kind": "ACCOUNTS", "matchBy": ["EMAIL"]}),
+        "accounts.csv",
+        "name\nAcme\n",
+    )
+    .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["field"], "match",
+        "{refused}"
+    );
+    let jobs = app
+        .gql("{ importJobs { nodes { id } } }", json!({}))
+        .await
+        .ok();
+    assert_eq!(jobs.data("/importJobs/nodes"), &json!([]), "nothing stored");
+
+    let started = start(
+        &app,
+        &token,
+        json!({"kind": "ACCOUNTS"}),
+        "accounts.csv",
+        "name,Shoe size\nAcme,9\n",
+    )
+    .await;
+    let id = started["data"]["startImport"]["job"]["id"].clone();
+    runner(&app).run_once(None, &|_, _| {}).await.expect("ran");
+    let failed = job(&app, &token, &id).await;
+    assert_eq!(failed["state"], "FAILED", "{failed}");
+    assert!(
+        failed["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("unknown columns: Shoe size")),
+        "{failed}"
+    );
+    assert_eq!(count(&app, "accounts").await, 0);
+}
+
+#[tokio::test]
+async fn a_cancelled_job_is_not_run_and_an_ended_job_cannot_be_cancelled() {
+    let app = spawn_app().await;
+    let token = app.admin_token.clone();
+    let started = start(
+        &app,
+        &token,
+        json!({"kind": "ACCOUNTS"}),
+        "accounts.csv",
+        "name\nAcme\n",
+    )
+    .await;
+    let id = started["data"]["startImport"]["job"]["id"].clone();
+    let cancel =
+        "mutation($id: ID!) { cancelImport(input: {jobId: $id}) { job { state finishedAt } } }";
+    let cancelled = app.gql(cancel, json!({"id": id})).await.ok();
+    assert_eq!(cancelled.data("/cancelImport/job/state"), "CANCELLED");
+    assert!(
+        runner(&app)
+            .run_once(None, &|_, _| {})
+            .await
+            .expect("ran")
+            .is_none()
+    );
+    assert_eq!(count(&app, "accounts").await, 0);
+    let again = app.gql(cancel, json!({"id": id})).await;
+    assert_eq!(again.error_code(), Some("CONFLICT"), "{:?}", again.body);
+}
+
+/// A contacts file of `n` rows for `account` (subscribed to marketing, so Mailchimp syncs
+/// them), with row `repeat_at` (if any) repeating the external id of the first row.
+fn contacts_file(account: &str, n: usize, repeat_at: Option<usize>) -> String {
+    let mut file = String::from("external_id,account_id,first_name,email,marketing_consent\n");
+    for i in 0..n {
+        let ext = if Some(i) == repeat_at { 0 } else { i };
+        file.push_str(&format!(
+            "C{ext},{account},Person{i},p{i}@jobs.test,SUBSCRIBED\n"
+        ));
+    }
+    file
+}
+
+#[tokio::test]
+async fn a_job_let_go_mid_way_is_taken_up_where_it_stopped_and_imports_every_row_once() {
+    let app = spawn_app().await;
+    let token = app.admin_token.clone();
+    let account = app.account_as(&token, "Acme", json!({})).await;
+    // 1,200 rows: three chunks of 500; the last row repeats the first row's external id.
+    let file = contacts_file(&account, 1_200, Some(1_199));
+    let started = start(
+        &app,
+        &token,
+        json!({"kind": "CONTACTS", "source": "crm"}),
+        "contacts.csv",
+        &file,
+    )
+    .await;
+    let id = started["data"]["startImport"]["job"]["id"].clone();
+    // The process is asked to stop once the first chunk committed: the second chunk's work
+    // rolls back and the job is let go.
+    let stop = AtomicBool::new(false);
+    let first = runner(&app)
+        .run_once_until(
+            None,
+            &|done, _| {
+                if done >= 500 {
+                    stop.store(true, Ordering::SeqCst);
+                }
+            },
+            Some(&stop),
+        )
+        .await
+        .expect("ran");
+    assert!(matches!(first, Some(RunOutcome::LetGo(_))), "{first:?}");
+    let half = job(&app, &token, &id).await;
+    assert_eq!(
+        (&half["state"], &half["rowsDone"], &half["created"]),
+        (&json!("RUNNING"), &json!(500), &json!(500)),
+        "{half}"
+    );
+    assert_eq!(
+        count(&app, "contacts").await,
+        500,
+        "exactly the committed chunk"
+    );
+
+    let second = runner(&app).run_once(None, &|_, _| {}).await.expect("ran");
+    assert!(matches!(second, Some(RunOutcome::Ended(_))), "{second:?}");
+    let done = job(&app, &token, &id).await;
+    assert_eq!(
+        (
+            &done["state"],
+            &done["rowsDone"],
+            &done["rowsTotal"],
+            &done["created"],
+            &done["refused"]
+        ),
+        (
+            &json!("SUCCEEDED"),
+            &json!(1_200),
+            &json!(1_200),
+            &json!(1_199),
+            &json!(1)
+        ),
+        "{done}"
+    );
+    assert_eq!(
+        done["firstErrors"][0]["line"], 1_201,
+        "the repeat of a row imported before the restart is still a duplicate: {done}"
+    );
+    assert_eq!(done["firstErrors"][0]["field"], "external_id");
+    assert_eq!(count(&app, "contacts").await, 1_199);
+}
+
+#[tokio::test]
+async fn contacts_of_a_job_reach_a_bulk_provider_in_batch_calls_and_others_one_job_each() {
+    use rapport_tests::mock::MailchimpMock;
+    use rapport_tests::mock::mailchimp::routes;
+
+    let mock = MailchimpMock::start().await;
+    let provider = mock.provider();
+    let limits = provider.limits();
+    let fake = Arc::new(FakeProvider::new("fake"));
+    let mut registry = Registry::default();
+    registry
+        .register(Arc::new(provider), limits)
+        .expect("registered");
+    registry
+        .register(
+            fake.clone(),
+            rapport_integrations::ProviderLimits::default(),
+        )
+        .expect("registered");
+    let app = spawn_app_with_providers(|_| {}, registry).await;
+    let token = app.admin_token.clone();
+    let account = app.account_as(&token, "Acme", json!({})).await;
+    let file = contacts_file(&account, 30, None);
+    let started = start(
+        &app,
+        &token,
+        json!({"kind": "CONTACTS", "source": "crm"}),
+        "contacts.csv",
+        &file,
+    )
+    .await;
+    assert!(
+        started["data"]["startImport"]["job"]["id"].is_string(),
+        "{started}"
+    );
+    runner(&app).run_once(None, &|_, _| {}).await.expect("ran");
+    let providers = app
+        .gql("{ syncProviders { name pendingJobs } }", json!({}))
+        .await
+        .ok();
+    let pending: Vec<(String, i64)> = providers
+        .data("/syncProviders")
+        .as_array()
+        .expect("providers")
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap_or_default().to_owned(),
+                p["pendingJobs"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert!(
+        pending.contains(&("mailchimp".to_owned(), 0)),
+        "no job per contact for the bulk provider: {pending:?}"
+    );
+    assert!(
+        pending.contains(&("fake".to_owned(), 30)),
+        "one job per contact for the provider without a bulk API: {pending:?}"
+    );
+    let step = app.sync.resync_step(Utc::now()).await;
+    assert_eq!((step.synced, step.bulk_calls), (30, 1), "{step:?}");
+    let stats = mock.stats();
+    assert_eq!(
+        stats.on(routes::BATCH),
+        1,
+        "one batch subscribe for 30 contacts"
+    );
+    assert_eq!(stats.requests, 1, "and nothing else");
+    assert_eq!(mock.members().len(), 30);
+    assert_eq!(
+        step.finished, 1,
+        "the job's backfill ends with its last page"
+    );
+    assert!(
+        fake.calls().is_empty(),
+        "the backfill sent nothing to the provider without a bulk API"
+    );
+    app.sync_step(Utc::now()).await;
+    assert_eq!(fake.upserts().len(), 30, "its jobs deliver one by one");
+}
+
+#[tokio::test]
+async fn the_import_command_runs_a_background_job_and_follow_attaches_to_it() {
+    let mut database_url = None;
+    let app = rapport_tests::spawn_app_with(|s| database_url = s.database_url.clone()).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("accounts.csv");
+    std::fs::write(&file, "external_id,name\nA1,Acme\nA2,\n").expect("written");
+    let report = dir.path().join("errors.csv");
+    let run = |args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_rapport-harness"));
+        command
+            .arg("import")
+            .args(args)
+            .env("RAPPORT_DATA_DIR", app.data_dir.path())
+            .env("RAPPORT_LOG__FILTER", "warn")
+            .env_remove("DATABASE_URL")
+            .env_remove("RAPPORT_DATABASE_URL");
+        if let Some(url) = &database_url {
+            command.env("DATABASE_URL", url);
+        }
+        let output = command.output().expect("rapport runs");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let path = file.display().to_string();
+    let ran = run(&[
+        "--kind",
+        "accounts",
+        "--source",
+        "crm",
+        "--background",
+        &path,
+        "--report",
+        &report.display().to_string(),
+    ]);
+    assert!(ran.contains("import job"), "{ran}");
+    assert!(
+        ran.contains("SUCCEEDED: 2 rows") && ran.contains("1 created") && ran.contains("1 refused"),
+        "{ran}"
+    );
+    assert!(
+        ran.contains("line 3: REFUSED name: must not be blank"),
+        "{ran}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&report).expect("report"),
+        "line,outcome,id,field,reason\n3,REFUSED,,name,must not be blank\n"
+    );
+    assert_eq!(count(&app, "accounts").await, 1);
+    let jobs = app
+        .gql("{ importJobs { nodes { id } } }", json!({}))
+        .await
+        .ok();
+    let id = jobs
+        .data("/importJobs/nodes/0/id")
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let followed = run(&["--follow", &id]);
+    assert!(followed.contains("SUCCEEDED: 2 rows"), "{followed}");
+}
