@@ -19,6 +19,7 @@ mod event_reads;
 mod export;
 mod filters;
 mod import;
+mod import_job_progress;
 mod import_job_reads;
 mod import_jobs;
 mod interactions;

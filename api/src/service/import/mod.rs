@@ -8,18 +8,16 @@
 mod accounts;
 mod contacts;
 pub mod format;
+mod input;
 mod resume;
 mod rows;
-
-use std::io::Read;
-use std::path::PathBuf;
-use std::sync::Arc;
 
 use rapport_domain::permissions::Principal;
 
 use super::Ctx;
 use crate::error::ApiError;
 pub use format::{Format, FormatError, MAX_RECORD_BYTES, MAX_ROWS, Mapping, Record};
+pub use input::ImportInput;
 pub use resume::{Checkpoint, Resume};
 
 /// The columns of an accounts file. `id`, `created_at` and `updated_at` are what an export
@@ -249,24 +247,6 @@ impl ImportReport {
     /// Rows read so far.
     pub fn done(&self) -> u64 {
         self.rows.len() as u64
-    }
-}
-
-/// Where the file is.
-#[derive(Debug, Clone)]
-pub enum ImportInput {
-    /// A file on disk (read twice: once to check it whole, once to import).
-    File(PathBuf),
-    /// The file's bytes.
-    Bytes(Arc<Vec<u8>>),
-}
-
-impl ImportInput {
-    fn open(&self) -> std::io::Result<Box<dyn Read + Send>> {
-        Ok(match self {
-            Self::File(path) => Box::new(std::fs::File::open(path)?),
-            Self::Bytes(bytes) => Box::new(std::io::Cursor::new(Arc::clone(bytes).to_vec())),
-        })
     }
 }
 
