@@ -101,11 +101,10 @@ async fn follow_job(
             if let Some(bar) = bar.as_ref() {
                 bar.set_length(total);
                 bar.set_position(done);
-            } else if total > 0 {
-                let now = done * 10 / total;
-                if tenth.swap(now, Ordering::Relaxed) != now {
-                    eprintln!("import job {id}: {done}/{total} rows");
-                }
+            } else if let Some(now) = (done * 10).checked_div(total)
+                && tenth.swap(now, Ordering::Relaxed) != now
+            {
+                eprintln!("import job {id}: {done}/{total} rows");
             }
         }
     };
