@@ -319,3 +319,43 @@ async fn a_cancelled_job_is_not_run_and_an_ended_job_cannot_be_cancelled() {
     let again = app.gql(cancel, json!({"id": id})).await;
     assert_eq!(again.error_code(), Some("CONFLICT"), "{:?}", again.body);
 }
+
+#[tokio::test]
+async fn a_dry_run_job_reports_what_would_happen_and_changes_nothing() {
+    let app = spawn_app().await;
+    let token = app.admin_token.clone();
+    let started = start(
+        &app,
+        &token,
+        json!({"kind": "ACCOUNTS", "dryRun": true, "source": "crm"}),
+        "accounts.csv",
+        "external_id,name\nA1,Acme\nA2,\nA3,Globex\n",
+    )
+    .await;
+    let id = started["data"]["startImport"]["job"]["id"].clone();
+    runner(&app).run_once(None, &|_, _| {}).await.expect("ran");
+    let done = job(&app, &token, &id).await;
+    assert_eq!(
+        (
+            &done["state"],
+            &done["dryRun"],
+            &done["rowsDone"],
+            &done["created"],
+            &done["refused"]
+        ),
+        (
+            &json!("SUCCEEDED"),
+            &json!(true),
+            &json!(3),
+            &json!(2),
+            &json!(1)
+        ),
+        "{done}"
+    );
+    assert_eq!(done["firstErrors"][0]["line"], 3);
+    assert_eq!(
+        count(&app, "accounts").await,
+        0,
+        "the dry run changed nothing"
+    );
+}
