@@ -76,8 +76,8 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
-    /// Import accounts or contacts from a CSV or JSON Lines file (`--dry-run` first to see
-    /// what each row would do).
+    /// Import accounts, contacts, measurements or team members from a CSV or JSON Lines file
+    /// (`--dry-run` first to see what each row would do).
     Import(import::ImportArgs),
     /// Fill an empty database with made-up accounts and contacts (queued for the enabled sync
     /// providers).

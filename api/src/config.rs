@@ -389,6 +389,7 @@ impl Settings {
         }
         self.events.validate().map_err(ConfigError)?;
         self.imports.validate().map_err(ConfigError)?;
+        self.telemetry.validate().map_err(ConfigError)?;
         if self.database.pool_size == 0 {
             return Err(ConfigError("database.pool_size must be at least 1".into()));
         }

@@ -77,9 +77,35 @@ impl Kind {
     }
 }
 
-/// Encodes a global id.
+/// Encodes a global id. Every object of a page carries one, so the text `Type:raw` is written
+/// on the stack and only the id itself is allocated.
 pub fn encode(kind: Kind, raw: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}:{raw}", kind.name()))
+    // The longest type name (15 bytes), ':' and an i64 in decimal (20 bytes) fit.
+    let mut text = [0u8; 40];
+    let name = kind.name().as_bytes();
+    text[..name.len()].copy_from_slice(name);
+    let mut len = name.len();
+    text[len] = b':';
+    len += 1;
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = raw.unsigned_abs();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if raw < 0 {
+        text[len] = b'-';
+        len += 1;
+    }
+    let digits = &digits[start..];
+    text[len..len + digits.len()].copy_from_slice(digits);
+    len += digits.len();
+    URL_SAFE_NO_PAD.encode(&text[..len])
 }
 
 /// Decodes any global id into its kind and raw key; `None` if it is not one of ours.
@@ -121,6 +147,20 @@ mod tests {
         assert_eq!(decode(Kind::Contact, &encode(Kind::Account, 42)), None);
         for junk in ["", "!!!", "QWNjb3VudDo", "QWNjb3VudDotMQ", "Zm9vOjE"] {
             assert_eq!(decode_any(junk), None, "{junk}");
+        }
+    }
+
+    #[test]
+    fn an_id_is_the_base64_of_its_type_name_a_colon_and_its_key() {
+        for kind in Kind::ALL {
+            for raw in [1, 9, 10, 42, 1_000_000_007, i64::MAX, 0, -1, -90, i64::MIN] {
+                let text = format!("{}:{raw}", kind.name());
+                assert_eq!(
+                    URL_SAFE_NO_PAD.decode(encode(kind, raw)).ok(),
+                    Some(text.into_bytes()),
+                    "{kind:?} {raw}"
+                );
+            }
         }
     }
 

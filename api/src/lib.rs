@@ -17,4 +17,5 @@ pub mod service;
 pub mod startup;
 pub mod store;
 pub mod sync;
+pub mod traces;
 pub mod webhooks;

@@ -35,6 +35,7 @@ pub struct Application {
     bootstrapped: bool,
     sync: SyncHandle,
     events: EventsHandle,
+    traces: Option<Arc<crate::traces::Traces>>,
 }
 
 impl std::fmt::Debug for Application {
@@ -176,6 +177,8 @@ impl Application {
         let listener =
             TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
         let port = listener.local_addr()?.port();
+        let traces = crate::traces::Traces::start(&settings.telemetry)
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
         let state = AppState {
             store: store.clone(),
             schema: build_schema(&settings.graphql),
@@ -191,10 +194,13 @@ impl Application {
                 store.clone(),
                 &settings.events.subscriptions,
             )),
-            metrics: Arc::new(crate::http::metrics::Metrics::new(
-                settings.telemetry.operation_names,
-            )),
+            metrics: Arc::new(
+                crate::http::metrics::Metrics::new(settings.telemetry.operation_names)
+                    .with_traces(traces.as_deref().map(crate::traces::Traces::counts)),
+            ),
+            traces: traces.clone(),
         };
+        let traced = traces.is_some();
         let data = web::Data::new(state);
         let connections = Arc::new(data.metrics.connections());
         let http = settings.http.clone();
@@ -211,6 +217,10 @@ impl Application {
                 .wrap(from_fn(rate_limit_middleware))
                 .wrap(Condition::new(cors_on, cors))
                 .wrap(from_fn(request_id_middleware))
+                .wrap(Condition::new(
+                    traced,
+                    from_fn(crate::traces::trace_middleware),
+                ))
                 .wrap(
                     DefaultHeaders::new()
                         .add(("x-content-type-options", "nosniff"))
@@ -235,7 +245,13 @@ impl Application {
             bootstrapped,
             sync,
             events,
+            traces,
         })
+    }
+
+    /// The traces this server exports, when `telemetry.otlp_endpoint` is set (tests flush them).
+    pub fn traces(&self) -> Option<&Arc<crate::traces::Traces>> {
+        self.traces.as_ref()
     }
 
     /// The bound port.
@@ -339,6 +355,9 @@ impl Application {
             })
         });
         let result = self.server.await;
+        if let Some(traces) = self.traces.clone() {
+            let _ = tokio::task::spawn_blocking(move || traces.shutdown()).await;
+        }
         for task in [scheduler, worker, imports].into_iter().flatten() {
             task.abort();
         }

@@ -7,7 +7,8 @@
 # Builds Rapport (release), installs PostGraphile 4 from npm into ~/.cache/rapport-bench (once),
 # then hands over to peer.py. Every other option is passed through (see `peer.py --help`):
 # --pg URL (default postgres://postgres@127.0.0.1:5432), --pg-log PATH, --accounts N,
-# --pool-size N, --cold-starts N, --out FILE, --keep. RAPPORT_BIN=path skips the build.
+# --pool-size N, --cold-starts N, --out FILE, --keep. RAPPORT_BIN=path skips the build;
+# PREVIOUS_BIN=path (with --previous <name>) takes an already built previous release.
 # See bench/peer/README.md.
 set -euo pipefail
 
@@ -51,7 +52,9 @@ if [ ! -x "$pgdir/node_modules/.bin/postgraphile" ]; then
 fi
 
 prev_args=()
-if [ -n "$previous" ]; then
+if [ -n "$previous" ] && [ -n "${PREVIOUS_BIN:-}" ]; then
+    prev_args=(--previous-bin "$PREVIOUS_BIN" --previous-ref "$previous")
+elif [ -n "$previous" ]; then
     rev="$(git -C "$root" rev-parse --verify "$previous^{commit}")"
     tree="$cache/previous-$rev"
     if [ ! -d "$tree" ]; then

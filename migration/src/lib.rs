@@ -19,6 +19,7 @@ mod m20261209_000017_auth_changes;
 mod m20261210_000018_service_accounts;
 mod m20261210_000020_external_ids;
 mod m20261210_000022_relay_indexes;
+mod m20261211_000023_issued_tokens;
 mod m20261211_000024_import_jobs;
 
 /// Every migration step of Rapport, in order.
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000018_service_accounts::Migration),
             Box::new(m20261210_000020_external_ids::Migration),
             Box::new(m20261210_000022_relay_indexes::Migration),
+            Box::new(m20261211_000023_issued_tokens::Migration),
             Box::new(m20261211_000024_import_jobs::Migration),
         ]
     }

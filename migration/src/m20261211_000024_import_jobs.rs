@@ -78,7 +78,8 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(ImportJobs::Table)
                 .col(big_pk_auto(ImportJobs::Id))
-                // accounts, contacts (the import's kind, as `rapport import --kind` spells it).
+                // accounts, contacts, measurements or team_members (the import's kind, as
+                // `rapport import --kind` spells it).
                 .col(string_len(ImportJobs::Kind, 32))
                 // CSV or JSONL.
                 .col(string_len(ImportJobs::Format, 16))

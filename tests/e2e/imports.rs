@@ -8,7 +8,7 @@ const IMPORT: &str = "mutation($input: ImportRecordsInput!) { importRecords(inpu
     dryRun created updated unchanged refused rows { line outcome id field reason } } }";
 
 /// POSTs `IMPORT` as a multipart request with `file` named `name` as `input.file`.
-async fn upload(
+pub(crate) async fn upload(
     app: &rapport_tests::TestApp,
     token: &str,
     input: Value,

@@ -773,7 +773,7 @@ async fn a_viewer_cannot_mutate_anything() {
 }
 
 #[tokio::test]
-async fn only_an_admin_manages_team_partners_tokens_and_erasure() {
+async fn only_an_admin_manages_team_partners_other_partners_tokens_and_erasure() {
     let app = spawn_app().await;
     let t = targets(&app).await;
     let (_, manager) = app.member("ACCOUNT_MANAGER").await;
@@ -799,8 +799,11 @@ async fn only_an_admin_manages_team_partners_tokens_and_erasure() {
                 continue;
             }
             let res = app.gql_as(Some(token), doc, vars).await;
-            // A partner is out of scope of the direct customer's contact: it does not exist.
-            let code = if who == "partner" && name == "eraseContact" {
+            // A partner is out of scope of the direct customer's contact, and another
+            // partner and its tokens do not exist for it either.
+            let code = if who == "partner"
+                && matches!(name, "eraseContact" | "issuePartnerToken" | "revokeToken")
+            {
                 "NOT_FOUND"
             } else {
                 "FORBIDDEN"

@@ -3,6 +3,7 @@
 pub mod banner;
 pub mod documents;
 pub mod mock;
+pub mod otlp;
 pub mod receiver;
 pub mod webhook_receiver;
 
@@ -34,6 +35,8 @@ pub struct TestApp {
     /// The event relay and webhook dispatcher over this app's database (the in-server relay
     /// is off: tests drive them with [`TestApp::relay_step`] and [`TestApp::dispatch_step`]).
     pub events: EventsHandle,
+    /// The traces this app exports (when `telemetry.otlp_endpoint` is set), to flush them.
+    pub traces: Option<std::sync::Arc<rapport_api::traces::Traces>>,
     client: reqwest::Client,
 }
 
@@ -95,6 +98,7 @@ pub async fn spawn_app_with_providers(
     let store = app.store().clone();
     let sync = app.sync().clone();
     let events = app.events().clone();
+    let traces = app.traces().cloned();
     let admin_token = app
         .operator_token("bootstrap-admin")
         .await
@@ -108,6 +112,7 @@ pub async fn spawn_app_with_providers(
         backend,
         sync,
         events,
+        traces,
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
@@ -346,6 +351,8 @@ impl TestApp {
             "audit_log",
             "outbox",
             "revoked_tokens",
+            "issued_tokens",
+            "interactions",
             "agreements",
             "agreement_revisions",
             "measurements",

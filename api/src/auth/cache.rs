@@ -22,6 +22,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use lru::LruCache;
 use rapport_domain::ids::{PartnerId, TeamMemberId};
 use rapport_domain::role::Role;
@@ -83,7 +84,7 @@ struct Maps {
     generation: u64,
     members: LruCache<String, Entry<Option<MemberFacts>>>,
     partners: LruCache<PartnerId, Entry<Option<PartnerFacts>>>,
-    revoked: LruCache<String, Entry<bool>>,
+    revoked: LruCache<String, Entry<Option<DateTime<Utc>>>>,
     links: LruCache<String, Entry<Option<LinkedMember>>>,
 }
 
@@ -192,13 +193,16 @@ impl AuthCache {
         });
     }
 
-    /// Whether `token_id` is revoked, if known.
-    pub fn revoked(&self, token_id: &str) -> Option<bool> {
+    /// When `token_id`'s revocation takes effect, if known: `Some(None)` is a cached "not
+    /// revoked". The time is kept, not a yes/no, so a revocation that takes effect later (a
+    /// rotation's grace end) is refused from that time on although its answer was cached
+    /// before it.
+    pub fn revoked(&self, token_id: &str) -> Option<Option<DateTime<Utc>>> {
         self.read(|maps| maps.revoked.get(token_id).and_then(fresh))
     }
 
     /// Keeps the revocation answer read for `token_id` under `ticket`.
-    pub fn keep_revoked(&self, ticket: Ticket, token_id: &str, revoked: bool) {
+    pub fn keep_revoked(&self, ticket: Ticket, token_id: &str, revoked: Option<DateTime<Utc>>) {
         let ttl = self.positive_ttl;
         self.write(ticket, |maps| {
             maps.revoked.put(token_id.to_owned(), entry(revoked, ttl));

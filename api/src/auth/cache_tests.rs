@@ -8,6 +8,10 @@ fn member(id: i64) -> Option<MemberFacts> {
     })
 }
 
+fn revoked_at() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("a time")
+}
+
 fn live() -> AuthCache {
     let cache = AuthCache::default();
     cache.set_live(true);
@@ -19,9 +23,9 @@ fn an_answer_kept_under_a_current_ticket_is_answered() {
     let cache = live();
     let ticket = cache.ticket();
     cache.keep_member(ticket, "s", member(1));
-    cache.keep_revoked(ticket, "t", false);
+    cache.keep_revoked(ticket, "t", None);
     assert_eq!(cache.member("s"), Some(member(1)));
-    assert_eq!(cache.revoked("t"), Some(false));
+    assert_eq!(cache.revoked("t"), Some(None));
     assert_eq!(cache.member("other"), None);
 }
 
@@ -38,7 +42,7 @@ fn an_invalidation_forgets_every_answer() {
             active: true,
         }),
     );
-    cache.keep_revoked(ticket, "t", false);
+    cache.keep_revoked(ticket, "t", None);
     cache.invalidate();
     assert_eq!(cache.member("s"), None);
     assert_eq!(cache.partner(PartnerId::new(3)), None);
@@ -51,12 +55,12 @@ fn an_answer_read_before_an_invalidation_is_not_kept() {
     // The read starts, a change is announced while it runs, then its (old) answer arrives.
     let ticket = cache.ticket();
     cache.invalidate();
-    cache.keep_revoked(ticket, "t", false);
+    cache.keep_revoked(ticket, "t", None);
     assert_eq!(cache.revoked("t"), None);
     // A read started after the change is kept.
     let ticket = cache.ticket();
-    cache.keep_revoked(ticket, "t", true);
-    assert_eq!(cache.revoked("t"), Some(true));
+    cache.keep_revoked(ticket, "t", Some(revoked_at()));
+    assert_eq!(cache.revoked("t"), Some(Some(revoked_at())));
 }
 
 #[test]
@@ -100,7 +104,7 @@ fn every_answer_expires_after_its_ttl() {
     cache.set_live(true);
     let ticket = cache.ticket();
     cache.keep_member(ticket, "s", member(1));
-    cache.keep_revoked(ticket, "t", false);
+    cache.keep_revoked(ticket, "t", None);
     assert_eq!(cache.member("s"), None);
     assert_eq!(cache.revoked("t"), None);
 }
@@ -111,12 +115,12 @@ fn the_cache_holds_at_most_its_capacity_and_drops_the_least_recent() {
     cache.set_live(true);
     let ticket = cache.ticket();
     for i in 0..1_000 {
-        cache.keep_revoked(ticket, &format!("sprayed-{i}"), false);
+        cache.keep_revoked(ticket, &format!("sprayed-{i}"), None);
     }
     let kept = (0..1_000)
         .filter(|i| cache.revoked(&format!("sprayed-{i}")).is_some())
         .count();
     assert_eq!(kept, 3);
-    assert_eq!(cache.revoked("sprayed-999"), Some(false));
+    assert_eq!(cache.revoked("sprayed-999"), Some(None));
     assert_eq!(cache.revoked("sprayed-0"), None);
 }

@@ -7,6 +7,8 @@ pub mod api_key;
 pub mod cache;
 #[cfg(test)]
 mod claim_bounds_tests;
+#[cfg(test)]
+mod grace_tests;
 pub mod idp;
 mod jwks;
 pub mod jwt;
@@ -16,6 +18,7 @@ mod scope;
 pub use key_auth::service_subject;
 pub use scope::ReadScope;
 
+use chrono::{DateTime, Utc};
 use rapport_domain::ids::{PartnerId, TeamMemberId};
 use rapport_domain::permissions::{Principal, Scopes};
 use rapport_domain::role::Role;
@@ -73,9 +76,21 @@ pub async fn authenticate(
     store: &Store,
     header: Option<&[u8]>,
 ) -> Result<Caller, AuthFailure> {
+    authenticate_at(keys, api_keys, store, header, Utc::now()).await
+}
+
+/// [`authenticate`] at `now`: the time revocations and key expiries are judged at (a token's
+/// own expiry is judged by the clock).
+pub(crate) async fn authenticate_at(
+    keys: &JwtKeys,
+    api_keys: &ApiKeys,
+    store: &Store,
+    header: Option<&[u8]>,
+    now: DateTime<Utc>,
+) -> Result<Caller, AuthFailure> {
     let header = header.ok_or(AuthFailure::Rejected(AuthRejection::MissingCredentials))?;
     if let Some(token) = key_auth::bearer_key(header) {
-        return key_auth::authenticate_key(api_keys, store, token, chrono::Utc::now()).await;
+        return key_auth::authenticate_key(api_keys, store, token, now).await;
     }
     if let Some(caller) = provider_sign_in(keys, store, header).await? {
         return Ok(caller);
@@ -162,22 +177,43 @@ pub async fn authenticate(
             role,
         }
     };
-    let revoked = match cache.revoked(&token.token_id) {
+    let revocation = match cache.revoked(&token.token_id) {
         Some(known) => known,
         None => {
-            let read = store.is_token_revoked(&token.token_id).await?;
+            let read = store.token_revocation(&token.token_id).await?;
             cache.keep_revoked(ticket, &token.token_id, read);
             read
         }
     };
-    if revoked {
+    // Judged at every request, cached or not: a revocation still to come (a rotation's grace
+    // period) refuses the token from its time on.
+    if revocation.is_some_and(|from| from <= now) {
         return Err(AuthFailure::Revoked);
+    }
+    if matches!(principal, Principal::Partner { .. }) {
+        record_token_use(api_keys, store, &token.token_id, now).await;
     }
     Ok(Caller {
         principal,
         subject: token.subject,
         token_id: token.token_id,
     })
+}
+
+/// Records a partner token's last use in the register, at most once a minute per token and
+/// process (and not at all when another process did within the minute): the request that is
+/// due writes it (one `UPDATE` by primary key) before it goes on, so the write belongs to a
+/// known request and the next ones run none. A token not in the register changes no row; a
+/// failed write is logged and does not refuse the request.
+async fn record_token_use(api_keys: &ApiKeys, store: &Store, token_id: &str, now: DateTime<Utc>) {
+    if !api_keys.due_for_token_use(token_id) {
+        return;
+    }
+    let gap = chrono::Duration::from_std(api_key::LAST_USE_GAP)
+        .unwrap_or_else(|_| chrono::Duration::minutes(1));
+    if let Err(err) = store.touch_partner_token(token_id, now, gap).await {
+        tracing::warn!(error = %err, "could not record a partner token's last use");
+    }
 }
 
 /// Signs in an identity provider's user when `jwt.jwks_url` is set and the token is the

@@ -19,7 +19,7 @@ use crate::startup::open_store;
 /// The arguments of `rapport import`.
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// What the file holds: accounts or contacts.
+    /// What the file holds: accounts, contacts, measurements or team_members.
     #[arg(long, required_unless_present = "follow")]
     kind: Option<String>,
     /// The file: `.csv` (header row) or `.jsonl` (one JSON object per line).
@@ -41,8 +41,9 @@ pub struct ImportArgs {
     /// with commas).
     #[arg(long, value_delimiter = ',')]
     mapping: Vec<String>,
-    /// Matching order, first hit wins: `external_id,email` (contacts) or `external_id,domain`
-    /// (accounts; the default).
+    /// Matching order, first hit wins: `id,external_id,email` (contacts),
+    /// `id,external_id,domain` (accounts) or `subject,email` (team members); the defaults. Measurements match by their
+    /// own identity and take none.
     #[arg(long = "match", value_delimiter = ',')]
     match_by: Vec<String>,
     /// The source system of rows without an `external_source` cell (e.g. `hubspot`).
@@ -61,8 +62,9 @@ pub struct ImportArgs {
 
 fn options(args: &ImportArgs, file: &Path) -> anyhow::Result<ImportOptions> {
     let raw = args.kind.as_deref().unwrap_or_default();
-    let kind = ImportKind::parse(raw)
-        .with_context(|| format!("--kind {raw}: must be accounts or contacts"))?;
+    let kind = ImportKind::parse(raw).with_context(|| {
+        format!("--kind {raw}: must be accounts, contacts, measurements or team_members")
+    })?;
     let format = match &args.format {
         Some(f) => {
             Format::parse(f).with_context(|| format!("--format {f}: must be csv or jsonl"))?
@@ -90,8 +92,9 @@ fn options(args: &ImportArgs, file: &Path) -> anyhow::Result<ImportOptions> {
             .match_by
             .iter()
             .map(|m| {
-                MatchBy::parse(m)
-                    .with_context(|| format!("--match {m}: must be external_id, email or domain"))
+                MatchBy::parse(m).with_context(|| {
+                    format!("--match {m}: must be id, external_id, email, domain or subject")
+                })
             })
             .collect::<anyhow::Result<_>>()?;
     }

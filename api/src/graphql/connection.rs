@@ -6,7 +6,7 @@ use rapport_domain::contact::Contact;
 use rapport_domain::partner::Partner;
 use rapport_domain::team::TeamMember;
 
-use crate::store::AuditEntry;
+use crate::store::{AuditEntry, Keyset, Page};
 
 /// The raw key of a listed row (for cursors).
 pub trait RowId {
@@ -40,6 +40,36 @@ impl RowId for AuditEntry {
     }
 }
 
+/// Where an item of a page is, from which its cursor is written when (and only when) a
+/// client selects it: a page of 50 whose cursors nobody reads encodes none.
+#[derive(Debug)]
+pub enum Position {
+    /// Its place in a sorted list.
+    Sorted(Keyset),
+    /// Its id (lists paged by id only).
+    Id(i64),
+}
+
+impl Position {
+    /// The position of the item at `index` of `page`.
+    pub fn of<T>(page: &Page<T>, index: usize, row_id: impl Fn(&T) -> i64) -> Self {
+        match page.cursors.get(index) {
+            Some(keyset) if page.cursors.len() == page.items.len() => {
+                Position::Sorted(keyset.clone())
+            }
+            _ => Position::Id(page.items.get(index).map_or(0, row_id)),
+        }
+    }
+
+    /// The opaque cursor.
+    pub fn cursor(&self) -> String {
+        match self {
+            Position::Sorted(keyset) => super::pagination::keyset_cursor(keyset),
+            Position::Id(id) => super::pagination::cursor(*id),
+        }
+    }
+}
+
 /// Declares `$conn` and `$edge` for nodes of type `$node` wrapping `$item`, whose total is
 /// counted by the async function `$count(&Store, ReadScope, &$query)` within the caller's
 /// scope (always exactly), or, written `counted $count`, by
@@ -69,21 +99,21 @@ macro_rules! connection {
     (@declare $conn:ident, $edge:ident, $node:ident, $item:ty, $query:ty, $how:ident $count:path, $prime:path) => {
         #[doc = concat!("An edge to a `", stringify!($node), "`.")]
         pub struct $edge {
-            node: $item,
-            cursor: String,
+            node: $node,
+            at: $crate::graphql::connection::Position,
         }
 
         /// One item of a page with its cursor (a Relay edge).
         #[async_graphql::Object]
         impl $edge {
             /// Opaque position of this item: pass it as `after` or `before` to page from here.
-            async fn cursor(&self) -> &str {
-                &self.cursor
+            async fn cursor(&self) -> String {
+                self.at.cursor()
             }
 
             /// The item itself.
-            async fn node(&self) -> $node {
-                $node(self.node.clone())
+            async fn node(&self) -> &$node {
+                &self.node
             }
         }
 
@@ -94,25 +124,11 @@ macro_rules! connection {
         }
 
         impl $conn {
-            /// One cursor per item: its place in the sorted list, or its id.
-            fn cursors(&self) -> Vec<String> {
-                if self.page.cursors.len() == self.page.items.len() {
-                    self.page
-                        .cursors
-                        .iter()
-                        .map($crate::graphql::pagination::keyset_cursor)
-                        .collect()
-                } else {
-                    self.page
-                        .items
-                        .iter()
-                        .map(|n| {
-                            $crate::graphql::pagination::cursor(
-                                $crate::graphql::connection::RowId::row_id(n),
-                            )
-                        })
-                        .collect()
-                }
+            /// Where the item at `index` is: its place in the sorted list, or its id.
+            fn position(&self, index: usize) -> $crate::graphql::connection::Position {
+                $crate::graphql::connection::Position::of(&self.page, index, |n: &$item| {
+                    $crate::graphql::connection::RowId::row_id(n)
+                })
             }
         }
 
@@ -131,10 +147,10 @@ macro_rules! connection {
                     .page
                     .items
                     .iter()
-                    .zip(self.cursors())
-                    .map(|(node, cursor)| $edge {
-                        node: node.clone(),
-                        cursor,
+                    .enumerate()
+                    .map(|(index, node)| $edge {
+                        node: $node(node.clone()),
+                        at: self.position(index),
                     })
                     .collect())
             }
@@ -150,11 +166,13 @@ macro_rules! connection {
 
             /// Whether more items come before or after this page, and the cursors of its ends.
             async fn page_info(&self) -> $crate::graphql::pagination::PageInfo {
-                $crate::graphql::pagination::page_info(
-                    &self.cursors(),
-                    self.page.has_next,
-                    self.page.has_previous,
-                )
+                let last = self.page.items.len().checked_sub(1);
+                $crate::graphql::pagination::PageInfo {
+                    has_next_page: self.page.has_next,
+                    has_previous_page: self.page.has_previous,
+                    start_cursor: last.map(|_| self.position(0).cursor()),
+                    end_cursor: last.map(|last| self.position(last).cursor()),
+                }
             }
 
             /// How many items match, across all pages (counted only when selected). Exact by

@@ -89,8 +89,12 @@ impl RequestState {
         where
             L: Send + Sync + 'static,
         {
-            DataLoader::with_cache(loader, crate::store::spawn_counted, HashMapCache::default())
-                .delay(delay)
+            DataLoader::with_cache(
+                loader,
+                crate::traces::loader_spawner(crate::traces::loader_name::<L>()),
+                HashMapCache::default(),
+            )
+            .delay(delay)
         }
         // Every loader reads within the caller's scope: a partner's loaders never hold a row
         // of another partner's accounts, whatever id a query names.

@@ -282,6 +282,10 @@ mirror!(
     InteractionKind => "rapport_domain::contact::InteractionKind" {
         /// A phone call.
         Call,
+        /// An email exchanged with the contact.
+        Email,
+        /// A meeting, in person or by video.
+        Meeting,
     }
 );
 mirror!(

@@ -20,10 +20,12 @@ use async_graphql::{
 
 use super::context::RequestState;
 use super::guard::{QueryGuard, Refusal};
-use super::{Mutation, Query, Subscription, limits};
+use super::traced::TracedQuery;
+use super::{Mutation, Subscription, limits};
 
-/// The schema as executed: its roots, with the mutation root wrapped in [`FreshMutation`].
-pub type ExecSchema = Schema<Query, FreshMutation, Subscription>;
+/// The schema as executed: its roots, with the query root wrapped in [`TracedQuery`] and the
+/// mutation root in [`FreshMutation`].
+pub type ExecSchema = Schema<TracedQuery, FreshMutation, Subscription>;
 
 /// The executable schema and the checks every request passes before it runs.
 #[derive(Clone)]
@@ -125,7 +127,8 @@ impl ContainerType for FreshMutation {
         if let Some(st) = ctx.data_opt::<RequestState>() {
             st.clear_caches();
         }
-        self.0.resolve_field(ctx).await
+        let field = ctx.item.node.name.node.as_str();
+        crate::traces::root_field("Mutation", field, self.0.resolve_field(ctx)).await
     }
 }
 

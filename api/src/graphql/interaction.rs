@@ -1,4 +1,5 @@
-//! Interactions with a contact (calls recorded from Ringover's webhooks): `Contact.interactions`,
+//! Interactions with a contact (calls recorded from Ringover's webhooks, and calls, emails and
+//! meetings recorded with `recordInteraction`): `Contact.interactions`,
 //! newest first, and `node(id:)`. Whoever may read the contact may read its interactions.
 
 use super::enums::{InteractionDirection, InteractionKind};
@@ -26,7 +27,8 @@ use crate::store::{
 #[derive(Debug, Clone)]
 pub struct InteractionNode(pub Interaction);
 
-/// Something that happened with a contact, recorded from a provider (a call, from Ringover).
+/// Something that happened with a contact: recorded from a provider (a call, from Ringover),
+/// or by hand (`recordInteraction`: a call, an email, a meeting).
 #[Object(name = "Interaction")]
 impl InteractionNode {
     /// Global id, for `node(id:)`.
@@ -49,7 +51,8 @@ impl InteractionNode {
     async fn duration_seconds(&self) -> Option<i32> {
         self.0.duration_seconds
     }
-    /// The provider it came from: `ringover`.
+    /// Where it came from: the provider (`ringover`), or the system that recorded it by hand
+    /// (`helpdesk`, `manual`).
     async fn source(&self) -> &str {
         &self.0.source
     }

@@ -20,6 +20,7 @@ pub mod guard;
 mod ids;
 mod import;
 mod interaction;
+mod interaction_record;
 pub mod limits;
 mod loaders;
 mod node;
@@ -36,6 +37,7 @@ mod sections;
 mod subscription;
 mod sync;
 mod team;
+mod traced;
 mod webhooks;
 
 use std::sync::Arc;
@@ -71,6 +73,7 @@ pub struct Mutation(
     account_domains::AccountDomainMutations,
     agreement::AgreementMutations,
     contact::ContactMutations,
+    interaction_record::InteractionMutations,
     team::TeamMutations,
     partner::PartnerMutations,
     credentials::CredentialMutations,
@@ -83,6 +86,7 @@ pub struct Mutation(
 );
 
 pub use execute::{AppSchema, ExecSchema, FreshMutation};
+pub use traced::TracedQuery;
 
 /// Builds the schema with the configured limits. The guard bounds the work of every document
 /// before async-graphql parses it again or validates it, and holds data fields to
@@ -96,7 +100,7 @@ pub use execute::{AppSchema, ExecSchema, FreshMutation};
 /// an extension (see `execute`).
 pub fn build_schema(settings: &GraphqlSettings) -> AppSchema {
     let mut builder = Schema::build(
-        Query::default(),
+        TracedQuery::default(),
         FreshMutation::default(),
         Subscription::default(),
     )

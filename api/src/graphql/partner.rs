@@ -170,9 +170,10 @@ pub struct UpdatePartnerPayload {
 /// Input of `issuePartnerToken`.
 #[derive(Debug, InputObject)]
 pub struct IssuePartnerTokenInput {
-    /// Global id of the partner the token acts for.
-    partner_id: ID,
-    /// Lifetime in days (default 90).
+    /// Global id of the partner the token acts for; a partner may omit it (or name itself):
+    /// its tokens are always its own.
+    partner_id: Option<ID>,
+    /// Lifetime in days (default 90), at most `auth.partner_token_max_days` (365 by default).
     #[graphql(default = 90)]
     valid_for_days: i32,
 }
@@ -246,14 +247,19 @@ impl PartnerMutations {
         })
     }
 
-    /// Issues a JWT scoped to one partner (admin only).
+    /// Issues a JWT scoped to one partner: an admin for any partner, a partner for itself.
+    /// The token is registered (never the token itself) and listed by `credentials`.
     async fn issue_partner_token(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The partner and the token's lifetime.")] input: IssuePartnerTokenInput,
     ) -> Result<IssuePartnerTokenPayload> {
         let st = state(ctx);
-        let id = partner_id("partnerId", &input.partner_id)?;
+        let id = input
+            .partner_id
+            .as_ref()
+            .map(|id| partner_id("partnerId", id))
+            .transpose()?;
         let issued = service::issue_partner_token(
             &st.ctx(),
             &st.keys,
@@ -270,7 +276,8 @@ impl PartnerMutations {
         })
     }
 
-    /// Revokes a token by id (admin only); refused from the next request on.
+    /// Revokes a token by id, refused from the next request on: an admin any token id, a
+    /// partner its own tokens (another's do not exist for it).
     async fn revoke_token(
         &self,
         ctx: &Context<'_>,

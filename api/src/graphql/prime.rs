@@ -45,7 +45,10 @@ where
     if keys.is_empty() {
         return Ok(HashMap::new());
     }
-    let found = loader.loader().load(&keys).await.gql()?;
+    let name = crate::traces::loader_name::<L>();
+    let found = crate::traces::loader_batch(name, Some(keys.len()), loader.loader().load(&keys))
+        .await
+        .gql()?;
     loader.feed_many(found.clone()).await;
     Ok(found)
 }

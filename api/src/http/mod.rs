@@ -96,6 +96,8 @@ pub struct AppState {
     pub subscriptions: Arc<ws::Subscriptions>,
     /// The series of `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// OpenTelemetry traces, when `telemetry.otlp_endpoint` is set.
+    pub traces: Option<Arc<crate::traces::Traces>>,
 }
 
 impl std::fmt::Debug for AppState {

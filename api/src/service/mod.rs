@@ -8,10 +8,12 @@ mod agreement_events;
 mod agreements;
 mod bootstrap;
 mod contacts;
+mod credential_list;
 mod credentials;
 mod demo;
 pub mod import;
 pub mod import_jobs;
+mod interactions;
 mod notifications;
 mod partners;
 mod provision;
@@ -35,11 +37,13 @@ pub use agreements::{
 };
 pub use bootstrap::ensure_bootstrap_admin;
 pub use contacts::{ContactChanges, create_contact, erase_contact, update_contact};
+pub use credential_list::{Credential, credentials};
 pub use credentials::{
     CreatedKey, KeyLimits, api_keys, create_api_key, create_service_account, revoke_api_key,
     rotate_api_key,
 };
 pub use demo::{DemoReport, seed_demo_data};
+pub use interactions::{ManualInteraction, record_interaction};
 pub use notifications::{
     inbox_owner, mark_notifications_read, notifications_page, own_notification,
     unread_notification_count,
@@ -48,7 +52,7 @@ pub use partners::{create_partner, update_partner};
 pub use provision::provision_team_member;
 pub use sync::{resume_sync_provider, resync_all, retry_sync};
 pub use team::{TeamMemberChanges, create_team_member, update_team_member};
-pub use tokens::{IssuedToken, issue_partner_token, revoke_token};
+pub use tokens::{IssuedToken, TokenLimits, issue_partner_token, revoke_token, rotate_token};
 pub use webhook_endpoints::{
     EndpointChanges, MAX_OVERLAP_HOURS, NewEndpoint, WithSecret, create_webhook_endpoint,
     delete_webhook_endpoint, redeliver_webhook, rotate_webhook_endpoint_secret,

@@ -7,10 +7,9 @@ use rapport_domain::values::{EmailAddress, Text};
 
 use super::record::{Change, record};
 use super::{Ctx, check_version, snapshot};
-use crate::auth::ReadScope;
 use crate::error::ApiError;
 use crate::global_id::Kind;
-use crate::store::{NewTeamMember, TeamQuery};
+use crate::store::{NewTeamMember, Tx};
 
 /// Adds a team member (admin only).
 pub async fn create_team_member(ctx: &Ctx<'_>, new: NewTeamMember) -> Result<TeamMember, ApiError> {
@@ -63,7 +62,7 @@ pub async fn update_team_member(
         .ok_or(ApiError::NotFound("team member"))?;
     check_version(member.version, expected_version)?;
     let before = snapshot::team_member(&member);
-    let was_admin = member.active && member.role == Role::Admin;
+    let was_admin = is_active_admin(&member);
     if let Some(name) = changes.name {
         member.name = name;
     }
@@ -76,33 +75,7 @@ pub async fn update_team_member(
     if let Some(active) = changes.active {
         member.active = active;
     }
-    if !member.may_manage_accounts() && tx.managed_client_count(id).await? > 0 {
-        let field = if member.active { "role" } else { "active" };
-        return Err(ApiError::bad_input(
-            field,
-            "this member manages client accounts; assign them another manager first",
-        ));
-    }
-    if was_admin && !(member.active && member.role == Role::Admin) {
-        let admins = ctx
-            .store
-            .team_members_count(
-                // A rule over the whole team, not a read shown to the caller.
-                ReadScope::system(),
-                TeamQuery {
-                    role: Some(Role::Admin),
-                    active: Some(true),
-                },
-            )
-            .await?;
-        if admins <= 1 {
-            let field = if member.active { "role" } else { "active" };
-            return Err(ApiError::bad_input(
-                field,
-                "the last active admin cannot stop being one",
-            ));
-        }
-    }
+    keeps_team_rules(&tx, was_admin, &member).await?;
     let saved = tx
         .save_team_member(member, expected_version, ctx.now)
         .await?;
@@ -121,4 +94,33 @@ pub async fn update_team_member(
     .await?;
     tx.commit().await?;
     Ok(saved)
+}
+
+fn is_active_admin(member: &TeamMember) -> bool {
+    member.active && member.role == Role::Admin
+}
+
+/// Refuses a change to a member (`member` as changed; `was_admin`: whether it was an active
+/// admin before) that breaks the team's rules: a member who manages clients keeps the ability
+/// to manage them until the clients are reassigned, and the last active admin stays an active
+/// admin. Counted in `tx`, so changes made earlier in the same transaction count.
+pub(crate) async fn keeps_team_rules(
+    tx: &Tx,
+    was_admin: bool,
+    member: &TeamMember,
+) -> Result<(), ApiError> {
+    let field = if member.active { "role" } else { "active" };
+    if !member.may_manage_accounts() && tx.managed_client_count(member.id).await? > 0 {
+        return Err(ApiError::bad_input(
+            field,
+            "this member manages client accounts; assign them another manager first",
+        ));
+    }
+    if was_admin && !is_active_admin(member) && tx.active_admin_count().await? <= 1 {
+        return Err(ApiError::bad_input(
+            field,
+            "the last active admin cannot stop being one",
+        ));
+    }
+    Ok(())
 }

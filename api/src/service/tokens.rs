@@ -1,7 +1,12 @@
+//! Partner tokens (JWTs): issued by an admin for any partner or by a partner for itself,
+//! registered (never the token itself), revoked, and rotated with a grace period. A partner
+//! only ever reaches its own registered tokens: another partner's, and tokens outside the
+//! register, do not exist for it (`NOT_FOUND`).
+
 use chrono::{DateTime, Duration, Utc};
 use rapport_domain::events::DomainEvent;
 use rapport_domain::ids::PartnerId;
-use rapport_domain::permissions::{Action, Resource};
+use rapport_domain::permissions::{Action, Principal, Resource};
 use serde_json::json;
 
 use super::Ctx;
@@ -10,6 +15,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::{is_token_id, partner_subject};
 use crate::error::ApiError;
 use crate::global_id::{self, Kind};
+use crate::store::{PartnerToken, Tx};
 
 /// A freshly minted token. The token text is shown once and never stored.
 #[derive(Debug, Clone)]
@@ -22,15 +28,31 @@ pub struct IssuedToken {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Issues a token scoped to one partner (admin only).
-pub async fn issue_partner_token(
-    ctx: &Ctx<'_>,
-    keys: &JwtKeys,
-    partner: PartnerId,
-    valid_for_days: i64,
-    max_days: i64,
-) -> Result<IssuedToken, ApiError> {
-    ctx.authorize(Action::ManageTokens, &Resource::Global, "partner")?;
+/// Limits of partner tokens, from the settings.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenLimits {
+    /// Longest lifetime, in days (`auth.partner_token_max_days`).
+    pub max_days: i64,
+    /// Longest rotation grace period, in hours (`auth.api_key_rotation_max_grace_hours`).
+    pub max_grace_hours: i64,
+}
+
+/// Admins manage every token (`ManageTokens`); a partner its own (`ManageOwnCredentials`):
+/// `Some(partner)` then.
+fn authorize(ctx: &Ctx<'_>) -> Result<Option<PartnerId>, ApiError> {
+    match ctx.caller.principal {
+        Principal::Partner { partner, .. } => {
+            ctx.authorize(Action::ManageOwnCredentials, &Resource::Global, "token")?;
+            Ok(Some(partner))
+        }
+        _ => {
+            ctx.authorize(Action::ManageTokens, &Resource::Global, "token")?;
+            Ok(None)
+        }
+    }
+}
+
+fn can_sign(keys: &JwtKeys, partner: PartnerId) -> Result<(), ApiError> {
     if keys.signing_algorithm().is_none() {
         return Err(ApiError::InvalidTransition {
             current: "VERIFY_ONLY".to_owned(),
@@ -42,13 +64,17 @@ pub async fn issue_partner_token(
             ),
         });
     }
-    if !(1..=max_days).contains(&valid_for_days) {
-        return Err(ApiError::bad_input(
-            "validForDays",
-            format!("must be 1 to {max_days}"),
-        ));
-    }
-    let tx = ctx.store.begin().await?;
+    Ok(())
+}
+
+/// Mints and registers a token for an active `partner`, valid for `ttl`.
+async fn mint(
+    tx: &Tx,
+    ctx: &Ctx<'_>,
+    keys: &JwtKeys,
+    partner: PartnerId,
+    ttl: Duration,
+) -> Result<IssuedToken, ApiError> {
     let found = tx
         .load_partner(partner)
         .await?
@@ -65,10 +91,58 @@ pub async fn issue_partner_token(
             &partner_subject(partner),
             "PARTNER",
             Some(&partner_gid),
-            Duration::days(valid_for_days),
+            ttl,
             ctx.now,
         )
         .map_err(|e| ApiError::Internal(Box::new(e)))?;
+    tx.register_token(&PartnerToken {
+        token_id: token_id.clone(),
+        partner,
+        issued_by: ctx.caller.subject.clone(),
+        created_at: ctx.now,
+        expires_at,
+        last_used_at: None,
+        revoked_at: None,
+        replaced_by: None,
+    })
+    .await?;
+    Ok(IssuedToken {
+        token,
+        token_id,
+        expires_at,
+    })
+}
+
+/// Issues a token scoped to one partner: an admin for any partner (named), a partner for
+/// itself (`partner` omitted or its own; another's answers `NOT_FOUND`).
+pub async fn issue_partner_token(
+    ctx: &Ctx<'_>,
+    keys: &JwtKeys,
+    partner: Option<PartnerId>,
+    valid_for_days: i64,
+    max_days: i64,
+) -> Result<IssuedToken, ApiError> {
+    let own = authorize(ctx)?;
+    let partner = match (own, partner) {
+        (Some(mine), Some(named)) if named != mine => return Err(ApiError::NotFound("partner")),
+        (Some(mine), _) => mine,
+        (None, Some(named)) => named,
+        (None, None) => {
+            return Err(ApiError::bad_input(
+                "partnerId",
+                "name the partner the token acts for",
+            ));
+        }
+    };
+    can_sign(keys, partner)?;
+    if !(1..=max_days).contains(&valid_for_days) {
+        return Err(ApiError::bad_input(
+            "validForDays",
+            format!("must be 1 to {max_days} (auth.partner_token_max_days)"),
+        ));
+    }
+    let tx = ctx.store.begin().await?;
+    let issued = mint(&tx, ctx, keys, partner, Duration::days(valid_for_days)).await?;
     record(
         &tx,
         ctx,
@@ -77,33 +151,39 @@ pub async fn issue_partner_token(
             kind: Kind::Partner,
             id: partner.get(),
             before: None,
-            after: Some(json!({"tokenId": token_id, "expiresAt": expires_at.to_rfc3339()})),
+            after: Some(
+                json!({"tokenId": issued.token_id, "expiresAt": issued.expires_at.to_rfc3339()}),
+            ),
             events: vec![DomainEvent::PartnerTokenIssued(partner)],
         },
     )
     .await?;
     tx.commit().await?;
-    Ok(IssuedToken {
-        token,
-        token_id,
-        expires_at,
-    })
+    Ok(issued)
 }
 
-/// Revokes a token by id (admin only); it is refused from the very next request. Revoking an
-/// already revoked id succeeds and changes nothing.
+/// Revokes a token by id; it is refused from the very next request. An admin revokes any
+/// token id; a partner only its own registered tokens. Revoking an already revoked id
+/// succeeds and changes nothing (a rotated token still in its grace period is ended now).
 pub async fn revoke_token(
     ctx: &Ctx<'_>,
     token_id: &str,
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<bool, ApiError> {
-    ctx.authorize(Action::ManageTokens, &Resource::Global, "token")?;
+    let own = authorize(ctx)?;
     if !is_token_id(token_id) {
         return Err(ApiError::bad_input("tokenId", "is not a token id"));
     }
     let tx = ctx.store.begin().await?;
+    let registered = tx.load_partner_token(ctx.caller.scope(), token_id).await?;
+    if own.is_some() && registered.is_none() {
+        return Err(ApiError::NotFound("token"));
+    }
+    let expires_at = expires_at.or(registered.as_ref().map(|t| t.expires_at));
     let new = tx
-        .revoke_token(token_id, &ctx.caller.subject, expires_at, ctx.now)
+        .revoke_token(token_id, &ctx.caller.subject, expires_at, ctx.now, ctx.now)
+        .await?;
+    tx.mark_token_revoked(token_id, &ctx.caller.subject, ctx.now)
         .await?;
     if new {
         record(
@@ -112,7 +192,7 @@ pub async fn revoke_token(
             Change {
                 action: "revokeToken",
                 kind: Kind::Partner,
-                id: 0,
+                id: registered.map_or(0, |t| t.partner.get()),
                 before: None,
                 after: Some(json!({"tokenId": token_id})),
                 events: vec![DomainEvent::TokenRevoked],
@@ -122,4 +202,102 @@ pub async fn revoke_token(
     }
     tx.commit().await?;
     Ok(new)
+}
+
+/// Replaces a registered partner token by a new one for the same partner, expiring when the
+/// old one did; the old one keeps working for `grace_hours` (0 to the configured bound),
+/// then is refused (a revocation that takes effect at the grace end).
+pub async fn rotate_token(
+    ctx: &Ctx<'_>,
+    keys: &JwtKeys,
+    token_id: &str,
+    grace_hours: i64,
+    limits: TokenLimits,
+) -> Result<(IssuedToken, PartnerToken), ApiError> {
+    authorize(ctx)?;
+    if !is_token_id(token_id) {
+        return Err(ApiError::bad_input("tokenId", "is not a token id"));
+    }
+    if !(0..=limits.max_grace_hours).contains(&grace_hours) {
+        return Err(ApiError::bad_input(
+            "graceHours",
+            format!(
+                "must be 0 to {} (auth.api_key_rotation_max_grace_hours)",
+                limits.max_grace_hours
+            ),
+        ));
+    }
+    let tx = ctx.store.begin().await?;
+    let old = tx
+        .load_partner_token(ctx.caller.scope(), token_id)
+        .await?
+        .ok_or(ApiError::NotFound("token"))?;
+    can_sign(keys, old.partner)?;
+    let revoked = is_revoked(&tx, ctx, &old).await?;
+    if revoked || old.expires_at <= ctx.now {
+        return Err(ApiError::bad_input(
+            "tokenId",
+            "the token is revoked or expired: issue a new one",
+        ));
+    }
+    if old.replaced_by.is_some() {
+        return Err(ApiError::bad_input(
+            "tokenId",
+            "the token was already rotated: rotate its replacement",
+        ));
+    }
+    let left = old.expires_at - ctx.now;
+    let max = Duration::days(limits.max_days);
+    let issued = mint(&tx, ctx, keys, old.partner, left.min(max)).await?;
+    // Whole seconds, like the tokens' own times.
+    let until = (ctx.now + Duration::hours(grace_hours)).min(old.expires_at);
+    let until = DateTime::from_timestamp(until.timestamp(), 0).unwrap_or(until);
+    tx.revoke_token(
+        &old.token_id,
+        &ctx.caller.subject,
+        Some(old.expires_at),
+        ctx.now,
+        until,
+    )
+    .await?;
+    tx.retire_token(&old.token_id, until, &issued.token_id)
+        .await?;
+    let retired = PartnerToken {
+        expires_at: until,
+        replaced_by: Some(issued.token_id.clone()),
+        ..old
+    };
+    record(
+        &tx,
+        ctx,
+        Change {
+            action: "rotateToken",
+            kind: Kind::Partner,
+            id: retired.partner.get(),
+            before: Some(json!({
+                "tokenId": retired.token_id,
+                "expiresAt": until.to_rfc3339(),
+            })),
+            after: Some(json!({
+                "tokenId": issued.token_id,
+                "expiresAt": issued.expires_at.to_rfc3339(),
+            })),
+            events: vec![DomainEvent::PartnerTokenIssued(retired.partner)],
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((issued, retired))
+}
+
+/// Whether the registered token is revoked (marked in the register, or revoked by id with a
+/// time already past).
+async fn is_revoked(tx: &Tx, ctx: &Ctx<'_>, token: &PartnerToken) -> Result<bool, ApiError> {
+    if token.revoked_at.is_some() {
+        return Ok(true);
+    }
+    Ok(tx
+        .token_revocation(&token.token_id)
+        .await?
+        .is_some_and(|from| from <= ctx.now))
 }

@@ -85,7 +85,7 @@ impl Store {
                     .entry(revision.agreement_id)
                     .or_default()
                     .push(revision);
-                joined.push(&mut seen, &row, managers)?;
+                joined.push(&mut seen, &row, ACCOUNT, managers)?;
             }
         }
         let page = page.try_map(|row| {

@@ -43,6 +43,11 @@ impl Store {
     pub async fn connect(settings: &StoreSettings) -> Result<Self, StoreError> {
         let statements = Arc::new(AtomicU64::new(0));
         let recorder = Arc::new(super::plans::Recorder::default());
+        let system = if settings.url.starts_with("sqlite:") {
+            "sqlite"
+        } else {
+            "postgresql"
+        };
         let counter = |conn: &mut DatabaseConnection| {
             let statements = Arc::clone(&statements);
             let recorder = Arc::clone(&recorder);
@@ -50,6 +55,7 @@ impl Store {
                 statements.fetch_add(1, Ordering::Relaxed);
                 super::tally::note();
                 recorder.note(info.statement);
+                crate::traces::statement(system, info);
             });
         };
         if settings.url.starts_with("sqlite:") {

@@ -47,6 +47,39 @@ impl Tx {
         Ok(Tx::new(self.inner.begin().await?))
     }
 
+    /// The contacts (live or erased) with these row ids, by id.
+    pub async fn contacts_by_ids(&self, ids: &[i64]) -> Result<HashMap<i64, Contact>, StoreError> {
+        let mut found = HashMap::new();
+        for chunk in ids.chunks(LOOKUP_CHUNK) {
+            for row in contact::Entity::find()
+                .filter(contact::Column::Id.is_in(chunk.iter().copied()))
+                .all(&self.inner)
+                .await?
+            {
+                found.insert(row.id, super::contacts::to_domain(row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    /// When the accounts with these row ids were created, by id.
+    pub async fn accounts_created_at(
+        &self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, chrono::DateTime<chrono::Utc>>, StoreError> {
+        let mut found = HashMap::new();
+        for chunk in ids.chunks(LOOKUP_CHUNK) {
+            for row in account::Entity::find()
+                .filter(account::Column::Id.is_in(chunk.iter().copied()))
+                .all(&self.inner)
+                .await?
+            {
+                found.insert(row.id, row.created_at);
+            }
+        }
+        Ok(found)
+    }
+
     /// The contacts (live or erased) that carry one of these external ids.
     pub async fn contacts_by_external(
         &self,

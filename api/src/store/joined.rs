@@ -23,7 +23,6 @@ use super::entity::{account, account_domain, contact, team_member};
 use super::{Store, StoreError, scope};
 use crate::auth::ReadScope;
 
-const CONTACT: &str = "c_";
 pub(super) const ACCOUNT: &str = "a_";
 const MANAGER: &str = "m_";
 
@@ -73,18 +72,20 @@ pub struct Joined {
 
 impl Joined {
     /// Takes the account (and manager) of a row, once each: several contacts share an
-    /// account, several accounts a manager.
+    /// account, several accounts a manager. The account's columns are named
+    /// `<account_prefix><column>`.
     pub(super) fn push(
         &mut self,
         seen: &mut HashSet<(bool, i64)>,
         row: &QueryResult,
+        account_prefix: &str,
         with_manager: bool,
     ) -> Result<(), StoreError> {
-        let account_id: i64 = row.try_get(ACCOUNT, account::Column::Id.as_str())?;
+        let account_id: i64 = row.try_get(account_prefix, account::Column::Id.as_str())?;
         if !seen.insert((false, account_id)) {
             return Ok(());
         }
-        let model = account::Model::from_query_result(row, ACCOUNT)?;
+        let model = account::Model::from_query_result(row, account_prefix)?;
         self.accounts
             .push(super::accounts::to_domain(model, Vec::new())?);
         if with_manager
@@ -113,14 +114,16 @@ impl Store {
         }
         let managers = managers && scope::reads_staff_rows(scope);
         let mut q = Query::select();
-        columns_of::<account::Entity>(&mut q, ACCOUNT);
+        // The accounts' columns keep their own names: a prefix would cost every column of
+        // every row a formatted name when it is read.
+        columns_of::<account::Entity>(&mut q, "");
         q.from(account::Entity)
             .and_where(account::Column::Id.is_in(ids.iter().map(|id| id.get())))
             .cond_where(scope::accounts(scope));
         join_managers(&mut q, managers);
         let mut seen = HashSet::new();
         for row in self.reader().query_all(&q).await? {
-            out.push(&mut seen, &row, managers)?;
+            out.push(&mut seen, &row, "", managers)?;
         }
         Ok(out)
     }
@@ -140,7 +143,8 @@ impl Store {
         }
         let managers = managers && scope::reads_staff_rows(scope);
         let mut q = Query::select();
-        columns_of::<contact::Entity>(&mut q, CONTACT);
+        // The contacts' columns keep their own names (see `accounts_with_managers`).
+        columns_of::<contact::Entity>(&mut q, "");
         columns_of::<account::Entity>(&mut q, ACCOUNT);
         q.from(contact::Entity)
             .join(
@@ -155,9 +159,9 @@ impl Store {
         join_managers(&mut q, managers);
         let mut seen = HashSet::new();
         for row in self.reader().query_all(&q).await? {
-            let model = contact::Model::from_query_result(&row, CONTACT)?;
+            let model = contact::Model::from_query_result(&row, "")?;
             out.contacts.push(super::contacts::to_domain(model)?);
-            out.push(&mut seen, &row, managers)?;
+            out.push(&mut seen, &row, ACCOUNT, managers)?;
         }
         Ok(out)
     }

@@ -23,6 +23,7 @@ mod import_job_progress;
 mod import_job_reads;
 mod import_jobs;
 mod interactions;
+mod issued_tokens;
 mod joined;
 mod like;
 mod measurements;
@@ -73,6 +74,7 @@ pub use import_jobs::{
 pub use interactions::{
     Interaction, InteractionPage, InteractionQuery, InteractionSort, NewInteraction,
 };
+pub use issued_tokens::{PartnerToken, TOKEN_LIST_LIMIT};
 pub use joined::Joined;
 pub use measurements::{Recorded, StoredCredit};
 pub use notifications::{

@@ -266,4 +266,49 @@ impl Tx {
             .count(&self.inner)
             .await?)
     }
+
+    /// How many members are active admins, as this transaction sees them.
+    pub async fn active_admin_count(&self) -> Result<u64, StoreError> {
+        Ok(team_member::Entity::find()
+            .filter(team_member::Column::Role.eq(Role::Admin.as_str()))
+            .filter(team_member::Column::Active.eq(true))
+            .count(&self.inner)
+            .await?)
+    }
+
+    /// The members whose tokens carry one of `subjects`, by subject.
+    pub async fn team_members_by_subjects(
+        &self,
+        subjects: &[String],
+    ) -> Result<HashMap<String, TeamMember>, StoreError> {
+        let mut found = HashMap::new();
+        for chunk in subjects.chunks(500) {
+            for row in team_member::Entity::find()
+                .filter(team_member::Column::Subject.is_in(chunk.iter().cloned()))
+                .all(&self.inner)
+                .await?
+            {
+                found.insert(row.subject.clone(), to_domain(row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The members whose normalized email is one of `keys`, by that key.
+    pub async fn team_members_by_email_keys(
+        &self,
+        keys: &[String],
+    ) -> Result<HashMap<String, TeamMember>, StoreError> {
+        let mut found = HashMap::new();
+        for chunk in keys.chunks(500) {
+            for row in team_member::Entity::find()
+                .filter(team_member::Column::EmailKey.is_in(chunk.iter().cloned()))
+                .all(&self.inner)
+                .await?
+            {
+                found.insert(row.email_key.clone(), to_domain(row)?);
+            }
+        }
+        Ok(found)
+    }
 }

@@ -8,6 +8,10 @@ wire_enum!(
     InteractionKind, "kind" {
         /// A phone call.
         Call => "CALL",
+        /// An email exchanged with the contact.
+        Email => "EMAIL",
+        /// A meeting, in person or by video.
+        Meeting => "MEETING",
     }
 );
 

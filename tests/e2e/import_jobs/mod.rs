@@ -10,6 +10,7 @@ use rapport_api::service::import_jobs::{JobRunner, RunOutcome};
 use rapport_tests::{TestApp, spawn_app};
 use serde_json::{Value, json};
 
+mod kinds;
 mod resume;
 
 const START: &str = "mutation($input: ImportRecordsInput!) { startImport(input: $input) { job { \

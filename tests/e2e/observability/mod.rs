@@ -5,3 +5,4 @@
 mod metrics;
 mod page;
 mod process;
+mod traces;

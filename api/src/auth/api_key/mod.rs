@@ -101,6 +101,7 @@ pub struct MintedKey {
 pub struct ApiKeys {
     pepper: SecretSlice<u8>,
     last_use: Mutex<LruCache<i64, Instant>>,
+    token_use: Mutex<LruCache<String, Instant>>,
 }
 
 impl std::fmt::Debug for ApiKeys {
@@ -117,6 +118,9 @@ impl ApiKeys {
         Self {
             pepper,
             last_use: Mutex::new(LruCache::new(
+                NonZeroUsize::new(10_000).unwrap_or(NonZeroUsize::MIN),
+            )),
+            token_use: Mutex::new(LruCache::new(
                 NonZeroUsize::new(10_000).unwrap_or(NonZeroUsize::MIN),
             )),
         }
@@ -161,16 +165,27 @@ impl ApiKeys {
     /// Whether this process should record a use of key `id` now (at most once per
     /// [`LAST_USE_GAP`]); marks it recorded.
     pub fn due_for_last_use(&self, id: i64) -> bool {
-        let Ok(mut seen) = self.last_use.lock() else {
-            return false;
-        };
-        let now = Instant::now();
-        match seen.get(&id) {
-            Some(at) if now.duration_since(*at) < LAST_USE_GAP => false,
-            _ => {
-                seen.put(id, now);
-                true
-            }
+        self.last_use
+            .lock()
+            .is_ok_and(|mut seen| due(&mut seen, id))
+    }
+
+    /// Whether this process should record a use of the partner token `token_id` now (at most
+    /// once per [`LAST_USE_GAP`]); marks it recorded.
+    pub fn due_for_token_use(&self, token_id: &str) -> bool {
+        self.token_use
+            .lock()
+            .is_ok_and(|mut seen| due(&mut seen, token_id.to_owned()))
+    }
+}
+
+fn due<K: std::hash::Hash + Eq>(seen: &mut LruCache<K, Instant>, key: K) -> bool {
+    let now = Instant::now();
+    match seen.get(&key) {
+        Some(at) if now.duration_since(*at) < LAST_USE_GAP => false,
+        _ => {
+            seen.put(key, now);
+            true
         }
     }
 }

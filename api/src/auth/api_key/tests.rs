@@ -56,3 +56,11 @@ fn last_use_is_due_once_per_gap_per_key() {
     assert!(!keys.due_for_last_use(1));
     assert!(keys.due_for_last_use(2));
 }
+
+#[test]
+fn a_partner_tokens_last_use_is_due_once_per_gap_per_token() {
+    let keys = keys(&[1; 32]);
+    assert!(keys.due_for_token_use("token-a"));
+    assert!(!keys.due_for_token_use("token-a"));
+    assert!(keys.due_for_token_use("token-b"));
+}

@@ -3,8 +3,10 @@
 //! revokes its own, and another partner's do not exist for it. A key's secret appears in a
 //! payload once (creation, rotation) and never in a listing.
 
+mod listing;
 mod mutations;
 
+pub use listing::{CredentialNode, PartnerTokenNode};
 pub use mutations::CredentialMutations;
 
 use async_graphql::{Context, ID, Object, Result};
@@ -70,12 +72,7 @@ impl ApiKeyNode {
     }
     /// The key's public beginning (`rpk_live_0123456789abcdef_…`), to tell keys apart.
     async fn prefix(&self) -> String {
-        let kind = if self.0.account.partner.is_some() {
-            crate::auth::api_key::PARTNER_PREFIX
-        } else {
-            crate::auth::api_key::STAFF_PREFIX
-        };
-        format!("{kind}{}_…", self.0.lookup)
+        Self::prefix_of(&self.0)
     }
     /// The service account it acts for.
     async fn service_account(&self) -> ServiceAccountNode {
@@ -103,6 +100,18 @@ impl ApiKeyNode {
     }
 }
 
+impl ApiKeyNode {
+    /// A key's public beginning, as listings show it.
+    pub(super) fn prefix_of(key: &ApiKey) -> String {
+        let kind = if key.account.partner.is_some() {
+            crate::auth::api_key::PARTNER_PREFIX
+        } else {
+            crate::auth::api_key::STAFF_PREFIX
+        };
+        format!("{kind}{}_…", key.lookup)
+    }
+}
+
 /// Parses an API key id from input field `field`.
 pub(super) fn api_key_id(field: &str, id: &ID) -> Result<i64> {
     global_id::decode(Kind::ApiKey, id.as_str())
@@ -121,5 +130,15 @@ impl CredentialQueries {
         let st = state(ctx);
         let keys = crate::service::api_keys(&st.ctx()).await.gql()?;
         Ok(keys.into_iter().map(ApiKeyNode).collect())
+    }
+
+    /// Every credential the caller manages, newest first: API keys and partner tokens (at
+    /// most 200 of each). An admin sees every one, a partner its own (with its token, or a
+    /// key holding `MANAGE`). Revoked and expired ones are listed too; secrets never are.
+    /// Partner tokens issued before Rapport kept a register of them are not listed.
+    async fn credentials(&self, ctx: &Context<'_>) -> Result<Vec<CredentialNode>> {
+        let st = state(ctx);
+        let listed = crate::service::credentials(&st.ctx()).await.gql()?;
+        Ok(listed.into_iter().map(CredentialNode).collect())
     }
 }

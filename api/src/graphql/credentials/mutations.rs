@@ -1,4 +1,4 @@
-//! `createServiceAccount`, `createApiKey`, `revokeApiKey`, `rotateApiKey`.
+//! `createServiceAccount`, `createApiKey`, `revokeApiKey`, `rotateApiKey`, `rotateToken`.
 
 use std::sync::Arc;
 
@@ -11,11 +11,11 @@ use super::super::enums::{ApiScope, Role};
 use super::super::error::{GqlResultExt, gql};
 use super::super::ids::partner_id;
 use super::super::scalars::DateTimeScalar;
-use super::{ApiKeyNode, ServiceAccountNode, api_key_id};
+use super::{ApiKeyNode, PartnerTokenNode, ServiceAccountNode, api_key_id};
 use crate::auth::api_key::ApiKeys;
 use crate::error::ApiError;
 use crate::global_id::{self, Kind};
-use crate::service::{self, KeyLimits};
+use crate::service::{self, KeyLimits, TokenLimits};
 
 /// Input of `createServiceAccount`.
 #[derive(Debug, InputObject)]
@@ -94,6 +94,40 @@ pub struct RotateApiKeyPayload {
     key: String,
     /// The old key, now expiring at the end of the grace period.
     previous_api_key: ApiKeyNode,
+}
+
+/// Input of `rotateToken`.
+#[derive(Debug, InputObject)]
+pub struct RotateTokenInput {
+    /// The id (`jti`) of the partner token to replace, as `issuePartnerToken` or
+    /// `credentials` answered it.
+    token_id: String,
+    /// Hours the old token keeps working beside the new one: 0 to
+    /// `auth.api_key_rotation_max_grace_hours` (168 by default).
+    #[graphql(default = 24)]
+    grace_hours: i32,
+}
+
+/// Result of `rotateToken`: the new token is shown only this once.
+#[derive(SimpleObject)]
+pub struct RotateTokenPayload {
+    /// The new JWT, to send as `Authorization: Bearer <token>`; shown only this once.
+    token: String,
+    /// The new token's id (`jti`).
+    token_id: String,
+    /// When the new token stops being accepted: when the old one would have.
+    expires_at: DateTimeScalar,
+    /// The old token, now ending at the end of the grace period.
+    previous_token: PartnerTokenNode,
+}
+
+impl std::fmt::Debug for RotateTokenPayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RotateTokenPayload")
+            .field("token", &"<redacted>")
+            .field("token_id", &self.token_id)
+            .finish()
+    }
 }
 
 // The payloads that carry a key never print it.
@@ -209,6 +243,35 @@ impl CredentialMutations {
         Ok(RevokeApiKeyPayload {
             api_key: ApiKeyNode(key),
             newly_revoked,
+        })
+    }
+
+    /// Replaces a partner token by a new one for the same partner, expiring when the old one
+    /// would have; the old token keeps working for the grace period, then is refused. Admins
+    /// rotate any registered token, a partner its own.
+    async fn rotate_token(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The token to replace and the grace period.")] input: RotateTokenInput,
+    ) -> Result<RotateTokenPayload> {
+        let st = state(ctx);
+        let (issued, previous) = service::rotate_token(
+            &st.ctx(),
+            &st.keys,
+            &input.token_id,
+            i64::from(input.grace_hours),
+            TokenLimits {
+                max_days: st.settings.auth.partner_token_max_days,
+                max_grace_hours: st.settings.auth.api_key_rotation_max_grace_hours,
+            },
+        )
+        .await
+        .gql()?;
+        Ok(RotateTokenPayload {
+            token: issued.token,
+            token_id: issued.token_id,
+            expires_at: issued.expires_at.into(),
+            previous_token: PartnerTokenNode(previous),
         })
     }
 

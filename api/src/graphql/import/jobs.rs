@@ -71,6 +71,8 @@ impl ImportJobNode {
         match self.0.kind.as_str() {
             "accounts" => Some(ImportKindInput::Accounts),
             "contacts" => Some(ImportKindInput::Contacts),
+            "measurements" => Some(ImportKindInput::Measurements),
+            "team_members" => Some(ImportKindInput::TeamMembers),
             _ => None,
         }
     }

@@ -46,6 +46,11 @@ pub enum ImportKindInput {
     /// Contacts (columns: external_source, external_id, account_id, account_external_id,
     /// first_name, last_name, email, phone, title, marketing_consent).
     Contacts,
+    /// Measurements of agreement metrics, checked as `recordMeasurements` checks them
+    /// (columns: agreement_id, metric_key, value, observed_at, source).
+    Measurements,
+    /// Team members, admins only (columns: subject, email, name, role, active).
+    TeamMembers,
 }
 
 /// The file's format.
@@ -60,12 +65,17 @@ pub enum ImportFormat {
 /// A way of finding the existing record a row is about.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
 pub enum ImportMatch {
+    /// Rapport's own id with its created_at, as an export of this database writes them
+    /// (accounts, contacts).
+    Id,
     /// external_source + external_id.
     ExternalId,
     /// The email address (contacts).
     Email,
     /// Any of the email domains (accounts).
     Domain,
+    /// The subject the member's tokens carry (team members).
+    Subject,
 }
 
 /// One renamed column.
@@ -90,7 +100,8 @@ pub struct ImportRecordsInput {
     /// Columns of the file renamed to ours.
     #[graphql(default)]
     pub mapping: Vec<ColumnMappingInput>,
-    /// Matching order, first hit wins (default: EXTERNAL_ID then EMAIL / DOMAIN).
+    /// Matching order, first hit wins (default: ID, EXTERNAL_ID then EMAIL / DOMAIN; SUBJECT then
+    /// EMAIL for team members; measurements match by their own identity and take none).
     pub match_by: Option<Vec<ImportMatch>>,
     /// The source system of rows without an external_source cell.
     pub source: Option<String>,
@@ -118,7 +129,8 @@ pub struct ImportRow {
     pub line: u64,
     /// What happened (in a dry run: what would happen).
     pub outcome: ImportOutcome,
-    /// The record's global id (none for a refused row, nor for a creation in a dry run).
+    /// The record's global id (none for a refused row, nor for a creation in a dry run, nor
+    /// for a measurement, which has no global id).
     pub id: Option<async_graphql::ID>,
     /// The column at fault of a refused row (`row` for the row as a whole).
     pub field: Option<String>,
@@ -145,8 +157,11 @@ pub struct ImportRecordsPayload {
 
 fn payload(kind: ImportKind, report: ImportReport) -> ImportRecordsPayload {
     let id_kind = match kind {
-        ImportKind::Accounts => crate::global_id::Kind::Account,
-        ImportKind::Contacts => crate::global_id::Kind::Contact,
+        ImportKind::Accounts => Some(crate::global_id::Kind::Account),
+        ImportKind::Contacts => Some(crate::global_id::Kind::Contact),
+        // A measurement has no global id of its own.
+        ImportKind::Measurements => None,
+        ImportKind::TeamMembers => Some(crate::global_id::Kind::TeamMember),
     };
     let rows = report
         .rows
@@ -163,7 +178,10 @@ fn payload(kind: ImportKind, report: ImportReport) -> ImportRecordsPayload {
             ImportRow {
                 line: r.line,
                 outcome,
-                id: r.id.map(|id| crate::global_id::encode(id_kind, id).into()),
+                id: r
+                    .id
+                    .zip(id_kind)
+                    .map(|(id, kind)| crate::global_id::encode(kind, id).into()),
                 field,
                 reason,
             }
@@ -188,6 +206,8 @@ pub(super) fn read_input(
     let kind = match input.kind {
         ImportKindInput::Accounts => ImportKind::Accounts,
         ImportKindInput::Contacts => ImportKind::Contacts,
+        ImportKindInput::Measurements => ImportKind::Measurements,
+        ImportKindInput::TeamMembers => ImportKind::TeamMembers,
     };
     let format = match input.format {
         Some(ImportFormat::Csv) => Format::Csv,
@@ -209,9 +229,11 @@ pub(super) fn read_input(
         options.match_by = order
             .into_iter()
             .map(|m| match m {
+                ImportMatch::Id => MatchBy::Id,
                 ImportMatch::ExternalId => MatchBy::ExternalId,
                 ImportMatch::Email => MatchBy::Email,
                 ImportMatch::Domain => MatchBy::Domain,
+                ImportMatch::Subject => MatchBy::Subject,
             })
             .collect();
     }
@@ -229,7 +251,8 @@ pub struct ImportMutations;
 
 #[Object]
 impl ImportMutations {
-    /// Imports accounts or contacts from an uploaded CSV or JSON Lines file (staff), or with
+    /// Imports accounts, contacts, measurements or team members from an uploaded CSV or JSON
+    /// Lines file (staff; team members: admins), or with
     /// `dryRun` reports what each row would do and changes nothing. A file that cannot be read
     /// changes nothing; otherwise each row is created, updated, found unchanged or refused on
     /// its own.

@@ -7,10 +7,11 @@ mod operations;
 mod page;
 mod process;
 mod request;
+mod traces;
 
 pub use families::Metrics;
 pub use page::metrics;
 pub use request::{
-    ConnectionCounter, OpenConnection, RequestSpan, note_caller, note_operation,
+    ConnectionCounter, OpenConnection, RequestSpan, note_caller, note_operation, noted_operation,
     noted_subject_kind, subject_kind,
 };

@@ -61,6 +61,13 @@ pub fn note_caller(req: &actix_web::HttpRequest, principal: &Principal) {
     req.extensions_mut().insert(SubjectKind(kind));
 }
 
+/// The GraphQL operation name noted for this request (unbounded: for traces, not labels).
+pub fn noted_operation(req: &actix_web::HttpRequest) -> Option<String> {
+    req.extensions()
+        .get::<GraphqlOperation>()
+        .and_then(|op| op.0.clone())
+}
+
 /// The caller's kind noted for this request (`anonymous` when none was).
 pub fn noted_subject_kind(req: &actix_web::HttpRequest) -> &'static str {
     req.extensions()

@@ -18,7 +18,7 @@ use crate::service::Ctx;
 use crate::service::agreement_compute::{Source, recompute_period};
 use crate::service::agreement_events::measurement_events;
 use crate::service::record::{Change, record};
-use crate::store::Recorded;
+use crate::store::{Recorded, Tx};
 
 /// What a measurement batch did, item by item.
 #[derive(Debug, Clone)]
@@ -71,33 +71,55 @@ pub async fn record_measurements(
     }
     recorded.extend(batch.repeats.iter().map(|(i, _)| (*i, Recorded::Unchanged)));
     recorded.sort_by_key(|(i, _)| *i);
+    let counts = (recorded.len(), batch.errors.len());
+    settle(&tx, ctx, &agreement, &touched, "recordMeasurements", counts).await?;
+    tx.commit().await?;
+    Ok(BatchResult {
+        agreement,
+        recorded,
+        errors: batch.errors,
+    })
+}
+
+/// Settles the periods of `agreement` that recorded measurements changed: recomputes their
+/// ledger and compliance, and writes the at-risk, breached and credit events with an audit row
+/// saying how many were recorded and refused (`counts`). Nothing to settle writes nothing.
+pub(crate) async fn settle(
+    tx: &Tx,
+    ctx: &Ctx<'_>,
+    agreement: &Agreement,
+    touched: &BTreeSet<Period>,
+    action: &'static str,
+    counts: (usize, usize),
+) -> Result<(), ApiError> {
+    let id = agreement.id();
     let mut events = Vec::new();
     if !touched.is_empty() {
         events.push(DomainEvent::MeasurementRecorded(id));
     }
-    for period in &touched {
+    for period in touched {
         let previous = tx.credits_of_period(id, period.start()).await?;
-        let outcome = recompute_period(&tx, &agreement, period, ctx.now).await?;
+        let outcome = recompute_period(tx, agreement, period, ctx.now).await?;
         let statuses =
-            crate::service::agreement_compute::statuses_of(&Source::Tx(&tx), &agreement, period)
+            crate::service::agreement_compute::statuses_of(&Source::Tx(tx), agreement, period)
                 .await?;
         tx.replace_compliance(id, period, &statuses).await?;
         events.extend(measurement_events(
-            &agreement, period, &statuses, &outcome, &previous,
+            agreement, period, &statuses, &outcome, &previous,
         ));
     }
     if !events.is_empty() {
         record(
-            &tx,
+            tx,
             ctx,
             Change {
-                action: "recordMeasurements",
+                action,
                 kind: Kind::Agreement,
                 id: id.get(),
                 before: None,
                 after: Some(json!({
-                    "recorded": recorded.len(),
-                    "refused": batch.errors.len(),
+                    "recorded": counts.0,
+                    "refused": counts.1,
                     "periods": touched.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 })),
                 events,
@@ -105,10 +127,5 @@ pub async fn record_measurements(
         )
         .await?;
     }
-    tx.commit().await?;
-    Ok(BatchResult {
-        agreement,
-        recorded,
-        errors: batch.errors,
-    })
+    Ok(())
 }

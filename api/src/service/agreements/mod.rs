@@ -5,6 +5,7 @@
 mod measurements;
 mod scheduler;
 
+pub(crate) use measurements::settle;
 pub use measurements::{BatchResult, record_measurements};
 pub use scheduler::{SchedulerReport, run_scheduler};
 
@@ -66,7 +67,7 @@ async fn authorize_on(
     ctx.authorize(action, &scope, "agreement")
 }
 
-async fn open(
+pub(crate) async fn open(
     tx: &Tx,
     ctx: &Ctx<'_>,
     id: AgreementId,

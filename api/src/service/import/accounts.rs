@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{NaiveDate, TimeZone as _, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone as _, Utc};
 use rapport_domain::account::{
     Account, AccountKind, AcquisitionChannel, NamedBy, NewAccount, RelationshipType,
 };
@@ -15,74 +15,16 @@ use rapport_domain::permissions::{Action, Resource};
 use rapport_domain::team::TeamMember;
 use rapport_domain::values::{EmailAddress, EmailDomain, ExternalRef, Text};
 
-use super::rows::{Cells, Refusal, Seen, refuse, show};
-use super::{ACCOUNT_COLUMNS, ImportOptions, ImportReport, MatchBy, Outcome, Record, RowReport};
+use super::account_row::{Row, read};
+use super::driver::{Applied, RowKind};
+use super::rows::{Cells, Refusal, refuse, show};
+use super::{ACCOUNT_COLUMNS, ImportOptions, MatchBy, Outcome};
 use crate::error::ApiError;
 use crate::global_id::{self, Kind};
 use crate::service::accounts::account_scope;
 use crate::service::record::{Change, record};
 use crate::service::{Ctx, snapshot};
 use crate::store::Tx;
-
-/// An account row as read: `None` where the file has no such column.
-struct Row {
-    external: Option<ExternalRef>,
-    name: Option<Text>,
-    domains: Option<Vec<EmailDomain>>,
-    relationship: Option<RelationshipType>,
-    manager: Option<EmailAddress>,
-    client_since: Option<NaiveDate>,
-}
-
-fn read(cells: &Cells<'_>, options: &ImportOptions) -> Result<Row, Refusal> {
-    let domains = cells
-        .raw("domain")
-        .map(|v| {
-            v.split([';', ',', ' '])
-                .filter(|d| !d.trim().is_empty())
-                .map(|d| EmailDomain::parse(d).map_err(|e| refuse("domain", e.message)))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .transpose()?;
-    let relationship = cells
-        .value("relationship_type")
-        .map(|v| {
-            RelationshipType::parse(&v.to_ascii_uppercase())
-                .map_err(|e| refuse("relationship_type", e.message))
-        })
-        .transpose()?;
-    let manager = cells
-        .value("account_manager_email")
-        .map(|v| EmailAddress::parse(v).map_err(|e| refuse("account_manager_email", e.message)))
-        .transpose()?;
-    let client_since = cells
-        .value("client_since")
-        .map(|v| {
-            NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .map_err(|_| refuse("client_since", "must be a date as YYYY-MM-DD"))
-        })
-        .transpose()?;
-    if client_since.is_some() && relationship != Some(RelationshipType::Client) {
-        return Err(refuse(
-            "client_since",
-            "is only for rows whose relationship_type is CLIENT",
-        ));
-    }
-    if relationship == Some(RelationshipType::Client) && manager.is_none() {
-        return Err(refuse(
-            "account_manager_email",
-            "is required for a CLIENT (the dedicated account manager)",
-        ));
-    }
-    Ok(Row {
-        external: cells.external(options, "external_id")?,
-        name: cells.name("name")?,
-        domains,
-        relationship,
-        manager,
-        client_since,
-    })
-}
 
 fn column(field: &str) -> &str {
     match field {
@@ -105,18 +47,26 @@ fn refusal(err: ApiError) -> Result<Refusal, ApiError> {
     })
 }
 
-struct Found {
+pub(super) struct Found {
+    created_at: HashMap<i64, DateTime<Utc>>,
     by_external: HashMap<ExternalRef, AccountId>,
     by_domain: HashMap<String, Vec<AccountId>>,
 }
 
-/// Reads a row and claims its keys (a key a row before it used refuses it).
-fn read_row(options: &ImportOptions, seen: &mut Seen, record: &Record) -> Result<Row, Refusal> {
-    let cells = Cells {
-        record,
-        columns: ACCOUNT_COLUMNS,
-    };
-    read(&cells, options).and_then(|row| {
+/// Account rows.
+pub(super) struct Accounts;
+
+impl RowKind for Accounts {
+    type Row = Row;
+    type Found = Found;
+
+    const COLUMNS: &'static [&'static str] = ACCOUNT_COLUMNS;
+
+    fn read(cells: &Cells<'_>, options: &ImportOptions) -> Result<Row, Refusal> {
+        read(cells, options)
+    }
+
+    fn keys(row: &Row) -> Vec<(&'static str, String)> {
         let mut keys = Vec::new();
         if let Some(e) = &row.external {
             keys.push(("external_id", show(e)));
@@ -124,64 +74,37 @@ fn read_row(options: &ImportOptions, seen: &mut Seen, record: &Record) -> Result
         for d in row.domains.iter().flatten() {
             keys.push(("domain", d.as_str().to_owned()));
         }
-        seen.claim(record.line, &keys)?;
-        Ok(row)
-    })
-}
-
-/// Claims the keys of a row a job already imported (a resumed job reads those rows again to
-/// find the duplicates of the rows still to come), writing nothing.
-pub(super) fn remember(options: &ImportOptions, seen: &mut Seen, record: &Record) {
-    let _ = read_row(options, seen, record);
-}
-
-/// Imports one chunk of account rows in one transaction, and hands the transaction back
-/// uncommitted: the caller commits it (with the job's progress, when a job runs the import)
-/// or, in a dry run, drops it, which rolls it back.
-pub(super) async fn import_chunk(
-    ctx: &Ctx<'_>,
-    options: &ImportOptions,
-    seen: &mut Seen,
-    records: Vec<Record>,
-    report: &mut ImportReport,
-) -> Result<Tx, ApiError> {
-    let rows: Vec<(u64, Result<Row, Refusal>)> = records
-        .iter()
-        .map(|record| (record.line, read_row(options, seen, record)))
-        .collect();
-    let tx = ctx.store.begin().await?;
-    let ok = || rows.iter().filter_map(|(_, r)| r.as_ref().ok());
-    let externals: Vec<ExternalRef> = ok().filter_map(|r| r.external.clone()).collect();
-    let domains: Vec<String> = ok()
-        .flat_map(|r| r.domains.iter().flatten())
-        .map(|d| d.as_str().to_owned())
-        .collect();
-    let found = Found {
-        by_external: tx.accounts_by_external(&externals).await?,
-        by_domain: tx.accounts_by_domains(&domains).await?,
-    };
-    for (line, row) in rows {
-        let (outcome, id) = match row {
-            Err((field, reason)) => (Outcome::Refused { field, reason }, None),
-            Ok(row) => {
-                let point = tx.savepoint().await?;
-                match one(&point, ctx, options, &found, row).await {
-                    Ok(Ok((outcome, id))) => {
-                        point.commit().await?;
-                        (outcome, id)
-                    }
-                    Ok(Err((field, reason))) => (Outcome::Refused { field, reason }, None),
-                    Err(err) => {
-                        let (field, reason) = refusal(err)?;
-                        (Outcome::Refused { field, reason }, None)
-                    }
-                }
-            }
-        };
-        let id = id.filter(|_| !(options.dry_run && outcome == Outcome::Create));
-        report.push(RowReport { line, outcome, id });
+        keys
     }
-    Ok(tx)
+
+    async fn look_up(tx: &Tx, _ctx: &Ctx<'_>, rows: &[&Row]) -> Result<Found, ApiError> {
+        let externals: Vec<ExternalRef> = rows.iter().filter_map(|r| r.external.clone()).collect();
+        let domains: Vec<String> = rows
+            .iter()
+            .flat_map(|r| r.domains.iter().flatten())
+            .map(|d| d.as_str().to_owned())
+            .collect();
+        let ids: Vec<i64> = rows.iter().filter_map(|r| r.own.map(|o| o.id)).collect();
+        Ok(Found {
+            created_at: tx.accounts_created_at(&ids).await?,
+            by_external: tx.accounts_by_external(&externals).await?,
+            by_domain: tx.accounts_by_domains(&domains).await?,
+        })
+    }
+
+    async fn apply(
+        tx: &Tx,
+        ctx: &Ctx<'_>,
+        options: &ImportOptions,
+        found: &mut Found,
+        row: Row,
+    ) -> Result<Applied, ApiError> {
+        one(tx, ctx, options, found, row).await
+    }
+
+    fn refusal(err: ApiError) -> Result<Refusal, ApiError> {
+        refusal(err)
+    }
 }
 
 fn matched(
@@ -189,6 +112,10 @@ fn matched(
     found: &Found,
     row: &Row,
 ) -> Result<Option<AccountId>, Refusal> {
+    let by_id = row
+        .own
+        .filter(|o| found.created_at.get(&o.id).is_some_and(|at| o.names(*at)))
+        .map(|o| AccountId::new(o.id));
     let by_external = row
         .external
         .as_ref()
@@ -206,6 +133,7 @@ fn matched(
     let mut hit = None;
     for m in &options.match_by {
         hit = match m {
+            MatchBy::Id => by_id,
             MatchBy::ExternalId => by_external,
             MatchBy::Domain if by_domain.len() > 1 => {
                 return Err(refuse(
@@ -217,11 +145,20 @@ fn matched(
                 ));
             }
             MatchBy::Domain => by_domain.iter().next().copied(),
-            MatchBy::Email => None,
+            MatchBy::Email | MatchBy::Subject => None,
         };
         if hit.is_some() {
             break;
         }
+    }
+    if let Some(other) = by_external.filter(|e| Some(*e) != hit) {
+        return Err(refuse(
+            "external_id",
+            format!(
+                "is the external id of another account ({}) than the one this row matches: a possible duplicate, not merged",
+                name(&other)
+            ),
+        ));
     }
     if let Some(other) = by_domain.iter().find(|d| Some(**d) != hit) {
         return Err(refuse(
@@ -298,7 +235,7 @@ async fn one(
     options: &ImportOptions,
     found: &Found,
     row: Row,
-) -> Result<Result<(Outcome, Option<i64>), Refusal>, ApiError> {
+) -> Result<Applied, ApiError> {
     let hit = match matched(options, found, &row) {
         Ok(h) => h,
         Err(r) => return Ok(Err(r)),
@@ -315,14 +252,14 @@ async fn create(
     ctx: &Ctx<'_>,
     row: Row,
     manager: Option<&TeamMember>,
-) -> Result<Result<(Outcome, Option<i64>), Refusal>, ApiError> {
+) -> Result<Applied, ApiError> {
     ctx.authorize(Action::CreateAccount, &Resource::Global, "account")?;
     let Some(name) = row.name else {
         return Ok(Err(refuse("name", "is required for a new account")));
     };
     let new = NewAccount::new(
         name,
-        AccountKind::Organization,
+        row.kind.unwrap_or(AccountKind::Organization),
         None,
         row.domains.unwrap_or_default(),
         AcquisitionChannel::Other,
@@ -371,7 +308,7 @@ async fn update(
     row: Row,
     manager: Option<&TeamMember>,
     id: AccountId,
-) -> Result<Result<(Outcome, Option<i64>), Refusal>, ApiError> {
+) -> Result<Applied, ApiError> {
     let mut account = tx
         .load_account(id)
         .await?
@@ -394,10 +331,11 @@ async fn update(
         b.sort_unstable();
         a == b
     };
-    if name != p.name || !same_domains {
+    let kind = row.kind.unwrap_or(p.kind);
+    if name != p.name || kind != p.kind || !same_domains {
         account.update_details(
             name,
-            p.kind,
+            kind,
             p.parent,
             domains,
             NamedBy::of(&ctx.caller.principal),

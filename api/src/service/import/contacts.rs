@@ -8,53 +8,18 @@ use rapport_domain::contact::{Contact, ContactDetails, EmailConsent};
 use rapport_domain::events::DomainEvent;
 use rapport_domain::ids::AccountId;
 use rapport_domain::permissions::{Action, Resource};
-use rapport_domain::values::{EmailAddress, ExternalRef, Phone, PhoneNumber, PhoneType, Text};
+use rapport_domain::values::{ExternalRef, Phone, PhoneType};
 
-use super::rows::{Cells, Refusal, Seen, refuse, show};
-use super::{CONTACT_COLUMNS, ImportOptions, ImportReport, MatchBy, Outcome, Record, RowReport};
+use super::contact_row::{Row, read};
+use super::driver::{Applied, RowKind};
+use super::rows::{Cells, Refusal, refuse, show};
+use super::{CONTACT_COLUMNS, ImportOptions, MatchBy, Outcome};
 use crate::error::ApiError;
 use crate::global_id::{self, Kind};
 use crate::service::accounts::account_scope;
 use crate::service::record::{Change, record};
 use crate::service::{Ctx, snapshot};
 use crate::store::Tx;
-
-/// A contact row as read: `None` where the file has no such column.
-struct Row {
-    external: Option<ExternalRef>,
-    account_id: Option<AccountId>,
-    account_external: Option<ExternalRef>,
-    first_name: Option<Text>,
-    last_name: Option<Option<Text>>,
-    email: Option<Option<EmailAddress>>,
-    phone: Option<Option<PhoneNumber>>,
-    title: Option<Option<Text>>,
-    consent: Option<Option<EmailConsent>>,
-}
-
-fn read(cells: &Cells<'_>, options: &ImportOptions) -> Result<Row, Refusal> {
-    let account_id = match cells.value("account_id") {
-        None => None,
-        Some(v) => Some(AccountId::new(
-            global_id::decode(Kind::Account, v)
-                .or_else(|| v.parse::<i64>().ok().filter(|n| *n > 0))
-                .ok_or_else(|| refuse("account_id", "is not an account id"))?,
-        )),
-    };
-    Ok(Row {
-        external: cells.external(options, "external_id")?,
-        account_id,
-        account_external: cells.external(options, "account_external_id")?,
-        first_name: cells.name("first_name")?,
-        last_name: cells.optional("last_name", |v| Text::name("last_name", v))?,
-        email: cells.optional("email", EmailAddress::parse)?,
-        phone: cells.optional("phone", PhoneNumber::parse)?,
-        title: cells.optional("title", |v| Text::name("title", v))?,
-        consent: cells.optional("marketing_consent", |v| {
-            EmailConsent::parse(&v.to_ascii_uppercase())
-        })?,
-    })
-}
 
 /// The file's column for a field name the domain uses.
 fn column(field: &str) -> &str {
@@ -82,36 +47,28 @@ fn refusal(err: ApiError) -> Result<Refusal, ApiError> {
 }
 
 /// What a chunk's rows may match, looked up once for the chunk.
-struct Found {
+pub(super) struct Found {
+    by_id: HashMap<i64, Contact>,
     by_external: HashMap<ExternalRef, Contact>,
     by_email: HashMap<String, Contact>,
     accounts_by_external: HashMap<ExternalRef, AccountId>,
     accounts: HashMap<AccountId, Option<Account>>,
 }
 
-async fn look_up(tx: &Tx, rows: &[(u64, Result<Row, Refusal>)]) -> Result<Found, ApiError> {
-    let ok = || rows.iter().filter_map(|(_, r)| r.as_ref().ok());
-    let externals: Vec<ExternalRef> = ok().filter_map(|r| r.external.clone()).collect();
-    let emails: Vec<String> = ok()
-        .filter_map(|r| r.email.clone().flatten())
-        .map(|e| e.normalized())
-        .collect();
-    let account_refs: Vec<ExternalRef> = ok().filter_map(|r| r.account_external.clone()).collect();
-    Ok(Found {
-        by_external: tx.contacts_by_external(&externals).await?,
-        by_email: tx.live_contacts_by_email_keys(&emails).await?,
-        accounts_by_external: tx.accounts_by_external(&account_refs).await?,
-        accounts: HashMap::new(),
-    })
-}
+/// Contact rows.
+pub(super) struct Contacts;
 
-/// Reads a row and claims its keys (a key a row before it used refuses it).
-fn read_row(options: &ImportOptions, seen: &mut Seen, record: &Record) -> Result<Row, Refusal> {
-    let cells = Cells {
-        record,
-        columns: CONTACT_COLUMNS,
-    };
-    read(&cells, options).and_then(|row| {
+impl RowKind for Contacts {
+    type Row = Row;
+    type Found = Found;
+
+    const COLUMNS: &'static [&'static str] = CONTACT_COLUMNS;
+
+    fn read(cells: &Cells<'_>, options: &ImportOptions) -> Result<Row, Refusal> {
+        read(cells, options)
+    }
+
+    fn keys(row: &Row) -> Vec<(&'static str, String)> {
         let mut keys = Vec::new();
         if let Some(e) = &row.external {
             keys.push(("external_id", show(e)));
@@ -119,60 +76,53 @@ fn read_row(options: &ImportOptions, seen: &mut Seen, record: &Record) -> Result
         if let Some(Some(email)) = &row.email {
             keys.push(("email", email.normalized()));
         }
-        seen.claim(record.line, &keys)?;
-        Ok(row)
-    })
-}
-
-/// Claims the keys of a row a job already imported (a resumed job reads those rows again to
-/// find the duplicates of the rows still to come), writing nothing.
-pub(super) fn remember(options: &ImportOptions, seen: &mut Seen, record: &Record) {
-    let _ = read_row(options, seen, record);
-}
-
-/// Imports one chunk of contact rows in one transaction, and hands the transaction back
-/// uncommitted: the caller commits it (with the job's progress, when a job runs the import)
-/// or, in a dry run, drops it, which rolls it back.
-pub(super) async fn import_chunk(
-    ctx: &Ctx<'_>,
-    options: &ImportOptions,
-    seen: &mut Seen,
-    records: Vec<Record>,
-    report: &mut ImportReport,
-) -> Result<Tx, ApiError> {
-    let rows: Vec<(u64, Result<Row, Refusal>)> = records
-        .iter()
-        .map(|record| (record.line, read_row(options, seen, record)))
-        .collect();
-    let tx = ctx.store.begin().await?;
-    let mut found = look_up(&tx, &rows).await?;
-    for (line, row) in rows {
-        let (outcome, id) = match row {
-            Err((field, reason)) => (Outcome::Refused { field, reason }, None),
-            Ok(row) => {
-                let point = tx.savepoint().await?;
-                match one(&point, ctx, options, &mut found, row).await {
-                    Ok(Ok((outcome, id))) => {
-                        point.commit().await?;
-                        (outcome, id)
-                    }
-                    Ok(Err((field, reason))) => (Outcome::Refused { field, reason }, None),
-                    Err(err) => {
-                        let (field, reason) = refusal(err)?;
-                        (Outcome::Refused { field, reason }, None)
-                    }
-                }
-            }
-        };
-        // A dry run's new ids were rolled back with it: they name nothing.
-        let id = id.filter(|_| !(options.dry_run && outcome == Outcome::Create));
-        report.push(RowReport { line, outcome, id });
+        keys
     }
-    Ok(tx)
+
+    async fn look_up(tx: &Tx, _ctx: &Ctx<'_>, rows: &[&Row]) -> Result<Found, ApiError> {
+        let externals: Vec<ExternalRef> = rows.iter().filter_map(|r| r.external.clone()).collect();
+        let emails: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.email.clone().flatten())
+            .map(|e| e.normalized())
+            .collect();
+        let account_refs: Vec<ExternalRef> = rows
+            .iter()
+            .filter_map(|r| r.account_external.clone())
+            .collect();
+        let ids: Vec<i64> = rows.iter().filter_map(|r| r.own.map(|o| o.id)).collect();
+        Ok(Found {
+            by_id: tx.contacts_by_ids(&ids).await?,
+            by_external: tx.contacts_by_external(&externals).await?,
+            by_email: tx.live_contacts_by_email_keys(&emails).await?,
+            accounts_by_external: tx.accounts_by_external(&account_refs).await?,
+            accounts: HashMap::new(),
+        })
+    }
+
+    async fn apply(
+        tx: &Tx,
+        ctx: &Ctx<'_>,
+        options: &ImportOptions,
+        found: &mut Found,
+        row: Row,
+    ) -> Result<Applied, ApiError> {
+        one(tx, ctx, options, found, row).await
+    }
+
+    fn refusal(err: ApiError) -> Result<Refusal, ApiError> {
+        refusal(err)
+    }
 }
 
 /// The contact a row is about, by the import's matching order, and what else it collides with.
 fn matched(options: &ImportOptions, found: &Found, row: &Row) -> Result<Option<Contact>, Refusal> {
+    let by_id = row.own.and_then(|o| {
+        found
+            .by_id
+            .get(&o.id)
+            .filter(|c| o.names(c.parts().created_at))
+    });
     let by_external = row.external.as_ref().and_then(|e| found.by_external.get(e));
     let by_email = row
         .email
@@ -184,11 +134,23 @@ fn matched(options: &ImportOptions, found: &Found, row: &Row) -> Result<Option<C
         hit = match m {
             MatchBy::ExternalId => by_external,
             MatchBy::Email => by_email,
-            MatchBy::Domain => None,
+            MatchBy::Id => by_id,
+            MatchBy::Domain | MatchBy::Subject => None,
         };
         if hit.is_some() {
             break;
         }
+    }
+    if let Some(other) = by_external
+        && hit.is_some_and(|h| h.id() != other.id())
+    {
+        return Err(refuse(
+            "external_id",
+            format!(
+                "is the external id of another contact ({}) than the one this row matches: a possible duplicate, not merged",
+                global_id::encode(Kind::Contact, other.id().get())
+            ),
+        ));
     }
     if let (Some(hit), Some(other)) = (hit, by_email)
         && hit.id() != other.id()
@@ -224,6 +186,16 @@ fn matched(options: &ImportOptions, found: &Found, row: &Row) -> Result<Option<C
                 show(theirs)
             ),
         ));
+    }
+    if row.erased {
+        return match hit {
+            Some(c) if c.is_erased() => Ok(Some(c.clone())),
+            Some(_) => Err(refuse(
+                "erased_at",
+                "an import does not erase a contact; use eraseContact",
+            )),
+            None => Err(refuse("erased_at", "an erased contact is not imported")),
+        };
     }
     if hit.is_some_and(Contact::is_erased) {
         return Err(refuse("external_id", "matches an erased contact"));
@@ -269,7 +241,7 @@ async fn one(
     options: &ImportOptions,
     found: &mut Found,
     row: Row,
-) -> Result<Result<(Outcome, Option<i64>), Refusal>, ApiError> {
+) -> Result<Applied, ApiError> {
     let existing = match matched(options, found, &row) {
         Ok(c) => c,
         Err(r) => return Ok(Err(r)),
@@ -279,6 +251,8 @@ async fn one(
         Err(r) => return Ok(Err(r)),
     };
     match existing {
+        // A row of an erased contact that found it: nothing of it is imported.
+        Some(contact) if row.erased => Ok(Ok((Outcome::Unchanged, Some(contact.id().get())))),
         None => create(tx, ctx, found, row, named).await,
         Some(contact) => update(tx, ctx, found, row, named, contact).await,
     }
@@ -305,7 +279,7 @@ async fn create(
     found: &mut Found,
     row: Row,
     named: Option<AccountId>,
-) -> Result<Result<(Outcome, Option<i64>), Refusal>, ApiError> {
+) -> Result<Applied, ApiError> {
     let Some(first_name) = row.first_name else {
         return Ok(Err(refuse("first_name", "is required for a new contact")));
     };
@@ -332,19 +306,22 @@ async fn create(
         first_name,
         last_name: row.last_name.flatten(),
         email,
-        phones: row
-            .phone
-            .flatten()
-            .map(|number| Phone {
-                number,
-                kind: PhoneType::Work,
-            })
-            .into_iter()
-            .collect(),
+        phones: match row.phones {
+            Some(phones) => phones,
+            None => row
+                .phone
+                .flatten()
+                .map(|number| Phone {
+                    number,
+                    kind: PhoneType::Work,
+                })
+                .into_iter()
+                .collect(),
+        },
         job_role: row.title.flatten(),
         email_consent: row.consent.flatten().unwrap_or(EmailConsent::None),
-        tags: Default::default(),
-        custom_fields: Default::default(),
+        tags: row.tags.unwrap_or_default(),
+        custom_fields: row.custom_fields.unwrap_or_default(),
     }
     .check()?;
     let contact = tx.insert_contact(account, &details, ctx.now).await?;
@@ -374,7 +351,7 @@ async fn update(
     row: Row,
     named: Option<AccountId>,
     mut contact: Contact,
-) -> Result<Result<(Outcome, Option<i64>), Refusal>, ApiError> {
+) -> Result<Applied, ApiError> {
     let id = contact.id();
     let current_account = contact.parts().account;
     authorize_on(tx, ctx, found, current_account, Action::UpdateContact).await?;
@@ -383,10 +360,11 @@ async fn update(
         authorize_on(tx, ctx, found, account, Action::CreateContact).await?;
     }
     let current = contact.editable_details()?.clone();
-    let phones = match row.phone {
-        None => current.phones.clone(),
-        Some(None) => Vec::new(),
-        Some(Some(number)) => {
+    let phones = match (row.phones, row.phone) {
+        (Some(phones), _) => phones,
+        (None, None) => current.phones.clone(),
+        (None, Some(None)) => Vec::new(),
+        (None, Some(Some(number))) => {
             let mut phones = current.phones.clone();
             match phones.first_mut() {
                 Some(first) if first.number == number => {}
@@ -406,8 +384,10 @@ async fn update(
         phones,
         job_role: row.title.unwrap_or_else(|| current.job_role.clone()),
         email_consent: row.consent.flatten().unwrap_or(current.email_consent),
-        tags: current.tags.clone(),
-        custom_fields: current.custom_fields.clone(),
+        tags: row.tags.unwrap_or_else(|| current.tags.clone()),
+        custom_fields: row
+            .custom_fields
+            .unwrap_or_else(|| current.custom_fields.clone()),
     }
     .check()?;
     let external_changes = row

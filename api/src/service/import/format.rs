@@ -1,5 +1,6 @@
 //! Reading an import file: CSV (RFC 4180, UTF-8 with or without a byte-order mark, a header
-//! row) or JSON Lines (one object per line). Pure: bytes in, records out, nothing else.
+//! row) or JSON Lines (one object per line; lists and JSON only in the columns that take
+//! them, as an export writes them). Pure: bytes in, records out, nothing else.
 //!
 //! Bounds, so a hostile or broken file gets a clear answer instead of filling memory: a record
 //! is at most [`MAX_RECORD_BYTES`] (a longer line is refused by number without reading it
@@ -123,6 +124,12 @@ impl Record {
         self.values.get(i)?.as_deref().map(str::trim)
     }
 }
+
+/// Columns whose JSON Lines value may be a list of texts (read as a `;`-separated cell).
+const LIST_COLUMNS: &[&str] = &["domain", "domains", "phones", "tags"];
+
+/// Columns whose JSON Lines value may be any JSON (read as its JSON text).
+const JSON_COLUMNS: &[&str] = &["custom_fields"];
 
 /// Source column names renamed to ours (`--mapping "E-mail=email"`).
 pub type Mapping = Vec<(String, String)>;
@@ -400,9 +407,27 @@ fn read_jsonl<R: Read>(
                 serde_json::Value::String(s) => s,
                 serde_json::Value::Bool(b) => b.to_string(),
                 serde_json::Value::Number(n) => n.to_string(),
+                // As an export writes lists and structured cells: a list of texts in a list
+                // column reads as the `;`-separated cell a CSV export writes, the JSON of a
+                // JSON column as its text.
+                serde_json::Value::Array(items)
+                    if at.is_some_and(|i| LIST_COLUMNS.contains(&columns[i]))
+                        && items.iter().all(serde_json::Value::is_string) =>
+                {
+                    items
+                        .iter()
+                        .filter_map(serde_json::Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(";")
+                }
+                other if at.is_some_and(|i| JSON_COLUMNS.contains(&columns[i])) => {
+                    other.to_string()
+                }
                 _ => {
                     return Err(json(format!(
-                        "{key} must be a string, number, boolean or null"
+                        "{key} must be a string, number, boolean or null (a list of texts for {}; JSON for {})",
+                        LIST_COLUMNS.join(", "),
+                        JSON_COLUMNS.join(", ")
                     )));
                 }
             };

@@ -152,3 +152,35 @@ fn more_rows_than_the_cap_are_refused() {
     .unwrap_err();
     assert_eq!(err, FormatError::TooManyRows);
 }
+
+#[test]
+fn json_lines_take_lists_and_json_only_in_the_columns_an_export_writes_them_in() {
+    let columns: &[&str] = &["first_name", "tags", "custom_fields"];
+    let mut rows = Vec::new();
+    super::read_records(
+        b"{\"first_name\": \"Ada\", \"tags\": [\"vip\", \"renewal\"], \"custom_fields\": [{\"key\": \"size\"}]}\n"
+            .as_slice(),
+        Format::JsonLines,
+        columns,
+        &Vec::new(),
+        |r| {
+            rows.push(r);
+            Ok(())
+        },
+    )
+    .expect("valid");
+    assert_eq!(rows[0].get(columns, "tags"), Some("vip;renewal"));
+    assert_eq!(
+        rows[0].get(columns, "custom_fields"),
+        Some("[{\"key\":\"size\"}]")
+    );
+    let err = super::read_records(
+        b"{\"first_name\": [\"Ada\"]}\n".as_slice(),
+        Format::JsonLines,
+        columns,
+        &Vec::new(),
+        |_| Ok(()),
+    )
+    .unwrap_err();
+    assert!(matches!(err, FormatError::Json { line: 1, .. }), "{err:?}");
+}

@@ -1,16 +1,23 @@
-//! Bulk import of accounts and contacts from CSV or JSON Lines.
+//! Bulk import of accounts, contacts, measurements and team members from CSV or JSON Lines.
 //!
 //! One code path for the dry run and the real run: rows are read (`format`), checked, matched
 //! to existing records and written, 500 rows to a transaction, each row inside its own
 //! savepoint so a row that fails leaves nothing behind while the others are kept. A dry run
 //! rolls each transaction back instead of committing it, so its report is the real run's.
 
+mod account_row;
 mod accounts;
+mod contact_row;
 mod contacts;
+mod driver;
 pub mod format;
 mod input;
+mod kinds;
+mod measurements;
+mod own_id;
 mod resume;
 mod rows;
+mod team_members;
 
 use rapport_domain::permissions::Principal;
 
@@ -18,98 +25,10 @@ use super::Ctx;
 use crate::error::ApiError;
 pub use format::{Format, FormatError, MAX_RECORD_BYTES, MAX_ROWS, Mapping, Record};
 pub use input::ImportInput;
+pub use kinds::{ACCOUNT_COLUMNS, CONTACT_COLUMNS, ImportKind, MatchBy};
+pub use measurements::MEASUREMENT_COLUMNS;
 pub use resume::{Checkpoint, Resume};
-
-/// The columns of an accounts file. `id`, `created_at` and `updated_at` are what an export
-/// writes; an import accepts and ignores them, so an exported file can be imported again.
-pub const ACCOUNT_COLUMNS: &[&str] = &[
-    "id",
-    "external_source",
-    "external_id",
-    "name",
-    "domain",
-    "relationship_type",
-    "account_manager_email",
-    "client_since",
-    "created_at",
-    "updated_at",
-];
-
-/// The columns of a contacts file (`id`, `created_at`, `updated_at` accepted and ignored).
-pub const CONTACT_COLUMNS: &[&str] = &[
-    "id",
-    "external_source",
-    "external_id",
-    "account_id",
-    "account_external_id",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "title",
-    "marketing_consent",
-    "created_at",
-    "updated_at",
-];
-
-/// What a file holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImportKind {
-    /// Accounts.
-    Accounts,
-    /// Contacts.
-    Contacts,
-}
-
-impl ImportKind {
-    /// `accounts` / `contacts` (any case).
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw.trim().to_ascii_lowercase().as_str() {
-            "accounts" | "account" => Some(Self::Accounts),
-            "contacts" | "contact" => Some(Self::Contacts),
-            _ => None,
-        }
-    }
-
-    /// `accounts` / `contacts`: the name `parse` reads back.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Accounts => "accounts",
-            Self::Contacts => "contacts",
-        }
-    }
-
-    /// The columns a file of this kind may have.
-    pub fn columns(self) -> &'static [&'static str] {
-        match self {
-            Self::Accounts => ACCOUNT_COLUMNS,
-            Self::Contacts => CONTACT_COLUMNS,
-        }
-    }
-}
-
-/// How a row finds the record it is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MatchBy {
-    /// The source system's id (`external_source` + `external_id`).
-    ExternalId,
-    /// The email address (contacts).
-    Email,
-    /// Any of the email domains (accounts).
-    Domain,
-}
-
-impl MatchBy {
-    /// `external_id`, `email` or `domain` (any case; `externalId` too).
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw.trim().to_ascii_lowercase().replace('_', "").as_str() {
-            "externalid" => Some(Self::ExternalId),
-            "email" => Some(Self::Email),
-            "domain" => Some(Self::Domain),
-            _ => None,
-        }
-    }
-}
+pub use team_members::TEAM_MEMBER_COLUMNS;
 
 /// How to run an import.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,34 +50,20 @@ pub struct ImportOptions {
 impl ImportOptions {
     /// A real run with the default matching order of `kind`.
     pub fn new(kind: ImportKind, format: Format) -> Self {
-        let second = match kind {
-            ImportKind::Accounts => MatchBy::Domain,
-            ImportKind::Contacts => MatchBy::Email,
-        };
         Self {
             kind,
             format,
             dry_run: false,
             mapping: Vec::new(),
-            match_by: vec![MatchBy::ExternalId, second],
+            match_by: kind.default_match(),
             source: None,
         }
     }
 
+    /// Refuses a matching order the kind does not allow and a mapping to an unknown column.
     pub(crate) fn check(&self) -> Result<(), ApiError> {
-        for m in &self.match_by {
-            let fits = matches!(
-                (self.kind, m),
-                (_, MatchBy::ExternalId)
-                    | (ImportKind::Contacts, MatchBy::Email)
-                    | (ImportKind::Accounts, MatchBy::Domain)
-            );
-            if !fits {
-                return Err(ApiError::bad_input(
-                    "match",
-                    "contacts match by external_id and email; accounts by external_id and domain",
-                ));
-            }
+        if self.match_by.iter().any(|m| !self.kind.may_match_by(*m)) {
+            return Err(ApiError::bad_input("match", self.kind.match_rule()));
         }
         for (from, to) in &self.mapping {
             if !self.kind.columns().contains(&to.as_str()) {
@@ -296,8 +201,8 @@ pub async fn import_from(
     ctx: &Ctx<'_>,
     options: &ImportOptions,
     input: ImportInput,
-    mut resume: Option<Resume<'_>>,
-    mut progress: impl FnMut(u64, u64),
+    resume: Option<Resume<'_>>,
+    progress: impl FnMut(u64, u64),
 ) -> Result<ImportReport, ApiError> {
     if let Principal::Partner { .. } = ctx.caller.principal {
         return Err(ApiError::Forbidden);
@@ -327,49 +232,29 @@ pub async fn import_from(
         dry_run: options.dry_run,
         ..ImportReport::default()
     };
-    let mut seen = rows::Seen::default();
-    let mut skip = resume.as_ref().map_or(0, |r| r.rows_done);
-    let mut done = 0;
-    while let Some(mut chunk) = chunks.recv().await {
-        let already = chunk.len().min(usize::try_from(skip).unwrap_or(usize::MAX));
-        for record in chunk.drain(..already) {
-            match options.kind {
-                ImportKind::Contacts => contacts::remember(options, &mut seen, &record),
-                ImportKind::Accounts => accounts::remember(options, &mut seen, &record),
-            }
+    let run = driver::Run {
+        ctx,
+        options,
+        total,
+    };
+    let (chunks, report_ref) = (&mut chunks, &mut report);
+    match options.kind {
+        ImportKind::Contacts => {
+            run.rows::<contacts::Contacts>(chunks, resume, report_ref, progress)
+                .await?;
         }
-        skip -= already as u64;
-        done += already as u64;
-        if chunk.is_empty() {
-            continue;
+        ImportKind::Accounts => {
+            run.rows::<accounts::Accounts>(chunks, resume, report_ref, progress)
+                .await?;
         }
-        let before = report.rows.len();
-        let tx = match options.kind {
-            ImportKind::Contacts => {
-                contacts::import_chunk(ctx, options, &mut seen, chunk, &mut report).await?
-            }
-            ImportKind::Accounts => {
-                accounts::import_chunk(ctx, options, &mut seen, chunk, &mut report).await?
-            }
-        };
-        done += (report.rows.len() - before) as u64;
-        match resume.as_mut() {
-            None if options.dry_run => drop(tx),
-            None => tx.commit().await?,
-            Some(resume) => {
-                let tx = if options.dry_run {
-                    drop(tx);
-                    ctx.store.begin().await?
-                } else {
-                    tx
-                };
-                let rows = &report.rows[before..];
-                resume.checkpoint.chunk(&tx, rows, done, total).await?;
-                tx.commit().await?;
-                report.rows.clear();
-            }
+        ImportKind::Measurements => {
+            run.rows::<measurements::Measurements>(chunks, resume, report_ref, progress)
+                .await?;
         }
-        progress(done, total);
+        ImportKind::TeamMembers => {
+            run.rows::<team_members::TeamMembers>(chunks, resume, report_ref, progress)
+                .await?;
+        }
     }
     reader
         .await

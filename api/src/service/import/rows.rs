@@ -19,12 +19,24 @@ pub(super) fn refuse(field: &str, reason: impl Into<String>) -> Refusal {
 pub(super) struct Cells<'a> {
     pub record: &'a Record,
     pub columns: &'static [&'static str],
+    /// The file is CSV: a cell an export neutralised (`'=…`) reads as it was before.
+    pub csv: bool,
+}
+
+/// A CSV cell as it was before an export neutralised it: the `'` an export puts before a
+/// cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) is taken off again.
+fn unneutralised(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
 }
 
 impl Cells<'_> {
     /// `None`: no such column in the file; `Some("")`: an empty cell.
     pub fn raw(&self, column: &str) -> Option<&str> {
-        self.record.get(self.columns, column)
+        let cell = self.record.get(self.columns, column)?;
+        Some(if self.csv { unneutralised(cell) } else { cell })
     }
 
     /// A non-empty cell, or `None` for a missing column or an empty cell.

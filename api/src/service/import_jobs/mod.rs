@@ -40,9 +40,11 @@ fn format_name(format: Format) -> &'static str {
 
 fn match_name(m: MatchBy) -> &'static str {
     match m {
+        MatchBy::Id => "id",
         MatchBy::ExternalId => "external_id",
         MatchBy::Email => "email",
         MatchBy::Domain => "domain",
+        MatchBy::Subject => "subject",
     }
 }
 

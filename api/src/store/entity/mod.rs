@@ -15,6 +15,7 @@ pub mod import_job_contact;
 pub mod import_job_error;
 pub mod import_job_file;
 pub mod interaction;
+pub mod issued_token;
 pub mod measurement;
 pub mod metric_compliance;
 pub mod notification;

@@ -8,6 +8,7 @@ pub struct Model {
     pub revoked_at: DateTimeUtc,
     pub revoked_by: String,
     pub expires_at: Option<DateTimeUtc>,
+    pub effective_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

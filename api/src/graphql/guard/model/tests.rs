@@ -280,6 +280,9 @@ const PARTS_OF_A_RECORD: &[(&str, &str)] = &[
     // At most 200 keys (`store::KEY_LIST_LIMIT`), few per partner; to become a connection
     // if admins come to hold many.
     ("Query", "apiKeys"),
+    // At most 200 keys and 200 partner tokens (`store::KEY_LIST_LIMIT`,
+    // `store::TOKEN_LIST_LIMIT`), like `apiKeys`.
+    ("Query", "credentials"),
     // One import's report: a row per record of the uploaded file, which is already bounded by
     // `http.max_upload_bytes` and `service::import::MAX_ROWS`; the rows are plain values
     // computed by the mutation, no resolver reads anything per row.
