@@ -4,6 +4,7 @@
 //! binary from it.
 
 mod import;
+mod import_job;
 
 use std::path::PathBuf;
 
@@ -45,7 +46,8 @@ enum Command {
         markdown: bool,
     },
     /// Run only the background work: the contact-sync worker (when a provider is enabled), the
-    /// event relay and the webhook dispatcher (several may run at once against one database).
+    /// event relay, the webhook dispatcher and import jobs (several may run at once against
+    /// one database).
     Worker,
     /// Run only the event relay and the webhook dispatcher (several may run at once against
     /// one database).
@@ -210,6 +212,16 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 );
             }
             let stop = stop_signal();
+            let imports = {
+                let runner = crate::service::import_jobs::JobRunner::new(
+                    store.clone(),
+                    sync.registry().clone(),
+                    std::time::Duration::from_secs(settings.imports.lease_secs),
+                );
+                let idle = std::time::Duration::from_millis(settings.imports.poll_ms.max(1));
+                let stop = stop.clone();
+                tokio::spawn(async move { runner.run(idle, stop).await })
+            };
             // One loop per provider beside the event loop: none waits on another.
             let syncing = (!providers.is_empty()).then(|| {
                 let (sync, id, stop) = (sync.clone(), id.clone(), stop.clone());
@@ -222,6 +234,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             if let Some(syncing) = syncing {
                 let _ = syncing.await;
             }
+            let _ = imports.await;
             eprintln!("worker stopped");
             store.close().await;
             Ok(())

@@ -13,6 +13,7 @@ mod database;
 mod edge;
 mod events;
 mod http;
+mod imports;
 mod persisted;
 mod telemetry;
 
@@ -20,6 +21,7 @@ pub use database::{DatabaseSettings, default_pool_size, default_sqlite_readers};
 pub use edge::{MIN_WEBHOOK_SECRET_CHARS, RateLimitSettings};
 pub use events::{EventSettings, SubscriptionSettings, WebhookSettings};
 pub use http::HttpSettings;
+pub use imports::ImportSettings;
 pub use telemetry::TelemetrySettings;
 
 use crate::auth::jwt::JwtSettings;
@@ -55,6 +57,8 @@ pub struct Settings {
     pub events: EventSettings,
     /// Metrics labels and traces.
     pub telemetry: TelemetrySettings,
+    /// Import jobs.
+    pub imports: ImportSettings,
     /// Mailchimp email marketing: contacts synced when this section is present. Never
     /// serialized back out (it holds the API key).
     #[cfg(feature = "mailchimp")]
@@ -158,6 +162,7 @@ impl Default for Settings {
             rate_limit: RateLimitSettings::default(),
             events: EventSettings::default(),
             telemetry: TelemetrySettings::default(),
+            imports: ImportSettings::default(),
             #[cfg(feature = "mailchimp")]
             mailchimp: None,
             #[cfg(feature = "ringover")]
@@ -383,6 +388,7 @@ impl Settings {
             ));
         }
         self.events.validate().map_err(ConfigError)?;
+        self.imports.validate().map_err(ConfigError)?;
         self.telemetry.validate().map_err(ConfigError)?;
         if !(1..=24 * 60).contains(&self.auth.operator_token_minutes) {
             return Err(ConfigError(

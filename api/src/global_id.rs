@@ -31,10 +31,12 @@ pub enum Kind {
     ServiceAccount,
     /// An API key of a service account.
     ApiKey,
+    /// An import run as a background job.
+    ImportJob,
 }
 
 impl Kind {
-    const ALL: [Kind; 12] = [
+    const ALL: [Kind; 13] = [
         Kind::Account,
         Kind::Contact,
         Kind::TeamMember,
@@ -47,6 +49,7 @@ impl Kind {
         Kind::WebhookDelivery,
         Kind::ServiceAccount,
         Kind::ApiKey,
+        Kind::ImportJob,
     ];
 
     /// The GraphQL type name.
@@ -64,6 +67,7 @@ impl Kind {
             Kind::WebhookDelivery => "WebhookDelivery",
             Kind::ServiceAccount => "ServiceAccount",
             Kind::ApiKey => "ApiKey",
+            Kind::ImportJob => "ImportJob",
         }
     }
 

@@ -242,6 +242,16 @@ impl Application {
         operator_token(&self.store, &self.keys, &self.settings, subject).await
     }
 
+    /// Runs import jobs over this application's database and providers (tests drive jobs
+    /// with it).
+    pub fn import_runner(&self) -> crate::service::import_jobs::JobRunner {
+        crate::service::import_jobs::JobRunner::new(
+            self.store.clone(),
+            self.sync.registry().clone(),
+            Duration::from_secs(self.settings.imports.lease_secs),
+        )
+    }
+
     /// Serves until the process is asked to stop. The agreement scheduler runs beside the
     /// server every `scheduler.interval_secs`, and the event relay with the webhook dispatcher
     /// when `events.relay_in_server`; both stop with it.
@@ -277,6 +287,13 @@ impl Application {
                         .await;
                 })
             });
+        let imports = self.settings.imports.run_in_server.then(|| {
+            let runner = self.import_runner();
+            let idle = Duration::from_millis(self.settings.imports.poll_ms.max(1));
+            // Aborted with the server: a job cut short is taken up again when its lease expires.
+            let running = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            tokio::spawn(async move { runner.run(idle, running).await })
+        });
         let stop_events = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let relay = self.settings.events.relay_in_server.then(|| {
             let events = self.events.clone();
@@ -291,7 +308,7 @@ impl Application {
         if let Some(traces) = self.traces.clone() {
             let _ = tokio::task::spawn_blocking(move || traces.shutdown()).await;
         }
-        for task in [scheduler, worker].into_iter().flatten() {
+        for task in [scheduler, worker, imports].into_iter().flatten() {
             task.abort();
         }
         // The relay finishes its current batch and attempts, then stops.

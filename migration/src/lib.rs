@@ -20,6 +20,7 @@ mod m20261210_000018_service_accounts;
 mod m20261210_000020_external_ids;
 mod m20261210_000022_relay_indexes;
 mod m20261211_000023_issued_tokens;
+mod m20261211_000024_import_jobs;
 
 /// Every migration step of Rapport, in order.
 #[derive(Debug)]
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000020_external_ids::Migration),
             Box::new(m20261210_000022_relay_indexes::Migration),
             Box::new(m20261211_000023_issued_tokens::Migration),
+            Box::new(m20261211_000024_import_jobs::Migration),
         ]
     }
 }

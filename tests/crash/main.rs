@@ -22,6 +22,7 @@
 //! SQLite (a file in a temp dir) by default, one or two workers at once; PostgreSQL (a fresh
 //! database) with two workers at once when `TEST_DATABASE_URL` names a server.
 
+mod imports;
 mod relay;
 
 use std::collections::{BTreeMap, BTreeSet};

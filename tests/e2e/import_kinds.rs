@@ -38,7 +38,7 @@ fn reason(res: &Value, index: usize) -> String {
 
 /// Earlier today, at most `minutes` ago (never before midnight UTC, so the period is this
 /// month's).
-fn earlier_today(minutes: i64) -> DateTime<Utc> {
+pub(crate) fn earlier_today(minutes: i64) -> DateTime<Utc> {
     let now = Utc::now();
     let midnight = now
         .date_naive()
@@ -49,7 +49,7 @@ fn earlier_today(minutes: i64) -> DateTime<Utc> {
 }
 
 /// The `frt` compliance entry: (measurements counted, value observed).
-async fn frt(app: &TestApp, agreement: &str) -> (i64, Option<f64>) {
+pub(crate) async fn frt(app: &TestApp, agreement: &str) -> (i64, Option<f64>) {
     let res = app
         .gql(
             "query($id: ID!) { agreement(id: $id) { compliance { metrics { metricKey measurementCount observed } } } }",

@@ -23,6 +23,7 @@ mod export;
 mod faults;
 mod filters;
 mod graphiql;
+mod import_jobs;
 mod import_kinds;
 mod import_round_trips;
 mod imports;

@@ -69,6 +69,8 @@ pub async fn spawn_app_with_providers(
     settings.scheduler.interval_secs = 0;
     settings.sync.run_in_server = false;
     settings.events.relay_in_server = false;
+    // Tests run import jobs with `rapport_api::service::import_jobs::JobRunner::run_once`.
+    settings.imports.run_in_server = false;
     // Local webhook receivers listen on plain http on 127.0.0.1.
     settings.events.webhooks.allow_http_hosts = vec!["127.0.0.1".to_owned()];
     settings.events.webhooks.allow_private_hosts = vec!["127.0.0.1".to_owned()];

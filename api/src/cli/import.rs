@@ -1,5 +1,7 @@
 //! `rapport import --kind contacts FILE`: runs an import (or a dry run) as a member of staff,
-//! with a progress bar on a terminal, and prints the refused rows and the totals.
+//! with a progress bar on a terminal, and prints the refused rows and the totals. A large file
+//! (over `imports.background_bytes`), or any with `--background`, runs as an import job that
+//! survives a restart; `--follow JOB` attaches to one (see `import_job`).
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -18,10 +20,20 @@ use crate::startup::open_store;
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
     /// What the file holds: accounts, contacts, measurements or team_members.
-    #[arg(long)]
-    kind: String,
+    #[arg(long, required_unless_present = "follow")]
+    kind: Option<String>,
     /// The file: `.csv` (header row) or `.jsonl` (one JSON object per line).
-    file: PathBuf,
+    #[arg(required_unless_present = "follow")]
+    file: Option<PathBuf>,
+    /// Run the import as a background job (stored in the database, taken up where it stopped
+    /// after a crash by this command, `rapport worker` or the server) and follow its progress.
+    /// Files over `imports.background_bytes` always run as a job.
+    #[arg(long, conflicts_with = "follow")]
+    pub(super) background: bool,
+    /// Follow (and, when no process holds it, run) the import job with this id, as
+    /// `--background` printed it.
+    #[arg(long, value_name = "JOB")]
+    pub(super) follow: Option<String>,
     /// Report what would happen, change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -43,26 +55,24 @@ pub struct ImportArgs {
     /// Whose import it is: a member's subject (default: the bootstrap admin's).
     #[arg(long = "as")]
     subject: Option<String>,
-    /// Also write the report of every row to this CSV file.
+    /// Also write the report of every row (of a job: every refused row) to this CSV file.
     #[arg(long)]
-    report: Option<PathBuf>,
+    pub(super) report: Option<PathBuf>,
 }
 
-fn options(args: &ImportArgs) -> anyhow::Result<ImportOptions> {
-    let kind = ImportKind::parse(&args.kind).with_context(|| {
-        format!(
-            "--kind {}: must be accounts, contacts, measurements or team_members",
-            args.kind
-        )
+fn options(args: &ImportArgs, file: &Path) -> anyhow::Result<ImportOptions> {
+    let raw = args.kind.as_deref().unwrap_or_default();
+    let kind = ImportKind::parse(raw).with_context(|| {
+        format!("--kind {raw}: must be accounts, contacts, measurements or team_members")
     })?;
     let format = match &args.format {
         Some(f) => {
             Format::parse(f).with_context(|| format!("--format {f}: must be csv or jsonl"))?
         }
-        None => Format::from_name(&args.file.to_string_lossy()).with_context(|| {
+        None => Format::from_name(&file.to_string_lossy()).with_context(|| {
             format!(
                 "{}: say --format csv or --format jsonl (the extension does not tell)",
-                args.file.display()
+                file.display()
             )
         })?,
     };
@@ -113,12 +123,33 @@ fn write_report(path: &Path, report: &ImportReport) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The progress bar (rows done of the file's), on a terminal only.
+pub(super) fn progress_bar() -> Option<indicatif::ProgressBar> {
+    std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} rows ({per_sec}, {eta} left)",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    })
+}
+
 /// Runs `rapport import`.
 ///
 /// # Errors
 /// Bad arguments, an unreadable or refused file, an unknown member, an unreachable database.
 pub async fn run(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
-    let options = options(&args)?;
+    if let Some(job) = &args.follow {
+        let store = open_store(settings, true).await?;
+        let result = super::import_job::follow(settings, &store, job, args.report.as_deref()).await;
+        store.close().await;
+        return result;
+    }
+    let file = args.file.clone().context("FILE is required")?;
+    let options = options(&args, &file)?;
     let store = open_store(settings, true).await?;
     let subject = args
         .subject
@@ -137,6 +168,23 @@ pub async fn run(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
         subject: subject.clone(),
         token_id: "cli".into(),
     };
+    let size = std::fs::metadata(&file)
+        .with_context(|| format!("cannot read {}", file.display()))?
+        .len();
+    let threshold = settings.imports.background_bytes;
+    if args.background || (threshold > 0 && size > threshold) {
+        let result = super::import_job::start(
+            settings,
+            &store,
+            &caller,
+            &options,
+            &file,
+            args.report.as_deref(),
+        )
+        .await;
+        store.close().await;
+        return result;
+    }
     let registry = crate::providers::registry(settings)?;
     let providers: Vec<String> = registry.names().iter().map(|n| (*n).to_owned()).collect();
     let request_id = format!("import-{}", uuid::Uuid::new_v4().simple());
@@ -148,21 +196,12 @@ pub async fn run(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
         providers: &providers,
         registry: Some(&registry),
     };
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} rows ({per_sec}, {eta} left)",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    });
+    let bar = progress_bar();
     let started = std::time::Instant::now();
     let result = crate::service::import::import(
         &ctx,
         &options,
-        ImportInput::File(args.file.clone()),
+        ImportInput::File(file.clone()),
         |done, total| {
             if let Some(bar) = &bar {
                 bar.set_length(total);
@@ -175,7 +214,7 @@ pub async fn run(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
         bar.finish_and_clear();
     }
     store.close().await;
-    let report = result.map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    let report = result.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let mut err = std::io::stderr().lock();
     for row in &report.rows {
         if let Outcome::Refused { field, reason } = &row.outcome {

@@ -63,6 +63,7 @@ pub struct Query(
     filters::CreditQueries,
     sync::SyncQueries,
     webhooks::WebhookQueries,
+    import::ImportJobQueries,
 );
 
 /// The mutation root.
@@ -81,6 +82,7 @@ pub struct Mutation(
     webhooks::WebhookMutations,
     notifications::NotificationMutations,
     import::ImportMutations,
+    import::ImportJobMutations,
 );
 
 pub use execute::{AppSchema, ExecSchema, FreshMutation};

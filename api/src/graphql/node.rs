@@ -33,6 +33,8 @@ pub enum Node {
     Interaction(super::interaction::InteractionNode),
     /// One of the caller's notifications (only its member can read it).
     Notification(super::notifications::NotificationNode),
+    /// An import job (its starter and admins can read it).
+    ImportJob(super::import::ImportJobNode),
 }
 
 /// Resolves any global id the caller may see; `None` for anything else, so ids outside the
@@ -86,6 +88,10 @@ pub(super) async fn resolve(st: &RequestState, id: &str) -> Result<Option<Node>>
             .await
             .gql()?
             .map(|n| Node::Notification(super::notifications::NotificationNode(n))),
+        Kind::ImportJob => crate::service::import_jobs::import_job(&st.ctx(), raw)
+            .await
+            .gql()?
+            .map(|j| Node::ImportJob(super::import::ImportJobNode(j))),
         // Not resolvable by id (yet): webhook objects are read through their own fields.
         Kind::AuditEntry
         | Kind::WebhookEndpoint

@@ -307,7 +307,8 @@ pub(crate) async fn nodes(ctx: &Context<'_>, ids: &[ID]) -> Result<()> {
                 | Kind::WebhookEndpoint
                 | Kind::WebhookDelivery
                 | Kind::ServiceAccount
-                | Kind::ApiKey,
+                | Kind::ApiKey
+                | Kind::ImportJob,
                 _,
             ))
             | None => {}

@@ -20,13 +20,13 @@ use crate::auth::{self, AuthFailure};
 use crate::export::{ExportKind, Exporter, Format, permit};
 use crate::graphql::export_filter::{self, FilterRefusal};
 
-fn request_id(req: &HttpRequest) -> String {
+pub(super) fn request_id(req: &HttpRequest) -> String {
     req.extensions()
         .get::<RequestId>()
         .map_or_else(|| "unknown".to_owned(), |r| r.0.clone())
 }
 
-fn refusal(
+pub(super) fn refusal(
     status: StatusCode,
     code: &str,
     message: &str,
@@ -115,22 +115,22 @@ fn filter_of(query: &str) -> Result<Option<Value>, FilterRefusal> {
     Ok(Some(Value::Object(root)))
 }
 
-/// GET /export/{file}
-pub async fn export(
-    req: HttpRequest,
-    file: web::Path<String>,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    let rid = request_id(&req);
+/// The caller of a download (one `Authorization: Bearer` token, as `/graphql`), counted in its
+/// rate-limit bucket; or the answer refusing it.
+pub(super) async fn authenticated(
+    req: &HttpRequest,
+    state: &AppState,
+    rid: &str,
+) -> Result<auth::Caller, HttpResponse> {
     if req.headers().get_all(header::AUTHORIZATION).count() > 1 {
-        super::note_refusal(&req, "more than one Authorization header");
-        return refusal(
+        super::note_refusal(req, "more than one Authorization header");
+        return Err(refusal(
             StatusCode::UNAUTHORIZED,
             "UNAUTHENTICATED",
             "authentication required",
             None,
-            &rid,
-        );
+            rid,
+        ));
     }
     let token = req
         .headers()
@@ -140,28 +140,42 @@ pub async fn export(
         Ok(caller) => caller,
         Err(AuthFailure::Store(err)) => {
             tracing::error!(error = %err, "authentication could not reach the database");
-            return refusal(
+            return Err(refusal(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "INTERNAL",
                 "internal error",
                 None,
-                &rid,
-            );
+                rid,
+            ));
         }
         Err(failure) => {
-            super::note_refusal(&req, failure.to_string());
-            return refusal(
+            super::note_refusal(req, failure.to_string());
+            return Err(refusal(
                 StatusCode::UNAUTHORIZED,
                 "UNAUTHENTICATED",
                 "authentication required",
                 None,
-                &rid,
-            );
+                rid,
+            ));
         }
     };
-    if let Some(limited) = super::rate_limit::admit_subject(&req, &state, &caller.subject) {
-        return limited;
+    if let Some(limited) = super::rate_limit::admit_subject(req, state, &caller.subject) {
+        return Err(limited);
     }
+    Ok(caller)
+}
+
+/// GET /export/{file}
+pub async fn export(
+    req: HttpRequest,
+    file: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let rid = request_id(&req);
+    let caller = match authenticated(&req, &state, &rid).await {
+        Ok(caller) => caller,
+        Err(refused) => return refused,
+    };
     let Some((kind, format)) = file_name(&file) else {
         let kinds = ExportKind::ALL.map(ExportKind::as_str).join(", ");
         return refusal(

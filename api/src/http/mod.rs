@@ -7,6 +7,7 @@ mod export;
 pub mod graphiql;
 pub(crate) mod graphql;
 mod health;
+mod import_report;
 pub mod metrics;
 mod negotiate;
 mod params;
@@ -127,5 +128,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::metrics))
         .route("/export/{file}", web::get().to(export::export))
+        .route(
+            "/imports/{id}/errors.csv",
+            web::get().to(import_report::errors),
+        )
         .configure(crate::webhooks::routes);
 }

@@ -12,6 +12,7 @@ mod credential_list;
 mod credentials;
 mod demo;
 pub mod import;
+pub mod import_jobs;
 mod interactions;
 mod notifications;
 mod partners;

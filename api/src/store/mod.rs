@@ -19,6 +19,9 @@ mod event_reads;
 mod export;
 mod filters;
 mod import;
+mod import_job_progress;
+mod import_job_reads;
+mod import_jobs;
 mod interactions;
 mod issued_tokens;
 mod joined;
@@ -66,6 +69,9 @@ pub use export::{
     AccountExportRow, AgreementExportRow, ContactExportRow, CreditExportRow, MeasurementExportRow,
 };
 pub use filters::{AgreementQuery, ComplianceQuery, CreditQuery, DateWindow};
+pub use import_jobs::{
+    FIRST_ERRORS, ImportChunk, ImportJobError, ImportJobRow, NewImportJob, job_state,
+};
 pub use interactions::{
     Interaction, InteractionPage, InteractionQuery, InteractionSort, NewInteraction,
 };

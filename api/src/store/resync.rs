@@ -1,5 +1,6 @@
 //! Backfill runs (`resyncAll`): one row per run and provider, walked page by page in contact-id
-//! order by whichever worker holds its lease. A page's results and the cursor move in one
+//! order by whichever worker holds its lease. A run with an `import_job_id` walks only the
+//! contacts that import job created or changed (started when the job ends). A page's results and the cursor move in one
 //! transaction fenced by the lease token, so a crash repeats at most the page in flight (bulk
 //! upserts are safe to repeat) and two workers never advance one run.
 
@@ -11,7 +12,7 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
-use super::entity::{contact, sync_resync, sync_state};
+use super::entity::{contact, import_job_contact, sync_resync, sync_state};
 use super::{Store, StoreError, Tx};
 
 /// A backfill run as stored.
@@ -58,6 +59,7 @@ impl Tx {
         let running = sync_resync::Entity::find()
             .filter(sync_resync::Column::Provider.eq(provider))
             .filter(sync_resync::Column::State.eq(RUNNING))
+            .filter(sync_resync::Column::ImportJobId.is_null())
             .one(&self.inner)
             .await?;
         if let Some(run) = running {
@@ -111,6 +113,7 @@ impl Store {
             .filter(sync_resync::Column::Provider.eq(provider))
             .filter(sync_resync::Column::State.eq(RUNNING))
             .filter(free.clone())
+            .order_by_asc(sync_resync::Column::Id)
             .one(self.writer())
             .await?
         else {
@@ -133,13 +136,27 @@ impl Store {
             .await?)
     }
 
-    /// Up to `limit` live contacts after `after`, in id order.
+    /// Up to `limit` live contacts after `after`, in id order: every live contact, or with
+    /// `import_job` only those that import job created or changed.
     pub async fn live_contact_ids_after(
         &self,
         after: i64,
         limit: u64,
+        import_job: Option<i64>,
     ) -> Result<Vec<ContactId>, StoreError> {
-        let ids: Vec<i64> = contact::Entity::find()
+        let mut select = contact::Entity::find();
+        if let Some(job) = import_job {
+            select = select.filter(
+                contact::Column::Id.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(import_job_contact::Column::ContactId)
+                        .from(import_job_contact::Entity)
+                        .and_where(import_job_contact::Column::JobId.eq(job))
+                        .to_owned(),
+                ),
+            );
+        }
+        let ids: Vec<i64> = select
             .select_only()
             .column(contact::Column::Id)
             .filter(contact::Column::Id.gt(after))

@@ -149,7 +149,7 @@ impl SyncHandle {
             {
                 let ids = self
                     .store
-                    .live_contact_ids_after(after, bulk as u64)
+                    .live_contact_ids_after(after, bulk as u64, run.import_job_id)
                     .await?;
                 let Some(last) = ids.last().map(|id| id.get()) else {
                     exhausted = true;
@@ -250,7 +250,7 @@ impl SyncHandle {
     ) -> anyhow::Result<()> {
         let ids = self
             .store
-            .live_contact_ids_after(run.after_contact_id, QUEUE_PAGE as u64)
+            .live_contact_ids_after(run.after_contact_id, QUEUE_PAGE as u64, run.import_job_id)
             .await?;
         let Some(last) = ids.last() else {
             return self.finish_run(provider, run, token, now, step).await;

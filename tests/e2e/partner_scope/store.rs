@@ -46,7 +46,8 @@ fn rows<'a>(ids: impl IntoIterator<Item = &'a String>) -> Rows {
                 | Kind::WebhookEndpoint
                 | Kind::WebhookDelivery
                 | Kind::ServiceAccount
-                | Kind::ApiKey,
+                | Kind::ApiKey
+                | Kind::ImportJob,
                 _,
             ) => {}
         }

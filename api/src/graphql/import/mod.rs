@@ -1,6 +1,11 @@
 //! Imports through GraphQL: `importRecords` takes the file as an upload (the GraphQL multipart
-//! request specification) and answers the report of every row; `externalId` on accounts and
-//! contacts says where an imported record came from.
+//! request specification) and answers the report of every row; `startImport` runs the same
+//! import as a background job (`jobs`); `externalId` on accounts and contacts says where an
+//! imported record came from.
+
+mod jobs;
+
+pub use jobs::{ImportJobMutations, ImportJobNode, ImportJobQueries};
 
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, Upload};
 use rapport_domain::values::ExternalRef;
@@ -192,6 +197,54 @@ fn payload(kind: ImportKind, report: ImportReport) -> ImportRecordsPayload {
     }
 }
 
+/// The options, the file's name and its bytes an import input describes.
+pub(super) fn read_input(
+    ctx: &Context<'_>,
+    input: ImportRecordsInput,
+) -> Result<(ImportOptions, String, Vec<u8>)> {
+    let upload = input.file.value(ctx)?;
+    let kind = match input.kind {
+        ImportKindInput::Accounts => ImportKind::Accounts,
+        ImportKindInput::Contacts => ImportKind::Contacts,
+        ImportKindInput::Measurements => ImportKind::Measurements,
+        ImportKindInput::TeamMembers => ImportKind::TeamMembers,
+    };
+    let format = match input.format {
+        Some(ImportFormat::Csv) => Format::Csv,
+        Some(ImportFormat::Jsonl) => Format::JsonLines,
+        None => Format::from_name(&upload.filename)
+            .ok_or_else(|| {
+                ApiError::bad_input(
+                    "format",
+                    "is required when the file's name does not end in .csv or .jsonl",
+                )
+            })
+            .gql()?,
+    };
+    let mut options = ImportOptions::new(kind, format);
+    options.dry_run = input.dry_run;
+    options.source = input.source;
+    options.mapping = input.mapping.into_iter().map(|m| (m.from, m.to)).collect();
+    if let Some(order) = input.match_by {
+        options.match_by = order
+            .into_iter()
+            .map(|m| match m {
+                ImportMatch::Id => MatchBy::Id,
+                ImportMatch::ExternalId => MatchBy::ExternalId,
+                ImportMatch::Email => MatchBy::Email,
+                ImportMatch::Domain => MatchBy::Domain,
+                ImportMatch::Subject => MatchBy::Subject,
+            })
+            .collect();
+    }
+    let name = upload.filename.clone();
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut upload.into_read(), &mut bytes)
+        .map_err(|_| ApiError::bad_input("file", "could not be read"))
+        .gql()?;
+    Ok((options, name, bytes))
+}
+
 /// Imports.
 #[derive(Default, Debug)]
 pub struct ImportMutations;
@@ -209,45 +262,8 @@ impl ImportMutations {
         #[graphql(desc = "The file and how to read it.")] input: ImportRecordsInput,
     ) -> Result<ImportRecordsPayload> {
         let st = state(ctx);
-        let upload = input.file.value(ctx)?;
-        let kind = match input.kind {
-            ImportKindInput::Accounts => ImportKind::Accounts,
-            ImportKindInput::Contacts => ImportKind::Contacts,
-            ImportKindInput::Measurements => ImportKind::Measurements,
-            ImportKindInput::TeamMembers => ImportKind::TeamMembers,
-        };
-        let format = match input.format {
-            Some(ImportFormat::Csv) => Format::Csv,
-            Some(ImportFormat::Jsonl) => Format::JsonLines,
-            None => Format::from_name(&upload.filename)
-                .ok_or_else(|| {
-                    ApiError::bad_input(
-                        "format",
-                        "is required when the file's name does not end in .csv or .jsonl",
-                    )
-                })
-                .gql()?,
-        };
-        let mut options = ImportOptions::new(kind, format);
-        options.dry_run = input.dry_run;
-        options.source = input.source;
-        options.mapping = input.mapping.into_iter().map(|m| (m.from, m.to)).collect();
-        if let Some(order) = input.match_by {
-            options.match_by = order
-                .into_iter()
-                .map(|m| match m {
-                    ImportMatch::Id => MatchBy::Id,
-                    ImportMatch::ExternalId => MatchBy::ExternalId,
-                    ImportMatch::Email => MatchBy::Email,
-                    ImportMatch::Domain => MatchBy::Domain,
-                    ImportMatch::Subject => MatchBy::Subject,
-                })
-                .collect();
-        }
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut upload.into_read(), &mut bytes)
-            .map_err(|_| ApiError::bad_input("file", "could not be read"))
-            .gql()?;
+        let (options, _, bytes) = read_input(ctx, input)?;
+        let kind = options.kind;
         let input = ImportInput::Bytes(std::sync::Arc::new(bytes));
         let report = import::import(&st.ctx(), &options, input, |_, _| {})
             .await

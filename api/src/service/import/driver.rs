@@ -2,12 +2,16 @@
 //! of rows may match (looked up once per chunk), and how to apply one row; the driver reads
 //! the cells, refuses keys repeated within the file, opens one transaction per chunk and one
 //! savepoint per row (a row that fails leaves nothing behind), turns what a use-case step said
-//! no with into a refusal naming the column, and rolls the chunk back in a dry run.
+//! no with into a refusal naming the column, and rolls the chunk back in a dry run. An import
+//! run as a job (`Resume`) skips the rows a killed run already committed, reading them only to
+//! remember their keys, and writes the job's progress in each chunk's own transaction.
 
 use std::future::Future;
 
+use tokio::sync::mpsc::Receiver;
+
 use super::rows::{Cells, Refusal, Seen};
-use super::{ImportOptions, ImportReport, Outcome, Record, RowReport};
+use super::{ImportOptions, ImportReport, Outcome, Record, Resume, RowReport};
 use crate::error::ApiError;
 use crate::service::Ctx;
 use crate::store::Tx;
@@ -62,28 +66,101 @@ pub(super) trait RowKind {
     fn refusal(err: ApiError) -> Result<Refusal, ApiError>;
 }
 
-/// Imports one chunk of rows of kind `K` in one transaction (rolled back in a dry run).
-pub(super) async fn import_chunk<K: RowKind>(
+/// One import's row loop: the import and its file's row count.
+pub(super) struct Run<'r, 'c> {
+    pub ctx: &'r Ctx<'c>,
+    pub options: &'r ImportOptions,
+    /// The file's rows.
+    pub total: u64,
+}
+
+impl Run<'_, '_> {
+    /// Imports every chunk `chunks` brings as rows of kind `K` into `report`. With `resume`
+    /// (an import job) the rows it already committed are skipped, each chunk's transaction
+    /// carries the job's progress, and `report` keeps only the totals (the job stores the
+    /// rows). `progress` hears (rows done, rows in the file) after each chunk.
+    pub(super) async fn rows<K: RowKind>(
+        &self,
+        chunks: &mut Receiver<Vec<Record>>,
+        mut resume: Option<Resume<'_>>,
+        report: &mut ImportReport,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<(), ApiError> {
+        let (ctx, options, total) = (self.ctx, self.options, self.total);
+        let mut seen = Seen::default();
+        let mut skip = resume.as_ref().map_or(0, |r| r.rows_done);
+        let mut done = 0;
+        while let Some(mut chunk) = chunks.recv().await {
+            let already = chunk.len().min(usize::try_from(skip).unwrap_or(usize::MAX));
+            for record in chunk.drain(..already) {
+                remember::<K>(options, &mut seen, &record);
+            }
+            skip -= already as u64;
+            done += already as u64;
+            if chunk.is_empty() {
+                continue;
+            }
+            let before = report.rows.len();
+            let tx = import_chunk::<K>(ctx, options, &mut seen, chunk, report).await?;
+            done += (report.rows.len() - before) as u64;
+            match resume.as_mut() {
+                None if options.dry_run => drop(tx),
+                None => tx.commit().await?,
+                Some(resume) => {
+                    let tx = if options.dry_run {
+                        drop(tx);
+                        ctx.store.begin().await?
+                    } else {
+                        tx
+                    };
+                    let rows = &report.rows[before..];
+                    resume.checkpoint.chunk(&tx, rows, done, total).await?;
+                    tx.commit().await?;
+                    report.rows.clear();
+                }
+            }
+            progress(done, total);
+        }
+        Ok(())
+    }
+}
+
+/// Reads a row into kind `K` and claims its keys (a key a row before it used refuses it).
+fn read_row<K: RowKind>(
+    options: &ImportOptions,
+    seen: &mut Seen,
+    record: &Record,
+) -> Result<K::Row, Refusal> {
+    let cells = Cells {
+        record,
+        columns: K::COLUMNS,
+        csv: options.format == super::Format::Csv,
+    };
+    K::read(&cells, options).and_then(|row| {
+        seen.claim(record.line, &K::keys(&row))?;
+        Ok(row)
+    })
+}
+
+/// Claims the keys of a row a job already imported (a resumed job reads those rows again to
+/// find the duplicates of the rows still to come), writing nothing.
+fn remember<K: RowKind>(options: &ImportOptions, seen: &mut Seen, record: &Record) {
+    let _ = read_row::<K>(options, seen, record);
+}
+
+/// Imports one chunk of rows of kind `K` in one transaction and hands the transaction back
+/// uncommitted: the caller commits it (with the job's progress, when a job runs the import)
+/// or, in a dry run, drops it, which rolls it back.
+async fn import_chunk<K: RowKind>(
     ctx: &Ctx<'_>,
     options: &ImportOptions,
     seen: &mut Seen,
     records: Vec<Record>,
     report: &mut ImportReport,
-) -> Result<(), ApiError> {
+) -> Result<Tx, ApiError> {
     let rows: Vec<(u64, Result<K::Row, Refusal>)> = records
         .iter()
-        .map(|record| {
-            let cells = Cells {
-                record,
-                columns: K::COLUMNS,
-                csv: options.format == super::Format::Csv,
-            };
-            let row = K::read(&cells, options).and_then(|row| {
-                seen.claim(record.line, &K::keys(&row))?;
-                Ok(row)
-            });
-            (record.line, row)
-        })
+        .map(|record| (record.line, read_row::<K>(options, seen, record)))
         .collect();
     let tx = ctx.store.begin().await?;
     let readable: Vec<&K::Row> = rows.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
@@ -112,8 +189,5 @@ pub(super) async fn import_chunk<K: RowKind>(
         report.push(RowReport { line, outcome, id });
     }
     K::finish(&tx, ctx, found).await?;
-    if !options.dry_run {
-        tx.commit().await?;
-    }
-    Ok(())
+    Ok(tx)
 }

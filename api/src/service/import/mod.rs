@@ -1,4 +1,4 @@
-//! Bulk import of accounts and contacts from CSV or JSON Lines.
+//! Bulk import of accounts, contacts, measurements and team members from CSV or JSON Lines.
 //!
 //! One code path for the dry run and the real run: rows are read (`format`), checked, matched
 //! to existing records and written, 500 rows to a transaction, each row inside its own
@@ -11,170 +11,24 @@ mod contact_row;
 mod contacts;
 mod driver;
 pub mod format;
+mod input;
+mod kinds;
 mod measurements;
 mod own_id;
+mod resume;
 mod rows;
 mod team_members;
-
-use std::io::Read;
-use std::path::PathBuf;
-use std::sync::Arc;
 
 use rapport_domain::permissions::Principal;
 
 use super::Ctx;
 use crate::error::ApiError;
-use driver::import_chunk;
 pub use format::{Format, FormatError, MAX_RECORD_BYTES, MAX_ROWS, Mapping, Record};
+pub use input::ImportInput;
+pub use kinds::{ACCOUNT_COLUMNS, CONTACT_COLUMNS, ImportKind, MatchBy};
 pub use measurements::MEASUREMENT_COLUMNS;
+pub use resume::{Checkpoint, Resume};
 pub use team_members::TEAM_MEMBER_COLUMNS;
-
-/// The columns of an accounts file: an export's columns all read back. `id` with
-/// `created_at` finds the record again in the database the file was exported from;
-/// `updated_at`, `status` and `partner_id` are accepted and ignored.
-pub const ACCOUNT_COLUMNS: &[&str] = &[
-    "id",
-    "external_source",
-    "external_id",
-    "name",
-    "kind",
-    "domain",
-    "domains",
-    "relationship_type",
-    "account_manager_email",
-    "client_since",
-    "status",
-    "partner_id",
-    "created_at",
-    "updated_at",
-];
-
-/// The columns of a contacts file: an export's columns all read back (`phones`, `job_role`,
-/// `email_consent` besides `phone`, `title`, `marketing_consent`); `id` with `created_at`
-/// finds the record again in the database the file was exported from; `updated_at` is
-/// accepted and ignored.
-pub const CONTACT_COLUMNS: &[&str] = &[
-    "id",
-    "external_source",
-    "external_id",
-    "account_id",
-    "account_external_id",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "phones",
-    "title",
-    "job_role",
-    "marketing_consent",
-    "email_consent",
-    "tags",
-    "custom_fields",
-    "erased_at",
-    "created_at",
-    "updated_at",
-];
-
-/// What a file holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImportKind {
-    /// Accounts.
-    Accounts,
-    /// Contacts.
-    Contacts,
-    /// Measurements of agreement metrics.
-    Measurements,
-    /// Team members.
-    TeamMembers,
-}
-
-impl ImportKind {
-    /// `accounts`, `contacts`, `measurements` or `team_members` (any case).
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "accounts" | "account" => Some(Self::Accounts),
-            "contacts" | "contact" => Some(Self::Contacts),
-            "measurements" | "measurement" => Some(Self::Measurements),
-            "team_members" | "team_member" | "team" => Some(Self::TeamMembers),
-            _ => None,
-        }
-    }
-
-    /// The columns a file of this kind may have.
-    pub fn columns(self) -> &'static [&'static str] {
-        match self {
-            Self::Accounts => ACCOUNT_COLUMNS,
-            Self::Contacts => CONTACT_COLUMNS,
-            Self::Measurements => MEASUREMENT_COLUMNS,
-            Self::TeamMembers => TEAM_MEMBER_COLUMNS,
-        }
-    }
-
-    /// The matching order when the import names none.
-    fn default_match(self) -> Vec<MatchBy> {
-        match self {
-            Self::Accounts => vec![MatchBy::Id, MatchBy::ExternalId, MatchBy::Domain],
-            Self::Contacts => vec![MatchBy::Id, MatchBy::ExternalId, MatchBy::Email],
-            // A measurement is found by its identity: agreement, metric, observed_at, source.
-            Self::Measurements => Vec::new(),
-            Self::TeamMembers => vec![MatchBy::Subject, MatchBy::Email],
-        }
-    }
-
-    /// The ways of matching this kind allows, as said in a refusal.
-    fn match_rule(self) -> &'static str {
-        match self {
-            Self::Accounts => "accounts match by id, external_id and domain",
-            Self::Contacts => "contacts match by id, external_id and email",
-            Self::Measurements => {
-                "measurements match by their agreement, metric, observed_at and source; name no matching"
-            }
-            Self::TeamMembers => "team members match by subject and email",
-        }
-    }
-
-    fn may_match_by(self, by: MatchBy) -> bool {
-        matches!(
-            (self, by),
-            (
-                Self::Accounts,
-                MatchBy::Id | MatchBy::ExternalId | MatchBy::Domain
-            ) | (
-                Self::Contacts,
-                MatchBy::Id | MatchBy::ExternalId | MatchBy::Email
-            ) | (Self::TeamMembers, MatchBy::Subject | MatchBy::Email)
-        )
-    }
-}
-
-/// How a row finds the record it is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MatchBy {
-    /// Rapport's own id with its `created_at`, as an export of this database writes them.
-    Id,
-    /// The source system's id (`external_source` + `external_id`).
-    ExternalId,
-    /// The email address (contacts).
-    Email,
-    /// Any of the email domains (accounts).
-    Domain,
-    /// The subject tokens carry (team members).
-    Subject,
-}
-
-impl MatchBy {
-    /// `id`, `external_id`, `email`, `domain` or `subject` (any case; `externalId` too).
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw.trim().to_ascii_lowercase().replace('_', "").as_str() {
-            "id" => Some(Self::Id),
-            "externalid" => Some(Self::ExternalId),
-            "email" => Some(Self::Email),
-            "domain" => Some(Self::Domain),
-            "subject" => Some(Self::Subject),
-            _ => None,
-        }
-    }
-}
 
 /// How to run an import.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,7 +60,8 @@ impl ImportOptions {
         }
     }
 
-    fn check(&self) -> Result<(), ApiError> {
+    /// Refuses a matching order the kind does not allow and a mapping to an unknown column.
+    pub(crate) fn check(&self) -> Result<(), ApiError> {
         if self.match_by.iter().any(|m| !self.kind.may_match_by(*m)) {
             return Err(ApiError::bad_input("match", self.kind.match_rule()));
         }
@@ -300,24 +155,6 @@ impl ImportReport {
     }
 }
 
-/// Where the file is.
-#[derive(Debug, Clone)]
-pub enum ImportInput {
-    /// A file on disk (read twice: once to check it whole, once to import).
-    File(PathBuf),
-    /// The file's bytes.
-    Bytes(Arc<Vec<u8>>),
-}
-
-impl ImportInput {
-    fn open(&self) -> std::io::Result<Box<dyn Read + Send>> {
-        Ok(match self {
-            Self::File(path) => Box::new(std::fs::File::open(path)?),
-            Self::Bytes(bytes) => Box::new(std::io::Cursor::new(Arc::clone(bytes).to_vec())),
-        })
-    }
-}
-
 /// Rows per transaction.
 const CHUNK: usize = 500;
 
@@ -352,7 +189,20 @@ pub async fn import(
     ctx: &Ctx<'_>,
     options: &ImportOptions,
     input: ImportInput,
-    mut progress: impl FnMut(u64, u64),
+    progress: impl FnMut(u64, u64),
+) -> Result<ImportReport, ApiError> {
+    import_from(ctx, options, input, None, progress).await
+}
+
+/// [`import`], taken up after `resume.rows_done` rows with each chunk's progress written by
+/// `resume.checkpoint` in the chunk's transaction (how import jobs run). The report then holds
+/// this run's totals and no rows: the job keeps them.
+pub async fn import_from(
+    ctx: &Ctx<'_>,
+    options: &ImportOptions,
+    input: ImportInput,
+    resume: Option<Resume<'_>>,
+    progress: impl FnMut(u64, u64),
 ) -> Result<ImportReport, ApiError> {
     if let Principal::Partner { .. } = ctx.caller.principal {
         return Err(ApiError::Forbidden);
@@ -382,26 +232,29 @@ pub async fn import(
         dry_run: options.dry_run,
         ..ImportReport::default()
     };
-    let mut seen = rows::Seen::default();
-    while let Some(chunk) = chunks.recv().await {
-        let (seen, report) = (&mut seen, &mut report);
-        match options.kind {
-            ImportKind::Contacts => {
-                import_chunk::<contacts::Contacts>(ctx, options, seen, chunk, report).await?;
-            }
-            ImportKind::Accounts => {
-                import_chunk::<accounts::Accounts>(ctx, options, seen, chunk, report).await?;
-            }
-            ImportKind::Measurements => {
-                import_chunk::<measurements::Measurements>(ctx, options, seen, chunk, report)
-                    .await?;
-            }
-            ImportKind::TeamMembers => {
-                import_chunk::<team_members::TeamMembers>(ctx, options, seen, chunk, report)
-                    .await?;
-            }
+    let run = driver::Run {
+        ctx,
+        options,
+        total,
+    };
+    let (chunks, report_ref) = (&mut chunks, &mut report);
+    match options.kind {
+        ImportKind::Contacts => {
+            run.rows::<contacts::Contacts>(chunks, resume, report_ref, progress)
+                .await?;
         }
-        progress(report.done(), total);
+        ImportKind::Accounts => {
+            run.rows::<accounts::Accounts>(chunks, resume, report_ref, progress)
+                .await?;
+        }
+        ImportKind::Measurements => {
+            run.rows::<measurements::Measurements>(chunks, resume, report_ref, progress)
+                .await?;
+        }
+        ImportKind::TeamMembers => {
+            run.rows::<team_members::TeamMembers>(chunks, resume, report_ref, progress)
+                .await?;
+        }
     }
     reader
         .await

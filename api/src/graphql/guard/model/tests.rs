@@ -287,6 +287,8 @@ const PARTS_OF_A_RECORD: &[(&str, &str)] = &[
     // `http.max_upload_bytes` and `service::import::MAX_ROWS`; the rows are plain values
     // computed by the mutation, no resolver reads anything per row.
     ("ImportRecordsPayload", "rows"),
+    // A job's first refused rows: at most `store::FIRST_ERRORS` (20), plain values.
+    ("ImportJob", "firstErrors"),
     ("Query", "syncProviders"),
     ("RecordMeasurementsPayload", "results"),
     ("TermsOfService", "clauses"),
