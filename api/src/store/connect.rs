@@ -67,7 +67,7 @@ impl Store {
                 statements.fetch_add(1, Ordering::Relaxed);
                 super::tally::note();
                 recorder.note(info.statement);
-                crate::traces::statement(system, info);
+                crate::traces::statement(system, &info.statement.sql, info.elapsed, info.failed);
             });
         };
         if settings.url.starts_with("sqlite:") {

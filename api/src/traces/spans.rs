@@ -3,7 +3,7 @@
 //! otherwise the work runs as it is, untouched.
 
 use std::future::Future;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use futures_util::FutureExt as _;
 use futures_util::future::{BoxFuture, Either};
@@ -109,16 +109,16 @@ pub(crate) fn loader_spawner(
 const MAX_STATEMENT: usize = 2_000;
 
 /// Records a statement that just ran (the store's statement hook) as a client span of the
-/// current request, back-dated by its duration. The text has its parameters as placeholders
-/// (`$1`, `?`): the values are not recorded.
-pub(crate) fn statement(system: &'static str, info: &sea_orm::metric::Info<'_>) {
+/// current request, back-dated by its duration `elapsed`. `sql` has its parameters as
+/// placeholders (`$1`, `?`): the values are not recorded.
+pub(crate) fn statement(system: &'static str, sql: &str, elapsed: Duration, failed: bool) {
     Context::map_current(|cx| {
         let Some(RequestTracer(tracer)) = cx.get::<RequestTracer>() else {
             return;
         };
         let end = SystemTime::now();
-        let start = end.checked_sub(info.elapsed).unwrap_or(end);
-        let sql = info.statement.sql.trim();
+        let start = end.checked_sub(elapsed).unwrap_or(end);
+        let sql = sql.trim();
         let verb = sql
             .split(|c: char| c.is_whitespace() || c == '(')
             .next()
@@ -146,7 +146,7 @@ pub(crate) fn statement(system: &'static str, info: &sea_orm::metric::Info<'_>) 
                 KeyValue::new("db.query.text", text.to_owned()),
             ])
             .start_with_context(tracer, cx);
-        if info.failed {
+        if failed {
             span.set_status(Status::error("the statement failed"));
         }
         span.end_with_timestamp(end);
