@@ -176,6 +176,36 @@ async fn a_restore_is_refused_while_a_server_has_the_database_open() {
     );
 }
 
+/// The lock a restore checks lives as long as the database is open in this process, not as
+/// long as the process: a process that opens and closes many databases (a test run, a tool)
+/// keeps no lock file of a database it closed. SQLite whatever `TEST_DATABASE_URL` says (the
+/// lock exists only for SQLite files).
+#[tokio::test]
+async fn a_database_whose_last_store_is_dropped_is_free_to_restore() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let settings = Settings {
+        data_dir: data.path().to_path_buf(),
+        ..Settings::default()
+    };
+    let store = rapport_api::startup::open_store(&settings, true)
+        .await
+        .expect("open and migrate");
+    let out = tempfile::tempdir().expect("temp dir");
+    let file = out.path().join("copy.db");
+    rapport_api::ops::backup(&settings, &file, false)
+        .await
+        .expect("backup");
+    let clone = store.clone();
+    drop(store);
+    rapport_api::ops::restore(&settings, &file, true)
+        .await
+        .expect_err("a clone of the store still has the database open");
+    drop(clone);
+    rapport_api::ops::restore(&settings, &file, true)
+        .await
+        .expect("no store has the database open any more");
+}
+
 #[tokio::test]
 async fn a_restore_over_an_existing_database_needs_force_and_keeps_the_old_one() {
     let app = spawn_app().await;

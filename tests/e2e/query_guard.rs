@@ -226,13 +226,15 @@ async fn health_and_an_admin_query_answer_while_eight_hostile_documents_are_in_f
             assert_eq!(res.data("/viewer/subject"), "bootstrap-admin");
         }
     };
-    // Generous: the server answers these in milliseconds; without the guard, one 30-level
-    // document alone holds the worker for many seconds.
-    let answered = tokio::time::timeout(Duration::from_secs(10), answers).await;
+    // Generous: the server answers these in milliseconds on an idle machine, and in a few
+    // seconds on a 2-core one busy with builds; without the guard, one 30-level document
+    // alone holds the worker for many seconds, and the eight senders send theirs again and
+    // again.
+    let answered = tokio::time::timeout(Duration::from_secs(30), answers).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     assert!(
         answered.is_ok(),
-        "health and an admin query answer within 10 s while hostile documents arrive"
+        "health and an admin query answer within 30 s while hostile documents arrive"
     );
     let sent: Vec<usize> = join_all(senders)
         .await

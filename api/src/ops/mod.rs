@@ -9,7 +9,7 @@ mod restore;
 
 pub use backup::{BackupReport, backup};
 pub use healthcheck::healthcheck;
-pub use lock::hold_database;
+pub use lock::{DatabaseHold, hold_database};
 pub use restore::{RestoreReport, restore};
 
 use std::path::PathBuf;

@@ -36,10 +36,13 @@ pub fn ensure_data_dir(settings: &Settings) -> anyhow::Result<()> {
 /// Opens the store (creating the data folder) and applies migrations when configured.
 pub async fn open_store(settings: &Settings, migrate: bool) -> anyhow::Result<Store> {
     ensure_data_dir(settings)?;
-    crate::ops::hold_database(settings)?;
-    let store = Store::connect(&settings.store())
+    let hold = crate::ops::hold_database(settings)?;
+    let mut store = Store::connect(&settings.store())
         .await
         .context("cannot open the database (check database_url / DATABASE_URL)")?;
+    if let Some(hold) = hold {
+        store = store.keeping(hold);
+    }
     if migrate {
         store
             .migrate()

@@ -37,9 +37,20 @@ pub struct Store {
     /// store tells its own changes apart (see `auth_changes`).
     pub(super) auth: Arc<AuthSignal>,
     recorder: Arc<super::plans::Recorder>,
+    /// What must live exactly as long as the database is open here (the SQLite lock file a
+    /// restore checks), dropped with the last clone.
+    kept: Option<Arc<dyn std::fmt::Debug + Send + Sync>>,
 }
 
 impl Store {
+    /// Keeps `value` alive for as long as any clone of this store is (the lock that tells a
+    /// restore the database is in use).
+    #[must_use]
+    pub fn keeping(mut self, value: impl std::fmt::Debug + Send + Sync + 'static) -> Self {
+        self.kept = Some(Arc::new(value));
+        self
+    }
+
     /// Opens the pools.
     pub async fn connect(settings: &StoreSettings) -> Result<Self, StoreError> {
         Self::open(settings, false).await
@@ -91,6 +102,7 @@ impl Store {
                 statements,
                 auth: Arc::default(),
                 recorder,
+                kept: None,
             })
         } else {
             let mut options = ConnectOptions::new(settings.url.clone());
@@ -109,6 +121,7 @@ impl Store {
                 statements,
                 auth: Arc::default(),
                 recorder,
+                kept: None,
             })
         }
     }
