@@ -5,8 +5,11 @@
 //! savepoint so a row that fails leaves nothing behind while the others are kept. A dry run
 //! rolls each transaction back instead of committing it, so its report is the real run's.
 
+mod account_match;
+mod account_new;
 mod account_row;
 mod accounts;
+mod contact_match;
 mod contact_row;
 mod contacts;
 mod driver;
@@ -263,5 +266,7 @@ pub async fn import_from(
     Ok(report)
 }
 
+#[cfg(test)]
+mod batch_tests;
 #[cfg(test)]
 mod tests;
