@@ -225,7 +225,7 @@ impl Tx {
         while events.peek().is_some() {
             let models: Vec<outbox::ActiveModel> = events
                 .by_ref()
-                .take(rows_per_statement(12))
+                .take(rows_per_statement(14))
                 .map(|(record, aggregate)| {
                     let account_id = match aggregate {
                         Some(("Account", id)) => Some(id),
