@@ -1,9 +1,9 @@
 //! Account rows: checked, matched (external id, then domain, as the import says), then
 //! created, updated, found unchanged or refused. New accounts without a manager are planned
 //! (checked and authorized) first and written with the chunk's others; every other row in its
-//! own savepoint. A row may make the
-//! account a client with a past `client_since`: the relationship history then shows the
-//! promotion at that date, its actor the import and who ran it.
+//! own savepoint. A row may make the account a client with a past `client_since`: the
+//! relationship history then shows the promotion at that date, its actor the import and who
+//! ran it.
 
 use chrono::{NaiveDate, TimeZone as _, Utc};
 use rapport_domain::account::{
