@@ -77,20 +77,23 @@ pub(crate) async fn record(tx: &Tx, ctx: &Ctx<'_>, change: Change) -> Result<(),
     };
     for (event, payload) in change.events.iter().zip(payloads) {
         let (kind, id) = event_subject(event).unwrap_or((change.kind, change.id));
-        let account_id = tx.account_of_aggregate(kind.name(), id).await?;
-        tx.outbox(OutboxRecord {
-            event_type: event.kind(),
-            entity_type: kind.name(),
-            entity_id: id.to_string(),
-            payload,
-            at: ctx.now,
-            event_id: new_event_id(),
-            version: i32::try_from(event.info().version).unwrap_or(1),
-            actor_kind,
-            actor_id,
-            actor_subject: ctx.caller.subject.clone(),
-            account_id,
-        })
+        tx.outbox_of_aggregate(
+            kind.name(),
+            id,
+            OutboxRecord {
+                event_type: event.kind(),
+                entity_type: kind.name(),
+                entity_id: id.to_string(),
+                payload,
+                at: ctx.now,
+                event_id: new_event_id(),
+                version: i32::try_from(event.info().version).unwrap_or(1),
+                actor_kind,
+                actor_id,
+                actor_subject: ctx.caller.subject.clone(),
+                account_id: None,
+            },
+        )
         .await?;
     }
     Ok(())

@@ -99,6 +99,27 @@ fn parse<T>(
     result.map_err(|e| StoreError::corrupt("accounts", id, format!("{what}: {e}")))
 }
 
+/// The columns of a new account (a customer, active, at version 1).
+pub(super) fn new_account_columns(new: &NewAccount, now: DateTime<Utc>) -> account::ActiveModel {
+    account::ActiveModel {
+        name: Set(new.name.as_str().to_owned()),
+        name_key: Set(new.name.as_str().to_lowercase()),
+        kind: Set(new.kind.as_str().to_owned()),
+        relationship: Set(RelationshipType::Customer.as_str().to_owned()),
+        account_manager_id: Set(None),
+        parent_id: Set(new.parent.map(AccountId::get)),
+        acquisition_channel: Set(new.acquisition_channel.as_str().to_owned()),
+        partner_id: Set(new.partner.map(PartnerId::get)),
+        created_by_member_id: Set(new.created_by.map(TeamMemberId::get)),
+        status: Set(AccountStatus::Active.as_str().to_owned()),
+        churned_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
 pub(super) fn to_domain(
     row: account::Model,
     domains: Vec<(String, bool)>,
@@ -297,25 +318,7 @@ impl Tx {
         new: &NewAccount,
         now: DateTime<Utc>,
     ) -> Result<Account, StoreError> {
-        let row = account::ActiveModel {
-            name: Set(new.name.as_str().to_owned()),
-            name_key: Set(new.name.as_str().to_lowercase()),
-            kind: Set(new.kind.as_str().to_owned()),
-            relationship: Set(RelationshipType::Customer.as_str().to_owned()),
-            account_manager_id: Set(None),
-            parent_id: Set(new.parent.map(AccountId::get)),
-            acquisition_channel: Set(new.acquisition_channel.as_str().to_owned()),
-            partner_id: Set(new.partner.map(PartnerId::get)),
-            created_by_member_id: Set(new.created_by.map(TeamMemberId::get)),
-            status: Set(AccountStatus::Active.as_str().to_owned()),
-            churned_at: Set(None),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&self.inner)
-        .await?;
+        let row = new_account_columns(new, now).insert(&self.inner).await?;
         self.replace_domains(row.id, &new.domains).await?;
         to_domain(
             row,

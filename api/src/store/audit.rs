@@ -186,6 +186,9 @@ impl Store {
 impl Tx {
     /// Appends an audit row.
     pub async fn audit(&self, record: AuditRecord) -> Result<(), StoreError> {
+        let Some(record) = self.defer_audit(record) else {
+            return Ok(());
+        };
         audit_log::ActiveModel {
             at: Set(record.at),
             actor: Set(record.actor),
@@ -200,6 +203,21 @@ impl Tx {
         .insert(&self.inner)
         .await?;
         Ok(())
+    }
+
+    /// Appends an outbox event about aggregate `entity_type` `id`, with the account it belongs
+    /// to (looked up now, or with the others at the flush of a deferring transaction).
+    pub async fn outbox_of_aggregate(
+        &self,
+        entity_type: &'static str,
+        id: i64,
+        record: OutboxRecord,
+    ) -> Result<(), StoreError> {
+        let Some(mut record) = self.defer_event(record, (entity_type, id)) else {
+            return Ok(());
+        };
+        record.account_id = self.account_of_aggregate(entity_type, id).await?;
+        self.outbox(record).await
     }
 
     /// Appends an outbox event.

@@ -30,7 +30,7 @@ pub(super) fn external(
 }
 
 /// Rows per `IN (…)` list: well within both databases' limits on bound values.
-const LOOKUP_CHUNK: usize = 500;
+pub(super) const LOOKUP_CHUNK: usize = 500;
 
 fn by_source(refs: &[ExternalRef]) -> HashMap<&str, Vec<&str>> {
     let mut grouped: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -41,10 +41,10 @@ fn by_source(refs: &[ExternalRef]) -> HashMap<&str, Vec<&str>> {
 }
 
 impl Tx {
-    /// A savepoint inside this transaction: committing it keeps its writes in the enclosing
-    /// transaction; dropping it undoes them and nothing else.
+    /// A savepoint inside this transaction: releasing it ([`Tx::release`]) keeps its writes
+    /// in the enclosing transaction; dropping it undoes them and nothing else.
     pub async fn savepoint(&self) -> Result<Tx, StoreError> {
-        Ok(Tx::new(self.inner.begin().await?))
+        Ok(Tx::new(self.inner.begin().await?).defers_like(self))
     }
 
     /// The contacts (live or erased) with these row ids, by id.

@@ -12,6 +12,7 @@ mod backup;
 mod connect;
 mod contacts;
 mod counts;
+mod deferred;
 mod demo_rows;
 pub(crate) mod entity;
 mod error;
@@ -19,6 +20,9 @@ mod event_reads;
 mod export;
 mod filters;
 mod import;
+mod import_batch;
+#[cfg(test)]
+mod import_batch_tests;
 mod import_job_progress;
 mod import_job_reads;
 mod import_jobs;
@@ -69,6 +73,7 @@ pub use export::{
     AccountExportRow, AgreementExportRow, ContactExportRow, CreditExportRow, MeasurementExportRow,
 };
 pub use filters::{AgreementQuery, ComplianceQuery, CreditQuery, DateWindow};
+pub use import_batch::{NewAccountRow, NewContactRow};
 pub use import_jobs::{
     FIRST_ERRORS, ImportChunk, ImportJobError, ImportJobRow, NewImportJob, job_state,
 };

@@ -111,6 +111,34 @@ fn placeholders<const N: usize>(backend: DbBackend) -> [String; N] {
     })
 }
 
+/// One job's `VALUES` row for [`enqueue_statement`], from the placeholders of its provider,
+/// contact, kind, due time, creation and update times.
+pub(super) fn job_values(marks: &[String; 6]) -> String {
+    let [pr, c, k, d, n1, n2] = marks;
+    format!("({pr}, {c}, {k}, '{PENDING}', 0, {d}, NULL, NULL, NULL, FALSE, NULL, {n1}, {n2})")
+}
+
+/// Queues jobs (`rows`: one or more [`job_values`]), each merged into the job already queued
+/// for its provider and contact: a pending job takes the coalesced kind (erase wins); a
+/// leased one runs again after its attempt; a dead letter comes back with zero attempts.
+pub(super) fn enqueue_statement(rows: &str) -> String {
+    format!(
+        "INSERT INTO sync_jobs (provider, contact_id, kind, state, attempts, due_at, \
+         lease_token, lease_worker, lease_until, rerun, last_error, created_at, updated_at) \
+         VALUES {rows} \
+         ON CONFLICT (provider, contact_id) DO UPDATE SET \
+         kind = CASE WHEN sync_jobs.kind = 'ERASE' OR excluded.kind = 'ERASE' \
+             THEN 'ERASE' ELSE 'UPSERT' END, \
+         rerun = CASE WHEN sync_jobs.state = '{LEASED}' THEN TRUE ELSE sync_jobs.rerun END, \
+         attempts = CASE WHEN sync_jobs.state = '{DEAD}' THEN 0 ELSE sync_jobs.attempts END, \
+         due_at = CASE WHEN sync_jobs.state = '{DEAD}' THEN excluded.due_at \
+             ELSE sync_jobs.due_at END, \
+         state = CASE WHEN sync_jobs.state = '{DEAD}' THEN '{PENDING}' \
+             ELSE sync_jobs.state END, \
+         updated_at = excluded.updated_at"
+    )
+}
+
 /// The sync state of a contact nothing was confirmed delivered for: no id, no key, no address.
 fn undelivered_state(provider: &str, contact: ContactId) -> sync_state::ActiveModel {
     sync_state::ActiveModel {
@@ -213,25 +241,15 @@ impl Tx {
         kind: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let erase = kind == "ERASE";
+        if self.defer_sync(provider, contact, erase, now) {
+            return Ok(());
+        }
         let backend = self.inner.get_database_backend();
-        let [pr, c, k, d, n1, n2] = placeholders(backend);
-        let statement = format!(
-            "INSERT INTO sync_jobs (provider, contact_id, kind, state, attempts, due_at, \
-             lease_token, lease_worker, lease_until, rerun, last_error, created_at, updated_at) \
-             VALUES ({pr}, {c}, {k}, '{PENDING}', 0, {d}, NULL, NULL, NULL, FALSE, NULL, {n1}, {n2}) \
-             ON CONFLICT (provider, contact_id) DO UPDATE SET \
-             kind = CASE WHEN sync_jobs.kind = 'ERASE' OR excluded.kind = 'ERASE' \
-                 THEN 'ERASE' ELSE 'UPSERT' END, \
-             rerun = CASE WHEN sync_jobs.state = '{LEASED}' THEN TRUE ELSE sync_jobs.rerun END, \
-             attempts = CASE WHEN sync_jobs.state = '{DEAD}' THEN 0 ELSE sync_jobs.attempts END, \
-             due_at = CASE WHEN sync_jobs.state = '{DEAD}' THEN excluded.due_at \
-                 ELSE sync_jobs.due_at END, \
-             state = CASE WHEN sync_jobs.state = '{DEAD}' THEN '{PENDING}' \
-                 ELSE sync_jobs.state END, \
-             updated_at = excluded.updated_at"
-        );
+        let marks: [String; 6] = placeholders(backend);
+        let statement = enqueue_statement(&job_values(&marks));
         // Merged with the stored kind in SQL: an erase wins over an upsert, never the reverse.
-        let incoming = if kind == "ERASE" { "ERASE" } else { "UPSERT" };
+        let incoming = if erase { "ERASE" } else { "UPSERT" };
         self.inner
             .execute_raw(Statement::from_sql_and_values(
                 backend,

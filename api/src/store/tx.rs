@@ -15,6 +15,8 @@ pub struct Tx {
     /// a caller is (other processes hear of the change from the database; see `auth_changes`).
     pub(super) auth: Option<Arc<AuthSignal>>,
     pub(super) auth_changed: AtomicBool,
+    /// History collected for a multi-row flush, while the transaction defers it (imports).
+    pub(super) deferred: std::sync::Mutex<Option<super::deferred::Deferred>>,
 }
 
 impl Tx {
@@ -23,6 +25,7 @@ impl Tx {
             inner,
             auth: None,
             auth_changed: AtomicBool::new(false),
+            deferred: std::sync::Mutex::new(None),
         }
     }
 

@@ -1,11 +1,11 @@
 //! Account rows: checked, matched (external id, then domain, as the import says), then
-//! created, updated, found unchanged or refused, each in its own savepoint. A row may make the
-//! account a client with a past `client_since`: the relationship history then shows the
-//! promotion at that date, its actor the import and who ran it.
+//! created, updated, found unchanged or refused. New accounts without a manager are planned
+//! (checked and authorized) first and written with the chunk's others; every other row in its
+//! own savepoint. A row may make the account a client with a past `client_since`: the
+//! relationship history then shows the promotion at that date, its actor the import and who
+//! ran it.
 
-use std::collections::{BTreeSet, HashMap};
-
-use chrono::{DateTime, NaiveDate, TimeZone as _, Utc};
+use chrono::{NaiveDate, TimeZone as _, Utc};
 use rapport_domain::account::{
     Account, AccountKind, AcquisitionChannel, NamedBy, NewAccount, RelationshipType,
 };
@@ -15,12 +15,14 @@ use rapport_domain::permissions::{Action, Resource};
 use rapport_domain::team::TeamMember;
 use rapport_domain::values::{EmailAddress, EmailDomain, ExternalRef, Text};
 
+use super::account_match::{Found, matched};
+use super::account_new::{NewImported, create_many, new_account};
 use super::account_row::{Row, read};
-use super::driver::{Applied, RowKind};
+use super::driver::{Applied, Plan, RowKind};
 use super::rows::{Cells, Refusal, refuse, show};
-use super::{ACCOUNT_COLUMNS, ImportOptions, MatchBy, Outcome};
+use super::{ACCOUNT_COLUMNS, ImportOptions, Outcome};
 use crate::error::ApiError;
-use crate::global_id::{self, Kind};
+use crate::global_id::Kind;
 use crate::service::accounts::account_scope;
 use crate::service::record::{Change, record};
 use crate::service::{Ctx, snapshot};
@@ -47,18 +49,13 @@ fn refusal(err: ApiError) -> Result<Refusal, ApiError> {
     })
 }
 
-pub(super) struct Found {
-    created_at: HashMap<i64, DateTime<Utc>>,
-    by_external: HashMap<ExternalRef, AccountId>,
-    by_domain: HashMap<String, Vec<AccountId>>,
-}
-
 /// Account rows.
 pub(super) struct Accounts;
 
 impl RowKind for Accounts {
     type Row = Row;
     type Found = Found;
+    type Write = NewImported;
 
     const COLUMNS: &'static [&'static str] = ACCOUNT_COLUMNS;
 
@@ -102,74 +99,36 @@ impl RowKind for Accounts {
         one(tx, ctx, options, found, row).await
     }
 
+    async fn plan(
+        tx: &Tx,
+        ctx: &Ctx<'_>,
+        options: &ImportOptions,
+        found: &mut Found,
+        row: Row,
+    ) -> Result<Plan<Row, NewImported>, ApiError> {
+        match matched(options, found, &row) {
+            Err(r) => Ok(Plan::Done(Err(r))),
+            // A manager makes a new account's first history: it is applied on its own.
+            Ok(Some(_)) => Ok(Plan::Alone(row)),
+            Ok(None) if row.manager.is_some() => Ok(Plan::Alone(row)),
+            Ok(None) => Ok(match new_account(tx, ctx, row).await? {
+                Ok(new) => Plan::Batch(new),
+                Err(refusal) => Plan::Done(Err(refusal)),
+            }),
+        }
+    }
+
+    async fn write(
+        tx: &Tx,
+        ctx: &Ctx<'_>,
+        writes: Vec<NewImported>,
+    ) -> Result<Vec<(Outcome, Option<i64>)>, ApiError> {
+        create_many(tx, ctx, &writes).await
+    }
+
     fn refusal(err: ApiError) -> Result<Refusal, ApiError> {
         refusal(err)
     }
-}
-
-fn matched(
-    options: &ImportOptions,
-    found: &Found,
-    row: &Row,
-) -> Result<Option<AccountId>, Refusal> {
-    let by_id = row
-        .own
-        .filter(|o| found.created_at.get(&o.id).is_some_and(|at| o.names(*at)))
-        .map(|o| AccountId::new(o.id));
-    let by_external = row
-        .external
-        .as_ref()
-        .and_then(|e| found.by_external.get(e))
-        .copied();
-    let by_domain: BTreeSet<AccountId> = row
-        .domains
-        .iter()
-        .flatten()
-        .filter_map(|d| found.by_domain.get(d.as_str()))
-        .flatten()
-        .copied()
-        .collect();
-    let name = |id: &AccountId| global_id::encode(Kind::Account, id.get());
-    let mut hit = None;
-    for m in &options.match_by {
-        hit = match m {
-            MatchBy::Id => by_id,
-            MatchBy::ExternalId => by_external,
-            MatchBy::Domain if by_domain.len() > 1 => {
-                return Err(refuse(
-                    "domain",
-                    format!(
-                        "is named for several accounts ({}): a possible duplicate, not merged",
-                        by_domain.iter().map(name).collect::<Vec<_>>().join(", ")
-                    ),
-                ));
-            }
-            MatchBy::Domain => by_domain.iter().next().copied(),
-            MatchBy::Email | MatchBy::Subject => None,
-        };
-        if hit.is_some() {
-            break;
-        }
-    }
-    if let Some(other) = by_external.filter(|e| Some(*e) != hit) {
-        return Err(refuse(
-            "external_id",
-            format!(
-                "is the external id of another account ({}) than the one this row matches: a possible duplicate, not merged",
-                name(&other)
-            ),
-        ));
-    }
-    if let Some(other) = by_domain.iter().find(|d| Some(**d) != hit) {
-        return Err(refuse(
-            "domain",
-            format!(
-                "is named for another account ({}) than the one this row matches: a possible duplicate, not merged",
-                name(other)
-            ),
-        ));
-    }
-    Ok(hit)
 }
 
 async fn manager(tx: &Tx, email: Option<&EmailAddress>) -> Result<Option<TeamMember>, ApiError> {

@@ -1,25 +1,27 @@
 //! Contact rows: checked, matched (external id, then email, as the import says), then created,
-//! updated, found unchanged or refused, each in its own savepoint.
+//! updated, found unchanged or refused. New contacts are planned (checked and authorized)
+//! first and written with the chunk's other new contacts; updates each in their savepoint.
 
 use std::collections::HashMap;
 
 use rapport_domain::account::Account;
 use rapport_domain::contact::{Contact, ContactDetails, EmailConsent};
 use rapport_domain::events::DomainEvent;
-use rapport_domain::ids::AccountId;
+use rapport_domain::ids::{AccountId, ContactId};
 use rapport_domain::permissions::{Action, Resource};
 use rapport_domain::values::{ExternalRef, Phone, PhoneType};
 
+use super::contact_match::{Found, matched, named_account};
 use super::contact_row::{Row, read};
-use super::driver::{Applied, RowKind};
+use super::driver::{Applied, Plan, RowKind};
 use super::rows::{Cells, Refusal, refuse, show};
-use super::{CONTACT_COLUMNS, ImportOptions, MatchBy, Outcome};
+use super::{CONTACT_COLUMNS, ImportOptions, Outcome};
 use crate::error::ApiError;
-use crate::global_id::{self, Kind};
+use crate::global_id::Kind;
 use crate::service::accounts::account_scope;
 use crate::service::record::{Change, record};
 use crate::service::{Ctx, snapshot};
-use crate::store::Tx;
+use crate::store::{NewContactRow, Tx};
 
 /// The file's column for a field name the domain uses.
 fn column(field: &str) -> &str {
@@ -46,21 +48,21 @@ fn refusal(err: ApiError) -> Result<Refusal, ApiError> {
     })
 }
 
-/// What a chunk's rows may match, looked up once for the chunk.
-pub(super) struct Found {
-    by_id: HashMap<i64, Contact>,
-    by_external: HashMap<ExternalRef, Contact>,
-    by_email: HashMap<String, Contact>,
-    accounts_by_external: HashMap<ExternalRef, AccountId>,
-    accounts: HashMap<AccountId, Option<Account>>,
-}
-
 /// Contact rows.
 pub(super) struct Contacts;
+
+/// A new contact, checked and authorized, to be written with the chunk's others.
+#[derive(Debug, Clone)]
+pub(super) struct NewContact {
+    account: AccountId,
+    details: ContactDetails,
+    external: Option<ExternalRef>,
+}
 
 impl RowKind for Contacts {
     type Row = Row;
     type Found = Found;
+    type Write = NewContact;
 
     const COLUMNS: &'static [&'static str] = CONTACT_COLUMNS;
 
@@ -110,97 +112,44 @@ impl RowKind for Contacts {
         one(tx, ctx, options, found, row).await
     }
 
+    async fn plan(
+        tx: &Tx,
+        ctx: &Ctx<'_>,
+        options: &ImportOptions,
+        found: &mut Found,
+        row: Row,
+    ) -> Result<Plan<Row, NewContact>, ApiError> {
+        let existing = match matched(options, found, &row) {
+            Ok(c) => c,
+            Err(r) => return Ok(Plan::Done(Err(r))),
+        };
+        let named = match named_account(found, &row) {
+            Ok(a) => a,
+            Err(r) => return Ok(Plan::Done(Err(r))),
+        };
+        Ok(match existing {
+            Some(contact) if row.erased => {
+                Plan::Done(Ok((Outcome::Unchanged, Some(contact.id().get()))))
+            }
+            Some(_) => Plan::Alone(row),
+            None => match new_contact(tx, ctx, found, row, named).await? {
+                Ok(new) => Plan::Batch(new),
+                Err(refusal) => Plan::Done(Err(refusal)),
+            },
+        })
+    }
+
+    async fn write(
+        tx: &Tx,
+        ctx: &Ctx<'_>,
+        writes: Vec<NewContact>,
+    ) -> Result<Vec<(Outcome, Option<i64>)>, ApiError> {
+        create(tx, ctx, &writes).await
+    }
+
     fn refusal(err: ApiError) -> Result<Refusal, ApiError> {
         refusal(err)
     }
-}
-
-/// The contact a row is about, by the import's matching order, and what else it collides with.
-fn matched(options: &ImportOptions, found: &Found, row: &Row) -> Result<Option<Contact>, Refusal> {
-    let by_id = row.own.and_then(|o| {
-        found
-            .by_id
-            .get(&o.id)
-            .filter(|c| o.names(c.parts().created_at))
-    });
-    let by_external = row.external.as_ref().and_then(|e| found.by_external.get(e));
-    let by_email = row
-        .email
-        .as_ref()
-        .and_then(|e| e.as_ref())
-        .and_then(|e| found.by_email.get(&e.normalized()));
-    let mut hit: Option<&Contact> = None;
-    for m in &options.match_by {
-        hit = match m {
-            MatchBy::ExternalId => by_external,
-            MatchBy::Email => by_email,
-            MatchBy::Id => by_id,
-            MatchBy::Domain | MatchBy::Subject => None,
-        };
-        if hit.is_some() {
-            break;
-        }
-    }
-    if let Some(other) = by_external
-        && hit.is_some_and(|h| h.id() != other.id())
-    {
-        return Err(refuse(
-            "external_id",
-            format!(
-                "is the external id of another contact ({}) than the one this row matches: a possible duplicate, not merged",
-                global_id::encode(Kind::Contact, other.id().get())
-            ),
-        ));
-    }
-    if let (Some(hit), Some(other)) = (hit, by_email)
-        && hit.id() != other.id()
-    {
-        return Err(refuse(
-            "email",
-            format!(
-                "is used by another contact ({}) than the one this row matches: a possible duplicate, not merged",
-                global_id::encode(Kind::Contact, other.id().get())
-            ),
-        ));
-    }
-    if hit.is_none()
-        && let Some(other) = by_email
-    {
-        return Err(refuse(
-            "email",
-            format!(
-                "is already used by contact {}; match by email to update it",
-                global_id::encode(Kind::Contact, other.id().get())
-            ),
-        ));
-    }
-    if let (Some(hit), Some(ours)) = (hit, &row.external)
-        && let Some(theirs) = &hit.parts().external
-        && theirs != ours
-    {
-        return Err(refuse(
-            "external_id",
-            format!(
-                "the contact this row matches ({}) has the external id {}: a possible duplicate, not merged",
-                global_id::encode(Kind::Contact, hit.id().get()),
-                show(theirs)
-            ),
-        ));
-    }
-    if row.erased {
-        return match hit {
-            Some(c) if c.is_erased() => Ok(Some(c.clone())),
-            Some(_) => Err(refuse(
-                "erased_at",
-                "an import does not erase a contact; use eraseContact",
-            )),
-            None => Err(refuse("erased_at", "an erased contact is not imported")),
-        };
-    }
-    if hit.is_some_and(Contact::is_erased) {
-        return Err(refuse("external_id", "matches an erased contact"));
-    }
-    Ok(hit.cloned())
 }
 
 async fn account<'f>(
@@ -212,27 +161,6 @@ async fn account<'f>(
         slot.insert(tx.load_account(id).await?);
     }
     Ok(found.accounts.get(&id).and_then(Option::as_ref))
-}
-
-/// The account the row names, if it names one.
-fn named_account(found: &Found, row: &Row) -> Result<Option<AccountId>, Refusal> {
-    if let Some(id) = row.account_id {
-        return Ok(Some(id));
-    }
-    match &row.account_external {
-        None => Ok(None),
-        Some(e) => found
-            .accounts_by_external
-            .get(e)
-            .copied()
-            .map(Some)
-            .ok_or_else(|| {
-                refuse(
-                    "account_external_id",
-                    format!("no account has the external id {}", show(e)),
-                )
-            }),
-    }
 }
 
 async fn one(
@@ -253,7 +181,10 @@ async fn one(
     match existing {
         // A row of an erased contact that found it: nothing of it is imported.
         Some(contact) if row.erased => Ok(Ok((Outcome::Unchanged, Some(contact.id().get())))),
-        None => create(tx, ctx, found, row, named).await,
+        None => match new_contact(tx, ctx, found, row, named).await? {
+            Ok(new) => Ok(Ok(create(tx, ctx, &[new]).await?.remove(0))),
+            Err(refusal) => Ok(Err(refusal)),
+        },
         Some(contact) => update(tx, ctx, found, row, named, contact).await,
     }
 }
@@ -273,13 +204,14 @@ async fn authorize_on(
     ctx.authorize(action, &scope, "account")
 }
 
-async fn create(
+/// Checks and authorizes a row's new contact, writing nothing.
+async fn new_contact(
     tx: &Tx,
     ctx: &Ctx<'_>,
     found: &mut Found,
     row: Row,
     named: Option<AccountId>,
-) -> Result<Applied, ApiError> {
+) -> Result<Result<NewContact, Refusal>, ApiError> {
     let Some(first_name) = row.first_name else {
         return Ok(Err(refuse("first_name", "is required for a new contact")));
     };
@@ -324,24 +256,49 @@ async fn create(
         custom_fields: row.custom_fields.unwrap_or_default(),
     }
     .check()?;
-    let contact = tx.insert_contact(account, &details, ctx.now).await?;
-    tx.set_contact_external(contact.id(), row.external.as_ref())
+    Ok(Ok(NewContact {
+        account,
+        details,
+        external: row.external,
+    }))
+}
+
+/// Writes new contacts together: the contacts (with their phones, tags and external ids),
+/// then for each its sync jobs, its audit row and its `contact.created` event.
+async fn create(
+    tx: &Tx,
+    ctx: &Ctx<'_>,
+    new: &[NewContact],
+) -> Result<Vec<(Outcome, Option<i64>)>, ApiError> {
+    let rows: Vec<NewContactRow<'_>> = new
+        .iter()
+        .map(|n| NewContactRow {
+            account: n.account,
+            details: &n.details,
+            external: n.external.as_ref(),
+        })
+        .collect();
+    let made = tx.insert_contacts(&rows, ctx.now).await?;
+    let ids: Vec<ContactId> = made.iter().map(Contact::id).collect();
+    crate::service::enqueue_sync(tx, ctx, &ids, false).await?;
+    let mut done = Vec::with_capacity(made.len());
+    for contact in &made {
+        record(
+            tx,
+            ctx,
+            Change {
+                action: "importContact",
+                kind: Kind::Contact,
+                id: contact.id().get(),
+                before: None,
+                after: Some(snapshot::contact(contact)),
+                events: vec![DomainEvent::ContactCreated(contact.id())],
+            },
+        )
         .await?;
-    crate::service::enqueue_sync(tx, ctx, &[contact.id()], false).await?;
-    record(
-        tx,
-        ctx,
-        Change {
-            action: "importContact",
-            kind: Kind::Contact,
-            id: contact.id().get(),
-            before: None,
-            after: Some(snapshot::contact(&contact)),
-            events: vec![DomainEvent::ContactCreated(contact.id())],
-        },
-    )
-    .await?;
-    Ok(Ok((Outcome::Create, Some(contact.id().get()))))
+        done.push((Outcome::Create, Some(contact.id().get())));
+    }
+    Ok(done)
 }
 
 async fn update(

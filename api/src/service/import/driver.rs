@@ -1,10 +1,14 @@
 //! The row loop every kind of import shares. A kind only says how to read a row, what a chunk
-//! of rows may match (looked up once per chunk), and how to apply one row; the driver reads
-//! the cells, refuses keys repeated within the file, opens one transaction per chunk and one
-//! savepoint per row (a row that fails leaves nothing behind), turns what a use-case step said
-//! no with into a refusal naming the column, and rolls the chunk back in a dry run. An import
-//! run as a job (`Resume`) skips the rows a killed run already committed, reading them only to
-//! remember their keys, and writes the job's progress in each chunk's own transaction.
+//! of rows may match (looked up once per chunk), how to plan one row, and how to write the
+//! rows it planned together (see `batch`) or apply one on its own; the driver reads the cells,
+//! refuses keys repeated within the file, opens one transaction per chunk, writes the planned
+//! rows with multi-row statements and applies the others each in a savepoint (a row that fails
+//! leaves nothing behind), turns what a use-case step said no with into a refusal naming the
+//! column, and rolls the chunk back in a dry run. The chunk's audit rows, outbox events and
+//! sync jobs are collected as it goes and written at its end, a few statements for all of
+//! them, in its transaction. An import run as a job (`Resume`) skips the rows a killed run
+//! already committed, reading them only to remember their keys, and writes the job's progress
+//! in each chunk's own transaction.
 
 use std::future::Future;
 
@@ -19,10 +23,22 @@ use crate::store::Tx;
 /// What applying one row did: the outcome and the record's id, or the row's refusal.
 pub(super) type Applied = Result<(Outcome, Option<i64>), Refusal>;
 
+/// What planning a row decided, before anything is written.
+pub(super) enum Plan<R, W> {
+    /// Decided without writing: refused, or found unchanged.
+    Done(Applied),
+    /// To be applied on its own, in its savepoint ([`RowKind::apply`]).
+    Alone(R),
+    /// To be written with the chunk's other such rows ([`RowKind::write`]).
+    Batch(W),
+}
+
 /// One kind of import row.
 pub(super) trait RowKind {
     /// A row as read from its cells.
     type Row: Send + Sync;
+    /// A row's write, checked and authorized, that goes with others in multi-row statements.
+    type Write: Send + Sync + Clone;
     /// What a chunk's rows may match, looked up once for the chunk.
     type Found: Send;
 
@@ -42,6 +58,29 @@ pub(super) trait RowKind {
         ctx: &Ctx<'_>,
         rows: &[&Self::Row],
     ) -> impl Future<Output = Result<Self::Found, ApiError>> + Send;
+
+    /// Decides what a row does, reading but writing nothing. By default every row is applied
+    /// on its own.
+    fn plan(
+        _tx: &Tx,
+        _ctx: &Ctx<'_>,
+        _options: &ImportOptions,
+        _found: &mut Self::Found,
+        row: Self::Row,
+    ) -> impl Future<Output = Result<Plan<Self::Row, Self::Write>, ApiError>> + Send {
+        async move { Ok(Plan::Alone(row)) }
+    }
+
+    /// Writes planned rows together, returning each one's outcome and id in order. An error
+    /// undoes them all; each is then written again on its own, so only the row at fault is
+    /// refused.
+    fn write(
+        _tx: &Tx,
+        _ctx: &Ctx<'_>,
+        _writes: Vec<Self::Write>,
+    ) -> impl Future<Output = Result<Vec<(Outcome, Option<i64>)>, ApiError>> + Send {
+        async { Ok(Vec::new()) }
+    }
 
     /// Applies one row inside its savepoint `tx`.
     fn apply(
@@ -162,32 +201,110 @@ async fn import_chunk<K: RowKind>(
         .iter()
         .map(|record| (record.line, read_row::<K>(options, seen, record)))
         .collect();
-    let tx = ctx.store.begin().await?;
+    let tx = ctx.store.begin().await?.defer_history();
     let readable: Vec<&K::Row> = rows.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
     let mut found = K::look_up(&tx, ctx, &readable).await?;
     drop(readable);
+    let mut planned = Vec::with_capacity(rows.len());
+    let mut writes = Vec::new();
     for (line, row) in rows {
-        let (outcome, id) = match row {
-            Err((field, reason)) => (Outcome::Refused { field, reason }, None),
-            Ok(row) => {
-                let point = tx.savepoint().await?;
-                match K::apply(&point, ctx, options, &mut found, row).await {
-                    Ok(Ok((outcome, id))) => {
-                        point.commit().await?;
-                        (outcome, id)
-                    }
-                    Ok(Err((field, reason))) => (Outcome::Refused { field, reason }, None),
-                    Err(err) => {
-                        let (field, reason) = K::refusal(err)?;
-                        (Outcome::Refused { field, reason }, None)
-                    }
+        let plan = match row {
+            Err(refusal) => Plan::Done(Err(refusal)),
+            Ok(row) => match K::plan(&tx, ctx, options, &mut found, row).await {
+                Ok(Plan::Batch(write)) => {
+                    writes.push(write);
+                    Plan::Batch(writes.len() - 1)
                 }
-            }
+                Ok(Plan::Alone(row)) => Plan::Alone(row),
+                Ok(Plan::Done(applied)) => Plan::Done(applied),
+                Err(err) => Plan::Done(Err(K::refusal(err)?)),
+            },
+        };
+        planned.push((line, plan));
+    }
+    let mut written = batch::<K>(&tx, ctx, writes).await?.into_iter();
+    for (line, plan) in planned {
+        let applied = match plan {
+            Plan::Done(applied) => applied,
+            Plan::Batch(_) => written.next().ok_or_else(|| {
+                ApiError::Internal("a batch of import rows lost a row's outcome".into())
+            })?,
+            Plan::Alone(row) => alone::<K>(&tx, ctx, options, &mut found, row).await?,
+        };
+        let (outcome, id) = match applied {
+            Ok(done) => done,
+            Err((field, reason)) => (Outcome::Refused { field, reason }, None),
         };
         // A dry run's new ids were rolled back with it: they name nothing.
         let id = id.filter(|_| !(options.dry_run && outcome == Outcome::Create));
         report.push(RowReport { line, outcome, id });
     }
     K::finish(&tx, ctx, found).await?;
+    tx.flush_deferred().await?;
     Ok(tx)
+}
+
+/// Applies one row in its own savepoint: a row that fails leaves nothing behind.
+async fn alone<K: RowKind>(
+    tx: &Tx,
+    ctx: &Ctx<'_>,
+    options: &ImportOptions,
+    found: &mut K::Found,
+    row: K::Row,
+) -> Result<Applied, ApiError> {
+    let point = tx.savepoint().await?;
+    Ok(match K::apply(&point, ctx, options, found, row).await {
+        Ok(Ok(done)) => {
+            point.release(tx).await?;
+            Ok(done)
+        }
+        Ok(Err(refusal)) => Err(refusal),
+        Err(err) => Err(K::refusal(err)?),
+    })
+}
+
+/// Writes the chunk's planned rows together in one savepoint. Should that fail (a unique
+/// index a concurrent writer got to first, say), it is undone and each row is written again
+/// in a savepoint of its own, so that only the row at fault is refused, naming its column.
+async fn batch<K: RowKind>(
+    tx: &Tx,
+    ctx: &Ctx<'_>,
+    writes: Vec<K::Write>,
+) -> Result<Vec<Applied>, ApiError> {
+    if writes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let point = tx.savepoint().await?;
+    match K::write(&point, ctx, writes.clone()).await {
+        Ok(done) if done.len() == writes.len() => {
+            point.release(tx).await?;
+            return Ok(done.into_iter().map(Ok).collect());
+        }
+        Ok(_) => {
+            return Err(ApiError::Internal(
+                "a batch of import rows lost a row's outcome".into(),
+            ));
+        }
+        Err(err) => {
+            drop(point);
+            tracing::debug!(error = %err, rows = writes.len(), "import batch refused; writing its rows one by one");
+        }
+    }
+    let mut applied = Vec::with_capacity(writes.len());
+    for write in writes {
+        let point = tx.savepoint().await?;
+        applied.push(match K::write(&point, ctx, vec![write]).await {
+            Ok(mut done) if done.len() == 1 => {
+                point.release(tx).await?;
+                Ok(done.remove(0))
+            }
+            Ok(_) => {
+                return Err(ApiError::Internal(
+                    "a batch of import rows lost a row's outcome".into(),
+                ));
+            }
+            Err(err) => Err(K::refusal(err)?),
+        });
+    }
+    Ok(applied)
 }

@@ -95,6 +95,7 @@ pub(super) struct Measurements;
 impl RowKind for Measurements {
     type Row = Row;
     type Found = Found;
+    type Write = std::convert::Infallible;
 
     const COLUMNS: &'static [&'static str] = MEASUREMENT_COLUMNS;
 

@@ -1,12 +1,17 @@
 //! Bulk import of accounts, contacts, measurements and team members from CSV or JSON Lines.
 //!
 //! One code path for the dry run and the real run: rows are read (`format`), checked, matched
-//! to existing records and written, 500 rows to a transaction, each row inside its own
-//! savepoint so a row that fails leaves nothing behind while the others are kept. A dry run
-//! rolls each transaction back instead of committing it, so its report is the real run's.
+//! to existing records and written, 500 rows to a transaction. New contacts and accounts are
+//! checked and authorized first and written together with multi-row statements; other rows
+//! each inside their own savepoint. A row that fails leaves nothing behind while the others
+//! are kept (a batch that fails is written again row by row). A dry run rolls each
+//! transaction back instead of committing it, so its report is the real run's.
 
+mod account_match;
+mod account_new;
 mod account_row;
 mod accounts;
+mod contact_match;
 mod contact_row;
 mod contacts;
 mod driver;
@@ -263,5 +268,7 @@ pub async fn import_from(
     Ok(report)
 }
 
+#[cfg(test)]
+mod batch_tests;
 #[cfg(test)]
 mod tests;

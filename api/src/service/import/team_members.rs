@@ -143,6 +143,7 @@ pub(super) struct TeamMembers;
 impl RowKind for TeamMembers {
     type Row = Row;
     type Found = Found;
+    type Write = std::convert::Infallible;
 
     const COLUMNS: &'static [&'static str] = TEAM_MEMBER_COLUMNS;
 

@@ -14,13 +14,13 @@ use crate::auth::{Caller, ReadScope};
 use crate::service::Ctx;
 use crate::store::{NewTeamMember, Store, StoreSettings};
 
-struct World {
+pub(super) struct World {
     _dir: tempfile::TempDir,
-    store: Store,
-    admin: Caller,
+    pub store: Store,
+    pub admin: Caller,
 }
 
-async fn world() -> World {
+pub(super) async fn world() -> World {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = crate::store::test_database_url(dir.path(), "import.db").await;
     let store = Store::connect(&StoreSettings {
@@ -71,13 +71,13 @@ async fn world() -> World {
     }
 }
 
-fn now() -> chrono::DateTime<Utc> {
+pub(super) fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 10, 9, 0, 0)
         .single()
         .expect("time")
 }
 
-async fn run(w: &World, options: &ImportOptions, file: &str) -> ImportReport {
+pub(super) async fn run(w: &World, options: &ImportOptions, file: &str) -> ImportReport {
     try_run(w, options, file).await.expect("imported")
 }
 
@@ -98,7 +98,7 @@ async fn try_run(
     super::import(&ctx, options, input, |_, _| {}).await
 }
 
-fn outcomes(report: &ImportReport) -> Vec<(u64, String)> {
+pub(super) fn outcomes(report: &ImportReport) -> Vec<(u64, String)> {
     report
         .rows
         .iter()
@@ -112,25 +112,25 @@ fn outcomes(report: &ImportReport) -> Vec<(u64, String)> {
         .collect()
 }
 
-async fn contacts(w: &World) -> u64 {
+pub(super) async fn contacts(w: &World) -> u64 {
     w.store
         .contacts_count(ReadScope::system(), &Default::default())
         .await
         .expect("count")
 }
 
-async fn accounts(w: &World) -> u64 {
+pub(super) async fn accounts(w: &World) -> u64 {
     w.store
         .accounts_count(ReadScope::system(), &Default::default())
         .await
         .expect("count")
 }
 
-const ACCOUNTS: &str = "external_source,external_id,name,domain\n\
+pub(super) const ACCOUNTS: &str = "external_source,external_id,name,domain\n\
 crm,A1,Acme,acme.test\n\
 crm,A2,Globex,globex.test\n";
 
-fn options(kind: ImportKind, format: Format) -> ImportOptions {
+pub(super) fn options(kind: ImportKind, format: Format) -> ImportOptions {
     ImportOptions::new(kind, format)
 }
 
