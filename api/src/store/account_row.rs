@@ -164,7 +164,7 @@ pub(super) fn to_domain(
         .collect::<Result<Vec<_>, StoreError>>()?;
     Account::restore(AccountParts {
         id: AccountId::new(id),
-        name: parse(id, "name", Text::name("name", &name))?,
+        name: parse(id, "name", Text::name_owned("name", name))?,
         kind: parse(id, "kind", AccountKind::parse(&kind))?,
         relationship: parse(id, "relationship", RelationshipType::parse(&relationship))?,
         account_manager: account_manager_id.map(TeamMemberId::new),

@@ -2,17 +2,49 @@
 //! (see `by_position`). The lower-cased keys and `search_text` exist for filters and sorts;
 //! no read selects them.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use rapport_domain::contact::{Contact, ContactDetails, ContactParts, EmailConsent};
 use rapport_domain::ids::{AccountId, ContactId};
 use rapport_domain::values::{
     CustomFieldType, CustomFields, EmailAddress, Phone, PhoneNumber, PhoneType, Tags, Text,
 };
-use serde_json::Value;
+use serde::Deserialize;
 
 use super::StoreError;
 use super::by_position::{Cols, ReadRow};
 use super::entity::contact::{self, Column};
+
+/// A phone of the `phones` column, borrowed from the column's text where it can be.
+#[derive(Deserialize)]
+struct PhoneJson<'a> {
+    #[serde(borrow, default)]
+    number: Cow<'a, str>,
+    #[serde(rename = "type", borrow, default)]
+    kind: Cow<'a, str>,
+}
+
+/// A custom field of the `custom_fields` column.
+#[derive(Deserialize)]
+struct FieldJson<'a> {
+    #[serde(borrow, default)]
+    key: Cow<'a, str>,
+    #[serde(rename = "type", borrow, default)]
+    kind: Cow<'a, str>,
+    #[serde(borrow, default)]
+    value: Cow<'a, str>,
+}
+
+/// A tag of the `tags` column.
+#[derive(Deserialize)]
+struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl AsRef<str> for Borrowed<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
 
 /// The columns of a contact that make its domain value.
 #[derive(Debug)]
@@ -158,53 +190,54 @@ impl ContactRow {
             (Some(_), _) => None,
             (None, None) => return Err(bad("first_name", &"missing on a live contact")),
             (None, Some(first)) => {
-                let phones: Vec<Value> =
+                let phones: Vec<PhoneJson<'_>> =
                     serde_json::from_str(&phones).map_err(|e| bad("phones", &e))?;
                 let phones = phones
                     .iter()
                     .map(|p| {
                         Ok(Phone {
-                            number: PhoneNumber::parse(p["number"].as_str().unwrap_or_default())
+                            number: PhoneNumber::parse(&p.number)
                                 .map_err(|e| bad("phones", &e))?,
-                            kind: PhoneType::parse(p["type"].as_str().unwrap_or_default())
-                                .map_err(|e| bad("phones", &e))?,
+                            kind: PhoneType::parse(&p.kind).map_err(|e| bad("phones", &e))?,
                         })
                     })
                     .collect::<Result<Vec<_>, StoreError>>()?;
-                let tags: Vec<String> = serde_json::from_str(&tags).map_err(|e| bad("tags", &e))?;
-                let fields: Vec<Value> =
+                let tags: Vec<Borrowed<'_>> =
+                    serde_json::from_str(&tags).map_err(|e| bad("tags", &e))?;
+                let fields: Vec<FieldJson<'_>> =
                     serde_json::from_str(&custom_fields).map_err(|e| bad("custom_fields", &e))?;
                 let fields = fields
-                    .iter()
+                    .into_iter()
                     .map(|f| {
-                        let text = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
                         Ok((
-                            text("key"),
-                            CustomFieldType::parse(&text("type"))
+                            f.key.into_owned(),
+                            CustomFieldType::parse(&f.kind)
                                 .map_err(|e| bad("custom_fields", &e))?,
-                            text("value"),
+                            f.value.into_owned(),
                         ))
                     })
                     .collect::<Result<Vec<_>, StoreError>>()?;
                 Some(ContactDetails {
-                    first_name: Text::name("firstName", &first).map_err(|e| bad("first_name", &e))?,
+                    first_name: Text::name_owned("firstName", first)
+                        .map_err(|e| bad("first_name", &e))?,
                     last_name: last_name
-                        .map(|l| Text::name("lastName", &l))
+                        .map(|l| Text::name_owned("lastName", l))
                         .transpose()
                         .map_err(|e| bad("last_name", &e))?,
                     email: email
-                        .map(|e| EmailAddress::parse(&e))
+                        .map(EmailAddress::parse_owned)
                         .transpose()
                         .map_err(|e| bad("email", &e))?,
                     phones,
                     job_role: job_role
-                        .map(|j| Text::name("jobRole", &j))
+                        .map(|j| Text::name_owned("jobRole", j))
                         .transpose()
                         .map_err(|e| bad("job_role", &e))?,
                     email_consent: EmailConsent::parse(&email_consent)
                         .map_err(|e| bad("email_consent", &e))?,
                     tags: Tags::parse(&tags).map_err(|e| bad("tags", &e))?,
-                    custom_fields: CustomFields::parse(fields).map_err(|e| bad("custom_fields", &e))?,
+                    custom_fields: CustomFields::parse(fields)
+                        .map_err(|e| bad("custom_fields", &e))?,
                 })
             }
         };

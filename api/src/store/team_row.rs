@@ -89,8 +89,8 @@ pub(super) fn to_domain(row: impl Into<TeamRow>) -> Result<TeamMember, StoreErro
     let bad = |e: rapport_domain::ValidationError| StoreError::corrupt("team_members", id, e);
     Ok(TeamMember {
         id: TeamMemberId::new(id),
-        name: Text::name("name", &name).map_err(bad)?,
-        email: EmailAddress::parse(&email).map_err(bad)?,
+        name: Text::name_owned("name", name).map_err(bad)?,
+        email: EmailAddress::parse_owned(email).map_err(bad)?,
         role: Role::parse(&role).map_err(bad)?,
         active,
         subject: Subject::parse(&subject).map_err(bad)?,
