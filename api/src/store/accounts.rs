@@ -12,8 +12,8 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set,
 };
 
-use super::entity::{account, account_domain, relationship_change};
 use super::account_row::{AccountRow, to_domain};
+use super::entity::{account, account_domain, relationship_change};
 use super::page::fetch_rows;
 use super::{AccountSort, Page, PageRequest, Store, StoreError, Tx, scope};
 use crate::auth::ReadScope;

@@ -12,9 +12,9 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter,
 };
 
-use super::entity::{account, agreement, agreement_revision};
 use super::account_row::AccountRow;
 use super::by_position;
+use super::entity::{account, agreement, agreement_revision};
 use super::joined::join_managers;
 use super::page::fetch_page;
 use super::{AgreementQuery, AgreementSort, Joined, Page, PageRequest, Store, StoreError, scope};

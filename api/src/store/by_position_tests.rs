@@ -44,7 +44,11 @@ fn text(raw: &str) -> Text {
 fn contacts() -> Vec<ContactDetails> {
     let custom = CustomFields::parse([
         ("tier".to_owned(), CustomFieldType::Text, "gold".to_owned()),
-        ("since".to_owned(), CustomFieldType::Date, "2024-02-29".to_owned()),
+        (
+            "since".to_owned(),
+            CustomFieldType::Date,
+            "2024-02-29".to_owned(),
+        ),
     ])
     .expect("custom fields");
     let full = ContactDetails {
@@ -144,7 +148,12 @@ async fn reads_by_position_answer_what_the_models_answer() {
         .enumerate()
     {
         let hour = u32::try_from(hour).expect("an hour") + 10;
-        ids.push(tx.insert_contact(account, &d, at(hour)).await.expect("contact").id());
+        ids.push(
+            tx.insert_contact(account, &d, at(hour))
+                .await
+                .expect("contact")
+                .id(),
+        );
     }
     tx.commit().await.expect("commit");
 
@@ -193,7 +202,11 @@ async fn reads_by_position_answer_what_the_models_answer() {
     joined.accounts.sort_by_key(|a| a.id());
     assert_eq!(joined.contacts, by_model, "contacts with their accounts");
     assert_eq!(joined.accounts, accounts_by_model, "the contacts' accounts");
-    assert_eq!(joined.managers, vec![manager_by_model], "the accounts' manager");
+    assert_eq!(
+        joined.managers,
+        vec![manager_by_model],
+        "the accounts' manager"
+    );
 
     let mut accounts = store
         .accounts_with_managers(scope, &[client, customer], false)
@@ -243,5 +256,8 @@ async fn reads_by_position_answer_what_the_models_answer() {
     assert_eq!(page.cursors, models.cursors, "account cursors");
     let mut items = page.items;
     items.sort_by_key(|a| a.id());
-    assert_eq!(items, accounts_by_model, "a page of accounts, without domains");
+    assert_eq!(
+        items, accounts_by_model,
+        "a page of accounts, without domains"
+    );
 }

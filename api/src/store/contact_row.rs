@@ -196,8 +196,7 @@ impl ContactRow {
                     .iter()
                     .map(|p| {
                         Ok(Phone {
-                            number: PhoneNumber::parse(&p.number)
-                                .map_err(|e| bad("phones", &e))?,
+                            number: PhoneNumber::parse(&p.number).map_err(|e| bad("phones", &e))?,
                             kind: PhoneType::parse(&p.kind).map_err(|e| bad("phones", &e))?,
                         })
                     })

@@ -9,9 +9,9 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use super::entity::{account, contact, contact_phone, contact_tag};
 use super::by_position;
 use super::contact_row::{ContactRow, to_domain};
+use super::entity::{account, contact, contact_phone, contact_tag};
 use super::page::fetch_rows;
 use super::{AccountQuery, ContactSort, Page, PageRequest, Store, StoreError, Tx, scope};
 use crate::auth::ReadScope;

@@ -8,10 +8,10 @@ use rapport_domain::values::{EmailAddress, Text};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
-use super::entity::team_member;
 use super::by_position;
-use super::team_row::{TeamRow, to_domain};
+use super::entity::team_member;
 use super::page::fetch_page;
+use super::team_row::{TeamRow, to_domain};
 use super::{Page, PageRequest, Store, StoreError, TeamSort, Tx, scope};
 use crate::auth::ReadScope;
 

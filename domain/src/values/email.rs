@@ -99,7 +99,13 @@ mod tests {
 
     #[test]
     fn an_owned_address_parses_as_a_borrowed_one() {
-        for raw in ["ada@example.com", " Ada@Example.com ", "no-at", "a@b@c.com", ""] {
+        for raw in [
+            "ada@example.com",
+            " Ada@Example.com ",
+            "no-at",
+            "a@b@c.com",
+            "",
+        ] {
             assert_eq!(
                 EmailAddress::parse_owned(raw.to_owned()),
                 EmailAddress::parse(raw),

@@ -130,10 +130,7 @@ where
 
 /// The page of `rows` (read with one row more than `req.limit`, to know whether more follow),
 /// each with its place in the list.
-fn finish<T, F>(
-    mut rows: Vec<(T, Keyset)>,
-    req: &PageRequest<F>,
-) -> Page<T> {
+fn finish<T, F>(mut rows: Vec<(T, Keyset)>, req: &PageRequest<F>) -> Page<T> {
     let more = rows.len() as u64 > req.limit;
     rows.truncate(usize::try_from(req.limit).unwrap_or(usize::MAX));
     if req.from_end {
