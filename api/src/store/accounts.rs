@@ -2,19 +2,19 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rapport_domain::account::{
-    Account, AccountDomain, AccountKind, AccountParts, AccountStatus, AcquisitionChannel,
-    NewAccount, RelationshipChange, RelationshipType,
+    Account, AccountKind, AccountStatus, NewAccount, RelationshipChange, RelationshipType,
 };
 use rapport_domain::ids::{AccountId, PartnerId, TeamMemberId};
-use rapport_domain::values::{EmailDomain, Text};
+use rapport_domain::values::Text;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, Set,
 };
 
+use super::account_row::{AccountRow, to_domain};
 use super::entity::{account, account_domain, relationship_change};
-use super::page::fetch_page;
+use super::page::fetch_rows;
 use super::{AccountSort, Page, PageRequest, Store, StoreError, Tx, scope};
 use crate::auth::ReadScope;
 
@@ -91,14 +91,6 @@ impl AccountQuery {
     }
 }
 
-fn parse<T>(
-    id: i64,
-    what: &str,
-    result: Result<T, rapport_domain::ValidationError>,
-) -> Result<T, StoreError> {
-    result.map_err(|e| StoreError::corrupt("accounts", id, format!("{what}: {e}")))
-}
-
 /// The columns of a new account (a customer, active, at version 1).
 pub(super) fn new_account_columns(new: &NewAccount, now: DateTime<Utc>) -> account::ActiveModel {
     account::ActiveModel {
@@ -118,68 +110,6 @@ pub(super) fn new_account_columns(new: &NewAccount, now: DateTime<Utc>) -> accou
         updated_at: Set(now),
         ..Default::default()
     }
-}
-
-pub(super) fn to_domain(
-    row: account::Model,
-    domains: Vec<(String, bool)>,
-) -> Result<Account, StoreError> {
-    let account::Model {
-        id,
-        name,
-        name_key: _,
-        next_deadline: _,
-        external_source,
-        external_id,
-        kind,
-        relationship,
-        account_manager_id,
-        parent_id,
-        acquisition_channel,
-        partner_id,
-        created_by_member_id,
-        status,
-        churned_at,
-        version,
-        created_at,
-        updated_at,
-    } = row;
-    let domains = domains
-        .iter()
-        .map(|(d, confirmed)| {
-            Ok(AccountDomain {
-                domain: parse(id, "domain", EmailDomain::parse(d))?,
-                confirmed: *confirmed,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    Account::restore(AccountParts {
-        id: AccountId::new(id),
-        name: parse(id, "name", Text::name("name", &name))?,
-        kind: parse(id, "kind", AccountKind::parse(&kind))?,
-        relationship: parse(id, "relationship", RelationshipType::parse(&relationship))?,
-        account_manager: account_manager_id.map(TeamMemberId::new),
-        parent: parent_id.map(AccountId::new),
-        domains,
-        acquisition_channel: parse(
-            id,
-            "channel",
-            AcquisitionChannel::parse(&acquisition_channel),
-        )?,
-        partner: partner_id.map(PartnerId::new),
-        created_by: created_by_member_id.map(TeamMemberId::new),
-        status: parse(id, "status", AccountStatus::parse(&status))?,
-        churned_at,
-        version,
-        created_at,
-        updated_at,
-        external: parse(
-            id,
-            "external_id",
-            super::import::external(external_source, external_id),
-        )?,
-    })
-    .map_err(|e| StoreError::corrupt("accounts", id, e))
 }
 
 async fn with_domains(
@@ -235,14 +165,10 @@ impl Store {
         let select = account::Entity::find()
             .filter(query.condition())
             .filter(scope::accounts(scope));
-        let page = fetch_page(self.reader(), select, account::Column::Id, page).await?;
-        let items = with_domains(self.reader(), page.items).await?;
-        Ok(Page {
-            items,
-            has_next: page.has_next,
-            has_previous: page.has_previous,
-            cursors: page.cursors,
-        })
+        // Without domains: GraphQL reads them apart, only when a query asks for them.
+        fetch_rows::<AccountRow, _>(self.reader(), select, account::Column::Id, page)
+            .await?
+            .try_map(|row| to_domain(row, Vec::new()))
     }
 
     /// How many accounts match `query`.

@@ -7,11 +7,15 @@
 use std::collections::{HashMap, HashSet};
 
 use rapport_domain::agreement::Agreement;
-use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Order, Query};
-use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter,
+};
 
+use super::account_row::AccountRow;
+use super::by_position;
 use super::entity::{account, agreement, agreement_revision};
-use super::joined::{ACCOUNT, columns_of, join_managers};
+use super::joined::join_managers;
 use super::page::fetch_page;
 use super::{AgreementQuery, AgreementSort, Joined, Page, PageRequest, Store, StoreError, scope};
 use crate::auth::ReadScope;
@@ -39,8 +43,15 @@ impl Store {
         let mut revisions: HashMap<i64, Vec<agreement_revision::Model>> = HashMap::new();
         if !page.items.is_empty() {
             let mut q = Query::select();
-            columns_of::<agreement_revision::Entity>(&mut q, REVISION);
-            columns_of::<account::Entity>(&mut q, ACCOUNT);
+            for c in agreement_revision::Column::iter() {
+                q.expr_as(
+                    c.select_as(Expr::col((agreement_revision::Entity, c))),
+                    Alias::new(format!("{REVISION}{}", c.as_str())),
+                );
+            }
+            // The account's columns follow the revision's, read by position.
+            let account_at = agreement_revision::Column::iter().count();
+            by_position::select::<AccountRow>(&mut q);
             q.from(agreement_revision::Entity)
                 .join(
                     JoinType::InnerJoin,
@@ -85,7 +96,7 @@ impl Store {
                     .entry(revision.agreement_id)
                     .or_default()
                     .push(revision);
-                joined.push(&mut seen, &row, ACCOUNT, managers)?;
+                joined.push(&mut seen, &row, account_at, managers)?;
             }
         }
         let page = page.try_map(|row| {

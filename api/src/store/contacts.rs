@@ -1,9 +1,7 @@
 use chrono::{DateTime, Utc};
-use rapport_domain::contact::{Contact, ContactDetails, ContactParts, EmailConsent};
+use rapport_domain::contact::{Contact, ContactDetails, EmailConsent};
 use rapport_domain::ids::{AccountId, ContactId};
-use rapport_domain::values::{
-    CustomFieldType, CustomFields, EmailAddress, Phone, PhoneNumber, PhoneType, Tags, Text,
-};
+use rapport_domain::values::{CustomFields, EmailAddress, Phone, PhoneNumber};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -11,8 +9,10 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
+use super::by_position;
+use super::contact_row::{ContactRow, to_domain};
 use super::entity::{account, contact, contact_phone, contact_tag};
-use super::page::fetch_page;
+use super::page::fetch_rows;
 use super::{AccountQuery, ContactSort, Page, PageRequest, Store, StoreError, Tx, scope};
 use crate::auth::ReadScope;
 
@@ -121,100 +121,6 @@ fn custom_fields_json(fields: &CustomFields) -> String {
     .to_string()
 }
 
-pub(super) fn to_domain(row: contact::Model) -> Result<Contact, StoreError> {
-    let contact::Model {
-        id,
-        account_id,
-        first_name,
-        last_name,
-        email,
-        email_key: _,
-        phones,
-        job_role,
-        email_consent,
-        tags,
-        custom_fields,
-        search_text: _,
-        first_name_key: _,
-        last_name_key: _,
-        external_source,
-        external_id,
-        erased_at,
-        version,
-        created_at,
-        updated_at,
-    } = row;
-    let bad = |what: &str, e: &dyn std::fmt::Display| {
-        StoreError::corrupt("contacts", id, format!("{what}: {e}"))
-    };
-    let details = match (erased_at, first_name) {
-        (Some(_), _) => None,
-        (None, None) => return Err(bad("first_name", &"missing on a live contact")),
-        (None, Some(first)) => {
-            let phones: Vec<Value> =
-                serde_json::from_str(&phones).map_err(|e| bad("phones", &e))?;
-            let phones = phones
-                .iter()
-                .map(|p| {
-                    Ok(Phone {
-                        number: PhoneNumber::parse(p["number"].as_str().unwrap_or_default())
-                            .map_err(|e| bad("phones", &e))?,
-                        kind: PhoneType::parse(p["type"].as_str().unwrap_or_default())
-                            .map_err(|e| bad("phones", &e))?,
-                    })
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            let tags: Vec<String> = serde_json::from_str(&tags).map_err(|e| bad("tags", &e))?;
-            let fields: Vec<Value> =
-                serde_json::from_str(&custom_fields).map_err(|e| bad("custom_fields", &e))?;
-            let fields = fields
-                .iter()
-                .map(|f| {
-                    let text = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
-                    Ok((
-                        text("key"),
-                        CustomFieldType::parse(&text("type"))
-                            .map_err(|e| bad("custom_fields", &e))?,
-                        text("value"),
-                    ))
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            Some(ContactDetails {
-                first_name: Text::name("firstName", &first).map_err(|e| bad("first_name", &e))?,
-                last_name: last_name
-                    .map(|l| Text::name("lastName", &l))
-                    .transpose()
-                    .map_err(|e| bad("last_name", &e))?,
-                email: email
-                    .map(|e| EmailAddress::parse(&e))
-                    .transpose()
-                    .map_err(|e| bad("email", &e))?,
-                phones,
-                job_role: job_role
-                    .map(|j| Text::name("jobRole", &j))
-                    .transpose()
-                    .map_err(|e| bad("job_role", &e))?,
-                email_consent: EmailConsent::parse(&email_consent)
-                    .map_err(|e| bad("email_consent", &e))?,
-                tags: Tags::parse(&tags).map_err(|e| bad("tags", &e))?,
-                custom_fields: CustomFields::parse(fields).map_err(|e| bad("custom_fields", &e))?,
-            })
-        }
-    };
-    Contact::restore(ContactParts {
-        id: ContactId::new(id),
-        account: AccountId::new(account_id),
-        details,
-        erased_at,
-        version,
-        created_at,
-        updated_at,
-        external: super::import::external(external_source, external_id)
-            .map_err(|e| bad("external_id", &e))?,
-    })
-    .map_err(|e| bad("contact", &e))
-}
-
 /// The column values of a contact's details (all empty for an erased contact).
 pub(super) fn detail_columns(details: Option<&ContactDetails>) -> contact::ActiveModel {
     match details {
@@ -258,13 +164,13 @@ impl Store {
         scope: ReadScope,
         ids: &[ContactId],
     ) -> Result<Vec<Contact>, StoreError> {
-        contact::Entity::find()
+        let select = contact::Entity::find()
             .filter(contact::Column::Id.is_in(ids.iter().map(|id| id.get())))
-            .filter(scope::by_account(scope, contact::Column::AccountId))
-            .all(self.reader())
+            .filter(scope::by_account(scope, contact::Column::AccountId));
+        by_position::all::<ContactRow>(self.reader(), select)
             .await?
             .into_iter()
-            .map(to_domain)
+            .map(ContactRow::into_domain)
             .collect()
     }
 
@@ -274,11 +180,10 @@ impl Store {
         &self,
         number: &PhoneNumber,
     ) -> Result<Vec<Contact>, StoreError> {
-        live_with_phone(number)
-            .all(self.reader())
+        by_position::all::<ContactRow>(self.reader(), live_with_phone(number))
             .await?
             .into_iter()
-            .map(to_domain)
+            .map(ContactRow::into_domain)
             .collect()
     }
 
@@ -292,9 +197,9 @@ impl Store {
         let select = contact::Entity::find()
             .filter(query.condition())
             .filter(scope::by_account(scope, contact::Column::AccountId));
-        fetch_page(self.reader(), select, contact::Column::Id, page)
+        fetch_rows::<ContactRow, _>(self.reader(), select, contact::Column::Id, page)
             .await?
-            .try_map(to_domain)
+            .try_map(ContactRow::into_domain)
     }
 
     /// How many contacts match `query`.

@@ -56,7 +56,7 @@ impl Tx {
                 .all(&self.inner)
                 .await?
             {
-                found.insert(row.id, super::contacts::to_domain(row)?);
+                found.insert(row.id, super::contact_row::to_domain(row)?);
             }
         }
         Ok(found)
@@ -94,7 +94,7 @@ impl Tx {
                     .all(&self.inner)
                     .await?;
                 for row in rows {
-                    let contact = super::contacts::to_domain(row)?;
+                    let contact = super::contact_row::to_domain(row)?;
                     if let Some(r) = contact.parts().external.clone() {
                         found.insert(r, contact);
                     }
@@ -118,7 +118,7 @@ impl Tx {
                 .await?;
             for row in rows {
                 if let Some(key) = row.email_key.clone() {
-                    found.insert(key, super::contacts::to_domain(row)?);
+                    found.insert(key, super::contact_row::to_domain(row)?);
                 }
             }
         }
@@ -240,7 +240,7 @@ impl Tx {
             .filter(super::entity::team_member::Column::EmailKey.eq(email.normalized()))
             .one(&self.inner)
             .await?
-            .map(super::team::to_domain)
+            .map(super::team_row::to_domain)
             .transpose()
     }
 }

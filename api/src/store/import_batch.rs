@@ -168,7 +168,7 @@ impl Tx {
                     .iter()
                     .map(|d| (d.domain.as_str().to_owned(), d.confirmed))
                     .collect();
-                made.push(super::accounts::to_domain(model, domains)?);
+                made.push(super::account_row::to_domain(model, domains)?);
             }
         }
         let domains: Vec<account_domain::ActiveModel> = made

@@ -13,33 +13,22 @@ use rapport_domain::contact::Contact;
 use rapport_domain::ids::{AccountId, ContactId};
 use rapport_domain::team::TeamMember;
 use rapport_domain::values::EmailDomain;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter,
-    QueryOrder, QueryResult,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QueryResult};
 
+use super::account_row::AccountRow;
+use super::by_position::{self, ReadRow};
+use super::contact_row::ContactRow;
 use super::entity::{account, account_domain, contact, team_member};
+use super::team_row::TeamRow;
 use super::{Store, StoreError, scope};
 use crate::auth::ReadScope;
 
-pub(super) const ACCOUNT: &str = "a_";
-const MANAGER: &str = "m_";
-
-/// Selects every column of `E` as `<prefix><column>`, as sea-orm's own selects read them.
-pub(super) fn columns_of<E: EntityTrait>(q: &mut SelectStatement, prefix: &str) {
-    for c in E::Column::iter() {
-        q.expr_as(
-            c.select_as(Expr::col((E::default(), c))),
-            Alias::new(format!("{prefix}{}", c.as_str())),
-        );
-    }
-}
-
-/// Joins the account's manager when `managers`: left, since customers have none.
+/// Joins the account's manager when `managers`, selecting its columns after those `q` already
+/// selects: left, since customers have none.
 pub(super) fn join_managers(q: &mut SelectStatement, managers: bool) {
     if managers {
-        columns_of::<team_member::Entity>(q, MANAGER);
+        by_position::select::<TeamRow>(q);
         q.join(
             JoinType::LeftJoin,
             team_member::Entity,
@@ -49,14 +38,14 @@ pub(super) fn join_managers(q: &mut SelectStatement, managers: bool) {
     }
 }
 
-/// The manager of a joined row, when the row has one.
-fn manager_of(row: &QueryResult) -> Result<Option<TeamMember>, StoreError> {
-    let id: Option<i64> = row.try_get(MANAGER, team_member::Column::Id.as_str())?;
+/// The manager of a joined row whose manager columns start at `at`, when the row has one.
+fn manager_of(row: &QueryResult, at: usize) -> Result<Option<TeamMember>, StoreError> {
+    let id: Option<i64> = row.try_get_by_index(at)?;
     if id.is_none() {
         return Ok(None);
     }
-    let model = team_member::Model::from_query_result(row, MANAGER)?;
-    super::team::to_domain(model).map(Some)
+    let (member, _) = TeamRow::read_at(row, at)?;
+    super::team_row::to_domain(member).map(Some)
 }
 
 /// Rows read with their relations: the items, their accounts, the accounts' managers.
@@ -72,24 +61,24 @@ pub struct Joined {
 
 impl Joined {
     /// Takes the account (and manager) of a row, once each: several contacts share an
-    /// account, several accounts a manager. The account's columns are named
-    /// `<account_prefix><column>`.
+    /// account, several accounts a manager. The account's columns start at `at` (as
+    /// [`by_position::select`] puts them), the manager's follow.
     pub(super) fn push(
         &mut self,
         seen: &mut HashSet<(bool, i64)>,
         row: &QueryResult,
-        account_prefix: &str,
+        at: usize,
         with_manager: bool,
     ) -> Result<(), StoreError> {
-        let account_id: i64 = row.try_get(account_prefix, account::Column::Id.as_str())?;
+        let account_id: i64 = row.try_get_by_index(at)?;
         if !seen.insert((false, account_id)) {
             return Ok(());
         }
-        let model = account::Model::from_query_result(row, account_prefix)?;
+        let (account, next) = AccountRow::read_at(row, at)?;
         self.accounts
-            .push(super::accounts::to_domain(model, Vec::new())?);
+            .push(super::account_row::to_domain(account, Vec::new())?);
         if with_manager
-            && let Some(m) = manager_of(row)?
+            && let Some(m) = manager_of(row, next)?
             && seen.insert((true, m.id.get()))
         {
             self.managers.push(m);
@@ -114,16 +103,14 @@ impl Store {
         }
         let managers = managers && scope::reads_staff_rows(scope);
         let mut q = Query::select();
-        // The accounts' columns keep their own names: a prefix would cost every column of
-        // every row a formatted name when it is read.
-        columns_of::<account::Entity>(&mut q, "");
+        by_position::select::<AccountRow>(&mut q);
         q.from(account::Entity)
             .and_where(account::Column::Id.is_in(ids.iter().map(|id| id.get())))
             .cond_where(scope::accounts(scope));
         join_managers(&mut q, managers);
         let mut seen = HashSet::new();
         for row in self.reader().query_all(&q).await? {
-            out.push(&mut seen, &row, "", managers)?;
+            out.push(&mut seen, &row, 0, managers)?;
         }
         Ok(out)
     }
@@ -143,9 +130,8 @@ impl Store {
         }
         let managers = managers && scope::reads_staff_rows(scope);
         let mut q = Query::select();
-        // The contacts' columns keep their own names (see `accounts_with_managers`).
-        columns_of::<contact::Entity>(&mut q, "");
-        columns_of::<account::Entity>(&mut q, ACCOUNT);
+        by_position::select::<ContactRow>(&mut q);
+        by_position::select::<AccountRow>(&mut q);
         q.from(contact::Entity)
             .join(
                 JoinType::InnerJoin,
@@ -159,9 +145,9 @@ impl Store {
         join_managers(&mut q, managers);
         let mut seen = HashSet::new();
         for row in self.reader().query_all(&q).await? {
-            let model = contact::Model::from_query_result(&row, "")?;
-            out.contacts.push(super::contacts::to_domain(model)?);
-            out.push(&mut seen, &row, ACCOUNT, managers)?;
+            let (contact, next) = ContactRow::read_at(&row, 0)?;
+            out.contacts.push(contact.into_domain()?);
+            out.push(&mut seen, &row, next, managers)?;
         }
         Ok(out)
     }

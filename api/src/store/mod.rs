@@ -2,6 +2,7 @@
 //! the store's read models, and [`StoreError`].
 
 mod account_domains;
+mod account_row;
 mod accounts;
 mod agreement_sort;
 mod agreements;
@@ -9,7 +10,9 @@ mod agreements_joined;
 mod audit;
 mod auth_changes;
 mod backup;
+mod by_position;
 mod connect;
+mod contact_row;
 mod contacts;
 mod counts;
 mod deferred;
@@ -51,6 +54,7 @@ mod sync;
 mod sync_overview;
 mod tally;
 mod team;
+mod team_row;
 mod tokens;
 mod tx;
 mod webhook_deliveries;

@@ -8,36 +8,12 @@ use rapport_domain::values::{EmailAddress, Text};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
+use super::by_position;
 use super::entity::team_member;
 use super::page::fetch_page;
+use super::team_row::{TeamRow, to_domain};
 use super::{Page, PageRequest, Store, StoreError, TeamSort, Tx, scope};
 use crate::auth::ReadScope;
-
-pub(super) fn to_domain(row: team_member::Model) -> Result<TeamMember, StoreError> {
-    let team_member::Model {
-        id,
-        subject,
-        name,
-        email,
-        email_key: _,
-        role,
-        active,
-        version,
-        created_at: _,
-        updated_at: _,
-        name_key: _,
-    } = row;
-    let bad = |e: rapport_domain::ValidationError| StoreError::corrupt("team_members", id, e);
-    Ok(TeamMember {
-        id: TeamMemberId::new(id),
-        name: Text::name("name", &name).map_err(bad)?,
-        email: EmailAddress::parse(&email).map_err(bad)?,
-        role: Role::parse(&role).map_err(bad)?,
-        active,
-        subject: Subject::parse(&subject).map_err(bad)?,
-        version,
-    })
-}
 
 /// Which team members a list shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -71,9 +47,9 @@ impl Store {
         if !scope::reads_staff_rows(scope) {
             return Ok(Vec::new());
         }
-        team_member::Entity::find()
-            .filter(team_member::Column::Id.is_in(ids.iter().map(|id| id.get())))
-            .all(self.reader())
+        let select = team_member::Entity::find()
+            .filter(team_member::Column::Id.is_in(ids.iter().map(|id| id.get())));
+        by_position::all::<TeamRow>(self.reader(), select)
             .await?
             .into_iter()
             .map(to_domain)

@@ -14,6 +14,21 @@ impl EmailAddress {
     /// Deliberately stricter than RFC 5322 (no quoted local parts, no IP literals): these are
     /// addresses that marketing and telephony providers accept.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        Self::check(raw).map(|value| Self(value.to_owned()))
+    }
+
+    /// As [`EmailAddress::parse`], keeping `raw`'s allocation when it needs no trimming (an
+    /// address read back from storage, parsed once per row).
+    pub fn parse_owned(raw: String) -> Result<Self, ValidationError> {
+        let value = Self::check(&raw)?;
+        if value.len() == raw.len() {
+            return Ok(Self(raw));
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The trimmed address, when it is valid.
+    fn check(raw: &str) -> Result<&str, ValidationError> {
         let invalid = |why: &str| {
             ValidationError::new("email", format!("is not a valid email address: {why}"))
         };
@@ -42,7 +57,7 @@ impl EmailAddress {
             ));
         }
         super::email_domain::check_domain(domain).map_err(|why| invalid(&why))?;
-        Ok(Self(value.to_owned()))
+        Ok(value)
     }
 
     /// The address as given.
@@ -80,6 +95,23 @@ mod tests {
         assert_eq!(email.as_str(), "Ada.Lovelace@Example.COM");
         assert_eq!(email.normalized(), "ada.lovelace@example.com");
         assert_eq!(email.domain(), "example.com");
+    }
+
+    #[test]
+    fn an_owned_address_parses_as_a_borrowed_one() {
+        for raw in [
+            "ada@example.com",
+            " Ada@Example.com ",
+            "no-at",
+            "a@b@c.com",
+            "",
+        ] {
+            assert_eq!(
+                EmailAddress::parse_owned(raw.to_owned()),
+                EmailAddress::parse(raw),
+                "{raw:?}"
+            );
+        }
     }
 
     #[test]

@@ -13,6 +13,31 @@ impl Text {
         max_chars: usize,
         multiline: bool,
     ) -> Result<Self, ValidationError> {
+        Self::check(field, raw, max_chars, multiline).map(|trimmed| Self(trimmed.to_owned()))
+    }
+
+    /// As [`Text::parse`], keeping `raw`'s allocation when it needs no trimming (text read
+    /// back from storage, parsed once per row).
+    pub fn parse_owned(
+        field: &str,
+        raw: String,
+        max_chars: usize,
+        multiline: bool,
+    ) -> Result<Self, ValidationError> {
+        let trimmed = Self::check(field, &raw, max_chars, multiline)?;
+        if trimmed.len() == raw.len() {
+            return Ok(Self(raw));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// The trimmed text, when it is valid.
+    fn check<'a>(
+        field: &str,
+        raw: &'a str,
+        max_chars: usize,
+        multiline: bool,
+    ) -> Result<&'a str, ValidationError> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
             return Err(ValidationError::new(field, "must not be blank"));
@@ -31,12 +56,17 @@ impl Text {
                 "must not contain control characters",
             ));
         }
-        Ok(Self(trimmed.to_owned()))
+        Ok(trimmed)
     }
 
     /// A short single-line name (up to 200 characters).
     pub fn name(field: &str, raw: &str) -> Result<Self, ValidationError> {
         Self::parse(field, raw, 200, false)
+    }
+
+    /// As [`Text::name`], keeping `raw`'s allocation when it needs no trimming.
+    pub fn name_owned(field: &str, raw: String) -> Result<Self, ValidationError> {
+        Self::parse_owned(field, raw, 200, false)
     }
 
     /// A free-text reason (up to 2,000 characters, line breaks allowed).
@@ -71,6 +101,17 @@ mod tests {
             Text::name("name", "  Acme  ").map(Text::into_string),
             Ok("Acme".into())
         );
+    }
+
+    #[test]
+    fn owned_text_is_trimmed_and_checked_like_borrowed_text() {
+        for raw in ["Acme", "  Acme  ", "   ", "a\nb", "abcd"] {
+            assert_eq!(
+                Text::parse_owned("name", raw.to_owned(), 3, false),
+                Text::parse("name", raw, 3, false),
+                "{raw:?}"
+            );
+        }
     }
 
     #[test]

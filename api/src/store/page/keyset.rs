@@ -249,6 +249,11 @@ pub(super) fn of_row<M: ModelTrait>(
             StoreError::corrupt("cursor", order, format!("cannot sort by {v:?}"))
         })?);
     }
+    keyset_of(values, order)
+}
+
+/// The keyset of a row from its sort values, the id last.
+fn keyset_of(mut values: Vec<KeyValue>, order: &str) -> Result<Keyset, StoreError> {
     let id = match values.pop() {
         Some(KeyValue::Int(id)) => id,
         other => {
@@ -264,6 +269,74 @@ pub(super) fn of_row<M: ModelTrait>(
         values,
         id,
     })
+}
+
+/// How a sort key's value is read from a row by position: the Rust type of its column.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ReadAs {
+    Text,
+    Int32,
+    Int64,
+    Date,
+    Time,
+    /// A column no cursor can hold (refused when the row is read).
+    Other,
+}
+
+/// How each of `keys` is read (see [`of_result`]).
+pub(super) fn kinds<C: ColumnTrait>(keys: &[Key<C>]) -> Vec<ReadAs> {
+    keys.iter()
+        .map(|k| match k.column.def().get_column_type() {
+            ColumnType::Char(_) | ColumnType::String(_) | ColumnType::Text => ReadAs::Text,
+            ColumnType::TinyInteger | ColumnType::SmallInteger | ColumnType::Integer => {
+                ReadAs::Int32
+            }
+            ColumnType::BigInteger => ReadAs::Int64,
+            ColumnType::Date => ReadAs::Date,
+            ColumnType::DateTime | ColumnType::Timestamp | ColumnType::TimestampWithTimeZone => {
+                ReadAs::Time
+            }
+            _ => ReadAs::Other,
+        })
+        .collect()
+}
+
+/// Where a row is in the list, from its sort keys selected from column `at` on, the id last
+/// (as `fetch_rows` selects them).
+pub(super) fn of_result(
+    kinds: &[ReadAs],
+    order: &str,
+    row: &sea_orm::QueryResult,
+    at: usize,
+) -> Result<Keyset, StoreError> {
+    let mut values = Vec::with_capacity(kinds.len());
+    for (i, kind) in kinds.iter().enumerate() {
+        let at = at + i;
+        let value = match kind {
+            ReadAs::Text => row
+                .try_get_by_index::<Option<String>>(at)?
+                .map(KeyValue::Text),
+            ReadAs::Int32 => row
+                .try_get_by_index::<Option<i32>>(at)?
+                .map(|n| KeyValue::Int(i64::from(n))),
+            ReadAs::Int64 => row.try_get_by_index::<Option<i64>>(at)?.map(KeyValue::Int),
+            ReadAs::Date => row
+                .try_get_by_index::<Option<NaiveDate>>(at)?
+                .map(KeyValue::Date),
+            ReadAs::Time => row
+                .try_get_by_index::<Option<DateTime<Utc>>>(at)?
+                .map(KeyValue::Time),
+            ReadAs::Other => {
+                return Err(StoreError::corrupt(
+                    "cursor",
+                    order,
+                    format!("cannot sort by column {at}"),
+                ));
+            }
+        };
+        values.push(value.unwrap_or(KeyValue::Null));
+    }
+    keyset_of(values, order)
 }
 
 fn from_value(v: &Value) -> Option<KeyValue> {

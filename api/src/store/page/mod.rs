@@ -10,11 +10,12 @@
 mod keyset;
 
 use sea_orm::sea_query::{NullOrdering, Order};
-use sea_orm::{EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select};
 
 pub use keyset::{KeyValue, Keyset, NoSort, SortField, Sorted, check_keyset, signature};
 
 use super::StoreError;
+use super::by_position::{self, ReadRow};
 
 /// A keyset page request. Never OFFSET: a page costs the same wherever it is in the list.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,16 +80,23 @@ impl<T> Page<T> {
     }
 }
 
-/// Runs `select` as a keyset page over `req.order` and then `id_col`.
-pub(crate) async fn fetch_page<E, F>(
-    db: &impl sea_orm::ConnectionTrait,
+/// A select filtered to the window of a page request and ordered by its keys.
+struct Ordered<E: EntityTrait> {
+    select: Select<E>,
+    keys: Vec<keyset::Key<E::Column>>,
+    /// The order's signature.
+    order: String,
+}
+
+/// `select` filtered to the window of `req` and ordered by its keys, one row more than the
+/// page (to know whether more follow).
+fn ordered<E, F>(
     mut select: Select<E>,
     id_col: E::Column,
     req: &PageRequest<F>,
-) -> Result<Page<E::Model>, StoreError>
+) -> Result<Ordered<E>, StoreError>
 where
     E: EntityTrait,
-    E::Model: Send + Sync,
     F: SortField<Entity = E>,
 {
     let keys = keyset::keys(&req.order, id_col);
@@ -113,25 +121,96 @@ where
             select = select.order_by(key.expr(), ord);
         }
     }
-    let mut rows = select.limit(req.limit + 1).all(db).await?;
+    Ok(Ordered {
+        select: select.limit(req.limit + 1),
+        keys,
+        order,
+    })
+}
+
+/// The page of `rows` (read with one row more than `req.limit`, to know whether more follow),
+/// each with its place in the list.
+fn finish<T, F>(mut rows: Vec<(T, Keyset)>, req: &PageRequest<F>) -> Page<T> {
     let more = rows.len() as u64 > req.limit;
     rows.truncate(usize::try_from(req.limit).unwrap_or(usize::MAX));
     if req.from_end {
         rows.reverse();
     }
-    let cursors = rows
-        .iter()
-        .map(|row| keyset::of_row(&keys, &order, row))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (items, cursors) = rows.into_iter().unzip();
     let (has_next, has_previous) = if req.from_end {
         (req.before.is_some(), more)
     } else {
         (more, req.after.is_some())
     };
-    Ok(Page {
-        items: rows,
+    Page {
+        items,
         has_next,
         has_previous,
         cursors,
-    })
+    }
+}
+
+/// Runs `select` as a keyset page over `req.order` and then `id_col`.
+pub(crate) async fn fetch_page<E, F>(
+    db: &impl sea_orm::ConnectionTrait,
+    select: Select<E>,
+    id_col: E::Column,
+    req: &PageRequest<F>,
+) -> Result<Page<E::Model>, StoreError>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync,
+    F: SortField<Entity = E>,
+{
+    let Ordered {
+        select,
+        keys,
+        order,
+    } = ordered(select, id_col, req)?;
+    let rows = select
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let at = keyset::of_row(&keys, &order, &row)?;
+            Ok((row, at))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(finish(rows, req))
+}
+
+/// Runs `select` as a keyset page over `req.order` and then `id_col`, reading the columns of
+/// `R` by position (see `by_position`) and, after them, the sort keys for the cursors.
+pub(in crate::store) async fn fetch_rows<R, F>(
+    db: &impl sea_orm::ConnectionTrait,
+    select: Select<R::Entity>,
+    id_col: <R::Entity as EntityTrait>::Column,
+    req: &PageRequest<F>,
+) -> Result<Page<R>, StoreError>
+where
+    R: ReadRow,
+    F: SortField<Entity = R::Entity>,
+{
+    let Ordered {
+        select,
+        keys,
+        order,
+    } = ordered(select, id_col, req)?;
+    let mut q = select.select_only().into_query();
+    by_position::select::<R>(&mut q);
+    for key in &keys {
+        q.expr(key.expr());
+    }
+    let kinds = keyset::kinds(&keys);
+    let rows = db
+        .query_all(&q)
+        .await?
+        .iter()
+        .map(|row| {
+            let (item, next) = R::read_at(row, 0)?;
+            let at = keyset::of_result(&kinds, &order, row, next)?;
+            Ok((item, at))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(finish(rows, req))
 }
