@@ -18,6 +18,7 @@ mod error;
 mod event_reads;
 mod export;
 mod filters;
+mod gate;
 mod import;
 mod import_job_progress;
 mod import_job_reads;
@@ -81,7 +82,7 @@ pub use measurements::{Recorded, StoredCredit};
 pub use notifications::{
     InboxAccount, InboxEndpoint, InboxMember, NewNotification, StoredNotification,
 };
-pub use observe::{Backlog, PoolStats};
+pub use observe::{AcquireObserver, Backlog, PoolStats};
 pub use page::{
     KeyValue, Keyset, NoSort, Page, PageRequest, SortField, Sorted, check_keyset, signature,
 };

@@ -205,7 +205,7 @@ impl Store {
         now: DateTime<Utc>,
         keep_lease: bool,
     ) -> Result<bool, StoreError> {
-        let tx = Tx::new(self.begin_write().await?);
+        let tx = Tx::held(self.begin_write().await?);
         let Some(run) = Self::held_resync(&tx.inner, id, token).await? else {
             return Ok(false);
         };

@@ -5,6 +5,7 @@ use sea_orm::DatabaseTransaction;
 
 use super::StoreError;
 use super::auth_changes::AuthSignal;
+use super::gate::{HeldTx, Slot};
 
 /// A write transaction. Every use case runs in exactly one: the change, its audit row and its
 /// outbox event commit together or not at all. Dropping it without [`Tx::commit`] rolls back.
@@ -15,6 +16,9 @@ pub struct Tx {
     /// a caller is (other processes hear of the change from the database; see `auth_changes`).
     pub(super) auth: Option<Arc<AuthSignal>>,
     pub(super) auth_changed: AtomicBool,
+    /// The pool slot of the transaction's connection (none for a savepoint inside another
+    /// transaction), given back after the transaction ended: declared after `inner`.
+    slot: Option<Slot>,
 }
 
 impl Tx {
@@ -23,7 +27,16 @@ impl Tx {
             inner,
             auth: None,
             auth_changed: AtomicBool::new(false),
+            slot: None,
         }
+    }
+
+    /// A transaction of its own connection, holding that connection's pool slot.
+    pub(super) fn held(tx: HeldTx) -> Self {
+        let (inner, slot) = tx.into_parts();
+        let mut tx = Self::new(inner);
+        tx.slot = Some(slot);
+        tx
     }
 
     pub(super) fn with_auth(mut self, auth: Arc<AuthSignal>) -> Self {
