@@ -26,6 +26,7 @@ mod import_jobs;
 mod interactions;
 mod issued_tokens;
 mod joined;
+mod last_used;
 mod lease;
 mod like;
 mod measurements;
