@@ -152,6 +152,7 @@ impl Application {
         };
         let traced = traces.is_some();
         let data = web::Data::new(state);
+        data.store.observe_acquires(data.metrics.pool_waits());
         let connections = Arc::new(data.metrics.connections());
         let http = settings.http.clone();
         let mut server = HttpServer::new(move || {

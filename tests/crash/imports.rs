@@ -187,11 +187,11 @@ async fn killed_import(rows: usize, limit: Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_import_killed_mid_way_is_taken_up_by_the_next_process_and_imports_every_row_once() {
-    killed_import(5_000, Duration::from_secs(300)).await;
+    Box::pin(killed_import(5_000, Duration::from_secs(300))).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "100,000 rows: minutes in a debug build; run with --ignored"]
 async fn a_100000_row_import_killed_mid_way_imports_every_row_exactly_once() {
-    killed_import(100_000, Duration::from_secs(3_600)).await;
+    Box::pin(killed_import(100_000, Duration::from_secs(3_600))).await;
 }

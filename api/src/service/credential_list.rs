@@ -1,9 +1,8 @@
 //! One listing of every credential the caller manages: API keys and registered partner
 //! tokens, newest first. An admin sees every one; a partner its own.
 
-use rapport_domain::permissions::{Action, Principal, Resource};
-
 use super::Ctx;
+use super::credential_owner::credential_owner;
 use crate::error::ApiError;
 use crate::store::{ApiKey, PartnerToken};
 
@@ -28,11 +27,7 @@ impl Credential {
 /// The API keys and registered partner tokens the caller may see, newest first (at most
 /// `KEY_LIST_LIMIT` of each kind).
 pub async fn credentials(ctx: &Ctx<'_>) -> Result<Vec<Credential>, ApiError> {
-    let action = match ctx.caller.principal {
-        Principal::Partner { .. } => Action::ManageOwnCredentials,
-        _ => Action::ManageTokens,
-    };
-    ctx.authorize(action, &Resource::Global, "credential")?;
+    credential_owner(ctx, "credential")?;
     let scope = ctx.caller.scope();
     let keys = ctx.store.api_keys(scope).await?;
     let tokens = ctx.store.partner_tokens(scope).await?;

@@ -5,11 +5,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 use rapport_domain::ids::{PartnerId, ServiceAccountId};
-use rapport_domain::permissions::{Action, Principal, Resource, Scopes};
+use rapport_domain::permissions::Scopes;
 use rapport_domain::role::Role;
 use serde_json::json;
 
 use super::Ctx;
+use super::credential_owner::credential_owner;
 use super::record::{Change, record};
 use crate::auth::api_key::{ApiKeys, KeyKind};
 use crate::error::ApiError;
@@ -43,21 +44,6 @@ pub struct KeyLimits {
     pub max_grace_hours: i64,
 }
 
-/// Admins manage every credential (`ManageTokens`); a partner its own
-/// (`ManageOwnCredentials`).
-fn authorize(ctx: &Ctx<'_>) -> Result<Option<PartnerId>, ApiError> {
-    match ctx.caller.principal {
-        Principal::Partner { partner, .. } => {
-            ctx.authorize(Action::ManageOwnCredentials, &Resource::Global, "apiKey")?;
-            Ok(Some(partner))
-        }
-        _ => {
-            ctx.authorize(Action::ManageTokens, &Resource::Global, "apiKey")?;
-            Ok(None)
-        }
-    }
-}
-
 /// Creates a service account. For a partner caller it is always its own, with role
 /// `PARTNER`; an admin names the role, and for a `PARTNER` role the partner.
 pub async fn create_service_account(
@@ -67,7 +53,7 @@ pub async fn create_service_account(
     partner: Option<PartnerId>,
     scopes: Scopes,
 ) -> Result<ServiceAccount, ApiError> {
-    let own = authorize(ctx)?;
+    let own = credential_owner(ctx, "apiKey")?;
     let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ApiError::bad_input("name", "must be 1 to 200 characters"));
@@ -174,7 +160,7 @@ pub async fn create_api_key(
     expires_at: Option<DateTime<Utc>>,
     limits: KeyLimits,
 ) -> Result<CreatedKey, ApiError> {
-    let own = authorize(ctx)?;
+    let own = credential_owner(ctx, "apiKey")?;
     let expires_at = check_expiry(own, expires_at, ctx.now, limits)?;
     let tx = ctx.store.begin().await?;
     let found = tx
@@ -256,14 +242,14 @@ fn key_audit(key: &ApiKey) -> serde_json::Value {
 
 /// The keys the caller may see: an admin every key, a partner its own.
 pub async fn api_keys(ctx: &Ctx<'_>) -> Result<Vec<ApiKey>, ApiError> {
-    authorize(ctx)?;
+    credential_owner(ctx, "apiKey")?;
     Ok(ctx.store.api_keys(ctx.caller.scope()).await?)
 }
 
 /// Revokes a key: refused from the very next request. Revoking a revoked key changes
 /// nothing and answers false.
 pub async fn revoke_api_key(ctx: &Ctx<'_>, id: i64) -> Result<(ApiKey, bool), ApiError> {
-    authorize(ctx)?;
+    credential_owner(ctx, "apiKey")?;
     let tx = ctx.store.begin().await?;
     let key = tx
         .load_api_key(ctx.caller.scope(), id)
@@ -298,7 +284,7 @@ pub async fn rotate_api_key(
     grace_hours: i64,
     limits: KeyLimits,
 ) -> Result<(CreatedKey, ApiKey), ApiError> {
-    authorize(ctx)?;
+    credential_owner(ctx, "apiKey")?;
     if !(0..=limits.max_grace_hours).contains(&grace_hours) {
         return Err(ApiError::bad_input(
             "graceHours",

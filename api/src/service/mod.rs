@@ -9,6 +9,7 @@ mod agreements;
 mod bootstrap;
 mod contacts;
 mod credential_list;
+mod credential_owner;
 mod credentials;
 mod demo;
 pub mod import;

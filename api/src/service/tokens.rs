@@ -6,10 +6,10 @@
 use chrono::{DateTime, Duration, Utc};
 use rapport_domain::events::DomainEvent;
 use rapport_domain::ids::PartnerId;
-use rapport_domain::permissions::{Action, Principal, Resource};
 use serde_json::json;
 
 use super::Ctx;
+use super::credential_owner::credential_owner;
 use super::record::{Change, record};
 use crate::auth::jwt::JwtKeys;
 use crate::auth::{is_token_id, partner_subject};
@@ -35,21 +35,6 @@ pub struct TokenLimits {
     pub max_days: i64,
     /// Longest rotation grace period, in hours (`auth.api_key_rotation_max_grace_hours`).
     pub max_grace_hours: i64,
-}
-
-/// Admins manage every token (`ManageTokens`); a partner its own (`ManageOwnCredentials`):
-/// `Some(partner)` then.
-fn authorize(ctx: &Ctx<'_>) -> Result<Option<PartnerId>, ApiError> {
-    match ctx.caller.principal {
-        Principal::Partner { partner, .. } => {
-            ctx.authorize(Action::ManageOwnCredentials, &Resource::Global, "token")?;
-            Ok(Some(partner))
-        }
-        _ => {
-            ctx.authorize(Action::ManageTokens, &Resource::Global, "token")?;
-            Ok(None)
-        }
-    }
 }
 
 fn can_sign(keys: &JwtKeys, partner: PartnerId) -> Result<(), ApiError> {
@@ -122,7 +107,7 @@ pub async fn issue_partner_token(
     valid_for_days: i64,
     max_days: i64,
 ) -> Result<IssuedToken, ApiError> {
-    let own = authorize(ctx)?;
+    let own = credential_owner(ctx, "token")?;
     let partner = match (own, partner) {
         (Some(mine), Some(named)) if named != mine => return Err(ApiError::NotFound("partner")),
         (Some(mine), _) => mine,
@@ -170,7 +155,7 @@ pub async fn revoke_token(
     token_id: &str,
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<bool, ApiError> {
-    let own = authorize(ctx)?;
+    let own = credential_owner(ctx, "token")?;
     if !is_token_id(token_id) {
         return Err(ApiError::bad_input("tokenId", "is not a token id"));
     }
@@ -214,7 +199,7 @@ pub async fn rotate_token(
     grace_hours: i64,
     limits: TokenLimits,
 ) -> Result<(IssuedToken, PartnerToken), ApiError> {
-    authorize(ctx)?;
+    credential_owner(ctx, "token")?;
     if !is_token_id(token_id) {
         return Err(ApiError::bad_input("tokenId", "is not a token id"));
     }

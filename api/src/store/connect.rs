@@ -6,11 +6,12 @@ use std::time::Duration;
 use rapport_migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend,
+    SqliteTransactionMode, Statement, TransactionOptions,
 };
 
 use super::auth_changes::AuthSignal;
+use super::gate::{GatedPool, HeldTx, ObserverCell, PoolGate};
 use super::schema_check::SchemaState;
 use super::{StoreError, Tx};
 use crate::auth::cache::AuthCache;
@@ -30,8 +31,10 @@ pub struct StoreSettings {
 /// readers proceed while the one writer writes); one pool on PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct Store {
-    writer: DatabaseConnection,
-    reader: DatabaseConnection,
+    writer: GatedPool,
+    reader: GatedPool,
+    /// Where the pools' gates report acquires (see `gate`), shared by every clone.
+    pub(super) acquires: ObserverCell,
     statements: Arc<AtomicU64>,
     /// What authentication read, shared by every clone (see `auth::cache`), and how this
     /// store tells its own changes apart (see `auth_changes`).
@@ -96,9 +99,11 @@ impl Store {
                 Database::connect(sqlite_options(settings, settings.pool_size, true)).await?;
             counter(&mut writer);
             counter(&mut reader);
+            let acquires = ObserverCell::default();
             Ok(Self {
-                writer,
-                reader,
+                writer: gated("writer", writer, &acquires),
+                reader: gated("reader", reader, &acquires),
+                acquires,
                 statements,
                 auth: Arc::default(),
                 recorder,
@@ -115,9 +120,12 @@ impl Store {
                 .map_sqlx_postgres_opts(super::pg_tls::local_in_clear(&settings.url));
             let mut pool = Database::connect(options).await?;
             counter(&mut pool);
+            let acquires = ObserverCell::default();
+            let pool = gated("main", pool, &acquires);
             Ok(Self {
                 reader: pool.clone(),
                 writer: pool,
+                acquires,
                 statements,
                 auth: Arc::default(),
                 recorder,
@@ -132,7 +140,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self.schema_state().await? {
             SchemaState::Current => {}
-            SchemaState::Behind(_) => Migrator::up(&self.writer, None).await?,
+            SchemaState::Behind(_) => Migrator::up(self.writer.ungated(), None).await?,
             ahead @ SchemaState::Ahead(_) => {
                 return Err(StoreError::Db(sea_orm::DbErr::Custom(
                     ahead.refusal().unwrap_or_default(),
@@ -145,7 +153,7 @@ impl Store {
 
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(Tx::new(self.begin_write().await?).with_auth(Arc::clone(&self.auth)))
+        Ok(Tx::held(self.begin_write().await?).with_auth(Arc::clone(&self.auth)))
     }
 
     /// This process's authentication cache.
@@ -186,7 +194,7 @@ impl Store {
         self.writer.get_database_backend() == DbBackend::Sqlite
     }
 
-    pub(crate) fn writer(&self) -> &DatabaseConnection {
+    pub(crate) fn writer(&self) -> &GatedPool {
         &self.writer
     }
 
@@ -194,7 +202,7 @@ impl Store {
     /// waiting up to the busy timeout: a deferred transaction that read first and then tried to
     /// write after another process (a `rapport worker`) wrote would fail at once instead of
     /// waiting. PostgreSQL ignores the mode.
-    pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, sea_orm::DbErr> {
+    pub(crate) async fn begin_write(&self) -> Result<HeldTx, sea_orm::DbErr> {
         self.writer
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
@@ -203,7 +211,7 @@ impl Store {
             .await
     }
 
-    pub(crate) fn reader(&self) -> &DatabaseConnection {
+    pub(crate) fn reader(&self) -> &GatedPool {
         &self.reader
     }
 
@@ -249,9 +257,25 @@ impl Store {
 
     /// Closes every connection.
     pub async fn close(self) {
-        let _ = self.writer.close().await;
-        let _ = self.reader.close().await;
+        let _ = self.writer.ungated().close_by_ref().await;
+        let _ = self.reader.ungated().close_by_ref().await;
     }
+}
+
+/// `conn` behind a gate as wide as its pool, waiting as long as the pool's own acquire.
+fn gated(name: &'static str, conn: DatabaseConnection, acquires: &ObserverCell) -> GatedPool {
+    let (size, timeout) = match conn.get_database_backend() {
+        DbBackend::Sqlite => {
+            let options = conn.get_sqlite_connection_pool().options();
+            (options.get_max_connections(), options.get_acquire_timeout())
+        }
+        _ => {
+            let options = conn.get_postgres_connection_pool().options();
+            (options.get_max_connections(), options.get_acquire_timeout())
+        }
+    };
+    let gate = PoolGate::new(name, size, timeout, Arc::clone(acquires));
+    GatedPool::new(conn, Arc::new(gate))
 }
 
 /// The database file a SQLite URL names (`sqlite://data/rapport.db?mode=rwc`), if any.

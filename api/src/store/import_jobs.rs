@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::entity::{import_job, import_job_contact, import_job_file, sync_resync};
 use super::webhook_deliveries::placeholders;
-use super::{Store, StoreError, Tx};
+use super::{Store, StoreError, Tx, lease};
 
 /// An import job as stored.
 pub type ImportJobRow = import_job::Model;
@@ -203,21 +203,10 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let tx = self.begin().await?;
-        let done = import_job::Entity::update_many()
-            .col_expr(import_job::Column::State, Expr::value(state))
+        let done = lease::ending::<import_job::Entity>(state, now)
             .col_expr(
                 import_job::Column::Error,
                 Expr::value(error.map(str::to_owned)),
-            )
-            .col_expr(import_job::Column::FinishedAt, Expr::value(now))
-            .col_expr(import_job::Column::UpdatedAt, Expr::value(now))
-            .col_expr(
-                import_job::Column::LeaseToken,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                import_job::Column::LeaseUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
             )
             .filter(fenced(id, token))
             .exec(&tx.inner)
@@ -239,18 +228,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let tx = self.begin().await?;
-        let done = import_job::Entity::update_many()
-            .col_expr(import_job::Column::State, Expr::value(CANCELLED))
-            .col_expr(import_job::Column::FinishedAt, Expr::value(now))
-            .col_expr(import_job::Column::UpdatedAt, Expr::value(now))
-            .col_expr(
-                import_job::Column::LeaseToken,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                import_job::Column::LeaseUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
+        let done = lease::ending::<import_job::Entity>(CANCELLED, now)
             .filter(import_job::Column::Id.eq(id))
             .filter(import_job::Column::State.is_in([QUEUED, RUNNING]))
             .exec(&tx.inner)

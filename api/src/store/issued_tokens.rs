@@ -6,13 +6,12 @@ use chrono::{DateTime, Duration, Utc};
 use rapport_domain::ids::PartnerId;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::entity::issued_token;
 use super::service_accounts::KEY_LIST_LIMIT;
-use super::{Store, StoreError, Tx};
+use super::{Store, StoreError, Tx, last_used, scope};
 use crate::auth::ReadScope;
 
 /// Most tokens one listing returns (newest first), like keys.
@@ -63,19 +62,12 @@ fn to_read(row: issued_token::Model) -> PartnerToken {
     }
 }
 
-fn in_scope(scope: ReadScope) -> Condition {
-    match scope.partner() {
-        Some(partner) => Condition::all().add(issued_token::Column::PartnerId.eq(partner.get())),
-        None => Condition::all(),
-    }
-}
-
 impl Store {
     /// The registered tokens `scope` may see (a partner: its own), newest first, at most
     /// [`TOKEN_LIST_LIMIT`]; revoked and expired ones included.
     pub async fn partner_tokens(&self, scope: ReadScope) -> Result<Vec<PartnerToken>, StoreError> {
         Ok(issued_token::Entity::find()
-            .filter(in_scope(scope))
+            .filter(scope::by_owner(scope, issued_token::Column::PartnerId))
             .order_by_desc(issued_token::Column::CreatedAt)
             .order_by_desc(issued_token::Column::TokenId)
             .limit(TOKEN_LIST_LIMIT)
@@ -94,17 +86,14 @@ impl Store {
         now: DateTime<Utc>,
         gap: Duration,
     ) -> Result<bool, StoreError> {
-        let done = issued_token::Entity::update_many()
-            .col_expr(issued_token::Column::LastUsedAt, Expr::value(now))
-            .filter(issued_token::Column::TokenId.eq(token_id))
-            .filter(
-                Condition::any()
-                    .add(issued_token::Column::LastUsedAt.is_null())
-                    .add(issued_token::Column::LastUsedAt.lt(now - gap)),
-            )
-            .exec(self.writer())
-            .await?;
-        Ok(done.rows_affected > 0)
+        last_used::touch::<issued_token::Entity>(
+            self.writer(),
+            issued_token::Column::TokenId.eq(token_id),
+            issued_token::Column::LastUsedAt,
+            now,
+            gap,
+        )
+        .await
     }
 }
 
@@ -135,7 +124,7 @@ impl Tx {
         token_id: &str,
     ) -> Result<Option<PartnerToken>, StoreError> {
         Ok(issued_token::Entity::find_by_id(token_id.to_owned())
-            .filter(in_scope(scope))
+            .filter(scope::by_owner(scope, issued_token::Column::PartnerId))
             .one(&self.inner)
             .await?
             .map(to_read))

@@ -22,6 +22,7 @@ mod error;
 mod event_reads;
 mod export;
 mod filters;
+mod gate;
 mod import;
 mod import_batch;
 #[cfg(test)]
@@ -32,6 +33,8 @@ mod import_jobs;
 mod interactions;
 mod issued_tokens;
 mod joined;
+mod last_used;
+mod lease;
 mod like;
 mod measurements;
 mod notifications;
@@ -90,7 +93,7 @@ pub use measurements::{Recorded, StoredCredit};
 pub use notifications::{
     InboxAccount, InboxEndpoint, InboxMember, NewNotification, StoredNotification,
 };
-pub use observe::{Backlog, PoolStats};
+pub use observe::{AcquireObserver, Backlog, PoolStats};
 pub use page::{
     KeyValue, Keyset, NoSort, Page, PageRequest, SortField, Sorted, check_keyset, signature,
 };

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use super::entity::{contact, import_job_contact, sync_resync, sync_state};
-use super::{Store, StoreError, Tx};
+use super::{Store, StoreError, Tx, lease};
 
 /// A backfill run as stored.
 pub type ResyncRow = sync_resync::Model;
@@ -205,7 +205,7 @@ impl Store {
         now: DateTime<Utc>,
         keep_lease: bool,
     ) -> Result<bool, StoreError> {
-        let tx = Tx::new(self.begin_write().await?);
+        let tx = Tx::held(self.begin_write().await?);
         let Some(run) = Self::held_resync(&tx.inner, id, token).await? else {
             return Ok(false);
         };
@@ -309,18 +309,7 @@ impl Store {
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let done = sync_resync::Entity::update_many()
-            .col_expr(sync_resync::Column::State, Expr::value(DONE))
-            .col_expr(sync_resync::Column::FinishedAt, Expr::value(now))
-            .col_expr(sync_resync::Column::UpdatedAt, Expr::value(now))
-            .col_expr(
-                sync_resync::Column::LeaseToken,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                sync_resync::Column::LeaseUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
+        let done = lease::ending::<sync_resync::Entity>(DONE, now)
             .filter(sync_resync::Column::Id.eq(id))
             .filter(sync_resync::Column::State.eq(RUNNING))
             .filter(sync_resync::Column::LeaseToken.eq(token))

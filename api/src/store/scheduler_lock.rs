@@ -1,8 +1,9 @@
 //! The fleet-wide scheduler lock: one process of a fleet runs the agreement scheduler at a
 //! time, the others skip their turn instead of racing it.
 
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
+use super::gate::HeldTx;
 use super::{Store, StoreError};
 
 /// The key of the PostgreSQL advisory lock a scheduler run holds ("Rapport" + 2; the event
@@ -15,7 +16,7 @@ const SCHEDULER_LOCK_KEY: i64 = 0x5261_7070_6f72_7402;
 /// the database's single write lock already.
 #[derive(Debug)]
 pub struct SchedulerLock {
-    held: Option<DatabaseTransaction>,
+    held: Option<HeldTx>,
 }
 
 impl SchedulerLock {

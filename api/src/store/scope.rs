@@ -72,6 +72,12 @@ pub(super) fn partners(scope: ReadScope) -> Condition {
     })
 }
 
+/// Credentials in scope, by the `column` naming the partner that owns them: a partner's scope
+/// keeps its own, staff read every one.
+pub(super) fn by_owner(scope: ReadScope, column: impl ColumnTrait) -> Condition {
+    when_partner(scope, |p| Condition::all().add(column.eq(p.get())))
+}
+
 /// Whether the scope reads staff-only rows (the team, the audit log): a partner's reads none.
 pub(super) fn reads_staff_rows(scope: ReadScope) -> bool {
     scope.partner().is_none()

@@ -7,12 +7,12 @@ use rapport_domain::permissions::Scopes;
 use rapport_domain::role::Role;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Set,
 };
 
 use super::entity::{api_key, service_account};
-use super::{Store, StoreError, Tx};
+use super::{Store, StoreError, Tx, last_used, scope};
 use crate::auth::ReadScope;
 
 /// Most keys one listing returns (newest first).
@@ -152,13 +152,6 @@ fn key_to_read(row: api_key::Model, account: ServiceAccount) -> KeyCredential {
     }
 }
 
-fn in_scope(scope: ReadScope) -> Condition {
-    match scope.partner() {
-        Some(partner) => Condition::all().add(service_account::Column::PartnerId.eq(partner.get())),
-        None => Condition::all(),
-    }
-}
-
 async fn keys_with_accounts<C: sea_orm::ConnectionTrait>(
     db: &C,
     keys: Vec<api_key::Model>,
@@ -167,7 +160,7 @@ async fn keys_with_accounts<C: sea_orm::ConnectionTrait>(
     let ids: Vec<i64> = keys.iter().map(|k| k.service_account_id).collect();
     let accounts = service_account::Entity::find()
         .filter(service_account::Column::Id.is_in(ids))
-        .filter(in_scope(scope))
+        .filter(scope::by_owner(scope, service_account::Column::PartnerId))
         .all(db)
         .await?;
     let mut out = Vec::with_capacity(keys.len());
@@ -233,17 +226,14 @@ impl Store {
         now: DateTime<Utc>,
         gap: Duration,
     ) -> Result<bool, StoreError> {
-        let done = api_key::Entity::update_many()
-            .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
-            .filter(api_key::Column::Id.eq(id))
-            .filter(
-                Condition::any()
-                    .add(api_key::Column::LastUsedAt.is_null())
-                    .add(api_key::Column::LastUsedAt.lt(now - gap)),
-            )
-            .exec(self.writer())
-            .await?;
-        Ok(done.rows_affected > 0)
+        last_used::touch::<api_key::Entity>(
+            self.writer(),
+            api_key::Column::Id.eq(id),
+            api_key::Column::LastUsedAt,
+            now,
+            gap,
+        )
+        .await
     }
 }
 
@@ -277,7 +267,7 @@ impl Tx {
         id: ServiceAccountId,
     ) -> Result<Option<ServiceAccount>, StoreError> {
         service_account::Entity::find_by_id(id.get())
-            .filter(in_scope(scope))
+            .filter(scope::by_owner(scope, service_account::Column::PartnerId))
             .one(&self.inner)
             .await?
             .map(account_to_read)

@@ -11,12 +11,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound as _, Utc};
 use rapport_domain::ids::ContactId;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
-    Statement, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
 
 use super::*;
+use crate::store::Store;
+use crate::store::gate::HeldTx;
 use crate::store::{StoreSettings, create_postgres_database};
 
 const PROVIDER: &str = "p";
@@ -91,7 +90,7 @@ fn enqueue_later(store: &Store) -> impl Future<Output = ()> + Send + 'static {
 }
 
 /// A transaction holding the job's row lock.
-async fn blocker(store: &Store, id: i64) -> DatabaseTransaction {
+async fn blocker(store: &Store, id: i64) -> HeldTx {
     let tx = store.writer().begin().await.expect("tx");
     tx.execute_unprepared(&format!(
         "SELECT id FROM sync_jobs WHERE id = {id} FOR UPDATE"

@@ -5,6 +5,7 @@ use sea_orm::DatabaseTransaction;
 
 use super::StoreError;
 use super::auth_changes::AuthSignal;
+use super::gate::{HeldTx, Slot};
 
 /// A write transaction. Every use case runs in exactly one: the change, its audit row and its
 /// outbox event commit together or not at all. Dropping it without [`Tx::commit`] rolls back.
@@ -17,6 +18,9 @@ pub struct Tx {
     pub(super) auth_changed: AtomicBool,
     /// History collected for a multi-row flush, while the transaction defers it (imports).
     pub(super) deferred: std::sync::Mutex<Option<super::deferred::Deferred>>,
+    /// The pool slot of the transaction's connection (none for a savepoint inside another
+    /// transaction), given back after the transaction ended: declared after `inner`.
+    slot: Option<Slot>,
 }
 
 impl Tx {
@@ -26,7 +30,16 @@ impl Tx {
             auth: None,
             auth_changed: AtomicBool::new(false),
             deferred: std::sync::Mutex::new(None),
+            slot: None,
         }
+    }
+
+    /// A transaction of its own connection, holding that connection's pool slot.
+    pub(super) fn held(tx: HeldTx) -> Self {
+        let (inner, slot) = tx.into_parts();
+        let mut tx = Self::new(inner);
+        tx.slot = Some(slot);
+        tx
     }
 
     pub(super) fn with_auth(mut self, auth: Arc<AuthSignal>) -> Self {

@@ -12,6 +12,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use super::operations::OperationNames;
+use super::pool_waits::PoolWaits;
 
 /// One answered request.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -94,6 +95,8 @@ pub struct Metrics {
     pub(super) rate_limit_keys: Gauge<i64, AtomicI64>,
     pub(super) pool_connections: Family<PoolLabels, Gauge<i64, AtomicI64>>,
     pub(super) pool_max: Family<PoolNameLabels, Gauge<i64, AtomicI64>>,
+    pub(super) pool_waiting: Family<PoolNameLabels, Gauge<i64, AtomicI64>>,
+    pub(super) pool_waits: PoolWaits,
     pub(super) relay_lag: FloatGauge,
     pub(super) worker_lag: FloatGauge,
     pub(super) resident_memory: Gauge<i64, AtomicI64>,
@@ -194,6 +197,13 @@ impl Metrics {
             "The most connections each pool opens",
             pool_max.clone(),
         );
+        let pool_waiting = Family::<PoolNameLabels, Gauge<i64, AtomicI64>>::default();
+        registry.register(
+            "rapport_db_pool_acquires_waiting",
+            "Acquires waiting now for a connection because every connection of the pool is in use",
+            pool_waiting.clone(),
+        );
+        let pool_waits = PoolWaits::registered(&mut registry);
         let relay_lag = FloatGauge::default();
         registry.register(
             "rapport_relay_lag_seconds",
@@ -228,6 +238,8 @@ impl Metrics {
             rate_limit_keys,
             pool_connections,
             pool_max,
+            pool_waiting,
+            pool_waits,
             relay_lag,
             worker_lag,
             resident_memory,

@@ -5,6 +5,7 @@
 mod families;
 mod operations;
 mod page;
+mod pool_waits;
 mod process;
 mod request;
 mod traces;

@@ -48,6 +48,10 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         m.pool_max
             .get_or_create(&PoolNameLabels { pool: pool.pool })
             .set(i64::from(pool.max));
+        m.pool_waiting
+            .get_or_create(&PoolNameLabels { pool: pool.pool })
+            .set(i64::from(pool.waiting));
+        m.pool_waits.touch(pool.pool);
     }
     m.resident_memory
         .set(super::process::resident_bytes().unwrap_or(0));
