@@ -79,10 +79,13 @@ async fn ringover_stays_under_its_configured_request_rate_through_the_worker() {
     let mut arrivals: Vec<Instant> = mock.log().iter().map(|l| l.at).collect();
     arrivals.sort();
     assert_eq!(arrivals.len(), 2 * CONTACTS, "a search and a create each");
-    // At most RATE in any second (one more for arrival jitter on a busy machine), and the
-    // whole run no faster than RATE on average.
+    // At most RATE in any second, and the whole run no faster than RATE on average. Paced
+    // requests put RATE + 1 arrivals in a closed one-second window; the mock records each
+    // arrival when its task runs, so on a busy machine one late-recorded arrival can squeeze
+    // one more into the window (seen: 22 while the CI's tests ran two at a time). A limiter
+    // that lets a burst through shows far more, and fails the mean below as well.
     let busiest = mock.busiest(Duration::from_secs(1));
-    assert!(busiest <= 21, "{busiest} requests within one second");
+    assert!(busiest <= 22, "{busiest} requests within one second");
     let span = arrivals[arrivals.len() - 1] - arrivals[0];
     let mean = (arrivals.len() - 1) as f64 / span.as_secs_f64();
     assert!(
