@@ -52,6 +52,7 @@ mod scope;
 mod sections_json;
 mod service_accounts;
 mod sort;
+mod statistics;
 mod subscription_feed;
 mod sync;
 mod sync_overview;
@@ -109,6 +110,7 @@ pub use sort::{
     AccountSort, AgreementSort, AuditSort, ContactSort, CreditSort, PartnerSort, SyncJobSort,
     TeamSort, WebhookDeliverySort, WebhookEndpointSort,
 };
+pub use statistics::{Grown, GrowthWatch};
 pub use subscription_feed::NotificationRecord;
 pub use sync::{FailedSync, SyncDelivered, SyncJobRow, SyncStateRow};
 pub use sync_overview::ProviderPauseRow;

@@ -21,21 +21,23 @@ pub(super) struct NewImported {
     pub external: Option<ExternalRef>,
 }
 
-/// Checks and authorizes a row's new account, writing nothing.
-pub(super) async fn new_account(
+/// Checks and authorizes the new account a row describes (its name, kind and domains, taken
+/// from the row), writing nothing: an import creates an account this way whether it is written
+/// with the chunk's others or on its own.
+pub(super) async fn checked(
     tx: &Tx,
     ctx: &Ctx<'_>,
-    row: Row,
-) -> Result<Result<NewImported, Refusal>, ApiError> {
+    row: &mut Row,
+) -> Result<Result<NewAccount, Refusal>, ApiError> {
     ctx.authorize(Action::CreateAccount, &Resource::Global, "account")?;
-    let Some(name) = row.name else {
+    let Some(name) = row.name.take() else {
         return Ok(Err(refuse("name", "is required for a new account")));
     };
     let new = NewAccount::new(
         name,
         row.kind.unwrap_or(AccountKind::Organization),
         None,
-        row.domains.unwrap_or_default(),
+        row.domains.take().unwrap_or_default(),
         AcquisitionChannel::Other,
         None,
     )?
@@ -47,7 +49,16 @@ pub(super) async fn new_account(
         .map(|d| d.domain.clone())
         .collect();
     crate::service::account_domains::refuse_confirmed_elsewhere(tx, &confirmed, None).await?;
-    Ok(Ok(NewImported {
+    Ok(Ok(new))
+}
+
+/// A row's new account without a manager, checked and authorized ([`checked`]).
+pub(super) async fn new_account(
+    tx: &Tx,
+    ctx: &Ctx<'_>,
+    mut row: Row,
+) -> Result<Result<NewImported, Refusal>, ApiError> {
+    Ok(checked(tx, ctx, &mut row).await?.map(|new| NewImported {
         new,
         external: row.external,
     }))

@@ -6,9 +6,7 @@
 //! ran it.
 
 use chrono::{NaiveDate, TimeZone as _, Utc};
-use rapport_domain::account::{
-    Account, AccountKind, AcquisitionChannel, NamedBy, NewAccount, RelationshipType,
-};
+use rapport_domain::account::{Account, NamedBy, RelationshipType};
 use rapport_domain::events::DomainEvent;
 use rapport_domain::ids::AccountId;
 use rapport_domain::permissions::{Action, Resource};
@@ -26,6 +24,7 @@ use crate::global_id::Kind;
 use crate::service::accounts::account_scope;
 use crate::service::record::{Change, record};
 use crate::service::{Ctx, snapshot};
+use crate::store::Grown;
 use crate::store::Tx;
 
 fn column(field: &str) -> &str {
@@ -58,6 +57,7 @@ impl RowKind for Accounts {
     type Write = NewImported;
 
     const COLUMNS: &'static [&'static str] = ACCOUNT_COLUMNS;
+    const GROWS: Grown = Grown::Accounts;
 
     fn read(cells: &Cells<'_>, options: &ImportOptions) -> Result<Row, Refusal> {
         read(cells, options)
@@ -212,26 +212,11 @@ async fn create(
     row: Row,
     manager: Option<&TeamMember>,
 ) -> Result<Applied, ApiError> {
-    ctx.authorize(Action::CreateAccount, &Resource::Global, "account")?;
-    let Some(name) = row.name else {
-        return Ok(Err(refuse("name", "is required for a new account")));
+    let mut row = row;
+    let new = match super::account_new::checked(tx, ctx, &mut row).await? {
+        Ok(new) => new,
+        Err(refusal) => return Ok(Err(refusal)),
     };
-    let new = NewAccount::new(
-        name,
-        row.kind.unwrap_or(AccountKind::Organization),
-        None,
-        row.domains.unwrap_or_default(),
-        AcquisitionChannel::Other,
-        None,
-    )?
-    .by(&ctx.caller.principal);
-    let confirmed: Vec<EmailDomain> = new
-        .domains
-        .iter()
-        .filter(|d| d.confirmed)
-        .map(|d| d.domain.clone())
-        .collect();
-    crate::service::account_domains::refuse_confirmed_elsewhere(tx, &confirmed, None).await?;
     let mut account = tx.insert_account(&new, ctx.now).await?;
     tx.set_account_external(account.id(), row.external.as_ref())
         .await?;

@@ -21,6 +21,7 @@ use crate::global_id::Kind;
 use crate::service::accounts::account_scope;
 use crate::service::record::{Change, record};
 use crate::service::{Ctx, snapshot};
+use crate::store::Grown;
 use crate::store::{NewContactRow, Tx};
 
 /// The file's column for a field name the domain uses.
@@ -65,6 +66,7 @@ impl RowKind for Contacts {
     type Write = NewContact;
 
     const COLUMNS: &'static [&'static str] = CONTACT_COLUMNS;
+    const GROWS: Grown = Grown::Contacts;
 
     fn read(cells: &Cells<'_>, options: &ImportOptions) -> Result<Row, Refusal> {
         read(cells, options)

@@ -18,7 +18,7 @@ use super::rows::{Cells, Refusal, Seen};
 use super::{ImportOptions, ImportReport, Outcome, Record, Resume, RowReport};
 use crate::error::ApiError;
 use crate::service::Ctx;
-use crate::store::Tx;
+use crate::store::{Grown, GrowthWatch, Tx};
 
 /// What applying one row did: the outcome and the record's id, or the row's refusal.
 pub(super) type Applied = Result<(Outcome, Option<i64>), Refusal>;
@@ -44,6 +44,10 @@ pub(super) trait RowKind {
 
     /// The columns a file of this kind may have.
     const COLUMNS: &'static [&'static str];
+
+    /// The table its new rows grow, whose planner statistics the import keeps fresh
+    /// ([`GrowthWatch`]): the next chunks' look-ups read it.
+    const GROWS: Grown;
 
     /// Reads a row's cells into domain values, refusing with the column at fault.
     fn read(cells: &Cells<'_>, options: &ImportOptions) -> Result<Self::Row, Refusal>;
@@ -129,6 +133,12 @@ impl Run<'_, '_> {
         let mut seen = Seen::default();
         let mut skip = resume.as_ref().map_or(0, |r| r.rows_done);
         let mut done = 0;
+        // A dry run writes nothing, so it grows nothing.
+        let mut growth = if options.dry_run {
+            None
+        } else {
+            GrowthWatch::start(ctx.store, K::GROWS, super::CHUNK as u64).await?
+        };
         while let Some(mut chunk) = chunks.recv().await {
             let already = chunk.len().min(usize::try_from(skip).unwrap_or(usize::MAX));
             for record in chunk.drain(..already) {
@@ -140,6 +150,7 @@ impl Run<'_, '_> {
                 continue;
             }
             let before = report.rows.len();
+            let created = report.created;
             let tx = import_chunk::<K>(ctx, options, &mut seen, chunk, report).await?;
             done += (report.rows.len() - before) as u64;
             match resume.as_mut() {
@@ -157,6 +168,9 @@ impl Run<'_, '_> {
                     tx.commit().await?;
                     report.rows.clear();
                 }
+            }
+            if let Some(growth) = growth.as_mut() {
+                growth.added(ctx.store, report.created - created).await?;
             }
             progress(done, total);
         }

@@ -19,6 +19,7 @@ use crate::error::ApiError;
 use crate::global_id::{self, Kind};
 use crate::service::Ctx;
 use crate::service::agreements::{open, settle};
+use crate::store::Grown;
 use crate::store::{Recorded, Tx};
 
 /// The columns of a measurements file. `id`, `period_start`, `recorded_by` and `recorded_at`
@@ -98,6 +99,7 @@ impl RowKind for Measurements {
     type Write = std::convert::Infallible;
 
     const COLUMNS: &'static [&'static str] = MEASUREMENT_COLUMNS;
+    const GROWS: Grown = Grown::Measurements;
 
     fn read(cells: &Cells<'_>, _options: &ImportOptions) -> Result<Row, Refusal> {
         read(cells)

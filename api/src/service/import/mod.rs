@@ -271,4 +271,6 @@ pub async fn import_from(
 #[cfg(test)]
 mod batch_tests;
 #[cfg(test)]
+mod statistics_tests;
+#[cfg(test)]
 mod tests;

@@ -20,6 +20,7 @@ use crate::global_id::{self, Kind};
 use crate::service::record::{Change, record};
 use crate::service::team::keeps_team_rules;
 use crate::service::{Ctx, snapshot};
+use crate::store::Grown;
 use crate::store::{NewTeamMember, Tx};
 
 /// The columns of a team members file.
@@ -146,6 +147,7 @@ impl RowKind for TeamMembers {
     type Write = std::convert::Infallible;
 
     const COLUMNS: &'static [&'static str] = TEAM_MEMBER_COLUMNS;
+    const GROWS: Grown = Grown::TeamMembers;
 
     fn read(cells: &Cells<'_>, _options: &ImportOptions) -> Result<Row, Refusal> {
         read(cells)
