@@ -30,6 +30,8 @@ done
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 target="${CARGO_TARGET_DIR:-$root/target}"
 bin="${RAPPORT_BIN:-}"
+unset RAPPORT_BIN # every RAPPORT_* variable is a setting to the binary
+export RAPPORT_LOG__FILTER=warn
 if [[ -z "$bin" ]]; then
     if [[ -x "$target/release/rapport" ]]; then bin="$target/release/rapport"; else bin="$target/debug/rapport"; fi
 fi
@@ -75,11 +77,18 @@ http_export() {
     kill "$server"; wait "$server" 2>/dev/null || true; server=""
 }
 
+# seed: fills the database of the current settings with demo data; on failure, says why.
+seed() {
+    "$bin" demo-data --accounts "$accounts" --contacts "$contacts" >"$work/seed.log" 2>&1 \
+        || { echo "rapport demo-data failed:" >&2; grep -v 'contacts written' "$work/seed.log" | tail -40 >&2; return 1; }
+    tail -1 "$work/seed.log"
+}
+
 if [[ "$only" != "postgres" ]]; then
     export RAPPORT_DATA_DIR="$work/sqlite"
     unset DATABASE_URL
     echo "== SQLite: seeding $contacts contacts"
-    "$bin" demo-data --accounts "$accounts" --contacts "$contacts" 2>&1 | tail -1
+    seed
     db="$RAPPORT_DATA_DIR/rapport.db"
     measure "sqlite3 -csv (same columns)" "$contacts" "$work/sqlite3.csv" -- \
         sqlite3 -csv "$db" "SELECT $columns FROM contacts ORDER BY id"
@@ -95,7 +104,7 @@ if [[ "$only" != "sqlite" ]]; then
     export DATABASE_URL="$pg/$name"
     export RAPPORT_DATA_DIR="$work/pg"
     echo "== PostgreSQL: seeding $contacts contacts"
-    "$bin" demo-data --accounts "$accounts" --contacts "$contacts" 2>&1 | tail -1
+    seed
     measure "psql \\copy ... csv (same columns)" "$contacts" "$work/psql.csv" -- \
         psql "$DATABASE_URL" -qc "\\copy (SELECT $columns FROM contacts ORDER BY id) TO STDOUT CSV"
     measure "rapport export (PostgreSQL)" "$contacts" "$work/rapport-pg.csv" -- \

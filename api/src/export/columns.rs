@@ -4,7 +4,10 @@
 //! partners, an agreement's terms, money, consequences and review dates for support agents
 //! and partners.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::cell::Field;
@@ -128,6 +131,9 @@ pub fn names(kind: ExportKind, view: View) -> Vec<&'static str> {
 
 /// Keeps the fields of the columns the caller reads (`fields` holds every column of `kind`).
 pub fn visible(kind: ExportKind, view: View, fields: Vec<Field>) -> Vec<Field> {
+    if spec(kind).iter().all(|(_, need)| readable(*need, view)) {
+        return fields;
+    }
     fields
         .into_iter()
         .zip(spec(kind))
@@ -168,37 +174,42 @@ pub fn account(r: AccountExportRow) -> Vec<Field> {
     ]
 }
 
+/// A phone of the stored `phones` column, borrowed from its text.
+#[derive(Deserialize)]
+struct StoredPhone<'a> {
+    #[serde(borrow, default)]
+    number: Cow<'a, str>,
+    #[serde(rename = "type", borrow, default)]
+    kind: Cow<'a, str>,
+}
+
 /// Every column of a contact; `Err` names a stored JSON column that does not parse.
+///
+/// Phones and tags are read into borrowed typed values (no `serde_json::Value` tree per row),
+/// and an empty list of custom fields, the usual case, is not parsed at all.
 pub fn contact(r: ContactExportRow) -> Result<Vec<Field>, String> {
-    let json = |name: &str, text: &str| {
-        serde_json::from_str::<Value>(text)
-            .map_err(|e| format!("contact {} has invalid {name}: {e}", r.id))
-    };
-    let phones = json("phones", &r.phones)?;
-    let tags = json("tags", &r.tags)?;
-    let custom = json("custom_fields", &r.custom_fields)?;
+    let invalid =
+        |name: &str, e: serde_json::Error| format!("contact {} has invalid {name}: {e}", r.id);
+    let phones: Vec<StoredPhone<'_>> =
+        serde_json::from_str(&r.phones).map_err(|e| invalid("phones", e))?;
     let phones = phones
-        .as_array()
-        .map(|ps| {
-            ps.iter()
-                .map(|p| {
-                    format!(
-                        "{}:{}",
-                        p["type"].as_str().unwrap_or_default().to_lowercase(),
-                        p["number"].as_str().unwrap_or_default()
-                    )
-                })
-                .collect()
+        .iter()
+        .map(|p| {
+            // `mobile:+447000000001`, the type lower-cased as the import reads it.
+            let mut cell = String::with_capacity(p.kind.len() + 1 + p.number.len());
+            cell.extend(p.kind.chars().flat_map(char::to_lowercase));
+            cell.push(':');
+            cell.push_str(&p.number);
+            cell
         })
-        .unwrap_or_default();
-    let tags = tags
-        .as_array()
-        .map(|ts| {
-            ts.iter()
-                .filter_map(|t| t.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+        .collect();
+    let tags: Vec<Cow<'_, str>> = serde_json::from_str(&r.tags).map_err(|e| invalid("tags", e))?;
+    let tags = tags.into_iter().map(Cow::into_owned).collect();
+    let custom = if r.custom_fields.trim() == "[]" {
+        Value::Array(Vec::new())
+    } else {
+        serde_json::from_str::<Value>(&r.custom_fields).map_err(|e| invalid("custom_fields", e))?
+    };
     Ok(vec![
         gid(Kind::Contact, r.id),
         Field::opt(r.external_source),
@@ -281,4 +292,69 @@ pub fn credit(r: CreditExportRow) -> Vec<Field> {
         Field::Text(r.reason),
         time(r.computed_at),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(phones: &str, tags: &str, custom: &str) -> ContactExportRow {
+        let at = DateTime::parse_from_rfc3339("2026-12-07T12:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        ContactExportRow {
+            id: 7,
+            external_source: None,
+            external_id: None,
+            account_id: 3,
+            first_name: Some("Ada".into()),
+            last_name: None,
+            email: None,
+            phones: phones.into(),
+            job_role: None,
+            email_consent: "NONE".into(),
+            tags: tags.into(),
+            custom_fields: custom.into(),
+            erased_at: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    #[test]
+    fn a_contacts_stored_json_columns_become_its_phones_tags_and_custom_fields() {
+        let fields = contact(row(
+            r#"[{"number":"+447000000001","type":"MOBILE"},{"number":"+3312","type":"WORK"}]"#,
+            r#"["vip","=cmd"]"#,
+            r#"[{"key":"tier","type":"TEXT","value":"gold"}]"#,
+        ))
+        .expect("reads");
+        assert_eq!(
+            fields[7],
+            Field::List(vec!["mobile:+447000000001".into(), "work:+3312".into()])
+        );
+        assert_eq!(fields[10], Field::List(vec!["vip".into(), "=cmd".into()]));
+        assert_eq!(
+            fields[11],
+            Field::Json(serde_json::json!([{"key":"tier","type":"TEXT","value":"gold"}]))
+        );
+        let empty = contact(row("[]", "[]", " [] ")).expect("reads");
+        assert_eq!(empty[7], Field::List(vec![]));
+        assert_eq!(empty[11], Field::Json(serde_json::json!([])));
+    }
+
+    #[test]
+    fn a_stored_json_column_that_does_not_parse_is_named() {
+        for (phones, tags, custom, column) in [
+            ("not json", "[]", "[]", "phones"),
+            ("[]", "[1]", "[]", "tags"),
+            ("[]", "[]", "{", "custom_fields"),
+        ] {
+            let err = contact(row(phones, tags, custom)).expect_err("refused");
+            assert!(
+                err.contains(&format!("contact 7 has invalid {column}")),
+                "{err}"
+            );
+        }
+    }
 }

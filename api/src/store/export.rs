@@ -14,6 +14,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 
+use super::by_position::{self, Cols, ReadRow};
 use super::entity::{
     account, account_domain, agreement, contact, measurement, relationship_change, service_credit,
     team_member,
@@ -53,7 +54,7 @@ pub struct AccountExportRow {
 }
 
 /// A contact as exported; phones, tags and custom fields are the stored JSON text.
-#[derive(Debug, Clone, FromQueryResult)]
+#[derive(Debug, Clone)]
 pub struct ContactExportRow {
     /// Row id.
     pub id: i64,
@@ -224,33 +225,13 @@ impl Store {
         limit: u64,
     ) -> Result<Vec<ContactExportRow>, StoreError> {
         use contact::Column as C;
-        Ok(contact::Entity::find()
-            .select_only()
-            .columns([
-                C::Id,
-                C::ExternalSource,
-                C::ExternalId,
-                C::AccountId,
-                C::FirstName,
-                C::LastName,
-                C::Email,
-                C::Phones,
-                C::JobRole,
-                C::EmailConsent,
-                C::Tags,
-                C::CustomFields,
-                C::ErasedAt,
-                C::CreatedAt,
-                C::UpdatedAt,
-            ])
+        let select = contact::Entity::find()
             .filter(query.condition())
             .filter(scope::by_account(scope, C::AccountId))
             .filter(C::Id.gt(after))
             .order_by_asc(C::Id)
-            .limit(limit)
-            .into_model::<ContactExportRow>()
-            .all(self.reader())
-            .await?)
+            .limit(limit);
+        by_position::all::<ContactExportRow>(self.reader(), select).await
     }
 
     /// Agreements after row `after`, by id, at most `limit`, with their sections.
@@ -368,4 +349,45 @@ fn measurement_condition(q: &CreditQuery) -> Condition {
         cond = cond.add(measurement::Column::MetricKey.eq(m.clone()));
     }
     cond.add(q.period.on_date(measurement::Column::PeriodStart))
+}
+
+impl ReadRow for ContactExportRow {
+    type Entity = contact::Entity;
+    const COLUMNS: &'static [contact::Column] = &[
+        contact::Column::Id,
+        contact::Column::ExternalSource,
+        contact::Column::ExternalId,
+        contact::Column::AccountId,
+        contact::Column::FirstName,
+        contact::Column::LastName,
+        contact::Column::Email,
+        contact::Column::Phones,
+        contact::Column::JobRole,
+        contact::Column::EmailConsent,
+        contact::Column::Tags,
+        contact::Column::CustomFields,
+        contact::Column::ErasedAt,
+        contact::Column::CreatedAt,
+        contact::Column::UpdatedAt,
+    ];
+
+    fn read(c: &mut Cols<'_>) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: c.next()?,
+            external_source: c.next()?,
+            external_id: c.next()?,
+            account_id: c.next()?,
+            first_name: c.next()?,
+            last_name: c.next()?,
+            email: c.next()?,
+            phones: c.next()?,
+            job_role: c.next()?,
+            email_consent: c.next()?,
+            tags: c.next()?,
+            custom_fields: c.next()?,
+            erased_at: c.next()?,
+            created_at: c.next()?,
+            updated_at: c.next()?,
+        })
+    }
 }

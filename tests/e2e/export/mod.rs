@@ -256,7 +256,9 @@ async fn an_export_streams_every_row_in_chunks_and_a_failure_midway_cuts_the_bod
         .expect("demo data");
     let admin = app.admin_token.clone();
     let whole = export(&app, Some(&admin), "contacts.csv").await;
-    let ids = ids(whole.column("id"));
+    let lines = whole.column("id");
+    assert_eq!(lines.len(), rows, "one line a row, across chunks of 1000");
+    let ids = ids(lines);
     assert_eq!(ids.len(), rows, "every row once, across chunks of 1000");
 
     // The file through the command line's path is the same bytes.
