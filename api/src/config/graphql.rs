@@ -53,6 +53,9 @@ pub struct GraphqlSettings {
     pub apq_cache_size: usize,
     /// Most bytes of document text that store keeps (least recently used out).
     pub apq_cache_bytes: usize,
+    /// Most parsed documents kept by their text (least recently used out; texts over 4 KiB
+    /// are not kept), so a document sent again is not parsed and checked again; 0 turns it off.
+    pub document_cache_size: usize,
     /// Run only the documents registered in `trusted_documents` (and, for a role listed in
     /// `trusted_documents_by_role`, only that role's file); automatic registration is off.
     pub trusted_documents_only: bool,
@@ -84,6 +87,7 @@ impl Default for GraphqlSettings {
             apq_enabled: true,
             apq_cache_size: 1_000,
             apq_cache_bytes: 8 * 1024 * 1024,
+            document_cache_size: 128,
             trusted_documents_only: false,
             trusted_documents: None,
             trusted_documents_by_role: BTreeMap::new(),

@@ -10,15 +10,18 @@
 use std::borrow::Cow;
 
 use async_graphql::futures_util::stream::{self, BoxStream, StreamExt};
-use async_graphql::parser::types::Field;
+use std::sync::Arc;
+
+use async_graphql::parser::types::{ExecutableDocument, Field};
 use async_graphql::registry::Registry;
 use async_graphql::resolver_utils::{ContainerType, resolve_container};
 use async_graphql::{
     Context, ContextSelectionSet, ObjectType, OutputType, Positioned, Request, Response, Schema,
-    ServerResult, Value,
+    ServerError, ServerResult, Value,
 };
 
 use super::context::RequestState;
+use super::documents::Documents;
 use super::guard::{QueryGuard, Refusal};
 use super::traced::TracedQuery;
 use super::{Mutation, Subscription, limits};
@@ -33,6 +36,7 @@ pub struct AppSchema {
     schema: ExecSchema,
     guard: QueryGuard,
     introspection: bool,
+    documents: Arc<Documents>,
 }
 
 impl std::fmt::Debug for AppSchema {
@@ -44,12 +48,24 @@ impl std::fmt::Debug for AppSchema {
 }
 
 impl AppSchema {
-    pub(super) fn new(schema: ExecSchema, guard: QueryGuard, introspection: bool) -> Self {
+    pub(super) fn new(
+        schema: ExecSchema,
+        guard: QueryGuard,
+        introspection: bool,
+        document_cache_size: usize,
+    ) -> Self {
         Self {
             schema,
             guard,
             introspection,
+            documents: Arc::new(Documents::new(document_cache_size)),
         }
+    }
+
+    /// Documents kept now (tests).
+    #[cfg(test)]
+    pub(super) fn documents_kept(&self) -> usize {
+        self.documents.len()
     }
 
     /// The async-graphql schema (for its SDL).
@@ -58,24 +74,39 @@ impl AppSchema {
     }
 
     /// Counts the tokens, parses once (the parsed document is handed on, not parsed again),
-    /// bounds the document's shape and cost, and refuses introspection when it is off.
-    fn prepare(&self, mut request: Request) -> ServerResult<Request> {
+    /// bounds the document's shape and cost, and refuses introspection when it is off. A
+    /// document kept from an earlier request with the same text (see [`Documents`]) skips
+    /// everything but the cost, which depends on the variables.
+    pub(super) fn prepare(&self, mut request: Request) -> ServerResult<Request> {
         let limits = &self.guard.limits;
+        let cost = |doc: &ExecutableDocument, request: &Request| {
+            limits
+                .check_cost(
+                    &self.guard.shapes,
+                    doc,
+                    &request.variables,
+                    request.operation_name.as_deref(),
+                )
+                .map_err(Refusal::into_server_error)
+        };
+        if let Some(doc) = self.documents.get(&request.query) {
+            cost(&doc, &request)?;
+            request.set_parsed_query(doc);
+            return Ok(request);
+        }
         limits
             .check_source(&request.query)
             .map_err(Refusal::into_server_error)?;
-        let variables = request.variables.clone();
-        let operation = request.operation_name.clone();
-        let doc = request.parsed_query()?;
+        let doc = async_graphql::parser::parse_query(&request.query).map_err(ServerError::from)?;
         limits
-            .check_document(doc)
+            .check_document(&doc)
             .map_err(Refusal::into_server_error)?;
-        limits
-            .check_cost(&self.guard.shapes, doc, &variables, operation.as_deref())
-            .map_err(Refusal::into_server_error)?;
+        cost(&doc, &request)?;
         if !self.introspection {
-            limits::refuse_introspection(doc)?;
+            limits::refuse_introspection(&doc)?;
         }
+        self.documents.keep(&request.query, &doc);
+        request.set_parsed_query(doc);
         Ok(request)
     }
 

@@ -9,6 +9,7 @@ mod connection;
 mod contact;
 pub mod context;
 mod credentials;
+mod documents;
 mod enums;
 pub mod error;
 mod event_types;
@@ -116,7 +117,12 @@ pub fn build_schema(settings: &GraphqlSettings) -> AppSchema {
         limits: guard::GuardLimits::from_settings(settings),
         shapes: Arc::new(guard::Shapes::from_sdl(&schema.sdl())),
     };
-    AppSchema::new(schema, guard, settings.introspection)
+    AppSchema::new(
+        schema,
+        guard,
+        settings.introspection,
+        settings.document_cache_size,
+    )
 }
 
 /// The schema in SDL, as served at `/graphql/schema.graphql` and printed by `rapport schema`.
