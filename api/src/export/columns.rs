@@ -7,7 +7,6 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::cell::Field;
@@ -15,6 +14,7 @@ use super::{ExportKind, View};
 use crate::global_id::{self, Kind};
 use crate::store::{
     AccountExportRow, AgreementExportRow, ContactExportRow, CreditExportRow, MeasurementExportRow,
+    PhoneJson,
 };
 
 /// Who may read a column.
@@ -174,15 +174,6 @@ pub fn account(r: AccountExportRow) -> Vec<Field> {
     ]
 }
 
-/// A phone of the stored `phones` column, borrowed from its text.
-#[derive(Deserialize)]
-struct StoredPhone<'a> {
-    #[serde(borrow, default)]
-    number: Cow<'a, str>,
-    #[serde(rename = "type", borrow, default)]
-    kind: Cow<'a, str>,
-}
-
 /// Every column of a contact; `Err` names a stored JSON column that does not parse.
 ///
 /// Phones and tags are read into borrowed typed values (no `serde_json::Value` tree per row),
@@ -190,7 +181,7 @@ struct StoredPhone<'a> {
 pub fn contact(r: ContactExportRow) -> Result<Vec<Field>, String> {
     let invalid =
         |name: &str, e: serde_json::Error| format!("contact {} has invalid {name}: {e}", r.id);
-    let phones: Vec<StoredPhone<'_>> =
+    let phones: Vec<PhoneJson<'_>> =
         serde_json::from_str(&r.phones).map_err(|e| invalid("phones", e))?;
     let phones = phones
         .iter()

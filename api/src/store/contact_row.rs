@@ -16,13 +16,16 @@ use super::StoreError;
 use super::by_position::{Cols, ReadRow};
 use super::entity::contact::{self, Column};
 
-/// A phone of the `phones` column, borrowed from the column's text where it can be.
+/// A phone of the `phones` column, borrowed from the column's text where it can be (the
+/// export reads the column with it too).
 #[derive(Deserialize)]
-struct PhoneJson<'a> {
+pub(crate) struct PhoneJson<'a> {
+    /// The number as stored (E.164).
     #[serde(borrow, default)]
-    number: Cow<'a, str>,
+    pub(crate) number: Cow<'a, str>,
+    /// The type as stored (`MOBILE`, `WORK`, …).
     #[serde(rename = "type", borrow, default)]
-    kind: Cow<'a, str>,
+    pub(crate) kind: Cow<'a, str>,
 }
 
 /// A custom field of the `custom_fields` column.

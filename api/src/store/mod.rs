@@ -73,6 +73,7 @@ pub use backup::{SqliteFileCheck, check_sqlite_file};
 #[cfg(test)]
 pub(crate) use connect::test_database_url;
 pub use connect::{Store, StoreSettings, create_postgres_database};
+pub(crate) use contact_row::PhoneJson;
 pub use contacts::ContactQuery;
 pub use counts::Counting;
 pub use error::StoreError;
