@@ -134,10 +134,17 @@ impl Run<'_, '_> {
         let mut skip = resume.as_ref().map_or(0, |r| r.rows_done);
         let mut done = 0;
         // A dry run writes nothing, so it grows nothing.
+        // The refresh only speeds the next chunks up: when it cannot be done, the import goes
+        // on as it would have without it.
         let mut growth = if options.dry_run {
             None
         } else {
-            GrowthWatch::start(ctx.store, K::GROWS, super::CHUNK as u64).await?
+            GrowthWatch::start(ctx.store, K::GROWS, super::CHUNK as u64)
+                .await
+                .unwrap_or_else(|err| {
+                    tracing::warn!(error = %err, "could not read the planner's statistics; the import goes on without refreshing them");
+                    None
+                })
         };
         while let Some(mut chunk) = chunks.recv().await {
             let already = chunk.len().min(usize::try_from(skip).unwrap_or(usize::MAX));
@@ -169,8 +176,10 @@ impl Run<'_, '_> {
                     report.rows.clear();
                 }
             }
-            if let Some(growth) = growth.as_mut() {
-                growth.added(ctx.store, report.created - created).await?;
+            if let Some(growth) = growth.as_mut()
+                && let Err(err) = growth.added(ctx.store, report.created - created).await
+            {
+                tracing::warn!(error = %err, "could not refresh the planner's statistics; the import goes on");
             }
             progress(done, total);
         }
