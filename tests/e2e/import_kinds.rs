@@ -2,9 +2,9 @@
 //! report as accounts and contacts, each row checked by the rules of `recordMeasurements` /
 //! `updateTeamMember`.
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::SecondsFormat;
 use rapport_api::global_id::{self, Kind};
-use rapport_tests::{TestApp, complete_sections, spawn_app};
+use rapport_tests::{TestApp, complete_sections, earlier_today, spawn_app};
 use serde_json::{Value, json};
 
 use crate::imports::upload;
@@ -34,18 +34,6 @@ fn reason(res: &Value, index: usize) -> String {
         .as_str()
         .unwrap_or_default()
         .to_owned()
-}
-
-/// Earlier today, at most `minutes` ago (never before midnight UTC, so the period is this
-/// month's).
-pub(crate) fn earlier_today(minutes: i64) -> DateTime<Utc> {
-    let now = Utc::now();
-    let midnight = now
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight")
-        .and_utc();
-    (now - TimeDelta::minutes(minutes)).max(midnight)
 }
 
 /// The `frt` compliance entry: (measurements counted, value observed).

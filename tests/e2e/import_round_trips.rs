@@ -1,8 +1,7 @@
 //! Round trips: what `GET /export/…` writes for accounts, contacts and measurements imports
 //! again with no mapping, as CSV and as JSON Lines, and every row is found UNCHANGED.
 
-use chrono::{TimeDelta, Utc};
-use rapport_tests::{TestApp, complete_sections, measurement, spawn_app};
+use rapport_tests::{TestApp, complete_sections, earlier_today, measurement, spawn_app};
 use serde_json::{Value, json};
 
 use crate::imports::upload;
@@ -100,12 +99,7 @@ async fn exported_measurements_import_again_with_every_row_unchanged() {
     let fx = app
         .client_with_agreement("Measured Co", complete_sections())
         .await;
-    let midnight = Utc::now()
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight")
-        .and_utc();
-    let at = |minutes| (Utc::now() - TimeDelta::minutes(minutes)).max(midnight);
+    let at = earlier_today;
     let recorded = app
         .record_measurements(
             &app.admin_token.clone(),

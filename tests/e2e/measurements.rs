@@ -2,11 +2,11 @@
 //! corrections, compliance statuses, the service-credit ledger (tiers, caps, recomputation)
 //! and the events a breach writes.
 
-use chrono::{DateTime, Datelike, TimeDelta, Utc};
+use chrono::Datelike;
 use rapport_api::global_id::{self, Kind};
 use rapport_tests::{
-    Gql, TestApp, calendar, complete_sections, credit_rule, frt_metric, measurement, metric,
-    sections_with, spawn_app,
+    Gql, TestApp, calendar, complete_sections, credit_rule, earlier_today, frt_metric, measurement,
+    metric, sections_with, spawn_app,
 };
 use serde_json::{Value, json};
 
@@ -53,17 +53,6 @@ fn entry<'a>(res: &'a Gql, key: &str) -> &'a Value {
         .as_array()
         .and_then(|ms| ms.iter().find(|m| m["metricKey"] == key))
         .unwrap_or_else(|| panic!("no compliance of {key}: {}", res.body))
-}
-
-/// A moment earlier today (never before midnight UTC), `minutes` minutes ago at most.
-fn earlier_today(minutes: i64) -> DateTime<Utc> {
-    let now = Utc::now();
-    let midnight = now
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight")
-        .and_utc();
-    (now - TimeDelta::minutes(minutes)).max(midnight)
 }
 
 fn this_month() -> String {

@@ -24,8 +24,8 @@ use rapport_integrations::Registry;
 pub use agreements::{AGREEMENT_FIELDS, AgreementFixture};
 pub use gql::Gql;
 pub use sections::{
-    Calendar, calendar, complete_sections, credit_rule, frt_metric, measurement, metric,
-    sections_with,
+    Calendar, calendar, complete_sections, credit_rule, earlier_today, frt_metric, measurement,
+    metric, sections_with,
 };
 
 /// A running Rapport on a free port with its own database.

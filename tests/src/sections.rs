@@ -127,6 +127,30 @@ pub fn complete_sections() -> Value {
     )
 }
 
+/// A moment earlier today (UTC), `minutes` back on a scale where a whole day is 1,440: the
+/// part of today that has passed is shortened by `minutes / 1440`. Distinct `minutes` give
+/// distinct moments in the same order whatever the time of day, and none falls before
+/// midnight, so the measurement period is this month's even a minute after midnight. (Plain
+/// "now minus `minutes`, but not before midnight" puts every moment at midnight itself just
+/// after it, and measurements that should differ then collide.)
+pub fn earlier_today(minutes: i64) -> chrono::DateTime<chrono::Utc> {
+    const DAY: i64 = 24 * 60;
+    assert!(
+        (0..DAY).contains(&minutes),
+        "earlier_today({minutes}): 0..1440 minutes"
+    );
+    let now = chrono::Utc::now();
+    let midnight = now
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc();
+    let passed = (now - midnight)
+        .num_microseconds()
+        .expect("less than a day");
+    now - chrono::TimeDelta::microseconds(passed * minutes / DAY)
+}
+
 /// One measurement in input.
 pub fn measurement(key: &str, value: &str, at: chrono::DateTime<chrono::Utc>) -> Value {
     json!({

@@ -87,7 +87,7 @@ async fn a_measurements_key_records_a_measurement_and_cannot_read_contacts_or_cr
     let (_, key, _) = staff_key(&app, "SUPPORT_AGENT", &["MEASUREMENTS_WRITE"]).await;
     assert!(key.starts_with("rpk_live_"), "{key}");
 
-    let at = Utc::now() - TimeDelta::minutes(1);
+    let at = rapport_tests::earlier_today(1);
     let recorded = app
         .record_measurements(&key, &fx.agreement, json!([measurement("frt", "30", at)]))
         .await

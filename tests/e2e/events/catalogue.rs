@@ -5,11 +5,11 @@ use chrono::{Datelike, Days, Months, NaiveDate, TimeZone, Utc};
 use rapport_api::events::envelope::envelope;
 use rapport_api::global_id::Kind;
 use rapport_api::service::run_scheduler;
-use rapport_tests::{TestApp, measurement, spawn_app};
+use rapport_tests::{TestApp, earlier_today, measurement, spawn_app};
 use serde_json::{Value, json};
 
 use super::support::{
-    admin_reader, assert_conforms, earlier_today, events_of, find, partner_principal,
+    admin_reader, assert_conforms, events_of, find, partner_principal,
     referred_client_with_agreement,
 };
 

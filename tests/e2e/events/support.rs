@@ -1,7 +1,6 @@
 //! What the event tests share: reading an aggregate's outbox events, checking them against
 //! the catalogue, and the readers envelopes are built for.
 
-use chrono::Utc;
 use rapport_api::events::Event;
 use rapport_api::global_id::{self, Kind};
 use rapport_domain::ids::{PartnerId, TeamMemberId};
@@ -91,14 +90,4 @@ pub async fn referred_client_with_agreement(app: &TestApp) -> (String, String, S
     app.promote(&account, &manager, 1).await;
     let (agreement, _, _) = app.active_agreement(&account, complete_sections()).await;
     (partner, account, agreement)
-}
-
-pub fn earlier_today(minutes: i64) -> chrono::DateTime<Utc> {
-    let now = Utc::now();
-    let midnight = now
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight")
-        .and_utc();
-    (now - chrono::Duration::minutes(minutes)).max(midnight)
 }

@@ -3,8 +3,8 @@
 
 use chrono::{TimeDelta, Utc};
 use rapport_tests::{
-    TestApp, calendar, complete_sections, credit_rule, measurement, metric, sections_with,
-    spawn_app,
+    TestApp, calendar, complete_sections, credit_rule, earlier_today, measurement, metric,
+    sections_with, spawn_app,
 };
 use serde_json::{Value, json};
 
@@ -15,12 +15,6 @@ const ACCOUNTS: &str = "query($filter: AccountFilter, $first: Int, $after: Strin
     totalCount pageInfo { hasNextPage endCursor } nodes { id name }
   }
 }";
-
-fn earlier_today() -> chrono::DateTime<Utc> {
-    let now = Utc::now();
-    let midnight = now.date_naive().and_hms_opt(0, 0, 0).expect("t").and_utc();
-    (now - TimeDelta::minutes(5)).max(midnight)
-}
 
 /// A client with an ACTIVE agreement whose `frt` was measured at `value` minutes (target
 /// 60, warning from 45) at `at`, if given: (account, agreement).
@@ -83,7 +77,7 @@ fn sorted(v: &[&String]) -> Vec<String> {
 async fn accounts_filter_by_the_current_compliance_of_their_agreements_in_force() {
     let app = spawn_app().await;
     let admin = app.admin_token.clone();
-    let now = earlier_today();
+    let now = earlier_today(5);
     let (_, partner) = app.partner("Referrer").await;
     let (breached, breached_agreement) =
         measured(&app, None, "Breached Alpha", Some(("100", now))).await;

@@ -1,8 +1,8 @@
 //! `CreditFilter` on `Agreement.credits` and the ledger across agreements,
 //! `Query.serviceCredits`.
 
-use chrono::{Datelike, TimeDelta, Utc};
-use rapport_tests::{TestApp, calendar, complete_sections, measurement, spawn_app};
+use chrono::Datelike;
+use rapport_tests::{TestApp, calendar, complete_sections, earlier_today, measurement, spawn_app};
 use serde_json::{Value, json};
 
 use super::refused;
@@ -31,9 +31,7 @@ fn credits(res: &Value, pointer: &str) -> Vec<(String, String)> {
 
 /// A breach of `frt` (100 minutes, target 60) last month and this month.
 async fn breach_twice(app: &TestApp, agreement: &str) {
-    let now = Utc::now();
-    let midnight = now.date_naive().and_hms_opt(0, 0, 0).expect("t").and_utc();
-    let earlier = (now - TimeDelta::minutes(5)).max(midnight);
+    let earlier = earlier_today(5);
     app.record_measurements(
         &app.admin_token.clone(),
         agreement,

@@ -3,11 +3,11 @@
 
 use chrono::SecondsFormat;
 use rapport_api::service::import_jobs::RunOutcome;
-use rapport_tests::{complete_sections, spawn_app};
+use rapport_tests::{complete_sections, earlier_today, spawn_app};
 use serde_json::json;
 
 use super::{job, runner, start};
-use crate::import_kinds::{earlier_today, frt};
+use crate::import_kinds::frt;
 
 #[tokio::test]
 async fn a_measurements_import_runs_as_a_job_with_its_totals_refusals_and_settled_compliance() {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{Days, Utc};
+use chrono::Days;
 use rapport_api::global_id::{self, Kind};
 use rapport_api::store::NewInteraction;
 use rapport_domain::contact::{InteractionDirection, InteractionKind};
@@ -63,7 +63,7 @@ async fn referred_rows(app: &TestApp, account: &str, child: &str, tag: &str) -> 
         app.contact(child, &format!("{tag} Three"), None).await,
     ];
     let (agreement, version, _) = app.active_agreement(account, complete_sections()).await;
-    let now = Utc::now() - chrono::Duration::minutes(1);
+    let now = rapport_tests::earlier_today(1);
     app.record_measurements(&admin, &agreement, json!([measurement("frt", "120", now)]))
         .await
         .ok();
