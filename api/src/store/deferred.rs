@@ -150,28 +150,21 @@ impl Tx {
     }
 
     async fn write_audits(&self, audits: Vec<AuditRecord>) -> Result<(), StoreError> {
-        let mut audits = audits.into_iter().peekable();
-        while audits.peek().is_some() {
-            let models: Vec<audit_log::ActiveModel> = audits
-                .by_ref()
-                .take(rows_per_statement(8))
-                .map(|record| audit_log::ActiveModel {
-                    at: Set(record.at),
-                    actor: Set(record.actor),
-                    action: Set(record.action.to_owned()),
-                    entity_type: Set(record.entity_type.to_owned()),
-                    entity_id: Set(record.entity_id.to_string()),
-                    before: Set(record.before.map(|v| v.to_string())),
-                    after: Set(record.after.map(|v| v.to_string())),
-                    request_id: Set(record.request_id),
-                    ..Default::default()
-                })
-                .collect();
-            audit_log::Entity::insert_many(models)
-                .exec_without_returning(&self.inner)
-                .await?;
-        }
-        Ok(())
+        let models: Vec<audit_log::ActiveModel> = audits
+            .into_iter()
+            .map(|record| audit_log::ActiveModel {
+                at: Set(record.at),
+                actor: Set(record.actor),
+                action: Set(record.action.to_owned()),
+                entity_type: Set(record.entity_type.to_owned()),
+                entity_id: Set(record.entity_id.to_string()),
+                before: Set(record.before.map(|v| v.to_string())),
+                after: Set(record.after.map(|v| v.to_string())),
+                request_id: Set(record.request_id),
+                ..Default::default()
+            })
+            .collect();
+        super::bulk_insert::insert(&self.inner, models).await
     }
 
     /// The accounts of the contacts and agreements events are about, by (type, id).
@@ -221,41 +214,34 @@ impl Tx {
     ) -> Result<(), StoreError> {
         let pending: Vec<(&'static str, i64)> = events.iter().filter_map(|(_, a)| *a).collect();
         let accounts = self.accounts_of(&pending).await?;
-        let mut events = events.into_iter().peekable();
-        while events.peek().is_some() {
-            let models: Vec<outbox::ActiveModel> = events
-                .by_ref()
-                .take(rows_per_statement(14))
-                .map(|(record, aggregate)| {
-                    let account_id = match aggregate {
-                        Some(("Account", id)) => Some(id),
-                        Some(key) => accounts.get(&key).copied(),
-                        None => record.account_id,
-                    };
-                    outbox::ActiveModel {
-                        at: Set(record.at),
-                        event_type: Set(record.event_type.to_owned()),
-                        entity_type: Set(record.entity_type.to_owned()),
-                        entity_id: Set(record.entity_id),
-                        payload: Set(record.payload.to_string()),
-                        published_at: Set(None),
-                        event_id: Set(Some(record.event_id)),
-                        version: Set(record.version),
-                        actor_kind: Set(Some(record.actor_kind.to_owned())),
-                        actor_id: Set(record.actor_id),
-                        actor_subject: Set(Some(record.actor_subject)),
-                        actor_name: Set(None),
-                        account_id: Set(account_id),
-                        seq: Set(None),
-                        ..Default::default()
-                    }
-                })
-                .collect();
-            outbox::Entity::insert_many(models)
-                .exec_without_returning(&self.inner)
-                .await?;
-        }
-        Ok(())
+        let models: Vec<outbox::ActiveModel> = events
+            .into_iter()
+            .map(|(record, aggregate)| {
+                let account_id = match aggregate {
+                    Some(("Account", id)) => Some(id),
+                    Some(key) => accounts.get(&key).copied(),
+                    None => record.account_id,
+                };
+                outbox::ActiveModel {
+                    at: Set(record.at),
+                    event_type: Set(record.event_type.to_owned()),
+                    entity_type: Set(record.entity_type.to_owned()),
+                    entity_id: Set(record.entity_id),
+                    payload: Set(record.payload.to_string()),
+                    published_at: Set(None),
+                    event_id: Set(Some(record.event_id)),
+                    version: Set(record.version),
+                    actor_kind: Set(Some(record.actor_kind.to_owned())),
+                    actor_id: Set(record.actor_id),
+                    actor_subject: Set(Some(record.actor_subject)),
+                    actor_name: Set(None),
+                    account_id: Set(account_id),
+                    seq: Set(None),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        super::bulk_insert::insert(&self.inner, models).await
     }
 
     /// Queues the jobs, one row per provider and contact (an erase wins over an upsert, as

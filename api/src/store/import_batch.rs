@@ -1,11 +1,12 @@
-//! Multi-row writes of an import's new records: a chunk's new contacts (or accounts) in one
-//! `INSERT … VALUES (…), (…)` per statement's worth of bound values, their phones, tags and
-//! domains likewise, instead of a statement or more per record.
+//! Multi-row writes of an import's new records: a chunk's new contacts (or accounts), their
+//! phones, tags and domains in a few statements for all of them ([`bulk_insert`]) instead of a
+//! statement or more per record.
 //!
-//! The new ids come back from `RETURNING id` and are matched to the rows in the order of the
-//! statement's `VALUES`: both databases number the rows of one `INSERT` from an increasing
-//! sequence (PostgreSQL's `nextval`, SQLite's next rowid) as they insert them, in that order,
-//! so the ids sorted ascending are the rows' ids in order.
+//! New contacts' ids come back from `RETURNING id` and are matched to the rows in order: both
+//! databases number the rows of one `INSERT` from an increasing sequence (PostgreSQL's
+//! `nextval`, SQLite's next rowid) as they insert them, in that order, so the ids sorted
+//! ascending are the rows' ids in order. Accounts come back whole (`RETURNING *`) and are
+//! matched likewise.
 
 use chrono::{DateTime, Utc};
 use rapport_domain::account::{Account, NewAccount};
@@ -15,8 +16,8 @@ use rapport_domain::values::ExternalRef;
 use sea_orm::{EntityTrait, Set};
 
 use super::deferred::rows_per_statement;
-use super::entity::{account, account_domain, contact, contact_phone, contact_tag};
-use super::{StoreError, Tx};
+use super::entity::{account, account_domain, contact_phone, contact_tag};
+use super::{StoreError, Tx, bulk_insert};
 
 /// A new contact to insert.
 #[derive(Debug, Clone)]
@@ -38,8 +39,8 @@ pub struct NewAccountRow<'a> {
     pub external: Option<&'a ExternalRef>,
 }
 
-/// Columns a contact row binds.
-const CONTACT_COLUMNS: usize = 19;
+/// Contacts built into rows at a time (the bulk insert splits them into statements).
+const CONTACTS_PER_STEP: usize = 2_000;
 /// Columns an account row binds.
 const ACCOUNT_COLUMNS: usize = 16;
 
@@ -59,7 +60,7 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> Result<Vec<Contact>, StoreError> {
         let mut made = Vec::with_capacity(rows.len());
-        for batch in rows.chunks(rows_per_statement(CONTACT_COLUMNS)) {
+        for batch in rows.chunks(CONTACTS_PER_STEP) {
             let models = batch.iter().map(|r| {
                 let mut row = super::contacts::detail_columns(Some(r.details));
                 row.account_id = Set(r.account.get());
@@ -71,13 +72,7 @@ impl Tx {
                 row.external_id = Set(r.external.map(|e| e.id().to_owned()));
                 row
             });
-            let mut ids: Vec<i64> = contact::Entity::insert_many(models)
-                .exec_with_returning_keys(&self.inner)
-                .await?;
-            if ids.len() != batch.len() {
-                return Err(mismatch("contacts", batch.len(), ids.len()));
-            }
-            ids.sort_unstable();
+            let ids = bulk_insert::insert_returning_ids(&self.inner, models.collect()).await?;
             for (id, r) in ids.into_iter().zip(batch) {
                 let contact = Contact::restore(ContactParts {
                     id: ContactId::new(id),
@@ -107,11 +102,7 @@ impl Tx {
                 })
             })
             .collect();
-        for batch in phones.chunks(rows_per_statement(2)) {
-            contact_phone::Entity::insert_many(batch.to_vec())
-                .exec_without_returning(&self.inner)
-                .await?;
-        }
+        bulk_insert::insert(&self.inner, phones).await?;
         let tags: Vec<contact_tag::ActiveModel> = made
             .iter()
             .zip(rows)
@@ -131,11 +122,7 @@ impl Tx {
                 })
             })
             .collect();
-        for batch in tags.chunks(rows_per_statement(2)) {
-            contact_tag::Entity::insert_many(batch.to_vec())
-                .exec_without_returning(&self.inner)
-                .await?;
-        }
+        bulk_insert::insert(&self.inner, tags).await?;
         Ok(made)
     }
 
@@ -182,11 +169,7 @@ impl Tx {
                 })
             })
             .collect();
-        for batch in domains.chunks(rows_per_statement(3)) {
-            account_domain::Entity::insert_many(batch.to_vec())
-                .exec_without_returning(&self.inner)
-                .await?;
-        }
+        bulk_insert::insert(&self.inner, domains).await?;
         Ok(made)
     }
 }

@@ -10,6 +10,7 @@ mod agreements_joined;
 mod audit;
 mod auth_changes;
 mod backup;
+mod bulk_insert;
 mod by_position;
 mod connect;
 mod contact_row;
