@@ -21,6 +21,7 @@ mod m20261210_000020_external_ids;
 mod m20261210_000022_relay_indexes;
 mod m20261211_000023_issued_tokens;
 mod m20261211_000024_import_jobs;
+mod m20261212_000025_one_audit_time_index;
 
 /// Every migration step of Rapport, in order.
 #[derive(Debug)]
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000022_relay_indexes::Migration),
             Box::new(m20261211_000023_issued_tokens::Migration),
             Box::new(m20261211_000024_import_jobs::Migration),
+            Box::new(m20261212_000025_one_audit_time_index::Migration),
         ]
     }
 }

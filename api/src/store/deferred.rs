@@ -11,8 +11,7 @@ use std::sync::{MutexGuard, PoisonError};
 use chrono::{DateTime, Utc};
 use rapport_domain::ids::ContactId;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Set, Statement,
-    Value,
+    ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Set, Statement, Value,
 };
 
 use super::entity::{agreement, audit_log, contact, outbox};
@@ -188,7 +187,11 @@ impl Tx {
                 .select_only()
                 .column(contact::Column::Id)
                 .column(contact::Column::AccountId)
-                .filter(contact::Column::Id.is_in(chunk.iter().copied()))
+                .filter(super::key_list::any_of(
+                    self.backend(),
+                    contact::Column::Id,
+                    chunk,
+                ))
                 .into_tuple()
                 .all(&self.inner)
                 .await?;
@@ -199,7 +202,11 @@ impl Tx {
                 .select_only()
                 .column(agreement::Column::Id)
                 .column(agreement::Column::AccountId)
-                .filter(agreement::Column::Id.is_in(chunk.iter().copied()))
+                .filter(super::key_list::any_of(
+                    self.backend(),
+                    agreement::Column::Id,
+                    chunk,
+                ))
                 .into_tuple()
                 .all(&self.inner)
                 .await?;

@@ -12,7 +12,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 
 use super::entity::{account, account_domain, contact};
-use super::{StoreError, Tx};
+use super::{StoreError, Tx, key_list};
 
 /// The external id stored in two columns: both set, or neither.
 pub(super) fn external(
@@ -52,7 +52,7 @@ impl Tx {
         let mut found = HashMap::new();
         for chunk in ids.chunks(LOOKUP_CHUNK) {
             for row in contact::Entity::find()
-                .filter(contact::Column::Id.is_in(chunk.iter().copied()))
+                .filter(key_list::any_of(self.backend(), contact::Column::Id, chunk))
                 .all(&self.inner)
                 .await?
             {
@@ -70,7 +70,7 @@ impl Tx {
         let mut found = HashMap::new();
         for chunk in ids.chunks(LOOKUP_CHUNK) {
             for row in account::Entity::find()
-                .filter(account::Column::Id.is_in(chunk.iter().copied()))
+                .filter(key_list::any_of(self.backend(), account::Column::Id, chunk))
                 .all(&self.inner)
                 .await?
             {
@@ -90,7 +90,11 @@ impl Tx {
             for chunk in ids.chunks(LOOKUP_CHUNK) {
                 let rows = contact::Entity::find()
                     .filter(contact::Column::ExternalSource.eq(source))
-                    .filter(contact::Column::ExternalId.is_in(chunk.iter().copied()))
+                    .filter(key_list::any_of(
+                        self.backend(),
+                        contact::Column::ExternalId,
+                        chunk,
+                    ))
                     .all(&self.inner)
                     .await?;
                 for row in rows {
@@ -112,7 +116,11 @@ impl Tx {
         let mut found = HashMap::new();
         for chunk in keys.chunks(LOOKUP_CHUNK) {
             let rows = contact::Entity::find()
-                .filter(contact::Column::EmailKey.is_in(chunk.iter().cloned()))
+                .filter(key_list::any_of(
+                    self.backend(),
+                    contact::Column::EmailKey,
+                    chunk,
+                ))
                 .filter(contact::Column::ErasedAt.is_null())
                 .all(&self.inner)
                 .await?;
@@ -135,7 +143,11 @@ impl Tx {
             for chunk in ids.chunks(LOOKUP_CHUNK) {
                 let rows = account::Entity::find()
                     .filter(account::Column::ExternalSource.eq(source))
-                    .filter(account::Column::ExternalId.is_in(chunk.iter().copied()))
+                    .filter(key_list::any_of(
+                        self.backend(),
+                        account::Column::ExternalId,
+                        chunk,
+                    ))
                     .all(&self.inner)
                     .await?;
                 for row in rows {
@@ -159,7 +171,11 @@ impl Tx {
         let mut found: HashMap<String, Vec<AccountId>> = HashMap::new();
         for chunk in domains.chunks(LOOKUP_CHUNK) {
             let rows = account_domain::Entity::find()
-                .filter(account_domain::Column::Domain.is_in(chunk.iter().cloned()))
+                .filter(key_list::any_of(
+                    self.backend(),
+                    account_domain::Column::Domain,
+                    chunk,
+                ))
                 .order_by_asc(account_domain::Column::AccountId)
                 .all(&self.inner)
                 .await?;

@@ -34,6 +34,7 @@ mod import_jobs;
 mod interactions;
 mod issued_tokens;
 mod joined;
+mod key_list;
 mod last_used;
 mod lease;
 mod like;

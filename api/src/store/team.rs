@@ -260,7 +260,11 @@ impl Tx {
         let mut found = HashMap::new();
         for chunk in subjects.chunks(500) {
             for row in team_member::Entity::find()
-                .filter(team_member::Column::Subject.is_in(chunk.iter().cloned()))
+                .filter(super::key_list::any_of(
+                    self.backend(),
+                    team_member::Column::Subject,
+                    chunk,
+                ))
                 .all(&self.inner)
                 .await?
             {
@@ -278,7 +282,11 @@ impl Tx {
         let mut found = HashMap::new();
         for chunk in keys.chunks(500) {
             for row in team_member::Entity::find()
-                .filter(team_member::Column::EmailKey.is_in(chunk.iter().cloned()))
+                .filter(super::key_list::any_of(
+                    self.backend(),
+                    team_member::Column::EmailKey,
+                    chunk,
+                ))
                 .all(&self.inner)
                 .await?
             {

@@ -24,6 +24,11 @@ pub struct Tx {
 }
 
 impl Tx {
+    /// The database this transaction runs on.
+    pub(super) fn backend(&self) -> sea_orm::DbBackend {
+        sea_orm::ConnectionTrait::get_database_backend(&self.inner)
+    }
+
     pub(super) fn new(inner: DatabaseTransaction) -> Self {
         Self {
             inner,
