@@ -2,11 +2,13 @@
 //! emails, domains or row ids).
 //!
 //! On PostgreSQL the keys travel as one JSON array in one parameter, unpacked by the server:
-//! `column = ANY(ARRAY(SELECT CAST(json_array_elements_text(CAST($1 AS json)) AS type)))`. A list of 500
-//! constants made the planner estimate each one's selectivity (2.7 ms of planning for 500
-//! external ids, against 0.1 ms for the array) and made the client build and bind a statement
-//! of 500 parameters; an array it cannot see into is planned as a few rows, an index scan on the
-//! column's unique index, whatever the table's statistics say. SQLite takes the constants.
+//! `column = ANY(ARRAY(SELECT CAST(json_array_elements_text(CAST($1 AS json)) AS type)))`. A
+//! list of 500 constants made the planner estimate each one's selectivity (2.7 ms of planning
+//! for 500 external ids, against 0.1 ms for the array) and made the client build and bind a
+//! statement of 500 parameters. The plan still rests on the table's statistics: without them a
+//! grown table is scanned whole (an import kept them fresh while it grew the table, see
+//! `statistics`, and took 117 s instead of 13 s for 100,000 contacts without it). SQLite takes
+//! the constants.
 
 use sea_orm::sea_query::{Expr, SimpleExpr, Value};
 use sea_orm::{ColumnTrait, DbBackend};

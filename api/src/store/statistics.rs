@@ -3,15 +3,10 @@
 //! PostgreSQL plans a statement from statistics that `ANALYZE` gathers and autovacuum refreshes
 //! only now and then (about once a minute, after a tenth of the table changed, and never when it
 //! is turned off). An import or `rapport demo-data` can grow a table from a few rows to a
-//! hundred thousand in seconds, and the API's list pages are then planned from the statistics
-//! of the near-empty table. Bulk writers therefore refresh the statistics of what they grew
-//! themselves ([`Store::refresh_statistics`]), once, at their end ([`GrowthWatch`]).
-//!
-//! The writes themselves do not need fresh statistics: their look-ups of many keys bind the
-//! keys as one array the planner cannot see into (`key_list`), planned on the unique indexes
-//! whatever the table's size. (Planned as lists of 500 constants, they became sequential scans
-//! as the table grew: 304 rows/s at 100,000 contacts, until the statistics were refreshed
-//! every time the table doubled.)
+//! hundred thousand in seconds: planned from the statistics of the near-empty table, the
+//! look-ups of the next chunk (`external_id IN (…)` of 500 ids) scan the whole table instead of
+//! its unique index, and each chunk gets slower as the table grows. Bulk writers therefore
+//! refresh the statistics of what they grew themselves ([`Store::refresh_statistics`]).
 //!
 //! SQLite needs nothing: Rapport never runs `ANALYZE` there, and without `sqlite_stat1` its
 //! planner prefers the indexes these look-ups have.
@@ -91,9 +86,10 @@ impl Store {
     }
 }
 
-/// When a bulk writer refreshes the statistics of what it grows: at its end, when it added at
-/// least as many rows as the planner last knew the table to hold (and at least `floor`). Not at
-/// all for a write small beside the table.
+/// When a bulk writer refreshes the statistics of what it grows: once it has added as many rows
+/// as the planner last knew the table to hold (and at least `floor`), so a table that starts
+/// empty is analyzed at `floor`, then each time it doubles: about log₂(added / floor) times in
+/// all, whatever the size of the write, and not at all for a write small beside the table.
 #[derive(Debug)]
 pub struct GrowthWatch {
     table: Grown,
@@ -120,21 +116,19 @@ impl GrowthWatch {
         }))
     }
 
-    /// Counts `rows` more written (and committed).
-    pub fn added(&mut self, rows: u64) {
-        self.added += rows;
-    }
-
-    /// The write is over: refreshes the statistics if it grew the table enough. Returns whether
-    /// it did.
+    /// Counts `rows` more written (and committed); refreshes the statistics when they are due.
+    /// Returns whether it did.
     ///
     /// # Errors
     /// The database failed.
-    pub async fn finish(self, store: &Store) -> Result<bool, StoreError> {
+    pub async fn added(&mut self, store: &Store, rows: u64) -> Result<bool, StoreError> {
+        self.added += rows;
         if !self.due() {
             return Ok(false);
         }
         store.refresh_statistics(self.table).await?;
+        self.known += self.added;
+        self.added = 0;
         Ok(true)
     }
 
@@ -157,19 +151,31 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_write_as_large_as_the_table_or_larger_analyzes_it_once_at_its_end() {
-        for (known, added, due) in [
-            (0, 499, false),
-            (0, 500, true),
-            (0, 100_000, true),
-            (50_000, 49_999, false),
-            (50_000, 50_000, true),
-            (1_000_000, 100_000, false),
-        ] {
-            let mut w = watch(known);
-            w.added(added);
-            assert_eq!(w.due(), due, "known {known}, added {added}");
+    /// Adds `chunks` of 500 rows, returning the running totals at which a refresh fell due.
+    fn refreshes(mut w: GrowthWatch, chunks: u64) -> Vec<u64> {
+        let mut at = Vec::new();
+        for i in 1..=chunks {
+            w.added += 500;
+            if w.due() {
+                w.known += w.added;
+                w.added = 0;
+                at.push(i * 500);
+            }
         }
+        at
+    }
+
+    #[test]
+    fn an_empty_table_is_analyzed_at_the_floor_and_then_each_time_it_doubles() {
+        assert_eq!(
+            refreshes(watch(0), 200),
+            [500, 1000, 2000, 4000, 8000, 16000, 32000, 64000]
+        );
+    }
+
+    #[test]
+    fn a_write_small_beside_the_table_does_not_analyze_it() {
+        assert!(refreshes(watch(1_000_000), 200).is_empty());
+        assert_eq!(refreshes(watch(50_000), 200), [50_000]);
     }
 }

@@ -45,8 +45,8 @@ pub(super) trait RowKind {
     /// The columns a file of this kind may have.
     const COLUMNS: &'static [&'static str];
 
-    /// The table its new rows grow, whose planner statistics the import refreshes at its end
-    /// ([`GrowthWatch`]) for the queries that read it next.
+    /// The table its new rows grow, whose planner statistics the import keeps fresh
+    /// ([`GrowthWatch`]): the next chunks' look-ups read it.
     const GROWS: Grown;
 
     /// Reads a row's cells into domain values, refusing with the column at fault.
@@ -176,15 +176,12 @@ impl Run<'_, '_> {
                     report.rows.clear();
                 }
             }
-            if let Some(growth) = growth.as_mut() {
-                growth.added(report.created - created);
+            if let Some(growth) = growth.as_mut()
+                && let Err(err) = growth.added(ctx.store, report.created - created).await
+            {
+                tracing::warn!(error = %err, "could not refresh the planner's statistics; the import goes on");
             }
             progress(done, total);
-        }
-        if let Some(growth) = growth
-            && let Err(err) = growth.finish(ctx.store).await
-        {
-            tracing::warn!(error = %err, "could not refresh the planner's statistics; the imported rows are kept");
         }
         Ok(())
     }
