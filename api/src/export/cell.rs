@@ -35,8 +35,8 @@ impl Field {
             Field::Text(t) => neutralise(t),
             Field::Int(n) => Cow::Owned(n.to_string()),
             Field::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
-            Field::List(items) => Cow::Owned(neutralise(&items.join(";")).into_owned()),
-            Field::Json(v) => Cow::Owned(neutralise(&v.to_string()).into_owned()),
+            Field::List(items) => Cow::Owned(neutralised(items.join(";"))),
+            Field::Json(v) => Cow::Owned(neutralised(v.to_string())),
         }
     }
 
@@ -66,6 +66,14 @@ pub fn neutralise(text: &str) -> Cow<'_, str> {
         Cow::Owned(format!("'{text}"))
     } else {
         Cow::Borrowed(text)
+    }
+}
+
+/// [`neutralise`] of a text the caller owns: kept as it is unless it must change.
+fn neutralised(text: String) -> String {
+    match neutralise(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(changed) => changed,
     }
 }
 

@@ -144,7 +144,7 @@ pub fn visible(kind: ExportKind, view: View, fields: Vec<Field>) -> Vec<Field> {
 
 fn time(t: DateTime<Utc>) -> Field {
     // As GraphQL's `DateTime` writes it.
-    Field::Text(t.to_rfc3339())
+    Field::Text(super::time_text::rfc3339(t))
 }
 
 fn date(d: NaiveDate) -> Field {

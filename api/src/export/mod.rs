@@ -9,6 +9,7 @@ mod cell;
 pub mod cli;
 mod columns;
 mod stream;
+mod time_text;
 
 pub use cell::{Field, neutralise};
 pub use stream::{CHUNK_ROWS, Exporter};
