@@ -222,25 +222,8 @@ impl Tx {
 
     /// Appends an outbox event.
     pub async fn outbox(&self, record: OutboxRecord) -> Result<(), StoreError> {
-        outbox::ActiveModel {
-            at: Set(record.at),
-            event_type: Set(record.event_type.to_owned()),
-            entity_type: Set(record.entity_type.to_owned()),
-            entity_id: Set(record.entity_id),
-            payload: Set(record.payload.to_string()),
-            published_at: Set(None),
-            event_id: Set(Some(record.event_id)),
-            version: Set(record.version),
-            actor_kind: Set(Some(record.actor_kind.to_owned())),
-            actor_id: Set(record.actor_id),
-            actor_subject: Set(Some(record.actor_subject)),
-            actor_name: Set(None),
-            account_id: Set(record.account_id),
-            seq: Set(None),
-            ..Default::default()
-        }
-        .insert(&self.inner)
-        .await?;
+        let account_id = record.account_id;
+        outbox_row(record, account_id).insert(&self.inner).await?;
         Ok(())
     }
 
@@ -262,5 +245,26 @@ impl Tx {
             .exec(&self.inner)
             .await?;
         Ok(())
+    }
+}
+
+/// The outbox row of an event about account `account_id` (unpublished, not yet sequenced).
+pub(super) fn outbox_row(record: OutboxRecord, account_id: Option<i64>) -> outbox::ActiveModel {
+    outbox::ActiveModel {
+        at: Set(record.at),
+        event_type: Set(record.event_type.to_owned()),
+        entity_type: Set(record.entity_type.to_owned()),
+        entity_id: Set(record.entity_id),
+        payload: Set(record.payload.to_string()),
+        published_at: Set(None),
+        event_id: Set(Some(record.event_id)),
+        version: Set(record.version),
+        actor_kind: Set(Some(record.actor_kind.to_owned())),
+        actor_id: Set(record.actor_id),
+        actor_subject: Set(Some(record.actor_subject)),
+        actor_name: Set(None),
+        account_id: Set(account_id),
+        seq: Set(None),
+        ..Default::default()
     }
 }

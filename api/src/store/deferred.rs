@@ -229,23 +229,7 @@ impl Tx {
                     Some(key) => accounts.get(&key).copied(),
                     None => record.account_id,
                 };
-                outbox::ActiveModel {
-                    at: Set(record.at),
-                    event_type: Set(record.event_type.to_owned()),
-                    entity_type: Set(record.entity_type.to_owned()),
-                    entity_id: Set(record.entity_id),
-                    payload: Set(record.payload.to_string()),
-                    published_at: Set(None),
-                    event_id: Set(Some(record.event_id)),
-                    version: Set(record.version),
-                    actor_kind: Set(Some(record.actor_kind.to_owned())),
-                    actor_id: Set(record.actor_id),
-                    actor_subject: Set(Some(record.actor_subject)),
-                    actor_name: Set(None),
-                    account_id: Set(account_id),
-                    seq: Set(None),
-                    ..Default::default()
-                }
+                super::audit::outbox_row(record, account_id)
             })
             .collect();
         super::bulk_insert::insert(&self.inner, models).await
