@@ -189,19 +189,7 @@ impl Tx {
         let Some(record) = self.defer_audit(record) else {
             return Ok(());
         };
-        audit_log::ActiveModel {
-            at: Set(record.at),
-            actor: Set(record.actor),
-            action: Set(record.action.to_owned()),
-            entity_type: Set(record.entity_type.to_owned()),
-            entity_id: Set(record.entity_id.to_string()),
-            before: Set(record.before.map(|v| v.to_string())),
-            after: Set(record.after.map(|v| v.to_string())),
-            request_id: Set(record.request_id),
-            ..Default::default()
-        }
-        .insert(&self.inner)
-        .await?;
+        audit_row(record).insert(&self.inner).await?;
         Ok(())
     }
 
@@ -265,6 +253,21 @@ pub(super) fn outbox_row(record: OutboxRecord, account_id: Option<i64>) -> outbo
         actor_name: Set(None),
         account_id: Set(account_id),
         seq: Set(None),
+        ..Default::default()
+    }
+}
+
+/// The row of an audit record.
+pub(super) fn audit_row(record: AuditRecord) -> audit_log::ActiveModel {
+    audit_log::ActiveModel {
+        at: Set(record.at),
+        actor: Set(record.actor),
+        action: Set(record.action.to_owned()),
+        entity_type: Set(record.entity_type.to_owned()),
+        entity_id: Set(record.entity_id.to_string()),
+        before: Set(record.before.map(|v| v.to_string())),
+        after: Set(record.after.map(|v| v.to_string())),
+        request_id: Set(record.request_id),
         ..Default::default()
     }
 }

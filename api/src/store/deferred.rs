@@ -11,7 +11,7 @@ use std::sync::{MutexGuard, PoisonError};
 use chrono::{DateTime, Utc};
 use rapport_domain::ids::ContactId;
 use sea_orm::{
-    ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Set, Statement, Value,
+    ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement, Value,
 };
 
 use super::entity::{agreement, audit_log, contact, outbox};
@@ -149,20 +149,8 @@ impl Tx {
     }
 
     async fn write_audits(&self, audits: Vec<AuditRecord>) -> Result<(), StoreError> {
-        let models: Vec<audit_log::ActiveModel> = audits
-            .into_iter()
-            .map(|record| audit_log::ActiveModel {
-                at: Set(record.at),
-                actor: Set(record.actor),
-                action: Set(record.action.to_owned()),
-                entity_type: Set(record.entity_type.to_owned()),
-                entity_id: Set(record.entity_id.to_string()),
-                before: Set(record.before.map(|v| v.to_string())),
-                after: Set(record.after.map(|v| v.to_string())),
-                request_id: Set(record.request_id),
-                ..Default::default()
-            })
-            .collect();
+        let models: Vec<audit_log::ActiveModel> =
+            audits.into_iter().map(super::audit::audit_row).collect();
         super::bulk_insert::insert(&self.inner, models).await
     }
 
